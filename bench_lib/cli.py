@@ -1,0 +1,188 @@
+"""The ``mpbench`` command: info, run, report, compare.
+
+``run`` drives pytest (one engine, DESIGN.md); the others only read result files.
+Bad input is a one-line error and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench_lib import environment, results, summary
+from bench_lib.profiles import (
+    DEFAULT_PROFILE,
+    PROFILE_NAMES,
+    START_METHODS,
+    UnknownProfileError,
+    get_profile,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+BENCHMARKS = REPO / "benchmarks"
+EXIT_USAGE = 2
+INTERRUPT_GRACE_S = 5.0  # after Ctrl-C, pytest gets this long to save what finished
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit code 2."""
+
+
+def available_subjects() -> list[str]:
+    if not BENCHMARKS.is_dir():
+        raise UsageError(
+            f"no benchmarks folder at {BENCHMARKS}: `mpbench run` needs the source "
+            "checkout installed with `pip install -e .`"
+        )
+    return sorted(p.stem.removeprefix("test_") for p in BENCHMARKS.glob("test_*.py"))
+
+
+def parse_choices(text: str | None, valid: list[str], what: str) -> list[str]:
+    """A comma list checked against the valid names; None means all of them."""
+    if text is None:
+        return valid
+    chosen = [t.strip() for t in text.split(",") if t.strip()]
+    unknown = [c for c in chosen if c not in valid]
+    if unknown or not chosen:
+        raise UsageError(
+            f"unknown {what} {', '.join(map(repr, unknown)) or '(none given)'}; "
+            f"choose from: {', '.join(valid)}"
+        )
+    return chosen
+
+
+def writable_folder(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot write to output folder {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def pytest_command(
+    files: list[Path], profile: str, methods: list[str], label: str, json_path: Path
+) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        *map(str, files),
+        "--benchmark-only",
+        "--benchmark-quiet",
+        f"--benchmark-json={json_path}",
+        f"--mpbench-profile={profile}",
+        f"--mpbench-start-methods={','.join(methods)}",
+        f"--mpbench-label={label}",
+        "--mpbench-progress",
+        "-p",
+        "no:terminal",
+        "-p",
+        "no:cacheprovider",
+        f"--rootdir={REPO}",
+        "-c",
+        str(REPO / "pyproject.toml"),
+    ]
+
+
+def run_pytest(command: list[str]) -> int:
+    """Run pytest, streaming its progress lines; on Ctrl-C let it save, then stop it."""
+    proc = subprocess.Popen(command, cwd=REPO)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:  # pytest got the same SIGINT: it stops and saves what finished
+        try:
+            return proc.wait(timeout=INTERRUPT_GRACE_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    fp = environment.fingerprint()
+    for key, value in fp.as_dict().items():
+        print(f"{key:<22} {value}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    profile = get_profile(args.profile).name
+    subjects = parse_choices(args.only, available_subjects(), "subject")
+    methods = parse_choices(
+        args.start_methods, multiprocessing.get_all_start_methods(), "start method"
+    )
+    out_root = writable_folder(Path(args.output))
+    path = results.result_path(out_root, environment.machine_id(), args.label)
+    files = [BENCHMARKS / f"test_{s}.py" for s in subjects]
+    print(
+        f"mpbench run: profile {profile}, subjects {', '.join(subjects)}, "
+        f"{environment.usable_cores()} usable cores",
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory(prefix="mpbench-") as tmp:
+        raw = Path(tmp) / "pytest-benchmark.json"
+        code = run_pytest(pytest_command(files, profile, methods, args.label, raw))
+        if not raw.exists():
+            print(f"mpbench run: pytest exited with {code} and saved no result", file=sys.stderr)
+            return code or 1
+        data = results.load(raw)
+        results.write_atomic(path, data)
+    print()
+    print(summary.text_table(summary.rows(data)))
+    for line in summary.problems(data):
+        print(f"! {line}")
+    print(f"\nresult: {path}")
+    return 0 if code == 0 else 1
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    data = results.load(args.result)
+    print(summary.text_table(summary.rows(data)))
+    for line in summary.problems(data):
+        print(f"! {line}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mpbench", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    info = sub.add_parser("info", help="print this machine's fingerprint")
+    info.set_defaults(func=cmd_info)
+    run = sub.add_parser("run", help="run the benchmarks, save a result file, print a summary")
+    run.add_argument(
+        "--profile",
+        default=DEFAULT_PROFILE,
+        help=f"one of {', '.join(PROFILE_NAMES)} (default {DEFAULT_PROFILE})",
+    )
+    run.add_argument("--only", help="comma-separated subjects (default: all)")
+    run.add_argument("--start-methods", help=f"comma-separated, from {', '.join(START_METHODS)}")
+    run.add_argument("--label", default="run", help="name stored in the file name and result")
+    run.add_argument("--output", default=str(REPO / "results"), help="results folder")
+    run.set_defaults(func=cmd_run)
+    show = sub.add_parser("show", help="print the summary table of a result file")
+    show.add_argument("result", type=Path)
+    show.set_defaults(func=cmd_show)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except (UsageError, UnknownProfileError, results.ResultFileError) as exc:
+        print(f"mpbench {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("mpbench: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""The measurement engine behind every benchmark: pytest-benchmark times, mpbench records.
+
+A benchmark asks the ``mpbench`` fixture (a :class:`Bench`) to ``measure`` a
+target. Warm-up rounds, timed here and dropped, size the measured rounds
+(:func:`bench_lib.stats.rounds_for_precision`); pytest-benchmark's ``pedantic``
+then times them, so setup and teardown stay off the clock and raw rounds land in
+the result file. A round that outlives the profile's timeout is a hang: the
+round is interrupted, the benchmark fails, the plugin kills what it left.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Literal
+
+from bench_lib import noise, stats
+from bench_lib.cpu import CpuMeter
+from bench_lib.profiles import Profile
+
+SCHEMA_KEY = "mpbench"  # extra_info and machine_info block name
+
+Setup = Callable[[], Any]
+
+
+class RoundTimeout(Exception):
+    """A measured round did not finish within the profile's timeout."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure derived from round times.
+
+    ``time``: round_s / per_round (s per operation); ``rate``: per_round / round_s.
+    """
+
+    name: str  # what it is, in words: "start+join", "messages", "bytes"
+    unit: str  # "s", "msg/s", "B/s", "acq/s"
+    kind: Literal["time", "rate"]
+    per_round: float = 1.0  # operations (or bytes) done in one measured round
+
+    def of(self, round_s: float) -> float:
+        if self.kind == "time":
+            return round_s / self.per_round
+        return self.per_round / round_s if round_s > 0 else float("inf")
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.kind == "rate"
+
+
+@dataclass(frozen=True)
+class FloorRef:
+    """The benchmark that bounds this figure from below, measured in the same run."""
+
+    case: str  # e.g. "raw_fork"
+    params: dict[str, Any] = field(default_factory=dict)
+    subject: str | None = None  # None = same subject
+
+
+def describe_figure(figure: Figure, round_times_s: list[float]) -> dict[str, Any]:
+    values = [figure.of(t) for t in round_times_s]
+    s = stats.summarize(values)
+    return {
+        **asdict(figure),
+        "higher_is_better": figure.higher_is_better,
+        "median": s.median,
+        "ci_low": s.ci_low,
+        "ci_high": s.ci_high,
+        "n": s.n,
+    }
+
+
+@contextmanager
+def round_deadline(timeout_s: float) -> Iterator[None]:
+    """Raise :class:`RoundTimeout` in the main thread if the block outlives ``timeout_s``."""
+    if threading.current_thread() is not threading.main_thread() or timeout_s <= 0:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise RoundTimeout(f"a round took longer than {timeout_s:.0f} s: a worker hung or died")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class Bench:
+    """What a benchmark sees: the profile, the usable cores, and ways to record what it measured."""
+
+    def __init__(self, benchmark: Any, profile: Profile, cores: int) -> None:
+        self.benchmark = benchmark
+        self.profile = profile
+        self.cores = cores  # usable cores of this machine (affinity and quota)
+        self.subject = benchmark.fullname.split("::")[0].rsplit("/", 1)[-1]
+        self.subject = self.subject.removeprefix("test_").removesuffix(".py")
+        self.case = benchmark.name.split("[")[0].removeprefix("test_")
+        self.params: dict[str, Any] = dict(benchmark.params or {})
+        self.metrics: dict[str, dict[str, Any]] = {}
+        self.checks: dict[str, Any] = {}
+        self.info: dict[str, Any] = {}
+
+    @property
+    def smoke(self) -> bool:
+        return self.profile.name == "smoke"
+
+    def metric(self, name: str, value: float | None, unit: str, **extra: Any) -> None:
+        """A measured number that is not a round time (p99 latency, effective cores, ...)."""
+        self.metrics[name] = {"value": value, "unit": unit, **extra}
+
+    def metric_samples(self, name: str, samples: list[float], unit: str) -> None:
+        """A metric with one value per round: stored as median with its interval, and raw."""
+        s = stats.summarize(samples)
+        self.metric(
+            name, s.median, unit, ci_low=s.ci_low, ci_high=s.ci_high, n=s.n, samples=samples
+        )
+
+    def check(self, name: str, ok: bool, detail: str = "") -> None:
+        """A correctness check; a failed one fails the benchmark after it is recorded."""
+        self.checks[name] = ok
+        if not ok:
+            self._save({})
+            raise AssertionError(f"check {name!r} failed{': ' + detail if detail else ''}")
+
+    def measure(
+        self,
+        target: Callable[..., Any],
+        *,
+        figures: list[Figure] | None = None,
+        setup: Setup | None = None,
+        teardown: Callable[..., Any] | None = None,
+        floor: FloorRef | None = None,
+        rounds: int | None = None,
+    ) -> Any:
+        """Time ``target`` for as many rounds as the profile allows; returns its last result."""
+        figures = figures or [Figure("round", "s", "time")]
+        timeout = self.profile.timeout_s
+        if rounds is None:
+            pilot = [
+                self._timed_round(target, setup, teardown, timeout)
+                for _ in range(self.profile.warmup_rounds)
+            ]
+            p = self.profile
+            rounds = stats.rounds_for_precision(
+                pilot, p.target_rel_ci, p.min_rounds, p.max_rounds, p.budget_s
+            )
+        before = noise.NoiseSample.now()
+        with CpuMeter() as meter, round_deadline(timeout * rounds):
+            result = self.benchmark.pedantic(target, setup=setup, teardown=teardown, rounds=rounds)
+        after = noise.NoiseSample.now()
+        data: list[float] = list(self.benchmark.stats.stats.data)
+        summary = stats.summarize(data)
+        self._save(
+            {
+                "figures": [describe_figure(f, data) for f in figures],
+                "floor": asdict(floor) if floor else None,
+                "rounds": len(data),
+                "warmup_rounds": self.profile.warmup_rounds,
+                "cpu": {
+                    "wall_s": meter.usage.wall_s,
+                    "tree_cpu_s": meter.usage.tree_cpu_s,
+                    "effective_cores": meter.usage.effective_cores,
+                },
+                "noise": noise.describe(
+                    before,
+                    after,
+                    meter.usage,
+                    self.cores,
+                    summary.robust_cv,
+                    len(data),
+                    flag_few_rounds=not self.smoke,
+                ),
+            }
+        )
+        return result
+
+    def _timed_round(
+        self,
+        target: Callable[..., Any],
+        setup: Setup | None,
+        teardown: Callable[..., Any] | None,
+        timeout: float,
+    ) -> float:
+        args, kwargs = (setup() or ((), {})) if setup else ((), {})
+        with round_deadline(timeout):
+            start = time.perf_counter()
+            target(*args, **kwargs)
+            elapsed = time.perf_counter() - start
+        if teardown is not None:
+            teardown(*args, **kwargs)
+        return elapsed
+
+    def _save(self, measured: dict[str, Any]) -> None:
+        block = self.benchmark.extra_info.setdefault(SCHEMA_KEY, {})
+        block.update(
+            {
+                "subject": self.subject,
+                "case": self.case,
+                "params": self.params,
+                "profile": self.profile.name,
+                "metrics": self.metrics,
+                "checks": self.checks,
+                "info": self.info,
+                **measured,
+            }
+        )

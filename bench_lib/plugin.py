@@ -1,0 +1,218 @@
+"""pytest plugin: profiles, the ``mpbench`` fixture, the machine block, the result additions.
+
+Loaded through the ``pytest11`` entry point, so ``pytest --benchmark-only`` and
+``mpbench run`` (which drives pytest) share one engine.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Generator, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench_lib import cpu, environment, results
+from bench_lib.engine import SCHEMA_KEY, Bench
+from bench_lib.profiles import (
+    DEFAULT_PROFILE,
+    PROFILE_NAMES,
+    START_METHODS,
+    GridContext,
+    get_profile,
+    resolve_axis,
+)
+
+LEAK_GRACE_S = 3.0  # children get this long to exit after a benchmark before they count as leaked
+
+
+class SessionLog:
+    """What happened in the session, for the result file's top-level ``mpbench`` block."""
+
+    def __init__(self) -> None:
+        self.started = datetime.now(timezone.utc)
+        self.failures: list[dict[str, str]] = []
+        self.skipped: list[dict[str, str]] = []
+        self.passed = 0
+        self.interrupted = False
+        self.main_module_note = ""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mpbench")
+    group.addoption(
+        "--mpbench-profile",
+        default=DEFAULT_PROFILE,
+        choices=PROFILE_NAMES,
+        help=f"parameter grid and round policy (default {DEFAULT_PROFILE})",
+    )
+    group.addoption(
+        "--mpbench-start-methods",
+        default=",".join(START_METHODS),
+        help="comma-separated start methods to measure (default: all)",
+    )
+    group.addoption("--mpbench-label", default="run", help="label stored in the result file")
+    group.addoption(
+        "--mpbench-progress",
+        action="store_true",
+        help="print one line per finished benchmark (used by `mpbench run`)",
+    )
+
+
+def _keep_spawn_children_lean() -> str:
+    """Stop spawn/forkserver children from re-running the ``pytest`` console script.
+
+    They re-import the parent's ``__main__`` by path; for the ``pytest`` script that imports
+    pytest into every child (DESIGN.md, principle 1). ``python -m pytest`` is already exempt.
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or getattr(main, "__spec__", None) is not None or not path:
+        return "main module not re-imported by children"
+    if Path(path).name.startswith(("pytest", "py.test")):
+        del main.__file__
+        return f"hid {path} from spawn/forkserver children"
+    return f"children re-import main module {path}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config._mpbench_log = SessionLog()  # type: ignore[attr-defined]
+    config._mpbench_log.main_module_note = _keep_spawn_children_lean()  # type: ignore[attr-defined]
+
+
+def _log(config: pytest.Config) -> SessionLog:
+    log: SessionLog = config._mpbench_log  # type: ignore[attr-defined]
+    return log
+
+
+def grid_context(config: pytest.Config) -> GridContext:
+    methods = tuple(m.strip() for m in config.getoption("mpbench_start_methods").split(",") if m)
+    return GridContext(
+        get_profile(config.getoption("mpbench_profile")), environment.usable_cores(), methods
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    ctx = grid_context(metafunc.config)
+    for mark in metafunc.definition.iter_markers("mpbench_grid"):
+        for name, values in mark.kwargs.items():
+            resolved = resolve_axis(values, ctx)
+            metafunc.parametrize(name, resolved, ids=[f"{name}={v}" for v in resolved])
+
+
+@pytest.fixture
+def mpbench(benchmark: Any, request: pytest.FixtureRequest) -> Iterator[Bench]:
+    """The measurement engine for one benchmark; fails it if it leaves processes behind."""
+    ctx = grid_context(request.config)
+    yield Bench(benchmark, ctx.profile, ctx.cores)
+    deadline = time.monotonic() + LEAK_GRACE_S
+    while (leaked := cpu.live_children()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if leaked:
+        names = ", ".join(f"pid {p.pid}" for p in leaked)
+        cpu.kill_tree(leaked)
+        pytest.fail(
+            f"benchmark left {len(leaked)} child process(es) running ({names}); killed them"
+        )
+
+
+def pytest_benchmark_update_machine_info(
+    config: pytest.Config, machine_info: dict[str, Any]
+) -> None:
+    machine_info[SCHEMA_KEY] = {
+        "schema": results.SCHEMA_VERSION,
+        **environment.fingerprint().as_dict(),
+    }
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    log = _log(item.config)
+    if report.skipped and report.when in ("setup", "call"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        log.skipped.append({"test": report.nodeid, "reason": reason.removeprefix("Skipped: ")})
+    elif report.failed:
+        lines = str(report.longrepr).strip().splitlines() or ["failed"]
+        reason = next((ln[2:] for ln in reversed(lines) if ln.startswith("E ")), lines[-1]).strip()
+        log.failures.append({"test": report.nodeid, "when": report.when, "reason": reason})
+    elif report.passed and report.when == "call":
+        log.passed += 1
+    if item.config.getoption("mpbench_progress") and report.when == "teardown":
+        _print_progress(item, log)
+    return report
+
+
+def _print_progress(item: pytest.Item, log: SessionLog) -> None:
+    failed = [f for f in log.failures if f["test"] == item.nodeid]
+    skipped = [s for s in log.skipped if s["test"] == item.nodeid]
+    status = (
+        "FAIL " + failed[0]["reason"]
+        if failed
+        else ("skip " + skipped[0]["reason"] if skipped else "ok")
+    )
+    name = item.nodeid.split("::", 1)[-1]
+    print(f"  {name:<58} {status}", flush=True)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_sessionfinish(
+    session: pytest.Session, exitstatus: int
+) -> Generator[None, None, None]:
+    # Runs before pytest-benchmark saves (its wrapper is inner), so the file says "partial".
+    _log(session.config).interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    return (yield)
+
+
+def pytest_benchmark_update_json(
+    config: pytest.Config, benchmarks: list[Any], output_json: dict[str, Any]
+) -> None:
+    log = _log(config)
+    output_json[SCHEMA_KEY] = {
+        "schema": results.SCHEMA_VERSION,
+        "profile": config.getoption("mpbench_profile"),
+        "label": config.getoption("mpbench_label"),
+        "started_utc": log.started.isoformat(),
+        "finished_utc": datetime.now(timezone.utc).isoformat(),
+        "passed": log.passed,
+        "failures": log.failures,
+        "skipped": log.skipped,
+        "partial": log.interrupted or bool(log.failures),
+        "main_module": log.main_module_note,
+    }
+    output_json["benchmarks"] = [
+        b for b in output_json["benchmarks"] if SCHEMA_KEY in b.get("extra_info", {})
+    ]
+    resolve_floors(output_json["benchmarks"])
+
+
+def _key(subject: str, case: str, params: dict[str, Any]) -> tuple[str, str, str]:
+    return subject, case, repr(sorted(params.items()))
+
+
+def resolve_floors(benchmarks: list[dict[str, Any]]) -> None:
+    """Put each floor's median beside the figure it bounds, with the ratio figure / floor."""
+    index = {}
+    for b in benchmarks:
+        m = b["extra_info"][SCHEMA_KEY]
+        if m.get("figures"):
+            index[_key(m["subject"], m["case"], m["params"])] = m["figures"][0]
+    for b in benchmarks:
+        m = b["extra_info"][SCHEMA_KEY]
+        ref = m.get("floor")
+        if not ref or not m.get("figures"):
+            continue
+        floor = index.get(_key(ref.get("subject") or m["subject"], ref["case"], ref["params"]))
+        if floor is None:
+            ref["median"] = None
+            continue
+        ref.update(
+            median=floor["median"],
+            unit=floor["unit"],
+            ratio=m["figures"][0]["median"] / floor["median"] if floor["median"] else None,
+        )

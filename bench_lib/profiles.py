@@ -1,0 +1,136 @@
+"""Profiles: how long to measure and which parameter points to visit.
+
+A profile sets the round policy (warm-up, round bounds, time budget, the
+interval width to stop at). Each benchmark declares its own parameter axes with
+:func:`grid`; an axis is a fixed list, a ``{profile: list}`` table, or a
+function of the :class:`Profile` and the usable core count (worker counts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Union
+
+import pytest
+
+PROFILE_NAMES = ("smoke", "quick", "standard", "full")
+DEFAULT_PROFILE = "standard"
+
+START_METHODS = ("fork", "forkserver", "spawn")  # every method CPython knows on POSIX
+
+
+@dataclass(frozen=True)
+class GridContext:
+    """What a computed axis may depend on."""
+
+    profile: Profile
+    cores: int  # usable cores
+    start_methods: tuple[str, ...]  # the start methods asked for (default: all known)
+
+
+AxisValues = Union[Sequence[Any], dict[str, Sequence[Any]], Callable[[GridContext], Sequence[Any]]]
+
+
+class UnknownProfileError(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown profile {name!r}; choose one of: {', '.join(PROFILE_NAMES)}")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    warmup_rounds: int  # timed by us, not kept: they size the measured rounds
+    min_rounds: int  # never fewer measured rounds than this
+    max_rounds: int  # never more, however noisy
+    budget_s: float  # measured time per parameter point, roughly
+    target_rel_ci: float  # stop adding rounds once the 95% interval is this tight (fraction)
+    timeout_s: float  # a single round that takes longer is a hang: the benchmark fails
+
+    @property
+    def rank(self) -> int:
+        return PROFILE_NAMES.index(self.name)
+
+    def pick(self, table: dict[str, Sequence[Any]]) -> list[Any]:
+        """The list for this profile, falling back to the nearest smaller profile."""
+        for name in reversed(PROFILE_NAMES[: self.rank + 1]):
+            if name in table:
+                return list(table[name])
+        raise KeyError(f"no values for profile {self.name!r} or smaller in {sorted(table)}")
+
+
+PROFILES = {
+    "smoke": Profile(
+        "smoke",
+        warmup_rounds=0,
+        min_rounds=1,
+        max_rounds=1,
+        budget_s=0.0,
+        target_rel_ci=1.0,
+        timeout_s=60.0,
+    ),
+    "quick": Profile(
+        "quick",
+        warmup_rounds=1,
+        min_rounds=5,
+        max_rounds=30,
+        budget_s=0.4,
+        target_rel_ci=0.05,
+        timeout_s=60.0,
+    ),
+    "standard": Profile(
+        "standard",
+        warmup_rounds=2,
+        min_rounds=10,
+        max_rounds=200,
+        budget_s=1.5,
+        target_rel_ci=0.02,
+        timeout_s=120.0,
+    ),
+    "full": Profile(
+        "full",
+        warmup_rounds=3,
+        min_rounds=20,
+        max_rounds=1000,
+        budget_s=5.0,
+        target_rel_ci=0.01,
+        timeout_s=300.0,
+    ),
+}
+
+
+def get_profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise UnknownProfileError(name) from None
+
+
+def resolve_axis(values: AxisValues, ctx: GridContext) -> list[Any]:
+    if callable(values):
+        return list(values(ctx))
+    if isinstance(values, dict):
+        return ctx.profile.pick(values)
+    return list(values)
+
+
+def start_methods(ctx: GridContext) -> list[str]:
+    """Axis: the start methods asked for; unavailable ones are skipped with the reason."""
+    return list(ctx.start_methods)
+
+
+def worker_counts(ctx: GridContext) -> list[int]:
+    """1, the usable cores and 2x (oversubscribed); powers of two between in bigger profiles."""
+    cores = ctx.cores
+    counts = {1, cores, 2 * cores} if ctx.profile.rank >= 1 else {1, cores}
+    if ctx.profile.rank >= 2:
+        counts.update(2**k for k in range(1, 8) if 2**k < 2 * cores)
+    return sorted(counts)
+
+
+def grid(**axes: AxisValues) -> pytest.MarkDecorator:
+    """Parametrize a benchmark from the active profile: ``@grid(start=[...], size={...})``.
+
+    Ids read ``key=value`` joined by ``-`` (``start=spawn-size=0``), so reports parse them.
+    """
+    return pytest.mark.mpbench_grid(**axes)

@@ -1,0 +1,142 @@
+"""Result files: pytest-benchmark JSON, extended under ``mpbench`` keys, never forked.
+
+Schema history (``SCHEMA_VERSION``; docs/RESULTS.md describes every field):
+
+* 1 -- first version: top-level ``mpbench`` block (schema, profile, subjects,
+  failures, skipped, partial), ``machine_info.mpbench`` fingerprint, and per
+  benchmark ``extra_info.mpbench`` (subject, case, params, figures with median and
+  95% interval, floor, metrics, checks, cpu, noise). Raw rounds in ``stats.data``.
+
+Files live at ``results/<machine-id>/<UTC timestamp>_<label>.json`` and are
+written atomically (temporary file in the same folder, then ``os.replace``), so
+an interrupted run never leaves half a file or damages an earlier one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+SUPPORTED_SCHEMAS = (1,)
+MAX_RESULT_BYTES = 256 * 1024 * 1024  # a standard run is ~1 MB; far larger is not ours
+
+
+class ResultFileError(ValueError):
+    """A result file that cannot be used; the message names the file and the problem."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+
+
+def result_path(root: Path, machine_id: str, label: str, when: datetime | None = None) -> Path:
+    when = when or datetime.now(timezone.utc)
+    safe_label = re.sub(r"[^A-Za-z0-9._-]+", "-", label).strip("-") or "run"
+    return root / machine_id / f"{when.strftime('%Y%m%dT%H%M%SZ')}_{safe_label}.json"
+
+
+def write_atomic(path: Path, data: dict[str, Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=1, allow_nan=False, default=str)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _require(cond: bool, path: Path | str, problem: str) -> None:
+    if not cond:
+        raise ResultFileError(path, problem)
+
+
+def validate(data: Any, path: Path | str = "<data>") -> dict[str, Any]:
+    """Check the structure readers rely on; raise :class:`ResultFileError` naming what is wrong."""
+    if not isinstance(data, dict):
+        raise ResultFileError(path, "not a result file (top level is not a JSON object)")
+    _require(
+        "benchmarks" in data and "machine_info" in data,
+        path,
+        "not a pytest-benchmark result file (no 'benchmarks' or 'machine_info')",
+    )
+    block = data.get("mpbench")
+    if not isinstance(block, dict):
+        raise ResultFileError(
+            path, "a pytest-benchmark file without mpbench data; run it with `mpbench run`"
+        )
+    schema = block.get("schema")
+    _require(
+        schema in SUPPORTED_SCHEMAS,
+        path,
+        f"unknown mpbench schema version {schema!r}; this mpbench reads "
+        f"{', '.join(map(str, SUPPORTED_SCHEMAS))} (upgrade mpbench to read newer files)",
+    )
+    _require(
+        isinstance(data["machine_info"], dict)
+        and isinstance(data["machine_info"].get("mpbench"), dict),
+        path,
+        "machine_info.mpbench (the machine fingerprint) is missing",
+    )
+    _require(isinstance(data["benchmarks"], list), path, "'benchmarks' is not a list")
+    for i, bench in enumerate(data["benchmarks"]):
+        where = f"benchmarks[{i}]"
+        _require(isinstance(bench, dict), path, f"{where} is not an object")
+        _require(isinstance(bench.get("name"), str), path, f"{where}.name is missing")
+        stats = bench.get("stats")
+        _require(
+            isinstance(stats, dict)
+            and isinstance(stats.get("data"), list)
+            and all(isinstance(x, (int, float)) for x in stats["data"]),
+            path,
+            f"{where}.stats.data (raw rounds) is missing or not numbers",
+        )
+        extra = bench.get("extra_info", {}).get("mpbench")
+        _require(isinstance(extra, dict), path, f"{where}.extra_info.mpbench is missing")
+        for key, kind in (("subject", str), ("case", str), ("params", dict), ("figures", list)):
+            _require(
+                isinstance(extra.get(key), kind),
+                path,
+                f"{where}.extra_info.mpbench.{key} is missing or not a {kind.__name__}",
+            )
+    return data
+
+
+def load(path: Path | str) -> dict[str, Any]:
+    """Read and validate a result file; every failure is a :class:`ResultFileError`."""
+    p = Path(path)
+    try:
+        _require(not p.is_dir(), p, "is a directory, not a result file")
+        size = p.stat().st_size
+        _require(size > 0, p, "is empty")
+        _require(
+            size <= MAX_RESULT_BYTES,
+            p,
+            f"is {size / 2**20:.0f} MiB, more than a result file can be "
+            f"({MAX_RESULT_BYTES // 2**20} MiB)",
+        )
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ResultFileError(p, exc.strerror or str(exc)) from None
+    except UnicodeDecodeError:
+        raise ResultFileError(p, "is not text (not UTF-8)") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ResultFileError(p, f"is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    checked: dict[str, Any] = validate(data, p)
+    return checked
+
+
+def machine(data: dict[str, Any]) -> dict[str, Any]:
+    block: dict[str, Any] = data["machine_info"]["mpbench"]
+    return block

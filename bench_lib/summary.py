@@ -1,0 +1,111 @@
+"""The key figures of a result file as rows, and as a terminal or Markdown table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bench_lib.units import format_interval, format_value
+
+
+@dataclass(frozen=True)
+class Row:
+    subject: str
+    case: str
+    params: str  # "start=fork size=64"
+    figure: str  # figure name, e.g. "start+join"
+    unit: str
+    median: float
+    ci_low: float | None
+    ci_high: float | None
+    rounds: int
+    floor: str  # "raw_fork: 1.2x" or ""
+    flags: tuple[str, ...]  # noise flag codes
+    noise_messages: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.case} {self.params}".strip()
+
+
+def params_text(params: dict[str, Any]) -> str:
+    return " ".join(f"{k}={v}" for k, v in params.items())
+
+
+def floor_text(floor: dict[str, Any] | None) -> str:
+    if not floor or floor.get("ratio") is None:
+        return ""
+    label = floor["case"] + (f" ({params_text(floor['params'])})" if floor.get("params") else "")
+    return f"{floor['ratio']:.2f}x {label} ({format_value(floor['median'], floor['unit'])})"
+
+
+def rows(data: dict[str, Any]) -> list[Row]:
+    out = []
+    for bench in data["benchmarks"]:
+        m = bench["extra_info"]["mpbench"]
+        noise = m.get("noise") or {}
+        for i, fig in enumerate(m["figures"]):
+            out.append(
+                Row(
+                    subject=m["subject"],
+                    case=m["case"],
+                    params=params_text(m["params"]),
+                    figure=fig["name"],
+                    unit=fig["unit"],
+                    median=fig["median"],
+                    ci_low=fig.get("ci_low"),
+                    ci_high=fig.get("ci_high"),
+                    rounds=m.get("rounds", 0),
+                    floor=floor_text(m.get("floor")) if i == 0 else "",
+                    flags=tuple(f["code"] for f in noise.get("flags", [])),
+                    noise_messages=tuple(f["message"] for f in noise.get("flags", [])),
+                )
+            )
+    return out
+
+
+HEADERS = ("subject", "benchmark", "figure", "median", "95% interval", "n", "vs floor", "flags")
+
+
+def _cells(row: Row) -> tuple[str, ...]:
+    return (
+        row.subject,
+        row.name,
+        row.figure,
+        format_value(row.median, row.unit),
+        format_interval(row.ci_low, row.ci_high, row.unit),
+        str(row.rounds),
+        row.floor,
+        ",".join(row.flags),
+    )
+
+
+def text_table(table_rows: list[Row]) -> str:
+    cells = [HEADERS, *(_cells(r) for r in table_rows)]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(HEADERS))]
+    lines = ["  ".join(c[i].ljust(widths[i]) for i in range(len(HEADERS))).rstrip() for c in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def markdown_table(table_rows: list[Row]) -> str:
+    def esc(text: str) -> str:
+        return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+    lines = ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+    lines += ["| " + " | ".join(esc(c) for c in _cells(r)) + " |" for r in table_rows]
+    return "\n".join(lines)
+
+
+def problems(data: dict[str, Any]) -> list[str]:
+    """Failures, skips and noise warnings, one line each, cause and remedy included."""
+    block = data["mpbench"]
+    lines = [f"FAILED {f['test']}: {f['reason']}" for f in block.get("failures", [])]
+    lines += [f"skipped {s['test']}: {s['reason']}" for s in block.get("skipped", [])]
+    for bench in data["benchmarks"]:
+        m = bench["extra_info"]["mpbench"]
+        name = f"{m['subject']} {m['case']} {params_text(m['params'])}".strip()
+        lines += [f"noisy {name}: {f['message']}" for f in (m.get("noise") or {}).get("flags", [])]
+    if block.get("partial"):
+        lines.insert(0, "PARTIAL RUN: interrupted or with failures; figures present are valid")
+    return lines

@@ -1,0 +1,48 @@
+"""Shared helpers for the tests: run the benchmark suite through pytest in smoke mode."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_smoke(
+    tmp_path: Path, *targets: str, extra: tuple[str, ...] = ()
+) -> tuple[int, dict[str, Any], str]:
+    """Run benchmark files in smoke mode; return pytest's exit code, the result JSON, its output."""
+    out = tmp_path / "smoke.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            *targets,
+            "--benchmark-only",
+            "--mpbench-profile=smoke",
+            f"--benchmark-json={out}",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            *extra,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    data = json.loads(out.read_text()) if out.exists() else {}
+    return proc.returncode, data, proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="session")
+def spawn_smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    code, data, output = run_smoke(tmp_path_factory.mktemp("spawn"), "benchmarks/test_spawn.py")
+    assert code == 0, output
+    return data

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import pytest
+
+from bench_lib.profiles import (
+    PROFILES,
+    GridContext,
+    UnknownProfileError,
+    get_profile,
+    resolve_axis,
+    worker_counts,
+)
+
+
+def ctx(profile: str, cores: int = 2) -> GridContext:
+    return GridContext(get_profile(profile), cores, ("fork", "spawn"))
+
+
+def test_unknown_profile_names_the_choices() -> None:
+    with pytest.raises(UnknownProfileError, match="smoke, quick, standard, full"):
+        get_profile("fast")
+
+
+def test_profiles_grow_in_effort() -> None:
+    order = [PROFILES[n] for n in ("smoke", "quick", "standard", "full")]
+    assert [p.max_rounds for p in order] == sorted(p.max_rounds for p in order)
+    assert [p.budget_s for p in order] == sorted(p.budget_s for p in order)
+
+
+def test_axis_table_falls_back_to_smaller_profile() -> None:
+    table = {"smoke": [0], "standard": [0, 256]}
+    assert resolve_axis(table, ctx("quick")) == [0]
+    assert resolve_axis(table, ctx("full")) == [0, 256]
+    assert resolve_axis([1, 2], ctx("smoke")) == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("profile", "cores", "expected"),
+    [
+        ("smoke", 2, [1, 2]),
+        ("quick", 2, [1, 2, 4]),
+        ("quick", 1, [1, 2]),
+        ("standard", 64, [1, 2, 4, 8, 16, 32, 64, 128]),
+    ],
+)
+def test_worker_counts_scale_with_cores(profile: str, cores: int, expected: list[int]) -> None:
+    assert worker_counts(ctx(profile, cores)) == expected
