@@ -77,7 +77,10 @@ def describe_figure(figure: Figure, round_times_s: list[float]) -> dict[str, Any
 
 @contextmanager
 def round_deadline(timeout_s: float) -> Iterator[None]:
-    """Raise :class:`RoundTimeout` in the main thread if the block outlives ``timeout_s``."""
+    """Raise :class:`RoundTimeout` in the main thread if the block outlives ``timeout_s``.
+
+    Inside the block, ``signal.setitimer(signal.ITIMER_REAL, timeout_s)`` restarts the clock.
+    """
     if threading.current_thread() is not threading.main_thread() or timeout_s <= 0:
         yield
         return
@@ -140,10 +143,11 @@ class Bench:
         teardown: Callable[..., Any] | None = None,
         floor: FloorRef | None = None,
         rounds: int | None = None,
+        timeout_s: float | None = None,
     ) -> Any:
         """Time ``target`` for as many rounds as the profile allows; returns its last result."""
         figures = figures or [Figure("round", "s", "time")]
-        timeout = self.profile.timeout_s
+        timeout = timeout_s if timeout_s is not None else self.profile.timeout_s
         if rounds is None:
             pilot = [
                 self._timed_round(target, setup, teardown, timeout)
@@ -153,9 +157,16 @@ class Bench:
             rounds = stats.rounds_for_precision(
                 pilot, p.target_rel_ci, p.min_rounds, p.max_rounds, p.budget_s
             )
+        def rearm_then_setup() -> Any:  # off the clock: each round gets its own deadline
+            if threading.current_thread() is threading.main_thread():
+                signal.setitimer(signal.ITIMER_REAL, timeout)
+            return setup() if setup else None
+
         before = noise.NoiseSample.now()
-        with CpuMeter() as meter, round_deadline(timeout * rounds):
-            result = self.benchmark.pedantic(target, setup=setup, teardown=teardown, rounds=rounds)
+        with CpuMeter() as meter, round_deadline(timeout):
+            result = self.benchmark.pedantic(
+                target, setup=rearm_then_setup, teardown=teardown, rounds=rounds
+            )
         after = noise.NoiseSample.now()
         data: list[float] = list(self.benchmark.stats.stats.data)
         summary = stats.summarize(data)
