@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from bench_lib import environment, results, summary
 from bench_lib.profiles import (
@@ -137,7 +138,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     for line in summary.problems(data):
         print(f"! {line}")
     print(f"\nresult: {path}")
+    if not args.no_report:
+        print(f"report: {write_report_for(data, path, Path(args.reports))}")
     return 0 if code == 0 else 1
+
+
+def write_report_for(
+    data: dict[str, Any], result: Path, reports_root: Path, out: Path | None = None
+) -> Path:
+    from bench_lib import report  # pandas and matplotlib load only when a report is made
+
+    target = out or report.default_dir(result, reports_root)
+    return report.write_report(data, writable_folder(target))
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    data = results.load(args.result)
+    out = Path(args.output) if args.output else None
+    print(write_report_for(data, args.result, Path(args.reports), out))
+    return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -163,7 +182,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--start-methods", help=f"comma-separated, from {', '.join(START_METHODS)}")
     run.add_argument("--label", default="run", help="name stored in the file name and result")
     run.add_argument("--output", default=str(REPO / "results"), help="results folder")
+    run.add_argument(
+        "--reports",
+        default=str(REPO / "reports"),
+        help="reports folder; the run's report goes to REPORTS/<machine-id>/<run>/",
+    )
+    run.add_argument("--no-report", action="store_true", help="save the result only")
     run.set_defaults(func=cmd_run)
+    rep = sub.add_parser("report", help="write the HTML + Markdown + charts report of a result")
+    rep.add_argument("result", type=Path)
+    rep.add_argument("-o", "--output", help="report folder (default REPORTS/<machine-id>/<run>/)")
+    rep.add_argument("--reports", default=str(REPO / "reports"), help="reports root folder")
+    rep.set_defaults(func=cmd_report)
     show = sub.add_parser("show", help="print the summary table of a result file")
     show.add_argument("result", type=Path)
     show.set_defaults(func=cmd_show)

@@ -157,6 +157,7 @@ class Bench:
             rounds = stats.rounds_for_precision(
                 pilot, p.target_rel_ci, p.min_rounds, p.max_rounds, p.budget_s
             )
+
         def rearm_then_setup() -> Any:  # off the clock: each round gets its own deadline
             if threading.current_thread() is threading.main_thread():
                 signal.setitimer(signal.ITIMER_REAL, timeout)

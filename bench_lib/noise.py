@@ -19,6 +19,7 @@ NOISY_CV = 0.10  # robust spread over 10% hides the 5% changes comparisons look 
 FOREIGN_CORES = 0.30  # other processes kept a third of a core busy: they took turns with ours
 STEAL_FRACTION = 0.05  # the hypervisor took 5% of CPU time: a busy neighbour
 FEW_ROUNDS = 5  # below this the interval is too wide to rank two figures
+MIN_WALL_FOR_CPU_S = 0.5  # /proc/stat counts 10 ms ticks: shorter windows misread load by > 2%
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,11 @@ def noise_flags(
                 "idle machine or with --profile full for more rounds",
             )
         )
-    if usage is not None and usage.foreign_cores > FOREIGN_CORES:
+    if (
+        usage is not None
+        and usage.wall_s >= MIN_WALL_FOR_CPU_S
+        and usage.foreign_cores > FOREIGN_CORES
+    ):
         flags.append(
             NoiseFlag(
                 "busy-machine",
@@ -101,7 +106,9 @@ def describe(
     rounds: int,
     flag_few_rounds: bool,
 ) -> dict[str, Any]:
-    steal = steal_between(before, after, usage, cores)
+    steal = (
+        steal_between(before, after, usage, cores) if usage.wall_s >= MIN_WALL_FOR_CPU_S else None
+    )
     flags = noise_flags(
         cv, rounds, usage, steal, cores, min_rounds=FEW_ROUNDS if flag_few_rounds else 0
     )

@@ -161,9 +161,7 @@ def _print_progress(item: pytest.Item, log: SessionLog) -> None:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_sessionfinish(
-    session: pytest.Session, exitstatus: int
-) -> Generator[None, None, None]:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[None, None, None]:
     # Runs before pytest-benchmark saves (its wrapper is inner), so the file says "partial".
     _log(session.config).interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
     return (yield)

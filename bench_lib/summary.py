@@ -67,7 +67,7 @@ def rows(data: dict[str, Any]) -> list[Row]:
 HEADERS = ("subject", "benchmark", "figure", "median", "95% interval", "n", "vs floor", "flags")
 
 
-def _cells(row: Row) -> tuple[str, ...]:
+def cells(row: Row) -> tuple[str, ...]:
     return (
         row.subject,
         row.name,
@@ -81,19 +81,21 @@ def _cells(row: Row) -> tuple[str, ...]:
 
 
 def text_table(table_rows: list[Row]) -> str:
-    cells = [HEADERS, *(_cells(r) for r in table_rows)]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(HEADERS))]
-    lines = ["  ".join(c[i].ljust(widths[i]) for i in range(len(HEADERS))).rstrip() for c in cells]
+    grid = [HEADERS, *(cells(r) for r in table_rows)]
+    widths = [max(len(c[i]) for c in grid) for i in range(len(HEADERS))]
+    lines = ["  ".join(c[i].ljust(widths[i]) for i in range(len(HEADERS))).rstrip() for c in grid]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
-def markdown_table(table_rows: list[Row]) -> str:
-    def esc(text: str) -> str:
-        return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+def md_escape(text: str) -> str:
+    """Markdown table cells and list items show result strings as text, never as HTML."""
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
+
+def markdown_table(table_rows: list[Row]) -> str:
     lines = ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
-    lines += ["| " + " | ".join(esc(c) for c in _cells(r)) + " |" for r in table_rows]
+    lines += ["| " + " | ".join(md_escape(c) for c in cells(r)) + " |" for r in table_rows]
     return "\n".join(lines)
 
 

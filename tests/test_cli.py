@@ -13,15 +13,29 @@ from bench_lib import results
 
 
 def mpbench(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bench_lib.cli", *args], capture_output=True,
-                          text=True, timeout=600, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "bench_lib.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+    )
 
 
 def test_run_smoke_writes_a_valid_result_and_prints_the_summary(tmp_path: Path) -> None:
-    proc = mpbench("run", "--profile", "smoke", "--only", "spawn", "--label", "ci smoke",
-                   "--output", str(tmp_path))
+    proc = mpbench(
+        "run",
+        "--profile",
+        "smoke",
+        "--only",
+        "spawn",
+        "--label",
+        "ci smoke",
+        "--output",
+        str(tmp_path),
+    )
     assert proc.returncode == 0, proc.stderr
-    files = list(tmp_path.glob("*/*_ci-smoke.json"))
+    files = list(tmp_path.glob("results/*/*_ci-smoke.json"))
     assert len(files) == 1
     data = results.load(files[0])
     assert files[0].parent.name == data["machine_info"]["mpbench"]["machine_id"]
@@ -29,6 +43,13 @@ def test_run_smoke_writes_a_valid_result_and_prints_the_summary(tmp_path: Path) 
     assert "test_process_start[start=fork]" in proc.stdout  # progress line
     assert "raw_fork" in proc.stdout and "95% interval" in proc.stdout  # summary with floors
     assert f"result: {files[0]}" in proc.stdout
+    index = tmp_path / "reports" / files[0].parent.name / files[0].stem / "index.html"
+    assert f"report: {index}" in proc.stdout and index.exists()
+
+    again = mpbench("report", str(files[0]), "-o", str(tmp_path / "again"))
+    assert (
+        again.returncode == 0 and (tmp_path / "again" / "charts" / "spawn_start_cost.png").exists()
+    )
 
 
 def test_info_prints_the_fingerprint() -> None:
@@ -37,13 +58,21 @@ def test_info_prints_the_fingerprint() -> None:
     assert "machine_id" in proc.stdout and "usable_cores" in proc.stdout
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["run", "--profile", "fast"], "unknown profile 'fast'; choose one of: smoke, quick"),
-    (["run", "--only", "spawn,gpu"], "unknown subject 'gpu'; choose from: "),
-    (["run", "--start-methods", "teleport"], "unknown start method 'teleport'; choose from: fork"),
-    (["run", "--output", "/proc/mpbench-results"], "cannot write to output folder"),
-    (["show", "/nonexistent/result.json"], "/nonexistent/result.json: "),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--profile", "fast"], "unknown profile 'fast'; choose one of: smoke, quick"),
+        (["run", "--only", "spawn,gpu"], "unknown subject 'gpu'; choose from: "),
+        (
+            ["run", "--start-methods", "teleport"],
+            "unknown start method 'teleport'; choose from: fork",
+        ),
+        (["run", "--output", "/proc/mpbench-results"], "cannot write to output folder"),
+        (["show", "/nonexistent/result.json"], "/nonexistent/result.json: "),
+        (["report", "/etc/hostname"], "/etc/hostname: is not valid JSON"),
+        (["report", "/etc"], "/etc: is a directory"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
     proc = mpbench(*args)
     assert proc.returncode == 2

@@ -12,7 +12,7 @@ import psutil
 
 from bench_lib.engine import Figure, describe_figure
 
-HANGING_BENCHMARK = textwrap.dedent('''
+HANGING_BENCHMARK = textwrap.dedent("""
     import multiprocessing, time
     from pathlib import Path
 
@@ -25,7 +25,7 @@ HANGING_BENCHMARK = textwrap.dedent('''
 
     def test_fine(mpbench):
         mpbench.measure(lambda: None)
-''')
+""")
 
 
 def test_a_hung_round_fails_its_benchmark_kills_the_child_and_the_suite_goes_on(
@@ -34,10 +34,23 @@ def test_a_hung_round_fails_its_benchmark_kills_the_child_and_the_suite_goes_on(
     (tmp_path / "test_hang.py").write_text(HANGING_BENCHMARK)
     out = tmp_path / "out.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "test_hang.py", "--benchmark-only",
-         "--mpbench-profile=quick", f"--benchmark-json={out}", "-p", "no:cacheprovider",
-         "-o", "testpaths=."],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "test_hang.py",
+            "--benchmark-only",
+            "--mpbench-profile=quick",
+            f"--benchmark-json={out}",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "testpaths=.",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     data = json.loads(out.read_text())

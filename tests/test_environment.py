@@ -44,7 +44,9 @@ def test_affinity_mask_limits_usable_cores() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code],
         preexec_fn=lambda: os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}),
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.strip() == "1"
 

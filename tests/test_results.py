@@ -37,27 +37,34 @@ def mutate(data: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str,
     return out
 
 
-@pytest.mark.parametrize(("path", "value", "message"), [
-    (("mpbench", "schema"), 99, "unknown mpbench schema version 99"),
-    (("mpbench",), KeyError, "without mpbench data"),
-    (("machine_info", "mpbench"), KeyError, "fingerprint"),
-    (("benchmarks",), {}, "not a list"),
-    (("benchmarks", 0, "stats", "data"), ["x"], "raw rounds"),
-    (("benchmarks", 0, "extra_info", "mpbench", "params"), "start=fork", "params"),
-])
-def test_validation_names_the_problem(spawn_smoke: dict[str, Any], path: tuple[Any, ...],
-                                      value: Any, message: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("mpbench", "schema"), 99, "unknown mpbench schema version 99"),
+        (("mpbench",), KeyError, "without mpbench data"),
+        (("machine_info", "mpbench"), KeyError, "fingerprint"),
+        (("benchmarks",), {}, "not a list"),
+        (("benchmarks", 0, "stats", "data"), ["x"], "raw rounds"),
+        (("benchmarks", 0, "extra_info", "mpbench", "params"), "start=fork", "params"),
+    ],
+)
+def test_validation_names_the_problem(
+    spawn_smoke: dict[str, Any], path: tuple[Any, ...], value: Any, message: str
+) -> None:
     with pytest.raises(results.ResultFileError, match=message):
         results.validate(mutate(spawn_smoke, path, value), "f.json")
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"", "is empty"),
-    (b"{\"benchmarks\": [", "not valid JSON"),
-    (b"\xff\xfe\x00", "not text"),
-    (b"[1, 2]", "not a result file"),
-    (json.dumps({"benchmarks": [], "machine_info": {}}).encode(), "without mpbench data"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b'{"benchmarks": [', "not valid JSON"),
+        (b"\xff\xfe\x00", "not text"),
+        (b"[1, 2]", "not a result file"),
+        (json.dumps({"benchmarks": [], "machine_info": {}}).encode(), "without mpbench data"),
+    ],
+)
 def test_bad_files_are_one_line_errors(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "bad.json"
     path.write_bytes(content)

@@ -20,8 +20,13 @@ def test_every_spawn_benchmark_ran_and_validates(spawn_smoke: dict[str, Any]) ->
     for method in multiprocessing.get_all_start_methods():
         assert f"test_process_start[start={method}]" in names
         assert f"test_start_phases[start={method}]" in names
-    assert {"test_thread_start", "test_raw_fork", "test_forkserver_boot",
-            "test_interpreter[python=bare]", "test_interpreter[python=site]"} <= names
+    assert {
+        "test_thread_start",
+        "test_raw_fork",
+        "test_forkserver_boot",
+        "test_interpreter[python=bare]",
+        "test_interpreter[python=site]",
+    } <= names
     assert spawn_smoke["mpbench"]["failures"] == []
 
 
@@ -30,7 +35,8 @@ def test_floors_are_resolved_beside_their_figures(spawn_smoke: dict[str, Any]) -
     fork = m["test_process_start[start=fork]"]["floor"]
     assert fork["case"] == "raw_fork" and fork["median"] > 0
     assert fork["ratio"] == pytest.approx(
-        m["test_process_start[start=fork]"]["figures"][0]["median"] / fork["median"])
+        m["test_process_start[start=fork]"]["figures"][0]["median"] / fork["median"]
+    )
     assert m["test_process_start[start=spawn]"]["floor"]["params"] == {"python": "site"}
     assert m["test_fork_memory[mib=0-how=process]"]["floor"]["median"] > 0
 
@@ -39,7 +45,7 @@ def test_start_phases_are_ordered_and_recorded(spawn_smoke: dict[str, Any]) -> N
     phases = by_name(spawn_smoke)["test_start_phases[start=spawn]"]
     assert phases["checks"] == {"phases in order": True}
     metrics = phases["metrics"]
-    assert 0 < metrics["start_returned_s"]["value"]
+    assert metrics["start_returned_s"]["value"] > 0
     assert 0 < metrics["first_run_s"]["value"] <= phases["figures"][0]["median"]
 
 

@@ -1,0 +1,160 @@
+"""One look for every chart: colours per series, a footer naming machine and Python, files.
+
+Colours are fixed per series name (fork is always the same blue in every chart);
+noisy points get a red ring; every chart says machine, Python, profile and
+sample count in its footer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never a window
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure as MplFigure
+
+PALETTE = {  # series that appear in several charts keep their colour everywhere
+    "fork": "#1f77b4",
+    "forkserver": "#2ca02c",
+    "spawn": "#d62728",
+    "thread": "#9467bd",
+    "threads": "#9467bd",
+    "processes": "#ff7f0e",
+    "floor": "#7f7f7f",
+    "ideal": "#333333",
+    "raw": "#7f7f7f",
+    "process": "#1f77b4",
+}
+FALLBACK = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+]
+NOISY_EDGE = "#e00000"
+DPI = 110
+
+
+def colour(series: str) -> str:
+    if series in PALETTE:
+        return PALETTE[series]
+    digest = int(hashlib.sha256(series.encode()).hexdigest(), 16)
+    return FALLBACK[digest % len(FALLBACK)]
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every chart footer names."""
+
+    machine: str  # "vm-2c-4df4a7d9 (AMD EPYC, 2 usable cores)"
+    python: str  # "CPython 3.11.7, GIL on"
+    profile: str
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> RunContext:
+        m = data["machine_info"]["mpbench"]
+        gil = "GIL on" if m.get("gil_enabled", True) else "GIL off (free-threaded)"
+        return cls(
+            machine=f"{m['machine_id']} ({m['usable_cores']} usable cores)",
+            python=f"{m['python_implementation']} {m['python_version']}, {gil}",
+            profile=str(data["mpbench"].get("profile", "?")),
+        )
+
+
+@dataclass(frozen=True)
+class Chart:
+    stem: str  # file name without extension, in charts/
+    title: str
+    caption: str  # how to read it, one or two sentences
+
+    @property
+    def png(self) -> str:
+        return f"charts/{self.stem}.png"
+
+    @property
+    def svg(self) -> str:
+        return f"charts/{self.stem}.svg"
+
+
+def new_chart(
+    ncols: int = 1, width_in: float = 8.0, height_in: float = 4.6
+) -> tuple[MplFigure, list[Axes]]:
+    fig, axes = plt.subplots(1, ncols, figsize=(width_in, height_in), squeeze=False)
+    return fig, list(axes[0])
+
+
+def finish(fig: MplFigure, out_dir: Path, chart: Chart, ctx: RunContext, samples: str) -> Chart:
+    """Title, footer (machine, Python, profile, samples), then PNG and SVG files."""
+    fig.suptitle(chart.title, fontsize=12, fontweight="bold")
+    fig.text(
+        0.01,
+        0.01,
+        f"{ctx.machine} | {ctx.python} | profile {ctx.profile} | {samples}",
+        fontsize=7,
+        color="#555555",
+        ha="left",
+        va="bottom",
+    )
+    fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+    charts = out_dir / "charts"
+    charts.mkdir(parents=True, exist_ok=True)
+    fig.savefig(charts / f"{chart.stem}.png", dpi=DPI)
+    fig.savefig(charts / f"{chart.stem}.svg")
+    plt.close(fig)
+    return chart
+
+
+def error_bars(median: Any, low: Any, high: Any) -> Any:
+    """Asymmetric error bar lengths; points without an interval get none."""
+    import numpy as np
+
+    med = np.asarray(median, dtype=float)
+    lo = np.where(np.isnan(np.asarray(low, dtype=float)), med, np.asarray(low, dtype=float))
+    hi = np.where(np.isnan(np.asarray(high, dtype=float)), med, np.asarray(high, dtype=float))
+    return np.vstack([np.clip(med - lo, 0, None), np.clip(hi - med, 0, None)])
+
+
+def samples_text(n: Any) -> str:
+    """'n = 5 rounds' or 'n = 5..30 rounds' from a column of round counts."""
+    low, high = int(min(n)), int(max(n))
+    return f"n = {low} rounds per point" if low == high else f"n = {low}..{high} rounds per point"
+
+
+def value_labels(ax: Axes, ys: Any, medians: Any, highs: Any, texts: list[str]) -> None:
+    """Value text right of each horizontal bar's whisker (log x axis)."""
+    import numpy as np
+
+    ends = np.fmax(np.asarray(medians, dtype=float), np.nan_to_num(np.asarray(highs, dtype=float)))
+    for y, end, text in zip(ys, ends, texts):
+        ax.text(end * 1.15, y, text, va="center", fontsize=8)
+
+
+def mark_noisy(ax: Axes, xs: Any, ys: Any, noisy: Any) -> None:
+    """A red ring around each noisy point."""
+    import numpy as np
+
+    mask = np.asarray(noisy, dtype=bool)
+    if mask.any():
+        ax.scatter(
+            np.asarray(xs)[mask],
+            np.asarray(ys)[mask],
+            s=160,
+            facecolors="none",
+            edgecolors=NOISY_EDGE,
+            linewidths=1.5,
+            zorder=5,
+            label="noisy (see flags)",
+        )

@@ -1,0 +1,87 @@
+"""Result files shaped into tidy pandas tables: one row per figure, parameters as columns.
+
+Charts and reports read these tables; nothing here measures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from bench_lib.summary import params_text
+
+PARAM_PREFIX = "p_"  # parameter columns: p_start, p_size, p_workers, ...
+
+
+def figures(data: dict[str, Any]) -> pd.DataFrame:
+    """One row per (benchmark, figure), with its interval, floor, CPU use and noise flags."""
+    rows = []
+    for bench in data["benchmarks"]:
+        m = bench["extra_info"]["mpbench"]
+        floor = m.get("floor") or {}
+        flags = [f["code"] for f in (m.get("noise") or {}).get("flags", [])]
+        for order, fig in enumerate(m["figures"]):
+            row: dict[str, Any] = {
+                "subject": m["subject"],
+                "case": m["case"],
+                "params": params_text(m["params"]),
+                "figure": fig["name"],
+                "unit": fig["unit"],
+                "kind": fig["kind"],
+                "headline": order == 0,
+                "median": fig["median"],
+                "ci_low": fig.get("ci_low"),
+                "ci_high": fig.get("ci_high"),
+                "n": fig.get("n", m.get("rounds", 0)),
+                "floor_case": floor.get("case"),
+                "floor_median": floor.get("median"),
+                "floor_ratio": floor.get("ratio") if order == 0 else None,
+                "effective_cores": (m.get("cpu") or {}).get("effective_cores"),
+                "noisy": bool(flags),
+                "flags": ",".join(flags),
+                "name": bench["name"],
+            }
+            row.update({PARAM_PREFIX + k: v for k, v in m["params"].items()})
+            rows.append(row)
+    table: pd.DataFrame = pd.DataFrame(rows)
+    return table
+
+
+def metrics(data: dict[str, Any]) -> pd.DataFrame:
+    """One row per (benchmark, metric): numbers that are not round times."""
+    rows = []
+    for bench in data["benchmarks"]:
+        m = bench["extra_info"]["mpbench"]
+        for name, metric in (m.get("metrics") or {}).items():
+            if not isinstance(metric, dict) or not isinstance(metric.get("value"), (int, float)):
+                continue
+            row: dict[str, Any] = {
+                "subject": m["subject"],
+                "case": m["case"],
+                "params": params_text(m["params"]),
+                "metric": name,
+                "value": metric["value"],
+                "unit": metric.get("unit", ""),
+                "ci_low": metric.get("ci_low"),
+                "ci_high": metric.get("ci_high"),
+            }
+            row.update({PARAM_PREFIX + k: v for k, v in m["params"].items()})
+            rows.append(row)
+    table: pd.DataFrame = pd.DataFrame(rows)
+    return table
+
+
+def select(
+    frame: pd.DataFrame, subject: str, case: str | None = None, headline_only: bool = True
+) -> pd.DataFrame:
+    """Rows of one subject (and case); empty frame when the run did not measure them."""
+    if frame.empty:
+        return frame
+    mask = frame["subject"] == subject
+    if case is not None:
+        mask &= frame["case"] == case
+    if headline_only and "headline" in frame:
+        mask &= frame["headline"]
+    selected: pd.DataFrame = frame[mask]
+    return selected

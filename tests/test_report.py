@@ -1,0 +1,101 @@
+"""Reports as a person sees them: files, escaping, partial runs, and a real browser render."""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench_lib import report
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def hostile(data: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(data)
+    out["machine_info"]["mpbench"]["hostname"] = HOSTILE
+    out["machine_info"]["mpbench"]["cpu_model"] = HOSTILE
+    out["mpbench"]["label"] = HOSTILE
+    bench = out["benchmarks"][0]["extra_info"]["mpbench"]
+    bench["params"] = {**bench["params"], "note": HOSTILE}
+    out["mpbench"]["failures"] = [{"test": HOSTILE, "when": "call", "reason": HOSTILE}]
+    out["mpbench"]["partial"] = True
+    return out
+
+
+def test_report_folder_has_page_summary_and_charts(
+    spawn_smoke: dict[str, Any], tmp_path: Path
+) -> None:
+    index = report.write_report(spawn_smoke, tmp_path)
+    assert index == tmp_path / "index.html"
+    page = index.read_text()
+    assert (tmp_path / "summary.md").read_text().startswith("# mpbench report")
+    charts = sorted(p.name for p in (tmp_path / "charts").iterdir())
+    assert "spawn_start_cost.png" in charts and "spawn_start_cost.svg" in charts
+    for name in charts:
+        if name.endswith(".png"):
+            assert f"charts/{name}" in page
+    assert "<script" not in page  # opens offline, runs nothing
+
+
+def test_missing_subjects_are_said_not_broken(spawn_smoke: dict[str, Any], tmp_path: Path) -> None:
+    page = report.write_report(spawn_smoke, tmp_path).read_text()
+    for subject in ("gil", "pool", "ipc", "locks"):
+        assert f"mpbench run --only {subject}" in page
+    assert "Process start cost" in page
+
+
+def test_hostile_strings_render_as_text(spawn_smoke: dict[str, Any], tmp_path: Path) -> None:
+    index = report.write_report(hostile(spawn_smoke), tmp_path)
+    page = index.read_text()
+    assert "<script" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;" in page
+    assert "Partial run" in page
+    md = (tmp_path / "summary.md").read_text()
+    assert "<script" not in md and "&lt;script&gt;" in md
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("CI"),
+    reason="chromium is not installed (.ci/run installs it)",
+)
+def test_report_renders_in_headless_chromium(spawn_smoke: dict[str, Any], tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM, "CI must have chromium: .ci/run installs Debian's package"
+    index = report.write_report(hostile(spawn_smoke), tmp_path)
+    errors: list[str] = []
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: errors.append(f"dialog: {d.message}"))
+        page.goto(index.as_uri())
+        page.wait_for_load_state("load")
+        images = page.evaluate(
+            "[...document.images].map(i => [i.getAttribute('src'), i.complete && i.naturalWidth])"
+        )
+        heading = page.inner_text("h1")
+        page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+        browser.close()
+    assert heading == "mpbench report"
+    assert images and all(width for _, width in images), images
+    assert errors == []
