@@ -32,7 +32,9 @@ def test_run_smoke_writes_a_valid_result_and_prints_the_summary(tmp_path: Path) 
         "--label",
         "ci smoke",
         "--output",
-        str(tmp_path),
+        str(tmp_path / "results"),
+        "--reports",
+        str(tmp_path / "reports"),
     )
     assert proc.returncode == 0, proc.stderr
     files = list(tmp_path.glob("results/*/*_ci-smoke.json"))
