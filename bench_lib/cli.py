@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench_lib import environment, results, summary
+from bench_lib import environment, results, runner, summary
 from bench_lib.profiles import (
     DEFAULT_PROFILE,
     PROFILE_NAMES,
@@ -26,7 +25,7 @@ from bench_lib.profiles import (
 REPO = Path(__file__).resolve().parent.parent
 BENCHMARKS = REPO / "benchmarks"
 EXIT_USAGE = 2
-INTERRUPT_GRACE_S = 5.0  # after Ctrl-C, pytest gets this long to save what finished
+EXIT_INTERRUPTED = 130  # the shell's code for "stopped by Ctrl-C"
 
 
 class UsageError(Exception):
@@ -91,19 +90,6 @@ def pytest_command(
     ]
 
 
-def run_pytest(command: list[str]) -> int:
-    """Run pytest, streaming its progress lines; on Ctrl-C let it save, then stop it."""
-    proc = subprocess.Popen(command, cwd=REPO)
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:  # pytest got the same SIGINT: it stops and saves what finished
-        try:
-            return proc.wait(timeout=INTERRUPT_GRACE_S)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            return proc.wait()
-
-
 def cmd_info(args: argparse.Namespace) -> int:
     fp = environment.fingerprint()
     for key, value in fp.as_dict().items():
@@ -127,10 +113,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="mpbench-") as tmp:
         raw = Path(tmp) / "pytest-benchmark.json"
-        code = run_pytest(pytest_command(files, profile, methods, args.label, raw))
+        outcome = runner.run_supervised(
+            pytest_command(files, profile, methods, args.label, raw), REPO
+        )
         if not raw.exists():
-            print(f"mpbench run: pytest exited with {code} and saved no result", file=sys.stderr)
-            return code or 1
+            print(
+                f"mpbench run: pytest exited with {outcome.exit_code} and saved no result",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED if outcome.interrupted else (outcome.exit_code or 1)
         data = results.load(raw)
         results.write_atomic(path, data)
     print()
@@ -138,9 +129,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     for line in summary.problems(data):
         print(f"! {line}")
     print(f"\nresult: {path}")
+    if outcome.interrupted:
+        print(
+            f"mpbench run: interrupted; saved the {len(data['benchmarks'])} finished "
+            "benchmarks as a partial result",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     if not args.no_report:
         print(f"report: {write_report_for(data, path, Path(args.reports))}")
-    return 0 if code == 0 else 1
+    return 0 if outcome.exit_code == 0 else 1
 
 
 def write_report_for(
@@ -211,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("mpbench: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ Loaded through the ``pytest11`` entry point, so ``pytest --benchmark-only`` and
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Generator, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bench_lib import cpu, environment, results
+from bench_lib import environment, leaks, results
 from bench_lib.engine import SCHEMA_KEY, Bench
 from bench_lib.profiles import (
     DEFAULT_PROFILE,
@@ -25,8 +24,6 @@ from bench_lib.profiles import (
     get_profile,
     resolve_axis,
 )
-
-LEAK_GRACE_S = 3.0  # children get this long to exit after a benchmark before they count as leaked
 
 
 class SessionLog:
@@ -105,18 +102,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def mpbench(benchmark: Any, request: pytest.FixtureRequest) -> Iterator[Bench]:
-    """The measurement engine for one benchmark; fails it if it leaves processes behind."""
+    """The measurement engine for one benchmark; fails it if it leaves anything behind."""
     ctx = grid_context(request.config)
+    shm_before = leaks.shm_names()
     yield Bench(benchmark, ctx.profile, ctx.cores)
-    deadline = time.monotonic() + LEAK_GRACE_S
-    while (leaked := cpu.live_children()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if leaked:
-        names = ", ".join(f"pid {p.pid}" for p in leaked)
-        cpu.kill_tree(leaked)
-        pytest.fail(
-            f"benchmark left {len(leaked)} child process(es) running ({names}); killed them"
-        )
+    found = leaks.collect(shm_before)
+    if found:
+        pytest.fail(found.message())
 
 
 def pytest_benchmark_update_machine_info(

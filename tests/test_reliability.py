@@ -1,0 +1,124 @@
+"""Crashing, leaking and noisy benchmarks: each is failed or flagged, named, and the suite goes on.
+
+Each case is a small benchmark file run by pytest in a subprocess, as `mpbench run` would.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from bench_lib import leaks
+
+CRASHING = textwrap.dedent("""
+    import multiprocessing, os, signal, time
+    from multiprocessing import shared_memory
+
+    def _run(target, *args):
+        proc = multiprocessing.get_context("fork").Process(target=target, args=args)
+        proc.start()
+        proc.join()
+        if proc.exitcode != 0:
+            raise RuntimeError(f"worker exited with {proc.exitcode}")
+
+    def _raise():
+        raise ValueError("boom")
+
+    def _kill_self():
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def test_killed_by_signal(mpbench):
+        mpbench.measure(lambda: _run(_kill_self))
+
+    def test_exits_nonzero(mpbench):
+        mpbench.measure(lambda: _run(os._exit, 3))
+
+    def test_raises(mpbench):
+        mpbench.measure(lambda: _run(_raise))
+
+    def test_leaves_a_child(mpbench):
+        child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(600,))
+        child.start()
+        open("child.pid", "w").write(str(child.pid))
+        mpbench.measure(lambda: None)
+
+    def test_leaves_shared_memory(mpbench):
+        segment = shared_memory.SharedMemory(create=True, size=4096)
+        open("segment.name", "w").write(segment.name)
+        segment.close()
+        mpbench.measure(lambda: None)
+
+    def test_fine(mpbench):
+        mpbench.measure(lambda: None)
+""")
+
+
+def run_file(tmp_path: Path, source: str, *extra: str) -> tuple[int, dict[str, Any]]:
+    (tmp_path / "test_case.py").write_text(source)
+    out = tmp_path / "out.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "test_case.py",
+            "--benchmark-only",
+            f"--benchmark-json={out}",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "testpaths=.",
+            *extra,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return proc.returncode, json.loads(out.read_text())
+
+
+def test_crashes_and_leaks_fail_with_their_reason_and_the_suite_goes_on(tmp_path: Path) -> None:
+    code, data = run_file(tmp_path, CRASHING, "--mpbench-profile=smoke")
+    assert code == 1
+    reasons = {f["test"].split("::")[-1]: f["reason"] for f in data["mpbench"]["failures"]}
+    assert "exited with -9" in reasons["test_killed_by_signal"]
+    assert "exited with 3" in reasons["test_exits_nonzero"]
+    assert "exited with 1" in reasons["test_raises"]
+    assert "1 child process(es)" in reasons["test_leaves_a_child"]
+    segment = (tmp_path / "segment.name").read_text().lstrip("/")
+    assert segment in reasons["test_leaves_shared_memory"]
+    assert segment not in leaks.shm_names()
+    assert not psutil.pid_exists(int((tmp_path / "child.pid").read_text()))
+    # the leaking benchmarks measured fine before their leak was found; the rest went on
+    assert "test_fine" in [b["name"] for b in data["benchmarks"]]
+    assert data["mpbench"]["partial"] is True
+
+
+NOISY = textwrap.dedent("""
+    import time
+
+    def test_sleepy(mpbench):
+        mpbench.measure(lambda: time.sleep(0.1), rounds=8)
+""")
+
+
+def test_a_cpu_hog_beside_a_benchmark_is_flagged(tmp_path: Path) -> None:
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        code, data = run_file(tmp_path, NOISY, "--mpbench-profile=quick")
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    assert code == 0
+    noise = data["benchmarks"][0]["extra_info"]["mpbench"]["noise"]
+    flags = {f["code"]: f["message"] for f in noise["flags"]}
+    assert "busy-machine" in flags, noise
+    assert "other processes used" in flags["busy-machine"] and "taskset" in flags["busy-machine"]
