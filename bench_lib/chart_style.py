@@ -48,6 +48,11 @@ NOISY_EDGE = "#e00000"
 DPI = 110
 
 
+def plain(text: str) -> str:
+    """Text from a result file, shown literally: no mathtext ($...$) interpretation."""
+    return text.replace("$", r"\$")
+
+
 def colour(series: str) -> str:
     if series in PALETTE:
         return PALETTE[series]

@@ -22,6 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from bench_lib import schema
+
 SCHEMA_VERSION = 1
 SUPPORTED_SCHEMAS = (1,)
 MAX_RESULT_BYTES = 256 * 1024 * 1024  # a standard run is ~1 MB; far larger is not ours
@@ -74,40 +76,16 @@ def validate(data: Any, path: Path | str = "<data>") -> dict[str, Any]:
         raise ResultFileError(
             path, "a pytest-benchmark file without mpbench data; run it with `mpbench run`"
         )
-    schema = block.get("schema")
+    version = block.get("schema")
     _require(
-        schema in SUPPORTED_SCHEMAS,
+        version in SUPPORTED_SCHEMAS,
         path,
-        f"unknown mpbench schema version {schema!r}; this mpbench reads "
+        f"unknown mpbench schema version {version!r}; this mpbench reads "
         f"{', '.join(map(str, SUPPORTED_SCHEMAS))} (upgrade mpbench to read newer files)",
     )
-    _require(
-        isinstance(data["machine_info"], dict)
-        and isinstance(data["machine_info"].get("mpbench"), dict),
-        path,
-        "machine_info.mpbench (the machine fingerprint) is missing",
-    )
-    _require(isinstance(data["benchmarks"], list), path, "'benchmarks' is not a list")
-    for i, bench in enumerate(data["benchmarks"]):
-        where = f"benchmarks[{i}]"
-        _require(isinstance(bench, dict), path, f"{where} is not an object")
-        _require(isinstance(bench.get("name"), str), path, f"{where}.name is missing")
-        stats = bench.get("stats")
-        _require(
-            isinstance(stats, dict)
-            and isinstance(stats.get("data"), list)
-            and all(isinstance(x, (int, float)) for x in stats["data"]),
-            path,
-            f"{where}.stats.data (raw rounds) is missing or not numbers",
-        )
-        extra = bench.get("extra_info", {}).get("mpbench")
-        _require(isinstance(extra, dict), path, f"{where}.extra_info.mpbench is missing")
-        for key, kind in (("subject", str), ("case", str), ("params", dict), ("figures", list)):
-            _require(
-                isinstance(extra.get(key), kind),
-                path,
-                f"{where}.extra_info.mpbench.{key} is missing or not a {kind.__name__}",
-            )
+    found = schema.problem(data, schema.RESULT, "result")
+    if found:
+        raise ResultFileError(path, found.removeprefix("result."))
     return data
 
 

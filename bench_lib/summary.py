@@ -33,10 +33,10 @@ def params_text(params: dict[str, Any]) -> str:
 
 
 def floor_text(floor: dict[str, Any] | None) -> str:
-    if not floor or floor.get("ratio") is None:
+    if not floor or floor.get("ratio") is None or floor.get("median") is None:
         return ""
     label = floor["case"] + (f" ({params_text(floor['params'])})" if floor.get("params") else "")
-    return f"{floor['ratio']:.2f}x {label} ({format_value(floor['median'], floor['unit'])})"
+    return f"{floor['ratio']:.2f}x {label} ({format_value(floor['median'], floor.get('unit') or '')})"
 
 
 def rows(data: dict[str, Any]) -> list[Row]:

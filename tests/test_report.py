@@ -13,7 +13,7 @@ import pytest
 from bench_lib import report
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> $\\badcmd{$'
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -22,6 +22,8 @@ def hostile(data: dict[str, Any]) -> dict[str, Any]:
     out["machine_info"]["mpbench"]["hostname"] = HOSTILE
     out["machine_info"]["mpbench"]["cpu_model"] = HOSTILE
     out["mpbench"]["label"] = HOSTILE
+    out["mpbench"]["profile"] = HOSTILE  # shown in every chart footer
+    out["machine_info"]["mpbench"]["python_version"] = HOSTILE
     bench = out["benchmarks"][0]["extra_info"]["mpbench"]
     bench["params"] = {**bench["params"], "note": HOSTILE}
     out["mpbench"]["failures"] = [{"test": HOSTILE, "when": "call", "reason": HOSTILE}]

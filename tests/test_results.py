@@ -42,10 +42,24 @@ def mutate(data: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str,
     [
         (("mpbench", "schema"), 99, "unknown mpbench schema version 99"),
         (("mpbench",), KeyError, "without mpbench data"),
-        (("machine_info", "mpbench"), KeyError, "fingerprint"),
+        (("machine_info", "mpbench"), KeyError, "machine_info.mpbench is missing"),
         (("benchmarks",), {}, "not a list"),
-        (("benchmarks", 0, "stats", "data"), ["x"], "raw rounds"),
-        (("benchmarks", 0, "extra_info", "mpbench", "params"), "start=fork", "params"),
+        (
+            ("benchmarks", 0, "stats", "data"),
+            ["x"],
+            r"benchmarks\[0\].stats.data\[0\] is not a number",
+        ),
+        (
+            ("benchmarks", 0, "extra_info", "mpbench", "params"),
+            "start=fork",
+            "params is not an object",
+        ),
+        (
+            ("benchmarks", 0, "extra_info", "mpbench", "figures", 0, "kind"),
+            "fast",
+            "'fast', not one of",
+        ),
+        (("machine_info", "mpbench", "usable_cores"), "2", "usable_cores is not an integer"),
     ],
 )
 def test_validation_names_the_problem(
