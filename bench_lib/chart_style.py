@@ -107,7 +107,7 @@ def finish(fig: MplFigure, out_dir: Path, chart: Chart, ctx: RunContext, samples
     fig.text(
         0.01,
         0.01,
-        f"{ctx.machine} | {ctx.python} | profile {ctx.profile} | {samples}",
+        plain(f"{ctx.machine} | {ctx.python} | profile {ctx.profile} | {samples}"),
         fontsize=7,
         color="#555555",
         ha="left",

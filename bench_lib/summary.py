@@ -35,7 +35,8 @@ def params_text(params: dict[str, Any]) -> str:
 def floor_text(floor: dict[str, Any] | None) -> str:
     if not floor or floor.get("ratio") is None or floor.get("median") is None:
         return ""
-    label = floor["case"] + (f" ({params_text(floor['params'])})" if floor.get("params") else "")
+    params = floor.get("params")
+    label = floor["case"] + (f" ({params_text(params)})" if params else "")
     return f"{floor['ratio']:.2f}x {label} ({format_value(floor['median'], floor.get('unit') or '')})"
 
 
