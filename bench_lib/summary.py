@@ -37,7 +37,9 @@ def floor_text(floor: dict[str, Any] | None) -> str:
         return ""
     params = floor.get("params")
     label = floor["case"] + (f" ({params_text(params)})" if params else "")
-    return f"{floor['ratio']:.2f}x {label} ({format_value(floor['median'], floor.get('unit') or '')})"
+    return (
+        f"{floor['ratio']:.2f}x {label} ({format_value(floor['median'], floor.get('unit') or '')})"
+    )
 
 
 def rows(data: dict[str, Any]) -> list[Row]:
