@@ -40,6 +40,13 @@ RECV_BYTES = 65536  # one recv reads at most this much; echo requests are far sm
 BACKLOG = 4096  # accept queue: every client connects before any round starts
 
 
+def _gevent(module: str = "gevent") -> Any:
+    """gevent, imported only in this child (it has no type stubs; typed as Any here)."""
+    import importlib
+
+    return importlib.import_module(module)
+
+
 def _arm_lifetime(lifetime_s: float) -> None:
     """Stop by itself: SIGALRM's default action terminates the process."""
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
@@ -88,7 +95,7 @@ def serve_threads(lsock: Any) -> None:
 
 
 def serve_gevent(lsock: Any) -> None:
-    import gevent
+    gevent = _gevent()
 
     serve_spawning(lsock, lambda conn: gevent.spawn(echo_blocking, conn))
 
@@ -126,7 +133,7 @@ def serve_asyncio(lsock: Any) -> None:
 
 def serve_greenlet_spawns() -> None:
     """For each count K read on stdin: spawn K greenlets, join them, print the sum of results."""
-    import gevent
+    gevent = _gevent()
 
     def one() -> int:
         return 1
@@ -144,9 +151,7 @@ def main(argv: list[str]) -> None:
     if mode not in CHILD_MODES:
         raise SystemExit(f"unknown mode {mode!r}; choose one of {', '.join(CHILD_MODES)}")
     if mode in ("gevent", "greenlets"):
-        from gevent import monkey
-
-        monkey.patch_all()  # first, before socket and threading are used
+        _gevent("gevent.monkey").patch_all()  # first, before socket and threading are used
     _arm_lifetime(lifetime_s)
     if mode == "greenlets":
         serve_greenlet_spawns()

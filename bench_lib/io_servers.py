@@ -94,8 +94,10 @@ class Child:
     """``python -m bench_lib.io_serve MODE LIFETIME_S`` in its own session; its first line read."""
 
     def __init__(self, mode: str, lifetime_s: float) -> None:
+        argv = [sys.executable, "-m", "bench_lib.io_serve", mode, str(lifetime_s)]
+        self.command = " ".join(argv[1:])
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench_lib.io_serve", mode, str(lifetime_s)],
+            argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             start_new_session=True,
@@ -108,11 +110,11 @@ class Child:
             sel.register(self.proc.stdout, selectors.EVENT_READ)
             if not sel.select(timeout_s):
                 self.stop()
-                raise ServerError(f"child {self.proc.args} said nothing within {timeout_s:.0f} s")
+                raise ServerError(f"child `{self.command}` said nothing within {timeout_s:.0f} s")
         line = self.proc.stdout.readline().decode().strip()
         if not line:
             code = self.stop()
-            raise ServerError(f"child {self.proc.args} ended (exit code {code})")
+            raise ServerError(f"child `{self.command}` ended (exit code {code})")
         return line
 
     def write_line(self, text: str) -> None:
@@ -129,7 +131,11 @@ class Child:
         return cpu.tree_cpu_s(psutil.Process(self.proc.pid))
 
     def memory_bytes(self) -> int:
-        """Memory of the child's process tree: PSS where the OS has it (shared pages split), else RSS."""
+        """Memory of the child's process tree: PSS where the OS has it, else RSS.
+
+        PSS splits each shared page between the processes sharing it, so a forked
+        worker counts only what it does not share with its parent.
+        """
         total = 0
         for proc in self.tree():
             with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):

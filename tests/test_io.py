@@ -1,0 +1,292 @@
+"""The io subject: pure helpers, echo checking, server lifecycle, and the smoke run."""
+
+from __future__ import annotations
+
+import math
+import socket
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any, Callable
+
+import psutil
+import pytest
+from conftest import run_smoke
+
+from bench_lib import io_servers, io_spawn
+from bench_lib.io_client import ClientPool, EchoError, percentile, request
+from bench_lib.io_eventloop import selector_class
+from bench_lib.io_selectors import (
+    MAX_CHECKS,
+    MIN_CHECKS,
+    DescriptorSet,
+    SelectorCheckError,
+    checks_per_round,
+    loglog_slope,
+)
+from bench_lib.io_serve import SERVER_MODELS
+
+# --- pure helpers ----------------------------------------------------------------------------
+
+
+def test_percentile_interpolates_between_order_statistics() -> None:
+    assert percentile([3.0, 1.0, 2.0], 50) == 2.0
+    assert percentile([1.0, 2.0], 50) == 1.5
+    assert percentile([1.0, 2.0, 3.0, 4.0], 0) == 1.0
+    assert percentile([1.0, 2.0, 3.0, 4.0], 100) == 4.0
+    assert percentile([7.0], 99) == 7.0
+    assert percentile([5.0, 5.0, 5.0], 99) == 5.0
+
+
+@pytest.mark.parametrize("values, q", [([], 50), ([1.0], -1), ([1.0], 101)])
+def test_percentile_rejects_nothing_and_out_of_range(values: list[float], q: float) -> None:
+    with pytest.raises(ValueError):
+        percentile(values, q)
+
+
+@pytest.mark.parametrize("power", [0.0, 1.0, 2.0])
+def test_loglog_slope_recovers_the_power(power: float) -> None:
+    points = [(n, 3e-6 * n**power) for n in (16, 128, 1024, 8192)]
+    assert math.isclose(loglog_slope(points), power, abs_tol=1e-9)
+
+
+def test_loglog_slope_of_two_points_is_exact() -> None:
+    assert math.isclose(loglog_slope([(10, 1.0), (1000, 10.0)]), 0.5)
+
+
+@pytest.mark.parametrize(
+    "points", [[], [(10, 1.0)], [(10, 1.0), (10, 2.0)], [(0, 1.0), (5, 1.0)], [(1, 0.0), (2, 1.0)]]
+)
+def test_loglog_slope_needs_two_distinct_positive_points(points: list[tuple[float, float]]) -> None:
+    with pytest.raises(ValueError):
+        loglog_slope(points)
+
+
+def test_checks_per_round_shrinks_with_descriptors_within_bounds() -> None:
+    assert checks_per_round(1) == MAX_CHECKS
+    assert checks_per_round(10**6) == MIN_CHECKS
+    assert checks_per_round(16) >= checks_per_round(512) >= checks_per_round(4096)
+    with pytest.raises(ValueError):
+        checks_per_round(0)
+
+
+def test_requests_carry_their_numbers_and_size() -> None:
+    assert len(request(3, 7, 64)) == 64
+    assert request(3, 7, 64) != request(3, 8, 64) != request(4, 7, 64)
+
+
+def test_connection_limits_are_recorded_not_crashed() -> None:
+    ok = io_servers.connection_limit("epoll", 1000, nofile=20000)
+    assert ok.reason is None or "Linux" in ok.reason
+    select = io_servers.connection_limit("select", 1000, nofile=20000).reason
+    assert select is not None and "FD_SETSIZE" in select
+    assert io_servers.connection_limit("select", 100, nofile=20000).reason is None
+    procs = io_servers.connection_limit("processes", io_servers.MAX_PROCESS_CONNECTIONS + 1, 20000)
+    assert procs.reason is not None and "capped" in procs.reason
+    files = io_servers.connection_limit("threads", 1000, nofile=256).reason
+    assert files is not None and "ulimit" in files
+
+
+@pytest.mark.parametrize("model, connections", [("fibers", 10), ("threads", 0)])
+def test_connection_limit_rejects_bad_parameters(model: str, connections: int) -> None:
+    with pytest.raises(ValueError):
+        io_servers.connection_limit(model, connections, nofile=20000)
+
+
+def test_unknown_selector_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown selector"):
+        selector_class("kqueue-please")
+
+
+def test_raising_the_file_limit_never_lowers_it() -> None:
+    import resource
+
+    before = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    assert io_servers.raise_nofile_limit() >= before
+
+
+# --- selector checks -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["select", "poll", "epoll"])
+def test_descriptor_set_reports_exactly_the_ready_one(name: str) -> None:
+    try:
+        descriptors = DescriptorSet(name, 32)
+    except Exception as exc:  # epoll off Linux
+        pytest.skip(str(exc))
+    with descriptors:
+        descriptors.register()
+        assert descriptors.check(5) == 5
+        descriptors.ready.recv(1)  # nothing ready any more: every check is now wrong
+        with pytest.raises(SelectorCheckError, match="5 of 5"):
+            descriptors.check(5)
+
+
+def test_descriptor_set_closes_what_it_opened() -> None:
+    before = psutil.Process().num_fds()
+    with DescriptorSet("poll", 100) as descriptors:
+        assert psutil.Process().num_fds() >= before + 100
+        assert descriptors.max_fd >= 100
+    assert psutil.Process().num_fds() == before
+
+
+# --- the client checks every echo ------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_server() -> Iterator[Callable[[Callable[[bytes], bytes]], int]]:
+    """A one-connection server thread in this process that answers with ``reply(data)``."""
+    listeners: list[socket.socket] = []
+
+    def start(reply: Callable[[bytes], bytes]) -> int:
+        lsock = socket.create_server(("127.0.0.1", 0))
+        listeners.append(lsock)
+
+        def serve() -> None:
+            conn, _ = lsock.accept()
+            with conn:
+                while data := conn.recv(65536):
+                    answer = reply(data)
+                    if not answer:
+                        return
+                    conn.sendall(answer)
+
+        threading.Thread(target=serve, daemon=True).start()
+        return int(lsock.getsockname()[1])
+
+    yield start
+    for lsock in listeners:
+        lsock.close()
+
+
+@pytest.mark.parametrize(
+    "reply, message",
+    [
+        (lambda d: d[:-1] + b"?", "does not echo"),
+        (lambda d: d + b"extra", "does not echo"),
+        (lambda d: b"", "closed by the server"),
+    ],
+    ids=["corrupted", "too-long", "hung-up"],
+)
+def test_client_fails_on_a_wrong_reply(
+    fake_server: Callable[[Callable[[bytes], bytes]], int],
+    reply: Callable[[bytes], bytes],
+    message: str,
+) -> None:
+    with ClientPool(fake_server(reply), 1, 64) as pool, pytest.raises(EchoError, match=message):
+        pool.run_round(3)
+
+
+def test_client_counts_and_times_every_checked_reply(
+    fake_server: Callable[[Callable[[bytes], bytes]], int],
+) -> None:
+    with ClientPool(fake_server(lambda d: d), 1, 64) as pool:
+        assert pool.run_round(4) == 4
+        assert pool.completed == 4 and len(pool.latencies_s) == 4
+        assert all(t > 0 for t in pool.latencies_s)
+
+
+@pytest.mark.parametrize("connections, size", [(0, 64), (1, 4)])
+def test_client_rejects_bad_parameters(connections: int, size: int) -> None:
+    with pytest.raises(ValueError):
+        ClientPool(1, connections, size)
+
+
+# --- server children -------------------------------------------------------------------------
+
+
+def _our_children() -> list[psutil.Process]:
+    return [p for p in psutil.Process().children(recursive=True) if p.status() != "zombie"]
+
+
+@pytest.mark.parametrize("model", ["threads", "processes", "asyncio", "poll"])
+def test_servers_echo_and_leave_nothing_behind(model: str) -> None:
+    before = {p.pid for p in _our_children()}
+    with (
+        io_servers.EchoServer(model, lifetime_s=60) as server,
+        ClientPool(server.port, 3, 64) as pool,
+    ):
+        assert pool.run_round(5) == 15
+        assert server.memory_bytes() > 0 and server.cpu_s() >= 0
+        if model == "processes":
+            assert len(server.tree()) == 1 + 3  # one forked process per connection
+    assert {p.pid for p in _our_children()} <= before
+
+
+def test_gevent_is_never_imported_by_the_test_process() -> None:
+    if reason := io_servers.gevent_missing():
+        pytest.skip(reason)
+    with (
+        io_servers.EchoServer("gevent", lifetime_s=60) as server,
+        ClientPool(server.port, 2, 64) as pool,
+    ):
+        assert pool.run_round(3) == 6
+    assert "gevent" not in sys.modules
+
+
+def test_a_server_stops_by_itself_after_its_lifetime() -> None:
+    server = io_servers.EchoServer("threads", lifetime_s=1)
+    try:
+        server.proc.wait(timeout=10)
+    finally:
+        server.stop()
+    assert server.proc.returncode is not None
+
+
+def test_a_child_that_fails_to_start_is_an_error() -> None:
+    with pytest.raises(io_servers.ServerError, match="ended"):
+        io_servers.Child("no-such-model", lifetime_s=5)
+    with pytest.raises(ValueError, match="unknown model"):
+        io_servers.EchoServer("no-such-model", lifetime_s=5)
+
+
+def test_spawners_count_every_unit() -> None:
+    assert io_spawn.threads(5) == 5
+    with io_spawn.TaskSpawner() as tasks:
+        assert tasks.spawn(50) == 50
+    if io_servers.gevent_missing() is None:
+        with io_spawn.GreenletSpawner(lifetime_s=60) as child:
+            assert child.spawn(50) == 50 and child.spawn(0) == 0
+
+
+# --- the benchmark file in smoke mode --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def io_smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    code, data, output = run_smoke(tmp_path_factory.mktemp("io"), "benchmarks/test_io.py")
+    assert code == 0, output
+    return data
+
+
+def _cases(data: dict[str, Any], case: str) -> list[dict[str, Any]]:
+    blocks = [b["extra_info"]["mpbench"] for b in data["benchmarks"]]
+    return [m for m in blocks if m["case"] == case]
+
+
+def test_smoke_echo_reports_rate_latency_cpu_and_memory(io_smoke: dict[str, Any]) -> None:
+    echo = _cases(io_smoke, "echo")
+    assert {m["params"]["model"] for m in echo} == set(SERVER_MODELS) - (
+        {"gevent"} if io_servers.gevent_missing() else set()
+    )
+    for m in echo:
+        assert m["figures"][0]["unit"] == "req/s" and m["figures"][0]["median"] > 0
+        assert m["checks"] == {"every reply echoed": True}
+        for name in ("latency_median_s", "latency_p99_s", "memory_per_connection_bytes"):
+            assert name in m["metrics"], name
+        assert m["metrics"]["latency_p99_s"]["value"] >= m["metrics"]["latency_median_s"]["value"]
+        assert m["cpu"]["tree_cpu_s"] >= 0
+
+
+def test_smoke_selector_scaling_records_the_select_limit(io_smoke: dict[str, Any]) -> None:
+    checks = _cases(io_smoke, "selector_check")
+    assert {m["params"]["selector"] for m in checks} >= {"select", "poll"}
+    assert all(m["figures"][0]["unit"] == "s" for m in checks)
+    skipped = io_smoke["mpbench"]["skipped"]
+    assert any("select-fds=2048" in s["test"] and "FD_SETSIZE" in s["reason"] for s in skipped)
+
+
+def test_smoke_spawn_covers_greenlets_tasks_and_threads(io_smoke: dict[str, Any]) -> None:
+    kinds = {m["params"]["kind"] for m in _cases(io_smoke, "spawn")}
+    assert kinds >= {"asyncio_task", "thread"}
+    assert io_smoke["mpbench"]["failures"] == []
