@@ -23,6 +23,8 @@ connections, a first request on every connection, memory readings, creating desc
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -35,19 +37,23 @@ from bench_lib.io_serve import SERVER_MODELS
 from bench_lib.profiles import grid
 
 REQUEST_BYTES = 64  # small requests: the cost is per request, not per byte
-MODELS = {
+MODELS: dict[str, Sequence[Any]] = {
     "smoke": list(SERVER_MODELS),
     "quick": ["threads", "processes", "asyncio", "gevent", "epoll"],
     "standard": list(SERVER_MODELS),
 }
-CONNECTIONS = {
+CONNECTIONS: dict[str, Sequence[Any]] = {
     "smoke": [10],
     "quick": [10, 100],
     "standard": [10, 100, 1000],
     "full": [10, 30, 100, 300, 1000, 3000],
 }
-REQUESTS_PER_ROUND = {"smoke": [200], "quick": [1000], "standard": [2000]}  # ~20-100 ms rounds
-DESCRIPTORS = {
+REQUESTS_PER_ROUND: dict[str, Sequence[Any]] = {
+    "smoke": [200],
+    "quick": [1000],
+    "standard": [2000],
+}  # ~20-100 ms rounds
+DESCRIPTORS: dict[str, Sequence[Any]] = {
     "smoke": [16, 2048],
     "quick": [16, 512],
     "standard": [16, 128, 512, 2048, 10000],
