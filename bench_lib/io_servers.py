@@ -168,8 +168,14 @@ class Child:
         return total
 
     def stop(self) -> int | None:
-        """SIGTERM to the whole session, SIGKILL if it lingers; returns the child's exit code."""
+        """SIGTERM to the whole session, SIGKILL if it lingers; returns the child's exit code.
+
+        Forked workers go first, while their parent still reaps them: orphans would
+        wait for the machine's init to reap them, which can take a second.
+        """
         if self.proc.poll() is None:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                cpu.kill_tree(self.tree()[1:], grace_s=STOP_TIMEOUT_S)
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGTERM)
             try:

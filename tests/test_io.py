@@ -290,3 +290,14 @@ def test_smoke_spawn_covers_greenlets_tasks_and_threads(io_smoke: dict[str, Any]
     kinds = {m["params"]["kind"] for m in _cases(io_smoke, "spawn")}
     assert kinds >= {"asyncio_task", "thread"}
     assert io_smoke["mpbench"]["failures"] == []
+
+
+def test_server_module_imports_only_the_standard_library() -> None:
+    import subprocess
+
+    code = (
+        "import sys, bench_lib.io_serve, bench_lib.io_eventloop; "
+        "print(sorted(m for m in ('gevent', 'psutil', 'pytest') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
