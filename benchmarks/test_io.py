@@ -22,6 +22,7 @@ connections, a first request on every connection, memory readings, creating desc
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -85,8 +86,9 @@ def test_echo(mpbench: Bench, model: str, connections: int) -> None:
     mpbench.info.update(
         request_bytes=REQUEST_BYTES, requests_per_round=requests, nofile_limit=nofile
     )
-    with io_servers.EchoServer(model, _lifetime_s(mpbench)) as server:
-        first = ClientPool(server.port, 1, REQUEST_BYTES)  # closed with the server
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(io_servers.EchoServer(model, _lifetime_s(mpbench)))
+        first = stack.enter_context(ClientPool(server.port, 1, REQUEST_BYTES))
         first.run_round(1)  # lazy set-up (imports, buffers, a first worker) is not per connection
         idle_bytes = server.memory_bytes()
         with ClientPool(server.port, connections, REQUEST_BYTES) as pool:
@@ -103,7 +105,6 @@ def test_echo(mpbench: Bench, model: str, connections: int) -> None:
             served = pool.completed - done
             server_cpu = server.cpu_s() - server_cpu
             client_cpu = time.process_time() - client_cpu
-            first.close()
             mpbench.check(
                 "every reply echoed",
                 served > 0 and served % requests == 0 and len(pool.latencies_s) == served,
