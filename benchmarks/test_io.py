@@ -13,7 +13,7 @@
 - ``selector_check``: seconds for one non-blocking readiness check with ``fds``
   registered descriptors of which one is ready, for ``select``, ``poll`` and ``epoll``.
   select past FD_SETSIZE (1024) is a recorded skip, not a crash.
-- ``spawn``: seconds to start and finish one greenlet (in a child that imported gevent),
+- ``task_spawn``: seconds to start and finish one greenlet (in a child that imported gevent),
   one asyncio task, one thread; compare with the ``spawn`` subject's process start.
 
 Off the clock: starting and stopping servers and the greenlet child, opening and closing
@@ -146,7 +146,7 @@ def test_selector_check(mpbench: Bench, selector: str, fds: int) -> None:
 
 
 @grid(kind=list(io_spawn.KINDS))
-def test_spawn(mpbench: Bench, kind: str) -> None:
+def test_task_spawn(mpbench: Bench, kind: str) -> None:
     units = io_spawn.UNITS_PER_ROUND[kind]
     figure = Figure("start+join", "s", "time", per_round=units)
     mpbench.info.update(units_per_round=units, compare_with="spawn/thread_start, process_start")

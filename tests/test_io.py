@@ -287,7 +287,7 @@ def test_smoke_selector_scaling_records_the_select_limit(io_smoke: dict[str, Any
 
 
 def test_smoke_spawn_covers_greenlets_tasks_and_threads(io_smoke: dict[str, Any]) -> None:
-    kinds = {m["params"]["kind"] for m in _cases(io_smoke, "spawn")}
+    kinds = {m["params"]["kind"] for m in _cases(io_smoke, "task_spawn")}
     assert kinds >= {"asyncio_task", "thread"}
     assert io_smoke["mpbench"]["failures"] == []
 
