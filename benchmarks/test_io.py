@@ -60,6 +60,8 @@ DESCRIPTORS: dict[str, Sequence[Any]] = {
     "standard": [16, 128, 512, 2048, 10000],
     "full": [16, 64, 256, 512, 1000, 2048, 4096, 10000],
 }
+CLIENT_BOUND_CORES = 0.9  # the one-thread client was busy this much of the wall time: the
+# rate is the client's limit, a floor for the server (the rounds' gaps take the rest)
 SERVER_LIFETIME_MARGIN_S = 60.0  # a server outlives the benchmark's rounds by this, then stops
 
 
@@ -114,8 +116,8 @@ def test_echo(mpbench: Bench, model: str, connections: int) -> None:
     mpbench.metric("latency_p99_s", percentile(pool.latencies_s, 99), "s", n=served)
     mpbench.metric("server_cpu_per_request_s", server_cpu / served, "s")
     mpbench.metric("client_cpu_per_request_s", client_cpu / served, "s")
-    # Near 1.0 the one-thread client, not the server, set the pace (see README).
     mpbench.metric("client_cores", client_cpu / wall, "cores")
+    mpbench.info["client_bound"] = client_cpu / wall > CLIENT_BOUND_CORES
     mpbench.metric("server_cores", server_cpu / wall, "cores")
     mpbench.metric("memory_per_connection_bytes", (busy_bytes - idle_bytes) / connections, "B")
     mpbench.metric("server_one_connection_bytes", idle_bytes, "B")

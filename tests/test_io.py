@@ -275,7 +275,7 @@ def test_smoke_echo_reports_rate_latency_cpu_and_memory(io_smoke: dict[str, Any]
         for name in ("latency_median_s", "latency_p99_s", "memory_per_connection_bytes"):
             assert name in m["metrics"], name
         assert m["metrics"]["latency_p99_s"]["value"] >= m["metrics"]["latency_median_s"]["value"]
-        assert m["cpu"]["tree_cpu_s"] >= 0
+        assert m["cpu"]["tree_cpu_s"] >= 0 and isinstance(m["info"]["client_bound"], bool)
 
 
 def test_smoke_selector_scaling_records_the_select_limit(io_smoke: dict[str, Any]) -> None:
