@@ -1,0 +1,117 @@
+"""Charts of the io subject: requests/s vs connections per model, selector cost vs descriptors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from bench_lib import tidy
+from bench_lib.chart_style import (
+    Chart,
+    RunContext,
+    colour,
+    error_bars,
+    finish,
+    mark_noisy,
+    new_chart,
+    samples_text,
+)
+from bench_lib.io_selectors import loglog_slope
+
+MODEL_ORDER = ("threads", "processes", "asyncio", "gevent", "select", "poll", "epoll")
+IO_COLOURS = {  # the shared palette's fallback gives epoll the threads purple
+    "asyncio": "#2ca02c",
+    "gevent": "#8c564b",
+    "select": "#7f7f7f",
+    "poll": "#17becf",
+    "epoll": "#d62728",
+}
+
+
+def _colour(series: str) -> str:
+    return IO_COLOURS.get(series, colour(series))
+
+
+def _legend(ax: Any) -> None:
+    """One legend entry per label (mark_noisy labels every call)."""
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
+    ax.legend(unique.values(), unique.keys(), fontsize=8)
+
+
+def echo_rate(frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> Chart | None:
+    rows = tidy.select(frame, "io", "echo")
+    if rows.empty:
+        return None
+    fig, (ax,) = new_chart()
+    for model in [m for m in MODEL_ORDER if m in set(rows["p_model"])]:
+        group = rows[rows["p_model"] == model].sort_values("p_connections")
+        ax.errorbar(
+            group["p_connections"],
+            group["median"],
+            yerr=error_bars(group["median"], group["ci_low"], group["ci_high"]),
+            marker="o",
+            capsize=3,
+            label=model,
+            color=_colour(model),
+        )
+        mark_noisy(ax, group["p_connections"], group["median"], group["noisy"])
+    ax.set_xscale("log")
+    ax.set_xlabel("concurrent connections (log scale)")
+    ax.set_ylabel("echo requests per second")
+    ax.set_ylim(bottom=0)
+    _legend(ax)
+    ax.grid(alpha=0.3)
+    chart = Chart(
+        "io_echo_rate",
+        "Echo requests/s by concurrency model and connections",
+        "One 64-byte request in flight per connection, every reply checked. A line that "
+        "holds as connections grow scales with concurrency; missing points are recorded "
+        "limits (select past FD_SETSIZE, one process per connection past its cap).",
+    )
+    return finish(fig, out_dir, chart, ctx, samples_text(rows["n"]))
+
+
+def selector_cost(frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> Chart | None:
+    rows = tidy.select(frame, "io", "selector_check")
+    if rows.empty or rows["p_fds"].nunique() < 2:
+        return None
+    fig, (ax,) = new_chart()
+    for name, group in rows.groupby("p_selector"):
+        group = group.sort_values("p_fds")
+        label = str(name)
+        if len(group) >= 2:
+            slope = loglog_slope(list(zip(group["p_fds"], group["median"])))
+            label = f"{name} (slope {slope:.2f})"
+        ax.errorbar(
+            group["p_fds"],
+            group["median"] * 1e6,
+            yerr=error_bars(group["median"], group["ci_low"], group["ci_high"]) * 1e6,
+            marker="o",
+            capsize=3,
+            label=label,
+            color=_colour(str(name)),
+        )
+        mark_noisy(ax, group["p_fds"], group["median"] * 1e6, group["noisy"])
+    ax.axvline(1024, color="#999999", linestyle=":", linewidth=1)
+    ax.text(1024, ax.get_ylim()[1], " FD_SETSIZE: select stops", fontsize=7, va="top")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("registered descriptors, one ready (log scale)")
+    ax.set_ylabel("one readiness check, µs (log scale)")
+    _legend(ax)
+    ax.grid(alpha=0.3, which="both")
+    chart = Chart(
+        "io_selector_cost",
+        "Readiness check cost vs registered descriptors",
+        "select and poll scan every descriptor on every call (slope near 1 on log-log: "
+        "O(n)); epoll returns only the ready one (slope near 0: O(1)).",
+    )
+    return finish(fig, out_dir, chart, ctx, samples_text(rows["n"]))
+
+
+def draw(data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> list[Chart]:
+    charts = [echo_rate(frame, out_dir, ctx), selector_cost(frame, out_dir, ctx)]
+    return [c for c in charts if c is not None]
