@@ -11,6 +11,7 @@ deadline. Either way leaving the ``with`` block terminates, then kills, what is 
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing.connection
 import threading
 from collections.abc import Sequence
@@ -73,11 +74,11 @@ class ProcessCrew:
         results: list[Any] = [None] * self.size
         pending = {id(r): i for i, r in enumerate(self._readers)}
         while pending:
-            ready = multiprocessing.connection.wait([self._readers[i] for i in pending.values()])
-            for conn in ready:
+            waiting: list[Any] = [self._readers[i] for i in pending.values()]
+            for conn in multiprocessing.connection.wait(waiting):
                 i = pending.pop(id(conn))
                 try:
-                    results[i] = conn.recv()  # type: ignore[union-attr]
+                    results[i] = self._readers[i].recv()
                 except EOFError:
                     self._procs[i].join(KILL_GRACE_S)
                     raise WorkerDied(
@@ -95,10 +96,9 @@ class ProcessCrew:
     ) -> None:
         if exc_type is None:
             self._stop.value = 1
-            try:
+            # a worker that is gone or stuck breaks the barrier: the kill below ends the rest
+            with contextlib.suppress(threading.BrokenBarrierError):
                 self._barrier.wait(STOP_GRACE_S)
-            except threading.BrokenBarrierError:
-                pass  # a worker is gone or stuck: the kill below ends the rest
             for proc in self._procs:
                 proc.join(STOP_GRACE_S)
         self._kill()

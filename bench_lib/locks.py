@@ -86,7 +86,7 @@ def guarded(primitive: str, ctx: Any) -> Iterator[Guarded]:
     yield Guarded(primitive, make[primitive](), ctx.RawValue("q", 0))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def busy_ns_per_iteration() -> float:
     """What one iteration of :func:`workloads.busy` costs here (the fastest of a few tries)."""
     best = math.inf
@@ -190,9 +190,7 @@ class Contention:
             (guard.lock, guard.counter, self._limit, self.cs_iterations, SAMPLE_EVERY),
         )
         self.crew: crew.ProcessCrew | crew.ThreadCrew = (
-            crew.ThreadCrew([job] * workers)
-            if threaded
-            else crew.ProcessCrew(ctx, [job] * workers)
+            crew.ThreadCrew([job] * workers) if threaded else crew.ProcessCrew(ctx, [job] * workers)
         )
         self.total = 0
 

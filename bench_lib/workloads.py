@@ -110,7 +110,7 @@ def increment(value: Any, times: int, locked: bool) -> int:
 
 
 def line_for(writer: int, seq: int, line_bytes: int) -> bytes:
-    """The exact bytes of line ``seq`` of ``writer``: a header, a writer-specific fill, a newline."""
+    """The exact bytes of line ``seq`` of ``writer``: header, writer-specific fill, newline."""
     head = b"%02d:%06d:" % (writer, seq)
     fill = bytes([ord("A") + writer % 26]) * max(0, line_bytes - len(head) - 1)
     return head + fill + b"\n"

@@ -33,7 +33,7 @@ import tempfile
 from typing import Any
 
 from bench_lib import locks, races
-from bench_lib.engine import Bench, Figure, FloorRef
+from bench_lib.engine import Bench, Figure, FloorRef, round_deadline
 from bench_lib.profiles import GridContext, grid, worker_counts
 
 TARGET_ROUND_S = {"smoke": 0.01, "quick": 0.01, "standard": 0.04, "full": 0.1}  # per round
@@ -43,13 +43,23 @@ PRIMITIVES: dict[str, Any] = {
     "standard": list(locks.PRIMITIVES),
 }
 CRITICAL_SECTION_US = {"smoke": [1], "quick": [1, 10], "standard": [1, 10]}
-INCREMENTS = {"smoke": 2_000, "quick": 10_000, "standard": 20_000, "full": 50_000}  # per worker
-LINES_PER_WRITER = {"smoke": 20, "quick": 50, "standard": 100, "full": 200}  # per round
+# Per worker and round: long enough (tens of ms) that the workers really overlap in time;
+# a round shorter than a scheduler wake-up lets them run one after the other and race less.
+INCREMENTS = {"smoke": 20_000, "quick": 100_000, "standard": 400_000, "full": 1_000_000}
+LOCKED_SHARE = 10  # the locked loop runs 10-20x slower: a tenth of the work keeps rounds short
+LINES_PER_WRITER = {"smoke": 50, "quick": 200, "standard": 600, "full": 1_000}
 
 
 def lock_workers(ctx: GridContext) -> list[int]:
     """Contending workers: 2 in smoke, else 1, the cores, 2x cores (and powers of two)."""
     return [2] if ctx.profile.name == "smoke" else worker_counts(ctx)
+
+
+def section_workers(ctx: GridContext) -> list[int]:
+    """Critical-section workers: oversubscribed (2x cores) in quick, the full axis above."""
+    if ctx.profile.name in ("smoke", "quick"):
+        return [2] if ctx.profile.name == "smoke" else [2 * ctx.cores]
+    return worker_counts(ctx)
 
 
 def racing_workers(ctx: GridContext) -> list[int]:
@@ -65,7 +75,8 @@ def _measure_contention(
     mpbench: Bench, contention: locks.Contention, floor: FloorRef | None
 ) -> list[locks.ContentionRound]:
     """Size the rounds, measure them, check each, record the figures and metrics."""
-    total = contention.calibrate(_pick(mpbench, TARGET_ROUND_S))
+    with round_deadline(mpbench.profile.timeout_s):  # the pilot round can hang like any other
+        total = contention.calibrate(_pick(mpbench, TARGET_ROUND_S))
     rounds: list[locks.ContentionRound] = []
 
     def verify() -> None:
@@ -108,7 +119,7 @@ def test_contention(mpbench: Bench, primitive: str, workers: int) -> None:
         _measure_contention(mpbench, c, FloorRef("uncontended", {"primitive": primitive}))
 
 
-@grid(cs_us=CRITICAL_SECTION_US, workers=lock_workers)
+@grid(cs_us=CRITICAL_SECTION_US, workers=section_workers)
 def test_critical_section(mpbench: Bench, cs_us: int, workers: int) -> None:
     ctx = locks.context()
     with locks.guarded("lock", ctx) as guard, locks.Contention(guard, ctx, workers, cs_us) as c:
@@ -145,7 +156,7 @@ def test_uncontended(mpbench: Bench, primitive: str) -> None:
 @grid(locked=[False, True], workers=racing_workers)
 def test_lost_updates(mpbench: Bench, locked: bool, workers: int) -> None:
     ctx = locks.context()
-    times = _pick(mpbench, INCREMENTS)
+    times = _pick(mpbench, INCREMENTS) // (LOCKED_SHARE if locked else 1)
     value = ctx.Value("q", 0, lock=locked)  # lock=False: a bare c_longlong in shared memory
     outcomes: list[races.LostUpdates] = []
 
@@ -204,4 +215,3 @@ def test_torn_lines(mpbench: Bench, locked: bool) -> None:
         line_bytes=races.LINE_BYTES,
         writes_per_line=races.PIECES_PER_LINE,
     )
-
