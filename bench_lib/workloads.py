@@ -7,6 +7,7 @@ checks that importing it loads no pytest, psutil, pandas or matplotlib.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -124,8 +125,6 @@ def write_lines(
     Each write() on an O_APPEND file is atomic, a line of several writes is not: without the
     lock another writer's piece can land in the middle (a torn line).
     """
-    import os
-
     fd = os.open(path, os.O_WRONLY | os.O_APPEND)
     try:
         for seq in range(lines):
@@ -149,8 +148,6 @@ def hold_and_exit(lock: Any, how: str) -> int:
 
     ``how="die"`` exits the process while holding it; ``how="hang"`` sleeps holding it.
     """
-    import os
-
     lock.acquire()
     if how == "die":
         os._exit(3)
