@@ -33,7 +33,9 @@ PRIMITIVES = (
 )
 THREADED = frozenset({"thread_lock"})
 SAMPLE_EVERY = 16  # time one take in 16: two clock reads on every take would inflate empty ones
-PILOT_ACQUISITIONS = 1000  # a pilot round this long sizes the measured rounds
+PILOT_ACQUISITIONS = 1000  # the first pilot round; pilots grow from here
+PILOT_SHARE = 0.5  # a pilot this long (share of the target round) is past the wake-up noise
+MAX_PILOTS = 8  # pilots at least double: 1000 acquisitions grow past the maximum in time
 MIN_ACQUISITIONS = 200  # below this, per-round start-up would dominate the round
 MAX_ACQUISITIONS = 5_000_000  # bounds the round of the fastest lock
 BUSY_CALIBRATION_ITERATIONS = 20_000  # about 0.3 ms of looping: long enough to time well
@@ -222,12 +224,23 @@ class Contention:
         )
 
     def calibrate(self, target_round_s: float) -> int:
-        """Run a pilot round and return the acquisitions per round for ``target_round_s``."""
-        self.prepare(PILOT_ACQUISITIONS)
-        pilot = self.run()
-        if pilot.error:
-            raise AssertionError(f"pilot round: {pilot.error}")
-        return acquisitions_for(pilot.wall_s, PILOT_ACQUISITIONS, target_round_s)
+        """Acquisitions per round for rounds of about ``target_round_s``, from pilot rounds.
+
+        Pilots grow until one lasts half the target: a short pilot is all wake-up latency
+        and would size rounds so short that one worker takes every acquisition before the
+        others are even running (fairness 1/N that says nothing about the lock).
+        """
+        total = PILOT_ACQUISITIONS
+        for _ in range(MAX_PILOTS):
+            self.prepare(total)
+            pilot = self.run()
+            if pilot.error:
+                raise AssertionError(f"pilot round: {pilot.error}")
+            if pilot.wall_s >= target_round_s * PILOT_SHARE or total >= MAX_ACQUISITIONS:
+                break
+            total = max(total * 2, acquisitions_for(pilot.wall_s, total, target_round_s))
+            total = min(MAX_ACQUISITIONS, total)
+        return acquisitions_for(pilot.wall_s, total, target_round_s)
 
 
 def uncontended(guard: Guarded, total: int) -> ContentionRound:

@@ -115,6 +115,13 @@ def test_every_primitive_keeps_the_counter_exact(primitive: str) -> None:
     assert not _live_children()
 
 
+def test_calibration_sizes_rounds_within_bounds() -> None:
+    ctx = locks.context()
+    with locks.guarded("lock", ctx) as guard, locks.Contention(guard, ctx, 2, 0) as c:
+        total = c.calibrate(0.005)
+    assert locks.MIN_ACQUISITIONS <= total <= locks.MAX_ACQUISITIONS
+
+
 def test_contention_needs_a_worker() -> None:
     ctx = locks.context()
     with locks.guarded("lock", ctx) as guard, pytest.raises(ValueError):
