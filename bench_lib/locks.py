@@ -33,13 +33,13 @@ PRIMITIVES = (
 )
 THREADED = frozenset({"thread_lock"})
 SAMPLE_EVERY = 16  # time one take in 16: two clock reads on every take would inflate empty ones
-PILOT_ACQUISITIONS = 1000  # the first pilot round; pilots grow from here
+PILOT_ACQUISITIONS = 1000  # an uncontended pilot this long prices one acquisition
 PILOT_SHARE = 0.5  # a pilot this long (share of the target round) is past the wake-up noise
-MAX_PILOTS = 8  # pilots at least double: 1000 acquisitions grow past the maximum in time
+MAX_PILOTS = 8  # pilots at least double: eight cover a 256x misjudged first pilot
 MIN_ACQUISITIONS = 200  # below this, per-round start-up would dominate the round
 MAX_ACQUISITIONS = 5_000_000  # bounds the round of the fastest lock
 BUSY_CALIBRATION_ITERATIONS = 20_000  # about 0.3 ms of looping: long enough to time well
-BUSY_CALIBRATION_REPEATS = 5  # the fastest of these is the loop's cost, free of interruptions
+BUSY_CALIBRATION_REPEATS = 25  # the fastest is the loop's cost, free of interruptions
 
 
 def start_method() -> str:
@@ -226,11 +226,14 @@ class Contention:
     def calibrate(self, target_round_s: float) -> int:
         """Acquisitions per round for rounds of about ``target_round_s``, from pilot rounds.
 
-        Pilots grow until one lasts half the target: a short pilot is all wake-up latency
-        and would size rounds so short that one worker takes every acquisition before the
-        others are even running (fairness 1/N that says nothing about the lock).
+        The first pilot takes as many acquisitions as this process alone does in half the
+        target, and pilots grow until one lasts half the target: a short pilot is all
+        wake-up latency and would size rounds so short that one worker takes every
+        acquisition before the others are even running (fairness 1/N that says nothing
+        about the lock).
         """
-        total = PILOT_ACQUISITIONS
+        alone = uncontended(self.guard, PILOT_ACQUISITIONS)  # contention is no faster
+        total = acquisitions_for(alone.wall_s, PILOT_ACQUISITIONS, target_round_s * PILOT_SHARE)
         for _ in range(MAX_PILOTS):
             self.prepare(total)
             pilot = self.run()
