@@ -7,6 +7,7 @@ checks that importing it loads no pytest, psutil, pandas or matplotlib.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -33,3 +34,122 @@ def stamp_first_run(conn: Any) -> None:
     """Send the shared-clock time at which the child's target began, then exit."""
     conn.send_bytes(shared_clock_ns().to_bytes(8, "little"))
     conn.close()
+
+
+# --- locks -----------------------------------------------------------------------------------
+
+
+def busy(iterations: int) -> None:
+    """Work held under the lock: a bare loop, calibrated in iterations per microsecond."""
+    for _ in range(iterations):
+        pass
+
+
+def crew_member(barrier: Any, stop: Any, conn: Any, job: Any, args: tuple[Any, ...]) -> None:
+    """A persistent worker: wait for the start barrier, run ``job(*args)``, send its result.
+
+    The parent releases the whole crew at once by joining the barrier; it stops the crew by
+    setting ``stop`` before the next release.
+    """
+    try:
+        while True:
+            barrier.wait()
+            if stop.value:
+                return
+            conn.send(job(*args))
+    finally:
+        conn.close()
+
+
+def contend(
+    lock: Any, counter: Any, limit: Any, cs_iterations: int, sample_every: int
+) -> tuple[int, list[int], float]:
+    """Take ``lock`` until the shared ``counter`` reaches ``limit.value``; one increment per take.
+
+    Returns (increments done by this worker, sampled wait times in ns, this thread's CPU seconds).
+    A wait is timed around ``acquire()`` on every ``sample_every``-th take. The last take of
+    each worker finds the counter full and is not counted.
+    """
+    acquire, release, clock = lock.acquire, lock.release, time.perf_counter_ns
+    total = limit.value
+    mine = 0
+    waits: list[int] = []
+    countdown = 0
+    cpu0 = time.thread_time()
+    while True:
+        if countdown == 0:
+            countdown = sample_every
+            t0 = clock()
+            acquire()
+            waits.append(clock() - t0)
+        else:
+            acquire()
+        countdown -= 1
+        n = counter.value
+        if n >= total:
+            release()
+            break
+        counter.value = n + 1
+        if cs_iterations:
+            busy(cs_iterations)
+        release()
+        mine += 1
+    return mine, waits, time.thread_time() - cpu0
+
+
+def increment(value: Any, times: int, locked: bool) -> int:
+    """``value.value += 1``, ``times`` times; under ``value.get_lock()`` when ``locked``."""
+    if locked:
+        guard = value.get_lock()
+        for _ in range(times):
+            with guard:
+                value.value += 1
+    else:
+        for _ in range(times):
+            value.value += 1
+    return times
+
+
+def line_for(writer: int, seq: int, line_bytes: int) -> bytes:
+    """The exact bytes of line ``seq`` of ``writer``: header, writer-specific fill, newline."""
+    head = b"%02d:%06d:" % (writer, seq)
+    fill = bytes([ord("A") + writer % 26]) * max(0, line_bytes - len(head) - 1)
+    return head + fill + b"\n"
+
+
+def write_lines(
+    path: str, lock: Any, writer: int, lines: int, line_bytes: int, pieces: int
+) -> int:
+    """Append ``lines`` lines to ``path``, each in ``pieces`` write() calls; under ``lock`` if any.
+
+    Each write() on an O_APPEND file is atomic, a line of several writes is not: without the
+    lock another writer's piece can land in the middle (a torn line).
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        for seq in range(lines):
+            line = line_for(writer, seq, line_bytes)
+            step = -(-len(line) // pieces)
+            if lock is not None:
+                lock.acquire()
+            try:
+                for start in range(0, len(line), step):
+                    os.write(fd, line[start : start + step])
+            finally:
+                if lock is not None:
+                    lock.release()
+    finally:
+        os.close(fd)
+    return lines
+
+
+def hold_and_exit(lock: Any, how: str) -> int:
+    """A faulty worker for the failure tests: take the lock and never give it back.
+
+    ``how="die"`` exits the process while holding it; ``how="hang"`` sleeps holding it.
+    """
+    lock.acquire()
+    if how == "die":
+        os._exit(3)
+    time.sleep(3600)
+    return 0

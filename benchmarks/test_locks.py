@@ -1,0 +1,219 @@
+"""Lock contention: what a lock costs when processes fight over it, and what breaks without one.
+
+Unit: acquisitions per second (higher is better) and seconds per acquisition, system-wide
+(round time / acquisitions: the lock's throughput, not one worker's wait).
+
+- ``contention``: N workers (processes; threads for ``thread_lock``) take one lock until a
+  shared counter, incremented under it, reaches the round's total. Primitives:
+  multiprocessing Lock, RLock, Semaphore(1), BoundedSemaphore(1), a Manager().Lock() proxy,
+  a Value's own lock (``with v.get_lock(): v.value += 1``) and threading.Lock.
+  Metrics: fairness (Jain's index over per-worker counts, 1.0 = equal shares), wait time of
+  sampled ``acquire()`` calls (median and p99), effective cores the workers burned
+  (near N: spinning; near 1 or below: sleeping in the kernel).
+- ``critical_section``: multiprocessing.Lock with about 1 us or 10 us of busy work held
+  under the lock (a calibrated loop, not a sleep), beside the serial bound 1 / section.
+- ``uncontended``: the floor, the same loop in this process alone, no other worker.
+- ``lost_updates``: the same increments on a Value without (and with) its lock; reports
+  how many updates were lost - the reason the lock exists.
+- ``torn_lines``: ten processes append long lines, each in several write() calls, to one
+  file, with and without a lock; counts torn lines. Under the lock there must be none.
+
+Every round is checked: the counter equals the acquisitions the workers counted.
+Off the clock: making the lock (and starting a Manager), starting the workers (they wait
+at a barrier between rounds), the pilot round that sizes the rounds, zeroing the counter,
+checking each round. On the clock: releasing the workers, their work, collecting results.
+A worker that dies mid-round fails the benchmark at once; one that hangs holding the
+lock is ended by the round deadline; either way its processes are killed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+from bench_lib import locks, races
+from bench_lib.engine import Bench, Figure, FloorRef, round_deadline
+from bench_lib.profiles import GridContext, grid, worker_counts
+
+# Per round: several scheduler time slices (~4 ms), so that every worker is running and
+# fairness is measured over real competition, not over who woke up first.
+TARGET_ROUND_S = {"smoke": 0.01, "quick": 0.02, "standard": 0.05, "full": 0.2}
+PRIMITIVES: dict[str, Any] = {
+    "smoke": ["lock", "thread_lock"],
+    "quick": ["lock", "manager_lock", "thread_lock"],
+    "standard": list(locks.PRIMITIVES),
+}
+CRITICAL_SECTION_US = {"smoke": [1], "quick": [1, 10], "standard": [1, 10]}
+# Per worker and round: long enough (tens of ms) that the workers really overlap in time;
+# a round shorter than a scheduler wake-up lets them run one after the other and race less.
+INCREMENTS = {"smoke": 20_000, "quick": 100_000, "standard": 400_000, "full": 1_000_000}
+LOCKED_SHARE = 10  # the locked loop runs 10-20x slower: a tenth of the work keeps rounds short
+LINES_PER_WRITER = {"smoke": 50, "quick": 200, "standard": 600, "full": 1_000}
+
+
+def lock_workers(ctx: GridContext) -> list[int]:
+    """Contending workers: 2 in smoke, else 1, the cores, 2x cores (and powers of two)."""
+    return [2] if ctx.profile.name == "smoke" else worker_counts(ctx)
+
+
+def section_workers(ctx: GridContext) -> list[int]:
+    """Critical-section workers: oversubscribed (2x cores) in quick, the full axis above."""
+    if ctx.profile.name in ("smoke", "quick"):
+        return [2] if ctx.profile.name == "smoke" else [2 * ctx.cores]
+    return worker_counts(ctx)
+
+
+def racing_workers(ctx: GridContext) -> list[int]:
+    """At least two workers: one alone cannot race."""
+    return [max(2, ctx.cores)]
+
+
+def _pick(mpbench: Bench, table: dict[str, Any]) -> Any:
+    return mpbench.profile.pick({k: [v] for k, v in table.items()})[0]
+
+
+def _measure_contention(
+    mpbench: Bench, contention: locks.Contention, floor: FloorRef | None
+) -> list[locks.ContentionRound]:
+    """Size the rounds, measure them, check each, record the figures and metrics."""
+    with round_deadline(mpbench.profile.timeout_s):  # the pilot round can hang like any other
+        total = contention.calibrate(_pick(mpbench, TARGET_ROUND_S))
+    rounds: list[locks.ContentionRound] = []
+
+    def verify() -> None:
+        error = rounds[-1].error
+        if error:
+            mpbench.check("counter equals acquisitions", False, error)
+
+    mpbench.measure(
+        lambda: rounds.append(contention.run()),
+        setup=lambda: contention.prepare(total),
+        teardown=verify,
+        figures=[
+            Figure("acquisitions", "acq/s", "rate", per_round=total),
+            Figure("acquire", "s", "time", per_round=total),
+        ],
+        floor=floor,
+    )
+    mpbench.check("counter equals acquisitions", True, f"{len(rounds)} rounds")
+    _record_rounds(mpbench, rounds[mpbench.profile.warmup_rounds :] or rounds)
+    mpbench.info.update(acquisitions_per_round=total, target_round_s=_pick(mpbench, TARGET_ROUND_S))
+    return rounds
+
+
+def _record_rounds(mpbench: Bench, rounds: list[locks.ContentionRound]) -> None:
+    fair = [f for r in rounds if (f := r.fairness) is not None]
+    if fair:
+        mpbench.metric_samples("fairness_jain", fair, "index")
+    waits = [r.waits_ns for r in rounds if r.waits_ns]
+    if waits:
+        mpbench.metric_samples("wait_p50_s", [locks.quantile(w, 0.5) / 1e9 for w in waits], "s")
+        mpbench.metric_samples("wait_p99_s", [locks.quantile(w, 0.99) / 1e9 for w in waits], "s")
+    mpbench.metric_samples("workers_effective_cores", [r.effective_cores for r in rounds], "cores")
+
+
+@grid(primitive=PRIMITIVES, workers=lock_workers)
+def test_contention(mpbench: Bench, primitive: str, workers: int) -> None:
+    ctx = locks.context()
+    mpbench.info.update(start_method=ctx.get_start_method(), critical_section_us=0)
+    with locks.guarded(primitive, ctx) as guard, locks.Contention(guard, ctx, workers, 0) as c:
+        _measure_contention(mpbench, c, FloorRef("uncontended", {"primitive": primitive}))
+
+
+@grid(cs_us=CRITICAL_SECTION_US, workers=section_workers)
+def test_critical_section(mpbench: Bench, cs_us: int, workers: int) -> None:
+    ctx = locks.context()
+    with locks.guarded("lock", ctx) as guard, locks.Contention(guard, ctx, workers, cs_us) as c:
+        mpbench.info.update(
+            start_method=ctx.get_start_method(),
+            busy_iterations=c.cs_iterations,
+            busy_ns_per_iteration=locks.busy_ns_per_iteration(),
+        )
+        mpbench.metric("serial_bound_acq_per_s", 1e6 / cs_us, "acq/s")
+        _measure_contention(mpbench, c, None)
+
+
+@grid(primitive=PRIMITIVES)
+def test_uncontended(mpbench: Bench, primitive: str) -> None:
+    ctx = locks.context()
+    with locks.guarded(primitive, ctx) as guard:
+        pilot = locks.uncontended(guard, locks.PILOT_ACQUISITIONS)
+        total = locks.acquisitions_for(
+            pilot.wall_s, locks.PILOT_ACQUISITIONS, _pick(mpbench, TARGET_ROUND_S)
+        )
+        rounds: list[locks.ContentionRound] = []
+        mpbench.measure(
+            lambda: rounds.append(locks.uncontended(guard, total)),
+            figures=[
+                Figure("acquisitions", "acq/s", "rate", per_round=total),
+                Figure("acquire", "s", "time", per_round=total),
+            ],
+        )
+    errors = [e for r in rounds if (e := r.error)]
+    mpbench.check("counter equals acquisitions", not errors, "; ".join(errors[:3]))
+    mpbench.info["acquisitions_per_round"] = total
+
+
+@grid(locked=[False, True], workers=racing_workers)
+def test_lost_updates(mpbench: Bench, locked: bool, workers: int) -> None:
+    ctx = locks.context()
+    times = _pick(mpbench, INCREMENTS) // (LOCKED_SHARE if locked else 1)
+    value = ctx.Value("q", 0, lock=locked)  # lock=False: a bare c_longlong in shared memory
+    outcomes: list[races.LostUpdates] = []
+
+    def zero() -> None:
+        value.value = 0
+
+    with races.increment_crew(ctx, value, workers, times, locked) as team:
+        mpbench.measure(
+            lambda: outcomes.append(races.increment_round(team, value)),
+            setup=zero,
+            figures=[Figure("increments", "inc/s", "rate", per_round=workers * times)],
+        )
+    errors = [e for o in outcomes if (e := o.error)]
+    mpbench.check("value never exceeds increments", not errors, "; ".join(errors[:3]))
+    if locked:
+        lost = [o.lost for o in outcomes if o.lost]
+        mpbench.check("no update lost under the lock", not lost, f"lost {lost[:5]}")
+    mpbench.metric_samples("lost_updates", [float(o.lost) for o in outcomes], "updates")
+    mpbench.metric_samples(
+        "lost_fraction", [o.lost / o.expected for o in outcomes if o.expected], "fraction"
+    )
+    mpbench.info.update(start_method=ctx.get_start_method(), increments_per_worker=times)
+
+
+@grid(locked=[True, False])
+def test_torn_lines(mpbench: Bench, locked: bool) -> None:
+    ctx = locks.context()
+    lines = _pick(mpbench, LINES_PER_WRITER)
+    writers = races.CLASSIC_WRITERS
+    lock = ctx.Lock() if locked else None
+    counts: list[races.TornLines] = []
+    with tempfile.TemporaryDirectory(prefix="mpbench-locks-") as tmp:
+        path = os.path.join(tmp, "lines.txt")
+        races.empty_file(path)
+
+        def count() -> None:
+            counts.append(races.count_torn(races.read_file(path), writers, lines, races.LINE_BYTES))
+
+        with races.writer_crew(ctx, path, lock, writers, lines) as team:
+            mpbench.measure(
+                team.run_round,
+                setup=lambda: races.empty_file(path),
+                teardown=count,
+                figures=[Figure("lines", "line/s", "rate", per_round=writers * lines)],
+            )
+    bad = [c for c in counts if not c.bytes_ok]
+    mpbench.check("every byte written arrived once", not bad, str(bad[:2]))
+    if locked:
+        torn = [c for c in counts if c.torn or c.missing]
+        mpbench.check("no torn line under the lock", not torn, str(torn[:2]))
+    mpbench.metric_samples("torn_lines", [float(c.torn) for c in counts], "lines")
+    mpbench.info.update(
+        start_method=ctx.get_start_method(),
+        writers=writers,
+        lines_per_writer=lines,
+        line_bytes=races.LINE_BYTES,
+        writes_per_line=races.PIECES_PER_LINE,
+    )

@@ -1,0 +1,326 @@
+"""Lock contention: fairness and counting functions, the checks that catch a broken lock,
+workers that die or hang holding the lock, and the benchmark file in smoke mode."""
+
+from __future__ import annotations
+
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from conftest import run_smoke
+
+from bench_lib import crew, locks, races, workloads
+from bench_lib.cpu import live_children
+from bench_lib.engine import RoundTimeout, round_deadline
+
+# --- fairness, quantiles, sizing ---------------------------------------------------------------
+
+
+def test_jain_is_one_when_all_equal() -> None:
+    assert locks.jain_index([7, 7, 7, 7]) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("n", [2, 3, 8])
+def test_jain_is_one_over_n_when_one_worker_does_all(n: int) -> None:
+    assert locks.jain_index([100] + [0] * (n - 1)) == pytest.approx(1 / n)
+
+
+def test_jain_of_one_worker_is_one() -> None:
+    assert locks.jain_index([5]) == pytest.approx(1.0)
+
+
+def test_jain_of_zero_counts_is_undefined() -> None:
+    assert locks.jain_index([0, 0, 0]) is None
+
+
+def test_jain_between_the_bounds() -> None:
+    assert locks.jain_index([3, 1]) == pytest.approx(16 / 20)
+
+
+@pytest.mark.parametrize("counts", [[], [1, -1]])
+def test_jain_rejects_no_workers_and_negative_counts(counts: list[int]) -> None:
+    with pytest.raises(ValueError):
+        locks.jain_index(counts)
+
+
+def test_quantile_nearest_rank() -> None:
+    data = list(range(1, 101))
+    assert locks.quantile(data, 0.5) == 50
+    assert locks.quantile(data, 0.99) == 99
+    assert locks.quantile(data, 1.0) == 100
+    assert locks.quantile(data, 0.0) == 1
+    assert locks.quantile([4.0], 0.99) == 4.0
+
+
+@pytest.mark.parametrize(("samples", "q"), [([], 0.5), ([1.0], 1.5), ([1.0], -0.1)])
+def test_quantile_rejects_bad_input(samples: list[float], q: float) -> None:
+    with pytest.raises(ValueError):
+        locks.quantile(samples, q)
+
+
+def test_acquisitions_scale_to_the_target_round_and_stay_bounded() -> None:
+    assert locks.acquisitions_for(0.01, 1000, 0.02) == 2000
+    assert locks.acquisitions_for(10.0, 1000, 0.01) == locks.MIN_ACQUISITIONS
+    assert locks.acquisitions_for(1e-9, 1000, 1.0) == locks.MAX_ACQUISITIONS
+    assert locks.acquisitions_for(0.0, 1000, 1.0) == locks.MAX_ACQUISITIONS
+    with pytest.raises(ValueError):
+        locks.acquisitions_for(0.01, 0, 0.02)
+
+
+def test_busy_iterations_grow_with_the_critical_section() -> None:
+    assert locks.busy_iterations(0) == 0
+    assert 1 <= locks.busy_iterations(1) < locks.busy_iterations(10)
+    with pytest.raises(ValueError):
+        locks.busy_iterations(-1)
+
+
+def test_unknown_primitive_is_refused_with_the_choices() -> None:
+    with pytest.raises(ValueError, match="manager_lock"), locks.guarded("mutex", locks.context()):
+        pass
+
+
+# --- correctness checks ------------------------------------------------------------------------
+
+
+def _round(total: int, counter: int, counts: tuple[int, ...]) -> locks.ContentionRound:
+    return locks.ContentionRound(total, counter, counts, (), 0.0, 1.0)
+
+
+def test_round_adds_up_when_the_lock_held() -> None:
+    assert _round(10, 10, (6, 4)).error is None
+
+
+def test_round_with_two_holders_at_once_is_an_error() -> None:
+    error = _round(10, 10, (6, 5)).error  # one increment was lost: counts exceed the counter
+    assert error is not None and "two workers held the lock" in error
+
+
+def test_round_that_stopped_short_is_an_error() -> None:
+    assert _round(10, 9, (5, 4)).error is not None
+
+
+@pytest.mark.parametrize("primitive", locks.PRIMITIVES)
+def test_every_primitive_keeps_the_counter_exact(primitive: str) -> None:
+    ctx = locks.context()
+    with locks.guarded(primitive, ctx) as guard, locks.Contention(guard, ctx, 2, 0) as c:
+        for total in (300, 500):
+            c.prepare(total)
+            result = c.run()
+            assert result.error is None
+            assert sum(result.counts) == total == result.counter
+            assert result.waits_ns and len(result.counts) == 2
+    assert not _live_children()
+
+
+def test_calibration_sizes_rounds_within_bounds() -> None:
+    ctx = locks.context()
+    with locks.guarded("lock", ctx) as guard, locks.Contention(guard, ctx, 2, 0) as c:
+        total = c.calibrate(0.005)
+    assert locks.MIN_ACQUISITIONS <= total <= locks.MAX_ACQUISITIONS
+
+
+def test_contention_needs_a_worker() -> None:
+    ctx = locks.context()
+    with locks.guarded("lock", ctx) as guard, pytest.raises(ValueError):
+        locks.Contention(guard, ctx, 0, 0)
+
+
+def test_uncontended_floor_counts_every_take() -> None:
+    with locks.guarded("lock", locks.context()) as guard:
+        result = locks.uncontended(guard, 1000)
+    assert result.error is None and result.counts == (1000,)
+
+
+def test_lost_updates_arithmetic() -> None:
+    assert races.LostUpdates(expected=100, final=93).lost == 7
+    assert races.LostUpdates(expected=100, final=100).error is None
+    assert races.LostUpdates(expected=100, final=101).error is not None
+
+
+def _lines(writers: int, lines: int) -> list[bytes]:
+    return [
+        workloads.line_for(w, s, races.LINE_BYTES) for s in range(lines) for w in range(writers)
+    ]
+
+
+def test_intact_file_has_no_torn_line() -> None:
+    report = races.count_torn(b"".join(_lines(3, 4)), 3, 4, races.LINE_BYTES)
+    assert (report.lines, report.intact, report.torn, report.missing) == (12, 12, 0, 0)
+    assert report.bytes_ok
+
+
+def test_interleaved_pieces_are_torn_lines() -> None:
+    a, b, *rest = _lines(2, 3)
+    torn = a[:10] + b + a[10:]  # b's whole line lands inside a: two torn lines, none lost
+    report = races.count_torn(torn + b"".join(rest), 2, 3, races.LINE_BYTES)
+    assert report.torn == 2 and report.missing == 2 and report.bytes_ok
+
+
+def test_lost_or_doubled_bytes_are_caught() -> None:
+    lines = _lines(2, 2)
+    short = races.count_torn(b"".join(lines[1:]), 2, 2, races.LINE_BYTES)
+    assert not short.bytes_ok and short.missing == 1
+    doubled = races.count_torn(b"".join([*lines, lines[0]]), 2, 2, races.LINE_BYTES)
+    assert not doubled.bytes_ok and doubled.torn == 1  # the repeat is not a second intact line
+
+
+def test_lines_written_under_the_lock_are_never_torn(tmp_path: Path) -> None:
+    ctx = locks.context()
+    path = str(tmp_path / "out.txt")
+    races.empty_file(path)
+    with races.writer_crew(ctx, path, ctx.Lock(), 4, 50) as team:
+        team.run_round()
+    report = races.count_torn(races.read_file(path), 4, 50, races.LINE_BYTES)
+    assert report.torn == 0 and report.missing == 0 and report.bytes_ok
+
+
+# --- workers that die or hang holding the lock -----------------------------------------------
+
+
+def _live_children() -> list[psutil.Process]:
+    """Our children still running after a short grace (a dying child may need a moment)."""
+    end = time.monotonic() + crew.KILL_GRACE_S
+    while (alive := live_children()) and time.monotonic() < end:
+        time.sleep(0.05)
+    return alive
+
+
+def _faulty_crew(ctx: Any, how: str) -> crew.ProcessCrew:
+    lock, counter, limit = ctx.Lock(), ctx.RawValue("q", 0), ctx.RawValue("q", 1000)
+    contend = (workloads.contend, (lock, counter, limit, 0, 16))
+    return crew.ProcessCrew(ctx, [(workloads.hold_and_exit, (lock, how)), contend, contend])
+
+
+def test_worker_dying_with_the_lock_fails_the_round_and_leaves_no_process() -> None:
+    team = _faulty_crew(locks.context(), "die")
+    with pytest.raises(crew.WorkerDied, match="worker 0"), team, round_deadline(10):
+        team.run_round()
+    assert not _live_children()
+
+
+def test_worker_hanging_with_the_lock_is_ended_by_the_deadline() -> None:
+    team = _faulty_crew(locks.context(), "hang")
+    with pytest.raises(RoundTimeout), team, round_deadline(1.0):
+        team.run_round()
+    assert not _live_children()
+
+
+FAULTY_BENCHMARK = '''
+"""Benchmarks whose lock holder dies or hangs: they must fail, quickly, leaving nothing."""
+from pathlib import Path
+
+from bench_lib import crew, locks, workloads
+
+PIDS = Path(__file__).with_name("pids.txt")
+
+
+def _run(mpbench, how):
+    ctx = locks.context()
+    lock, counter, limit = ctx.Lock(), ctx.RawValue("q", 0), ctx.RawValue("q", 1000)
+    contend = (workloads.contend, (lock, counter, limit, 0, 16))
+    jobs = [(workloads.hold_and_exit, (lock, how)), contend, contend]
+    with crew.ProcessCrew(ctx, jobs) as team:
+        with PIDS.open("a") as f:
+            f.write(" ".join(map(str, team.pids)) + "\\n")
+        mpbench.measure(team.run_round, timeout_s=2)
+
+
+def test_hung_holder(mpbench):
+    _run(mpbench, "hang")
+
+
+def test_dead_holder(mpbench):
+    _run(mpbench, "die")
+
+
+def test_healthy(mpbench):
+    mpbench.measure(lambda: None)
+'''
+
+
+def test_benchmark_with_a_stuck_lock_fails_by_timeout_and_kills_its_workers(
+    tmp_path: Path,
+) -> None:
+    bench = tmp_path / "test_faulty_locks.py"
+    bench.write_text(textwrap.dedent(FAULTY_BENCHMARK))
+    code, data, output = run_smoke(tmp_path, str(bench))
+    assert code == 1, output
+    reported = data["mpbench"]["failures"]
+    assert [f["when"] for f in reported] == ["call", "call"], output  # no teardown leak failure
+    failures = {f["test"].rsplit("::", 1)[-1]: f["reason"] for f in reported}
+    assert set(failures) == {"test_hung_holder", "test_dead_holder"}, output
+    assert "RoundTimeout" in failures["test_hung_holder"], output
+    assert "took longer than 2 s" in failures["test_hung_holder"], output
+    assert "WorkerDied" in failures["test_dead_holder"], output
+    assert "child process" not in output, output  # the leak check found nothing to kill
+    pids = [int(p) for p in (tmp_path / "pids.txt").read_text().split()]
+    assert len(pids) == 6
+    assert not [p for p in pids if psutil.pid_exists(p) and _not_zombie(p)], output
+
+
+def _not_zombie(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+# --- the benchmark file in smoke mode ----------------------------------------------------------
+
+CONTENTION_METRICS = {"fairness_jain", "wait_p50_s", "wait_p99_s", "workers_effective_cores"}
+
+
+@pytest.fixture(scope="module")
+def locks_smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    code, data, output = run_smoke(tmp_path_factory.mktemp("locks"), "benchmarks/test_locks.py")
+    assert code == 0, output
+    return data
+
+
+def _by_case(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    cases: dict[str, list[dict[str, Any]]] = {}
+    for b in data["benchmarks"]:
+        m = b["extra_info"]["mpbench"]
+        cases.setdefault(m["case"], []).append(m)
+    return cases
+
+
+def test_smoke_runs_every_case_and_checks_it(locks_smoke: dict[str, Any]) -> None:
+    cases = _by_case(locks_smoke)
+    assert set(cases) == {
+        "contention",
+        "critical_section",
+        "uncontended",
+        "lost_updates",
+        "torn_lines",
+    }
+    assert not locks_smoke["mpbench"]["failures"]
+    for m in (m for ms in cases.values() for m in ms):
+        assert m["checks"] and all(m["checks"].values()), m
+        assert m["figures"] and m["figures"][0]["median"] > 0
+
+
+def test_smoke_contention_reports_rates_fairness_waits_and_cores(
+    locks_smoke: dict[str, Any],
+) -> None:
+    for m in _by_case(locks_smoke)["contention"] + _by_case(locks_smoke)["critical_section"]:
+        assert [f["unit"] for f in m["figures"]] == ["acq/s", "s"]
+        assert set(m["metrics"]) >= CONTENTION_METRICS, m["metrics"]
+        assert 0 < m["metrics"]["fairness_jain"]["value"] <= 1
+    for m in _by_case(locks_smoke)["contention"]:
+        assert m["floor"]["case"] == "uncontended" and m["floor"]["median"] > 0
+
+
+def test_smoke_counts_lost_updates_and_torn_lines(locks_smoke: dict[str, Any]) -> None:
+    cases = _by_case(locks_smoke)
+    for m in cases["lost_updates"]:
+        assert m["metrics"]["lost_updates"]["value"] >= 0
+        if m["params"]["locked"]:
+            assert m["metrics"]["lost_updates"]["value"] == 0
+    for m in cases["torn_lines"]:
+        assert m["metrics"]["torn_lines"]["value"] >= 0
+        if m["params"]["locked"]:
+            assert m["metrics"]["torn_lines"]["value"] == 0
