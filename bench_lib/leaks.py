@@ -1,10 +1,15 @@
 """No leaks (DESIGN.md, principle 10): after a benchmark no child process, shared-memory
-segment or named semaphore of ours is left. What leaked is cleaned up and named."""
+segment or named semaphore of ours is left. What leaked is cleaned up and named.
+
+/dev/shm is machine-wide: an entry counts as leaked only if it appeared during the benchmark
+and no process has it mapped or open, so a program running beside mpbench is left alone.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -16,6 +21,29 @@ SHM_DIR = Path("/dev/shm")
 # shared_memory.SharedMemory names start psm_; multiprocessing semaphores sem.mp-
 OUR_SHM = re.compile(r"^(psm_|sem\.mp-)")
 CHILD_GRACE_S = 3.0  # children get this long to exit after a benchmark before they count as leaked
+
+
+def in_use(names: set[str]) -> set[str]:
+    """Those of ``names`` that some process on the machine has mapped or open.
+
+    A segment or semaphore in use belongs to someone still working (perhaps another program
+    running at the same time); a leak is one nobody holds any more.
+    """
+    if not names:
+        return set()
+    held = set()
+    for proc_dir in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            for line in (proc_dir / "maps").read_text().splitlines():
+                if "/dev/shm/" in line:
+                    held.add(line.rsplit("/dev/shm/", 1)[1].split(" ")[0])
+        with contextlib.suppress(OSError):
+            for fd in (proc_dir / "fd").iterdir():
+                with contextlib.suppress(OSError):
+                    target = os.readlink(fd)
+                    if target.startswith("/dev/shm/"):
+                        held.add(target[len("/dev/shm/"):])
+    return names & held
 
 
 def shm_names() -> set[str]:
@@ -56,7 +84,8 @@ def collect(shm_before: set[str], grace_s: float = CHILD_GRACE_S) -> Leaks:
             names.append(f"pid {child.pid} ({child.name()})")
     cpu.kill_tree(children)
     gc.collect()  # objects in reference cycles unlink their segments when collected
-    shm = sorted(shm_names() - shm_before)
+    new = shm_names() - shm_before
+    shm = sorted(new - in_use(new))
     for name in shm:
         with contextlib.suppress(OSError):
             (SHM_DIR / name).unlink()
