@@ -21,7 +21,15 @@ from bench_lib.compare_match import (
     machine_fields,
     mixing_warnings,
 )
-from bench_lib.verdict import CORRECTION, MIN_EFFECT, Verdict, decide, speed_of
+from bench_lib.verdict import (
+    ALPHA,
+    CORRECTION,
+    MIN_EFFECT,
+    MIN_ROUNDS_FOR_VERDICT,
+    Verdict,
+    decide,
+    speed_of,
+)
 
 __all__ = [
     "Comparison",
@@ -113,7 +121,9 @@ class Comparison:
     pairs: tuple[PairComparison, ...]
     points: tuple[Point, ...]  # round figures of every run, matched in at least one pair
     warnings: tuple[str, ...]  # mixing, partial runs, noise, unmatched benchmarks
-    min_effect: float = MIN_EFFECT
+    min_effect: float = MIN_EFFECT  # changes smaller than this are "same" at best
+    alpha: float = ALPHA  # family-wise error rate of "faster"/"slower" per pair
+    min_rounds: int = MIN_ROUNDS_FOR_VERDICT  # fewer rounds on either side: "inconclusive"
     correction: str = CORRECTION
 
     @property

@@ -39,6 +39,12 @@ MAX_SCALING_CHARTS = 60  # past this a report is a wall of charts; the rest are 
 FORMATS = ("png", "svg")
 
 
+def plain(text: str) -> str:
+    """Text from a result file, shown as written: ``$`` would start matplotlib mathtext (and a
+    malformed formula fails the whole chart)."""
+    return text.replace("$", r"\$")
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:80] or "chart"
 
@@ -78,9 +84,9 @@ def ratio_chart(comparison: Comparison, pair: PairComparison, out_dir: Path) -> 
     labels = []
     for y, row in enumerate(reversed(rows)):
         if isinstance(row, str):
-            labels.append(f"[{row}]")
+            labels.append(plain(f"[{row}]"))
             continue
-        labels.append(f"{row.name}: {row.figure} ({_direction(row)})")
+        labels.append(plain(f"{row.name}: {row.figure} ({_direction(row)})"))
         assert row.ratio is not None
         colour = VERDICT_COLOURS[row.verdict]
         if row.ratio_ci is not None:
@@ -123,7 +129,8 @@ def ratio_chart(comparison: Comparison, pair: PairComparison, out_dir: Path) -> 
     base, cand = comparison.runs[pair.baseline], comparison.runs[pair.candidate]
     counts = [n for f in pair.figures for n in (f.n_baseline, f.n_candidate)]
     ax.set_title(
-        f"{cand.title}\nvs baseline {base.title}\n{_rounds_note(counts)}; 95% bootstrap intervals",
+        plain(f"{cand.title}\nvs baseline {base.title}")
+        + f"\n{_rounds_note(counts)}; 95% bootstrap intervals",
         fontsize=9,
     )
     return save(fig, out_dir, f"ratio_{pair.candidate}_{slug(cand.label)}")
@@ -173,7 +180,11 @@ def scaling_chart(
         colour = RUN_COLOURS[run % len(RUN_COLOURS)]
         info = comparison.runs[run]
         ax.plot(
-            xs, ys, "-o", color=colour, label=f"{info.title}, {_rounds_note([p.n for p in mine])}"
+            xs,
+            ys,
+            "-o",
+            color=colour,
+            label=plain(f"{info.title}, {_rounds_note([p.n for p in mine])}"),
         )
         for x, p in zip(xs, mine):
             if p.ci is not None:
@@ -198,17 +209,17 @@ def scaling_chart(
     positive = [_number(dict(p.params)[axis]) or 0.0 for p in points]
     if min(positive) > 0 and max(positive) / min(positive) >= 8:
         ax.set_xscale("log", base=2)
-    ax.set_xlabel(axis)
-    ax.set_ylabel(f"{figure} ({unit})")
+    ax.set_xlabel(plain(axis))
+    ax.set_ylabel(plain(f"{figure} ({unit})"))
     ax.yaxis.set_major_formatter(
-        matplotlib.ticker.FuncFormatter(lambda v, _pos: format_value(v, unit))
+        matplotlib.ticker.FuncFormatter(lambda v, _pos: plain(format_value(v, unit)))
     )
     ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=7, loc="best")
     where = " ".join(f"{k}={v}" for k, v in others)
     ax.set_title(
-        f"{subject} {case}{' ' + where if where else ''}: {figure} vs {axis}\n"
+        plain(f"{subject} {case}{' ' + where if where else ''}: {figure} vs {axis}") + "\n"
         "median of rounds, 95% bootstrap intervals; red ring = noisy",
         fontsize=9,
     )

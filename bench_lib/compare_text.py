@@ -133,7 +133,8 @@ def legend(comparison: Comparison) -> str:
         "ratio = candidate / baseline on each figure's own scale (a time below 1 or a rate above "
         f"1 is faster); 95% bootstrap intervals; Mann-Whitney U, {comparison.correction}; "
         f"'same' = interval within +-{comparison.min_effect:.0%}, 'faster'/'slower' = "
-        f"significant, interval clear of 1 and change beyond {comparison.min_effect:.0%}"
+        f"significant (alpha {comparison.alpha}), interval clear of 1 and change beyond "
+        f"{comparison.min_effect:.0%}; under {comparison.min_rounds} rounds: 'inconclusive'"
     )
 
 

@@ -234,7 +234,7 @@ def test_compare_writes_summary_and_charts(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     base, cand = two_runs()
-    cand["mpbench"]["label"] = "<script>x</script>"
+    cand["mpbench"]["label"] = "<script>x</script> $\\frac$"  # HTML, and a broken mathtext
     for run in (base, cand):  # a second workers value: a scaling curve
         run["benchmarks"].append(bench("improved", noisy_rounds(2e-3), {"workers": 4}))
     a, b = write(tmp_path, "a.json", base), write(tmp_path, "b.json", cand)
@@ -351,3 +351,23 @@ def test_benchmark_compare_option_keeps_working(tmp_path: Path) -> None:
     run("--benchmark-save=base")
     output = run("--benchmark-compare")
     assert "Comparing against benchmarks from" in output and "0001_base" in output
+
+
+def test_scaling_groups_need_a_numeric_axis_with_two_values() -> None:
+    from bench_lib.compare_charts import scaling_groups
+
+    def point(run: int, **params: str) -> compare.Point:
+        return compare.Point(
+            run, "pool", "map", tuple(params.items()), "tasks", "task/s", 1.0, None, 5, False
+        )
+
+    points = (
+        point(0, workers="1", kind="process"),
+        point(0, workers="2", kind="process"),
+        point(1, workers="1", kind="process"),
+        point(0, workers="1", kind="thread"),  # one workers value only: no curve
+        point(0, size="64", kind="thread"),
+    )
+    groups = scaling_groups(points)
+    assert list(groups) == [("pool", "map", "tasks", "workers", (("kind", "process"),))]
+    assert len(groups[next(iter(groups))]) == 3
