@@ -22,6 +22,7 @@ matplotlib.use("Agg")  # files only; never a window
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure as MplFigure
 
+from bench_lib.chart_style import DPI, NOISY_EDGE, Chart
 from bench_lib.compare import Comparison, FigureComparison, PairComparison, Point
 from bench_lib.units import format_value
 
@@ -32,11 +33,8 @@ VERDICT_COLOURS = {
     "inconclusive": "#ff9f1c",
 }
 RUN_COLOURS = ("#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#e377c2")
-NOISY_EDGE = "#e00000"
-DPI = 110
 ROW_HEIGHT_IN = 0.24  # tall enough for one 8-point label per row
 MAX_SCALING_CHARTS = 60  # past this a report is a wall of charts; the rest are skipped, and said so
-FORMATS = ("png", "svg")
 
 
 def plain(text: str) -> str:
@@ -49,13 +47,15 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:80] or "chart"
 
 
-def save(fig: MplFigure, out_dir: Path, name: str) -> Path:
-    """Write ``name``.png and ``name``.svg; return the PNG's path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for ext in FORMATS:
-        fig.savefig(out_dir / f"{name}.{ext}", dpi=DPI, bbox_inches="tight")
+def save(fig: MplFigure, out_dir: Path, chart: Chart) -> Chart:
+    """Write the chart's PNG and SVG under ``out_dir`` (``charts/<stem>.png``, as
+    :class:`bench_lib.chart_style.Chart` names them)."""
+    for relative in (chart.png, chart.svg):
+        path = out_dir / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=DPI, bbox_inches="tight")
     plt.close(fig)
-    return out_dir / f"{name}.png"
+    return chart
 
 
 def _rounds_note(ns: list[int]) -> str:
@@ -75,7 +75,7 @@ def _ratio_rows(pair: PairComparison) -> list[FigureComparison | str]:
     return rows
 
 
-def ratio_chart(comparison: Comparison, pair: PairComparison, out_dir: Path) -> Path | None:
+def ratio_chart(comparison: Comparison, pair: PairComparison, out_dir: Path) -> Chart | None:
     """The ratio chart of one pair; None when no figure has a ratio to draw."""
     rows = _ratio_rows(pair)
     if not rows:
@@ -133,7 +133,17 @@ def ratio_chart(comparison: Comparison, pair: PairComparison, out_dir: Path) -> 
         + f"\n{_rounds_note(counts)}; 95% bootstrap intervals",
         fontsize=9,
     )
-    return save(fig, out_dir, f"ratio_{pair.candidate}_{slug(cand.label)}")
+    chart = Chart(
+        stem=f"ratio_{pair.candidate}_{slug(cand.label)}",
+        title=f"{cand.title} vs baseline {base.title}",
+        caption=(
+            "Each row is one figure: the ratio candidate / baseline of the medians with its 95% "
+            "interval, on a log axis. Green is faster, red slower, grey the same within "
+            f"+-{comparison.min_effect:.0%} (the grey band), orange inconclusive; a red ring "
+            "marks a figure that was noisy in either run."
+        ),
+    )
+    return save(fig, out_dir, chart)
 
 
 def _direction(f: FigureComparison) -> str:
@@ -167,7 +177,7 @@ def scaling_groups(points: tuple[Point, ...]) -> dict[ScalingKey, list[Point]]:
 
 def scaling_chart(
     comparison: Comparison, key: ScalingKey, points: list[Point], out_dir: Path
-) -> Path:
+) -> Chart:
     subject, case, figure, axis, others = key
     fig, ax = plt.subplots(figsize=(7, 4.5))
     unit = points[0].unit
@@ -223,12 +233,21 @@ def scaling_chart(
         "median of rounds, 95% bootstrap intervals; red ring = noisy",
         fontsize=9,
     )
-    return save(fig, out_dir, slug(f"scaling_{subject}_{case}_{figure}_{axis}_{where}"))
+    title = f"{subject} {case}{' ' + where if where else ''}: {figure} vs {axis}"
+    chart = Chart(
+        stem=slug(f"scaling_{subject}_{case}_{figure}_{axis}_{where}"),
+        title=title,
+        caption=(
+            f"{figure} against {axis}, one line per run (median of the rounds, 95% interval); "
+            "lines that part show where the runs differ, a red ring marks a noisy point."
+        ),
+    )
+    return save(fig, out_dir, chart)
 
 
-def scaling_charts(comparison: Comparison, out_dir: Path) -> tuple[list[Path], int]:
-    """Every scaling overlay (up to MAX_SCALING_CHARTS); returns the PNGs and how many were
-    left out."""
+def scaling_charts(comparison: Comparison, out_dir: Path) -> tuple[list[Chart], int]:
+    """Every scaling overlay (up to MAX_SCALING_CHARTS) under ``out_dir/charts``; returns the
+    charts and how many were left out."""
     groups = scaling_groups(comparison.points)
     keys = list(groups)[:MAX_SCALING_CHARTS]
     return [scaling_chart(comparison, k, groups[k], out_dir) for k in keys], len(groups) - len(keys)

@@ -13,33 +13,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench_lib import compare_charts
+from bench_lib.chart_style import Chart
 from bench_lib.compare import Comparison
 from bench_lib.compare_text import markdown_report
-
-CHARTS_DIR = "charts"
 
 
 @dataclass(frozen=True)
 class CompareOutputs:
     folder: Path
     summary_md: Path
-    ratio_charts: tuple[Path, ...]  # PNGs (an SVG lies beside each)
-    scaling_charts: tuple[Path, ...]
+    ratio_charts: tuple[Chart, ...]  # Chart.png / Chart.svg are relative to folder
+    scaling_charts: tuple[Chart, ...]
     scaling_left_out: int  # scaling charts past compare_charts.MAX_SCALING_CHARTS
 
     @property
-    def charts(self) -> tuple[Path, ...]:
+    def charts(self) -> tuple[Chart, ...]:
         return self.ratio_charts + self.scaling_charts
 
 
 def write_compare_outputs(comparison: Comparison, out_dir: Path) -> CompareOutputs:
     """Draw the charts into ``out_dir/charts`` and write ``out_dir/summary.md``."""
-    charts_dir = out_dir / CHARTS_DIR
-    ratios = [compare_charts.ratio_chart(comparison, pair, charts_dir) for pair in comparison.pairs]
-    ratio_paths = tuple(p for p in ratios if p is not None)
-    scaling, left_out = compare_charts.scaling_charts(comparison, charts_dir)
-    relative = [p.relative_to(out_dir).as_posix() for p in (*ratio_paths, *scaling)]
-    text = markdown_report(comparison, relative)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ratios = [compare_charts.ratio_chart(comparison, pair, out_dir) for pair in comparison.pairs]
+    ratio_charts = tuple(c for c in ratios if c is not None)
+    scaling, left_out = compare_charts.scaling_charts(comparison, out_dir)
+    text = markdown_report(comparison, [c.png for c in (*ratio_charts, *scaling)])
     if left_out:
         text += (
             f"\n{left_out} more scaling charts were left out "
@@ -47,4 +45,4 @@ def write_compare_outputs(comparison: Comparison, out_dir: Path) -> CompareOutpu
         )
     summary = out_dir / "summary.md"
     summary.write_text(text, encoding="utf-8")
-    return CompareOutputs(out_dir, summary, ratio_paths, tuple(scaling), left_out)
+    return CompareOutputs(out_dir, summary, ratio_charts, tuple(scaling), left_out)
