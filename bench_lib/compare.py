@@ -235,6 +235,26 @@ def _points(
     return out
 
 
+DRIFT_SHARE = 0.8  # when this share of the decided figures moves one way, across cases...
+DRIFT_MIN_FIGURES = 5  # ...and there are at least this many, suspect the machine's state
+
+
+def drift_warning(pair: PairComparison, name: str) -> list[str]:
+    """Everything faster (or slower) together often means the machine changed, not the code."""
+    decided = [f.verdict for f in pair.figures if f.verdict in ("faster", "slower")]
+    if len(decided) < DRIFT_MIN_FIGURES:
+        return []
+    for word in ("faster", "slower"):
+        share = decided.count(word) / len(decided)
+        if share >= DRIFT_SHARE:
+            return [
+                f"{decided.count(word)} of {len(decided)} decided figures in {name} are {word}: "
+                "if nothing but the runs differ, the machine's state moved (load, frequency, "
+                "neighbours); the rank test sees the rounds within each run, not between runs"
+            ]
+    return []
+
+
 def build(named: list[tuple[str, dict[str, Any]]]) -> Comparison:
     """Compare loaded result files: ``named[0]`` is the baseline, the rest are candidates.
 
@@ -264,6 +284,7 @@ def build(named: list[tuple[str, dict[str, Any]]]) -> Comparison:
                 f"{len(pair.only_in_baseline)} figure(s) only in the baseline and "
                 f"{len(pair.only_in_candidate)} only in {name}: not compared (listed below)"
             )
+        warnings += drift_warning(pair, name)
         noisy = sum(f.noisy for f in pair.figures)
         if noisy:
             warnings.append(

@@ -201,6 +201,18 @@ def test_three_files_compare_each_to_the_first() -> None:
     assert {p.run for p in c.points} == {0, 1, 2}
 
 
+def test_everything_moving_together_is_flagged_as_possible_drift() -> None:
+    base = [bench(f"case{i}", noisy_rounds(1e-3, seed=i)) for i in range(6)]
+    slower = [bench(f"case{i}", noisy_rounds(1.3e-3, seed=50 + i)) for i in range(6)]
+    c = compare.build([("a", result(base)), ("b", result(slower, label="b"))])
+    assert set(verdicts(c).values()) == {"slower"}
+    assert any("6 of 6 decided figures" in w and "slower" in w for w in c.warnings)
+    base2, cand2 = two_runs()  # one faster, one slower: no drift
+    assert not any(
+        "decided figures" in w for w in compare.build([("a", base2), ("b", cand2)]).warnings
+    )
+
+
 def test_nothing_in_common_is_an_error() -> None:
     a = result([bench("x", [1.0] * 5)])
     b = result([bench("y", [1.0] * 5)], label="b")
