@@ -38,7 +38,11 @@ def bench(
                 "subject": subject,
                 "case": case,
                 "params": params,
-                "figures": figures or [{"name": "op", "unit": "s", "kind": "time", "per_round": 1}],
+                "figures": [
+                    {"median": float(np.median(rounds_s)), **f}
+                    for f in figures
+                    or [{"name": "op", "unit": "s", "kind": "time", "per_round": 1}]
+                ],
                 "metrics": metrics or {},
                 "noise": {"flags": [{"code": "high-cv", "message": "m"}] if noisy else []},
             }
@@ -54,23 +58,39 @@ def result(
     cores: int = 2,
     cpu: str = "Test CPU",
 ) -> dict[str, Any]:
-    return {
-        "mpbench": {"schema": 1, "profile": profile, "label": label, "started_utc": label},
+    data = {
+        "mpbench": {
+            "schema": 1,
+            "profile": profile,
+            "label": label,
+            "started_utc": label,
+            "partial": False,
+            "failures": [],
+            "skipped": [],
+        },
         "machine_info": {
             "mpbench": {
                 "schema": 1,
                 "machine_id": f"host-{cores}c",
+                "hostname": "host",
                 "cpu_model": cpu,
                 "usable_cores": cores,
+                "logical_cores": 2,
+                "memory_bytes": 2**33,
+                "os_release": "Linux",
+                "kernel": "6.0",
+                "virtualisation": "none",
                 "python_implementation": "CPython",
                 "python_version": python,
                 "gil_enabled": True,
                 "start_methods": ["fork", "spawn"],
+                "default_start_method": "fork",
                 "load_average_1m": 0.1,
             }
         },
         "benchmarks": benches,
     }
+    return results.validate(data)  # the synthetic files stay real result files
 
 
 def noisy_rounds(center: float, n: int = 30, seed: int = 1, spread: float = 0.02) -> list[float]:
