@@ -22,7 +22,7 @@ matplotlib.use("Agg")  # files only; never a window
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure as MplFigure
 
-from bench_lib.chart_style import DPI, NOISY_EDGE, Chart
+from bench_lib.chart_style import DPI, NOISY_EDGE, Chart, plain
 from bench_lib.compare import Comparison, FigureComparison, PairComparison, Point
 from bench_lib.units import format_value
 
@@ -35,12 +35,6 @@ VERDICT_COLOURS = {
 RUN_COLOURS = ("#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#e377c2")
 ROW_HEIGHT_IN = 0.24  # tall enough for one 8-point label per row
 MAX_SCALING_CHARTS = 60  # past this a report is a wall of charts; the rest are skipped, and said so
-
-
-def plain(text: str) -> str:
-    """Text from a result file, shown as written: ``$`` would start matplotlib mathtext (and a
-    malformed formula fails the whole chart)."""
-    return text.replace("$", r"\$")
 
 
 def slug(text: str) -> str:
