@@ -124,7 +124,8 @@ def ratio_chart(comparison: Comparison, pair: PairComparison, out_dir: Path) -> 
     counts = [n for f in pair.figures for n in (f.n_baseline, f.n_candidate)]
     ax.set_title(
         plain(f"{cand.title}\nvs baseline {base.title}")
-        + f"\n{_rounds_note(counts)}; 95% bootstrap intervals",
+        + f"\n{_profiles(base.profile, cand.profile)}, {_rounds_note(counts)}; "
+        "95% bootstrap intervals",
         fontsize=9,
     )
     chart = Chart(
@@ -138,6 +139,11 @@ def ratio_chart(comparison: Comparison, pair: PairComparison, out_dir: Path) -> 
         ),
     )
     return save(fig, out_dir, chart)
+
+
+def _profiles(*names: str) -> str:
+    unique = list(dict.fromkeys(names))
+    return plain(f"profile {unique[0]}" if len(unique) == 1 else f"profiles {' vs '.join(unique)}")
 
 
 def _direction(f: FigureComparison) -> str:
@@ -223,8 +229,10 @@ def scaling_chart(
     ax.legend(fontsize=7, loc="best")
     where = " ".join(f"{k}={v}" for k, v in others)
     ax.set_title(
-        plain(f"{subject} {case}{' ' + where if where else ''}: {figure} vs {axis}") + "\n"
-        "median of rounds, 95% bootstrap intervals; red ring = noisy",
+        plain(f"{subject} {case}{' ' + where if where else ''}: {figure} vs {axis}")
+        + "\n"
+        + _profiles(*(comparison.runs[r].profile for r in sorted({p.run for p in points})))
+        + "; median of rounds, 95% bootstrap intervals; red ring = noisy",
         fontsize=9,
     )
     title = f"{subject} {case}{' ' + where if where else ''}: {figure} vs {axis}"
