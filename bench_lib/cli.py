@@ -165,6 +165,64 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_percent(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text.rstrip("%"))
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 1000:
+        raise UsageError(f"--fail-if-slower wants a percentage such as 10, not {text!r}")
+    return value
+
+
+def load_comparable(paths: list[Path]) -> list[tuple[str, dict[str, Any]]]:
+    """Load result files for a comparison: two or more, one schema version."""
+    if len(paths) < 2:
+        raise UsageError("compare needs at least two result files (a baseline and a candidate)")
+    named = [(str(p), results.load(p)) for p in paths]
+    schemas = {path: data["mpbench"]["schema"] for path, data in named}
+    if len(set(schemas.values())) > 1:
+        listed = ", ".join(f"{p} is schema {v}" for p, v in schemas.items())
+        raise UsageError(f"result files of different schema versions cannot be compared: {listed}")
+    return named
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from bench_lib import compare, compare_text  # numpy and friends only when comparing
+    from bench_lib.verdict import slowdown
+
+    threshold = parse_percent(args.fail_if_slower)
+    named = load_comparable(args.results)
+    out_dir = writable_folder(Path(args.output)) if args.output else None
+    try:
+        comparison = compare.build(named)
+    except compare.NothingInCommonError as exc:
+        raise UsageError(str(exc)) from None
+    print(compare_text.terminal_report(comparison))
+    if out_dir is not None:
+        from bench_lib.compare_output import write_compare_outputs  # matplotlib only here
+
+        written = write_compare_outputs(comparison, out_dir)
+        print(f"\nreport: {written.summary_md} ({len(written.charts)} charts)")
+    if threshold is None:
+        return 0
+    regressions = [
+        (comparison.runs[pair.candidate].label, f)
+        for pair in comparison.pairs
+        for f in pair.figures
+        if f.verdict == "slower" and f.speed and slowdown(f.speed) > threshold / 100
+    ]
+    for label, f in regressions:
+        assert f.speed is not None
+        print(
+            f"REGRESSION {label}: {f.subject} {f.name}: {f.figure} takes "
+            f"{slowdown(f.speed):.0%} longer (> {threshold:g}%)"
+        )
+    return 1 if regressions else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mpbench", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -195,6 +253,18 @@ def build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="print the summary table of a result file")
     show.add_argument("result", type=Path)
     show.set_defaults(func=cmd_show)
+    comp = sub.add_parser(
+        "compare",
+        help="compare result files: the first is the baseline, each other is tested against it",
+    )
+    comp.add_argument("results", type=Path, nargs="+", help="result files, baseline first")
+    comp.add_argument("-o", "--output", help="write summary.md and charts into this folder")
+    comp.add_argument(
+        "--fail-if-slower",
+        metavar="PCT",
+        help="exit 1 when a figure is 'slower' by more than PCT percent (a CI regression gate)",
+    )
+    comp.set_defaults(func=cmd_compare)
     return parser
 
 

@@ -1,0 +1,300 @@
+"""Compare result files: match figures across runs, test each pair, keep what a report needs.
+
+The first run is the baseline; every other run is compared with it (a *pair*). Figures match by
+subject + case + parameters + figure name. Round figures (from ``stats.data``) and metrics with
+per-round samples get a ratio of medians with a bootstrap interval and a Mann-Whitney U test,
+Holm-corrected over the pair; metrics stored as one value get a ratio only. The words come from
+:mod:`bench_lib.verdict`. Everything here is pure: it reads loaded result dicts, never files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bench_lib import stats
+from bench_lib.compare_match import (
+    Entry,
+    MachineField,
+    RunInfo,
+    entries,
+    machine_fields,
+    mixing_warnings,
+)
+from bench_lib.verdict import (
+    ALPHA,
+    CORRECTION,
+    MIN_EFFECT,
+    MIN_ROUNDS_FOR_VERDICT,
+    Verdict,
+    decide,
+    speed_of,
+)
+
+__all__ = [
+    "Comparison",
+    "FigureComparison",
+    "MachineField",
+    "NothingInCommonError",
+    "PairComparison",
+    "Point",
+    "RunInfo",
+    "SubjectSummary",
+    "build",
+]
+
+
+class NothingInCommonError(ValueError):
+    """Two runs share no benchmark: there is nothing to compare."""
+
+
+@dataclass(frozen=True)
+class FigureComparison:
+    """One figure of the baseline against the same figure of a candidate."""
+
+    subject: str
+    case: str
+    params: tuple[tuple[str, str], ...]  # (name, value as text), in the benchmark's order
+    figure: str  # figure or metric name
+    unit: str
+    source: str  # "round" (from round times), "metric samples" or "metric" (one stored value)
+    higher_is_better: bool | None  # None: a metric whose direction mpbench does not know
+    baseline: float | None  # median (or the stored value)
+    candidate: float | None
+    baseline_ci: tuple[float, float] | None  # 95% bootstrap interval of the median
+    candidate_ci: tuple[float, float] | None
+    n_baseline: int  # rounds; 0 for a single stored value
+    n_candidate: int
+    ratio: float | None  # candidate / baseline on the figure's own scale
+    ratio_ci: tuple[float, float] | None  # 95% bootstrap interval of the ratio
+    speed: float | None  # how many times faster the candidate is (> 1 = faster)
+    p_value: float | None  # Mann-Whitney U, two-sided, uncorrected
+    p_adjusted: float | None  # after the Holm correction over the pair
+    verdict: Verdict
+    reason: str  # why the verdict, in a few words
+    noisy: bool  # a noise flag on either side
+
+    @property
+    def name(self) -> str:
+        params = " ".join(f"{k}={v}" for k, v in self.params)
+        return f"{self.case} {params}".strip()
+
+
+@dataclass(frozen=True)
+class SubjectSummary:
+    subject: str
+    geomean_speed: float | None  # geometric mean of speed over figures with rounds and a direction
+    figures: int  # how many went into it
+    counts: tuple[tuple[Verdict, int], ...]  # verdict -> how many figures
+
+
+@dataclass(frozen=True)
+class PairComparison:
+    baseline: int  # index into Comparison.runs
+    candidate: int
+    figures: tuple[FigureComparison, ...]
+    subjects: tuple[SubjectSummary, ...]
+    only_in_baseline: tuple[str, ...]  # "subject case params: figure"
+    only_in_candidate: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Point:
+    """One figure of one run, for scaling curves (a figure against a numeric parameter)."""
+
+    run: int
+    subject: str
+    case: str
+    params: tuple[tuple[str, str], ...]
+    figure: str
+    unit: str
+    median: float
+    ci: tuple[float, float] | None
+    n: int
+    noisy: bool
+
+
+@dataclass(frozen=True)
+class Comparison:
+    runs: tuple[RunInfo, ...]  # runs[0] is the baseline
+    machine: tuple[MachineField, ...]  # every fingerprint field, with a flag where runs differ
+    pairs: tuple[PairComparison, ...]
+    points: tuple[Point, ...]  # round figures of every run, matched in at least one pair
+    warnings: tuple[str, ...]  # mixing, partial runs, noise, unmatched benchmarks
+    min_effect: float = MIN_EFFECT  # changes smaller than this are "same" at best
+    alpha: float = ALPHA  # family-wise error rate of "faster"/"slower" per pair
+    min_rounds: int = MIN_ROUNDS_FOR_VERDICT  # fewer rounds on either side: "inconclusive"
+    correction: str = CORRECTION
+
+    @property
+    def describe_runs(self) -> str:
+        return " vs ".join(r.title for r in self.runs)
+
+
+def _summary(samples: list[float]) -> tuple[float | None, tuple[float, float] | None]:
+    if not samples:
+        return None, None
+    s = stats.summarize(samples)
+    ci = (s.ci_low, s.ci_high) if s.ci_low is not None and s.ci_high is not None else None
+    return s.median, ci
+
+
+def _draft(base: Entry, cand: Entry) -> dict[str, Any]:
+    """Everything about one matched figure but the corrected p-value and the verdict."""
+    direction = base.higher_is_better if base.higher_is_better == cand.higher_is_better else None
+    b_med, b_ci = _summary(base.samples) if base.samples else (base.value, None)
+    c_med, c_ci = _summary(cand.samples) if cand.samples else (cand.value, None)
+    ratio = c_med / b_med if b_med and c_med is not None else None
+    ratio_ci = stats.ratio_of_medians_ci(base.samples, cand.samples)
+    test = stats.mann_whitney_u(base.samples, cand.samples)
+    speed = speed_of(ratio, direction) if ratio is not None and direction is not None else None
+    return {
+        "subject": base.subject,
+        "case": base.case,
+        "params": base.params,
+        "figure": base.figure,
+        "unit": base.unit,
+        "source": base.source,
+        "higher_is_better": direction,
+        "baseline": b_med,
+        "candidate": c_med,
+        "baseline_ci": b_ci,
+        "candidate_ci": c_ci,
+        "n_baseline": len(base.samples),
+        "n_candidate": len(cand.samples),
+        "ratio": ratio,
+        "ratio_ci": ratio_ci,
+        "speed": speed,
+        "p_value": test.p_value if test else None,
+        "noisy": base.noisy or cand.noisy,
+    }
+
+
+def _finish(draft: dict[str, Any], p_adjusted: float | None) -> FigureComparison:
+    direction = draft["higher_is_better"]
+    speed_ci = None
+    if draft["ratio_ci"] is not None and direction is not None and draft["ratio_ci"][0] > 0:
+        ends = sorted(speed_of(r, direction) for r in draft["ratio_ci"])
+        speed_ci = (ends[0], ends[1])
+    verdict, reason = decide(
+        draft["speed"], speed_ci, p_adjusted, draft["n_baseline"], draft["n_candidate"]
+    )
+    if direction is None and verdict in ("faster", "slower"):
+        verdict, reason = "inconclusive", "differs, but higher is not known to be better"
+    if direction is None and draft["n_baseline"] and verdict != "same":
+        reason = f"{reason}; direction unknown"
+    return FigureComparison(**draft, p_adjusted=p_adjusted, verdict=verdict, reason=reason)
+
+
+def _subjects(figures: list[FigureComparison]) -> tuple[SubjectSummary, ...]:
+    out = []
+    for subject in dict.fromkeys(f.subject for f in figures):
+        mine = [f for f in figures if f.subject == subject]
+        speeds = [f.speed for f in mine if f.speed is not None and f.speed > 0 and f.n_baseline > 0]
+        counts = tuple((v, sum(f.verdict == v for f in mine)) for v in _VERDICT_ORDER)
+        out.append(SubjectSummary(subject, stats.geometric_mean(speeds), len(speeds), counts))
+    return tuple(out)
+
+
+_VERDICT_ORDER: tuple[Verdict, ...] = ("faster", "slower", "same", "inconclusive")
+
+
+def compare_pair(
+    base: dict[tuple[str, ...], Entry], cand: dict[tuple[str, ...], Entry], b: int, c: int
+) -> PairComparison:
+    common = [k for k in base if k in cand]
+    drafts = [_draft(base[k], cand[k]) for k in common]
+    tested = [i for i, d in enumerate(drafts) if d["p_value"] is not None and d["n_baseline"]]
+    adjusted = stats.holm_adjust([drafts[i]["p_value"] for i in tested])
+    p_adj: dict[int, float] = dict(zip(tested, adjusted))
+    figures = [_finish(d, p_adj.get(i)) for i, d in enumerate(drafts)]
+    return PairComparison(
+        baseline=b,
+        candidate=c,
+        figures=tuple(figures),
+        subjects=_subjects(figures),
+        only_in_baseline=tuple(base[k].label for k in base if k not in cand),
+        only_in_candidate=tuple(cand[k].label for k in cand if k not in base),
+    )
+
+
+def _points(
+    run: int, table: dict[tuple[str, ...], Entry], keep: set[tuple[str, ...]]
+) -> list[Point]:
+    out = []
+    for key, e in table.items():
+        if key not in keep or not e.samples:
+            continue
+        med, ci = _summary(e.samples)
+        assert med is not None
+        out.append(
+            Point(
+                run, e.subject, e.case, e.params, e.figure, e.unit, med, ci, len(e.samples), e.noisy
+            )
+        )
+    return out
+
+
+DRIFT_SHARE = 0.8  # when this share of the decided figures moves one way, across cases...
+DRIFT_MIN_FIGURES = 5  # ...and there are at least this many, suspect the machine's state
+
+
+def drift_warning(pair: PairComparison, name: str) -> list[str]:
+    """Everything faster (or slower) together often means the machine changed, not the code."""
+    decided = [f.verdict for f in pair.figures if f.verdict in ("faster", "slower")]
+    if len(decided) < DRIFT_MIN_FIGURES:
+        return []
+    for word in ("faster", "slower"):
+        share = decided.count(word) / len(decided)
+        if share >= DRIFT_SHARE:
+            return [
+                f"{decided.count(word)} of {len(decided)} decided figures in {name} are {word}: "
+                "if nothing but the runs differ, the machine's state moved (load, frequency, "
+                "neighbours); the rank test sees the rounds within each run, not between runs"
+            ]
+    return []
+
+
+def build(named: list[tuple[str, dict[str, Any]]]) -> Comparison:
+    """Compare loaded result files: ``named[0]`` is the baseline, the rest are candidates.
+
+    Raises :class:`NothingInCommonError` when a candidate shares no figure with the baseline,
+    and ValueError for fewer than two runs.
+    """
+    if len(named) < 2:
+        raise ValueError("need at least two result files to compare")
+    runs = tuple(RunInfo.of(path, data) for path, data in named)
+    tables = [entries(data) for _, data in named]
+    pairs = []
+    for c in range(1, len(named)):
+        pair = compare_pair(tables[0], tables[c], 0, c)
+        if not pair.figures:
+            raise NothingInCommonError(
+                f"{runs[0].path} and {runs[c].path} have no benchmark in common "
+                "(different subjects or parameter grids); run the same --only and --profile"
+            )
+        pairs.append(pair)
+    matched = {k for t in tables[1:] for k in t if k in tables[0]}
+    points = [p for i, t in enumerate(tables) for p in _points(i, t, matched)]
+    warnings = mixing_warnings(runs, [data for _, data in named])
+    for pair in pairs:
+        name = runs[pair.candidate].title
+        if pair.only_in_baseline or pair.only_in_candidate:
+            warnings.append(
+                f"{len(pair.only_in_baseline)} figure(s) only in the baseline and "
+                f"{len(pair.only_in_candidate)} only in {name}: not compared (listed below)"
+            )
+        warnings += drift_warning(pair, name)
+        noisy = sum(f.noisy for f in pair.figures)
+        if noisy:
+            warnings.append(
+                f"{noisy} of {len(pair.figures)} figures compared with {name} carry noise flags "
+                "in either run: their verdicts lean to inconclusive; rerun on an idle machine"
+            )
+    return Comparison(
+        runs,
+        machine_fields(runs, [d for _, d in named]),
+        tuple(pairs),
+        tuple(points),
+        tuple(warnings),
+    )

@@ -1,0 +1,271 @@
+"""What a comparison matches and describes: figures of a run, the runs, their machines.
+
+A figure is keyed by subject + case + parameters + (source, figure name). Round figures are
+recomputed per round from ``stats.data`` with the figure's kind and ``per_round`` (exactly as
+:meth:`bench_lib.engine.Figure.of`), so every comparison starts from the raw rounds. Metrics
+(``extra_info.mpbench.metrics``, and ``derived`` where a subject stores one) come along with
+their per-round ``samples`` when they have them, else as one stored value.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from bench_lib.units import format_value
+
+BUSY_LOAD_PER_CORE = 0.5  # load average above half a task per usable core when a run started:
+# other work competed with the benchmarks, so that run's figures are suspect
+METRIC_BLOCKS = ("metrics", "derived")  # extra_info.mpbench blocks holding {name: {value, unit}}
+
+Key = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One comparable figure of one run."""
+
+    subject: str
+    case: str
+    params: tuple[tuple[str, str], ...]  # (name, value as text), in the benchmark's order
+    figure: str
+    unit: str
+    source: str  # "round", "metric samples" or "metric"
+    higher_is_better: bool | None
+    samples: list[float]  # per-round values; empty for a single stored value
+    value: float | None  # the stored value (metrics without samples), else None
+    noisy: bool  # the benchmark carries a noise flag
+
+    @property
+    def key(self) -> Key:
+        params = json.dumps(sorted(self.params))
+        kind = "round" if self.source == "round" else "metric"
+        return (self.subject, self.case, params, kind, self.figure)
+
+    @property
+    def label(self) -> str:
+        params = " ".join(f"{k}={v}" for k, v in self.params)
+        return (
+            f"{self.subject} {self.case} {params}".replace("  ", " ").strip() + f": {self.figure}"
+        )
+
+
+def params_key(params: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), v if isinstance(v, str) else json.dumps(v)) for k, v in params.items())
+
+
+def figure_values(figure: dict[str, Any], round_times_s: list[float]) -> list[float]:
+    """Per-round values of a figure, as :meth:`bench_lib.engine.Figure.of` computes them."""
+    per_round = float(figure.get("per_round", 1.0))
+    if figure.get("kind") == "rate":
+        return [per_round / t if t > 0 else math.inf for t in round_times_s]
+    return [t / per_round for t in round_times_s]
+
+
+def metric_direction(metric: dict[str, Any]) -> bool | None:
+    """Higher is better? Explicit ``higher_is_better`` wins; else a time is lower-better and a
+    rate higher-better; anything else (cores, counts, bytes) has no known direction."""
+    explicit = metric.get("higher_is_better")
+    if isinstance(explicit, bool):
+        return explicit
+    unit = str(metric.get("unit", ""))
+    if unit == "s":
+        return False
+    if unit.endswith("/s"):
+        return True
+    return None
+
+
+def _finite(values: Any) -> list[float]:
+    if not isinstance(values, list):
+        return []
+    out = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return out if len(out) == len(values) and all(math.isfinite(v) for v in out) else []
+
+
+def _bench_entries(bench: dict[str, Any]) -> list[Entry]:
+    m = bench["extra_info"]["mpbench"]
+    common = {
+        "subject": m["subject"],
+        "case": m["case"],
+        "params": params_key(m["params"]),
+        "noisy": bool((m.get("noise") or {}).get("flags")),
+    }
+    rounds = [float(t) for t in bench["stats"]["data"]]
+    out = []
+    for fig in m["figures"]:
+        values = [v for v in figure_values(fig, rounds) if math.isfinite(v)]
+        out.append(
+            Entry(
+                figure=str(fig["name"]),
+                unit=str(fig.get("unit", "")),
+                source="round",
+                higher_is_better=fig.get("kind") == "rate",
+                samples=values,
+                value=None,
+                **common,
+            )
+        )
+    for block in METRIC_BLOCKS:
+        for name, metric in (m.get(block) or {}).items():
+            if not isinstance(metric, dict):
+                continue
+            value = metric.get("value")
+            samples = _finite(metric.get("samples"))
+            if not samples and not isinstance(value, (int, float)):
+                continue  # no number to compare (a metric recorded as missing)
+            out.append(
+                Entry(
+                    figure=str(name),
+                    unit=str(metric.get("unit", "")),
+                    source="metric samples" if samples else "metric",
+                    higher_is_better=metric_direction(metric),
+                    samples=samples,
+                    value=None if samples else float(value),  # type: ignore[arg-type]
+                    **common,
+                )
+            )
+    return out
+
+
+def entries(data: dict[str, Any]) -> dict[Key, Entry]:
+    """Every comparable figure of a loaded result file, by key (the first wins on duplicates)."""
+    table: dict[Key, Entry] = {}
+    for bench in data["benchmarks"]:
+        for entry in _bench_entries(bench):
+            table.setdefault(entry.key, entry)
+    return table
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One result file, as the comparison names it."""
+
+    path: str
+    label: str
+    machine_id: str
+    cpu_model: str
+    usable_cores: int
+    python: str  # "CPython 3.11.7"
+    gil_enabled: bool
+    profile: str
+    started_utc: str
+    partial: bool
+    load_average_1m: float | None
+
+    @property
+    def title(self) -> str:
+        gil = "" if self.gil_enabled else ", no GIL"
+        return f"{self.label} ({self.machine_id}, {self.python}{gil})"
+
+    @classmethod
+    def of(cls, path: str, data: dict[str, Any]) -> RunInfo:
+        block = data["mpbench"]
+        fp = data["machine_info"]["mpbench"]
+        load = fp.get("load_average_1m")
+        return cls(
+            path=path,
+            label=str(block.get("label", "run")),
+            machine_id=str(fp.get("machine_id", "unknown")),
+            cpu_model=str(fp.get("cpu_model", "unknown")),
+            usable_cores=int(fp.get("usable_cores") or 0),
+            python=f"{fp.get('python_implementation', 'Python')} {fp.get('python_version', '?')}",
+            gil_enabled=bool(fp.get("gil_enabled", True)),
+            profile=str(block.get("profile", "?")),
+            started_utc=str(block.get("started_utc", "?")),
+            partial=bool(block.get("partial")),
+            load_average_1m=float(load) if isinstance(load, (int, float)) else None,
+        )
+
+
+@dataclass(frozen=True)
+class MachineField:
+    name: str  # in words: "usable cores"
+    values: tuple[str, ...]  # one per run, formatted
+    differs: bool
+
+
+_FIELDS = (  # (words, fingerprint key); shown in this order
+    ("CPU", "cpu_model"),
+    ("usable cores", "usable_cores"),
+    ("logical cores", "logical_cores"),
+    ("physical cores", "physical_cores"),
+    ("cgroup quota (cores)", "cgroup_quota_cores"),
+    ("memory", "memory_bytes"),
+    ("OS", "os_release"),
+    ("kernel", "kernel"),
+    ("virtualisation", "virtualisation"),
+    ("Python", "python_version"),
+    ("implementation", "python_implementation"),
+    ("GIL enabled", "gil_enabled"),
+    ("free-threaded build", "free_threaded_build"),
+    ("start methods", "start_methods"),
+    ("default start method", "default_start_method"),
+    ("switch interval", "switch_interval_s"),
+    ("load at start (1 min)", "load_average_1m"),
+    ("host", "hostname"),
+)
+
+
+def _text(key: str, value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if key == "memory_bytes" and isinstance(value, (int, float)):
+        return f"{value / 2**30:.1f} GiB"
+    if key == "switch_interval_s" and isinstance(value, (int, float)):
+        return format_value(float(value), "s")
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def machine_fields(
+    runs: tuple[RunInfo, ...], datas: list[dict[str, Any]]
+) -> tuple[MachineField, ...]:
+    out = [
+        MachineField("profile", tuple(r.profile for r in runs), len({r.profile for r in runs}) > 1)
+    ]
+    for words, key in _FIELDS:
+        values = tuple(_text(key, d["machine_info"]["mpbench"].get(key)) for d in datas)
+        out.append(MachineField(words, values, len(set(values)) > 1))
+    return tuple(out)
+
+
+def mixing_warnings(runs: tuple[RunInfo, ...], datas: list[dict[str, Any]]) -> list[str]:
+    """What makes a difference hard to put on one cause, each with what to do about it."""
+    out = []
+    base = runs[0]
+    for run in runs[1:]:
+        if run.profile != base.profile:
+            out.append(
+                f"profiles differ ({base.profile} vs {run.profile} in {run.label}): rounds and "
+                "grids differ; rerun both with the same --profile"
+            )
+        same_machine = (run.cpu_model, run.usable_cores) == (base.cpu_model, base.usable_cores)
+        if run.python != base.python and not same_machine:
+            out.append(
+                f"{run.label} differs from {base.label} in both machine and Python "
+                f"({base.python} vs {run.python}): a difference cannot be put on either; "
+                "compare one change at a time"
+            )
+        if run.gil_enabled != base.gil_enabled:
+            out.append(f"the GIL is enabled in one run only ({base.label} vs {run.label})")
+        if (run.machine_id, run.started_utc) == (base.machine_id, base.started_utc):
+            out.append(f"{run.path} looks like the same run as {base.path}")
+    methods = [tuple(d["machine_info"]["mpbench"].get("start_methods") or ()) for d in datas]
+    if len(set(methods)) > 1:
+        out.append("start methods available differ between runs: some figures exist in one only")
+    for run in runs:
+        if run.partial:
+            out.append(f"{run.label} is a partial run (failures or interrupted): {run.path}")
+        load = run.load_average_1m
+        if load is not None and load > BUSY_LOAD_PER_CORE * max(1, run.usable_cores):
+            out.append(
+                f"{run.label} started on a busy machine (load {load:.1f} on "
+                f"{run.usable_cores} cores): its figures are suspect; rerun when idle"
+            )
+    return out

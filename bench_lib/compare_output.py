@@ -1,0 +1,48 @@
+"""The compare report folder: ``summary.md`` and ``charts/`` (the lead's report adds index.html).
+
+Layout, relative to the folder::
+
+    summary.md                  machine differences, warnings, one table per pair, chart links
+    charts/ratio_<i>_<label>.png/.svg      one per baseline/candidate pair
+    charts/scaling_<...>.png/.svg          a figure against a numeric parameter, run by run
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench_lib import compare_charts
+from bench_lib.chart_style import Chart
+from bench_lib.compare import Comparison
+from bench_lib.compare_text import markdown_report
+
+
+@dataclass(frozen=True)
+class CompareOutputs:
+    folder: Path
+    summary_md: Path
+    ratio_charts: tuple[Chart, ...]  # Chart.png / Chart.svg are relative to folder
+    scaling_charts: tuple[Chart, ...]
+    scaling_left_out: int  # scaling charts past compare_charts.MAX_SCALING_CHARTS
+
+    @property
+    def charts(self) -> tuple[Chart, ...]:
+        return self.ratio_charts + self.scaling_charts
+
+
+def write_compare_outputs(comparison: Comparison, out_dir: Path) -> CompareOutputs:
+    """Draw the charts into ``out_dir/charts`` and write ``out_dir/summary.md``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ratios = [compare_charts.ratio_chart(comparison, pair, out_dir) for pair in comparison.pairs]
+    ratio_charts = tuple(c for c in ratios if c is not None)
+    scaling, left_out = compare_charts.scaling_charts(comparison, out_dir)
+    text = markdown_report(comparison, [c.png for c in (*ratio_charts, *scaling)])
+    if left_out:
+        text += (
+            f"\n{left_out} more scaling charts were left out "
+            f"(more than {compare_charts.MAX_SCALING_CHARTS}); compare results of fewer subjects\n"
+        )
+    summary = out_dir / "summary.md"
+    summary.write_text(text, encoding="utf-8")
+    return CompareOutputs(out_dir, summary, ratio_charts, tuple(scaling), left_out)

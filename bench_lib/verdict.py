@@ -1,0 +1,77 @@
+"""Faster, slower, same or inconclusive: the rules that turn a ratio and a test into a word.
+
+A figure is compared as ``speed``: how many times faster the candidate is than the baseline
+(the ratio of medians for a rate, its inverse for a time), so one rule serves both kinds.
+
+* ``same``: the whole 95% interval of the speed ratio lies within +-MIN_EFFECT (in log terms:
+  between 1/(1+e) and 1+e). A tight interval around a 2% change is "same": too small to matter.
+* ``faster`` / ``slower``: the rank test is significant after the Holm correction, the interval
+  lies entirely on one side of 1, and the median ratio is beyond MIN_EFFECT.
+* ``inconclusive``: everything else, and always when either side has fewer than
+  MIN_ROUNDS_FOR_VERDICT rounds, or no rounds at all (a derived figure stored as one value).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+Verdict = Literal["faster", "slower", "same", "inconclusive"]
+VERDICTS: tuple[Verdict, ...] = ("faster", "slower", "same", "inconclusive")
+
+MIN_EFFECT = 0.05  # 5%: back-to-back runs of one idle machine drift by a few percent (frequency
+# scaling, cache and page placement, scheduler), so smaller changes are not worth a verdict and
+# a CI gate below it would fail on noise
+ALPHA = 0.05  # family-wise error rate after the Holm correction: 1 false "significant" in 20
+# comparisons of identical runs, at most
+MIN_ROUNDS_FOR_VERDICT = 5  # with 5 rounds each the exact two-sided U test reaches p = 0.008;
+# with 4 each its smallest p is 0.029 and any Holm correction over a handful of figures makes
+# "significant" impossible, so fewer rounds would only ever say "no difference" by default
+CORRECTION = "Holm (1979) step-down, per baseline/candidate pair"
+
+
+def speed_of(ratio: float, higher_is_better: bool) -> float:
+    """Candidate speed relative to the baseline from a ratio on the figure's own scale."""
+    if ratio <= 0:
+        return math.inf if not higher_is_better else 0.0
+    return ratio if higher_is_better else 1 / ratio
+
+
+def decide(
+    speed: float | None,
+    speed_ci: tuple[float, float] | None,
+    p_adjusted: float | None,
+    n_baseline: int,
+    n_candidate: int,
+    min_effect: float = MIN_EFFECT,
+    alpha: float = ALPHA,
+    min_rounds: int = MIN_ROUNDS_FOR_VERDICT,
+) -> tuple[Verdict, str]:
+    """The verdict and its reason in words, for one figure (speed > 1 = candidate faster)."""
+    if n_baseline == 0 or n_candidate == 0:
+        return "inconclusive", "one value each, no rounds to test"
+    if min(n_baseline, n_candidate) < min_rounds:
+        return (
+            "inconclusive",
+            f"{min(n_baseline, n_candidate)} rounds < {min_rounds}: too few to tell",
+        )
+    if speed is None or speed_ci is None or p_adjusted is None:
+        return "inconclusive", "no interval or test (a median is zero)"
+    low, high = speed_ci
+    bound = 1 + min_effect
+    if low >= 1 / bound and high <= bound:
+        return "same", f"interval within +-{min_effect:.0%}"
+    one_sided = low > 1 or high < 1
+    big = speed > bound or speed < 1 / bound
+    if p_adjusted < alpha and one_sided and big:
+        return ("faster" if speed > 1 else "slower"), f"p = {p_adjusted:.2g} (Holm)"
+    if p_adjusted >= alpha:
+        return "inconclusive", f"p = {p_adjusted:.2g} (Holm) >= {alpha}"
+    if not one_sided:
+        return "inconclusive", "interval spans 1"
+    return "inconclusive", f"change below {min_effect:.0%}, interval wider than +-{min_effect:.0%}"
+
+
+def slowdown(speed: float) -> float:
+    """How much slower, as a fraction (speed 0.8 -> 0.25: the candidate takes 25% longer)."""
+    return 1 / speed - 1 if speed > 0 else math.inf
