@@ -164,7 +164,7 @@ class RunInfo:
     def of(cls, path: str, data: dict[str, Any]) -> RunInfo:
         block = data["mpbench"]
         fp = data["machine_info"]["mpbench"]
-        load = fp.get("load_average_1m")
+        load = block.get("load_average_1m")
         return cls(
             path=path,
             label=str(block.get("label", "run")),
@@ -204,7 +204,6 @@ _FIELDS = (  # (words, fingerprint key); shown in this order
     ("start methods", "start_methods"),
     ("default start method", "default_start_method"),
     ("switch interval", "switch_interval_s"),
-    ("load at start (1 min)", "load_average_1m"),
     ("host", "hostname"),
 )
 

@@ -1,8 +1,11 @@
 """Machine fingerprint: what a result was measured on.
 
 Stored in every result file under ``machine_info["mpbench"]`` and printed by
-``mpbench info``. Usable cores come from the affinity mask and the cgroup CPU
-quota, never from ``os.cpu_count()`` alone (DESIGN.md, principle 6).
+``mpbench info``. How busy the machine was at the start (load, steal) is about the
+run, not the machine, and goes in the run's block: pytest-benchmark's
+``--benchmark-compare`` warns whenever ``machine_info`` differs between two runs.
+Usable cores come from the affinity mask and the cgroup CPU quota, never from
+``os.cpu_count()`` alone (DESIGN.md, principle 6).
 """
 
 from __future__ import annotations
@@ -54,8 +57,6 @@ class Fingerprint:
     switch_interval_s: float
     start_methods: list[str]
     default_start_method: str
-    load_average_1m: float
-    steal_fraction: float | None  # share of CPU time stolen by the hypervisor, sampled
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -161,7 +162,7 @@ def machine_id() -> str:
     return make_machine_id(socket.gethostname(), cpu_model(), usable_cores())
 
 
-def fingerprint(sample_steal: bool = True) -> Fingerprint:
+def fingerprint() -> Fingerprint:
     host = socket.gethostname()
     model = cpu_model()
     usable = usable_cores()
@@ -190,6 +191,22 @@ def fingerprint(sample_steal: bool = True) -> Fingerprint:
         switch_interval_s=sys.getswitchinterval(),
         start_methods=list(methods),
         default_start_method=methods[0],
+    )
+
+
+@dataclass(frozen=True)
+class RunConditions:
+    """How busy the machine was when a run started: about the run, not the machine."""
+
+    load_average_1m: float
+    steal_fraction: float | None  # share of CPU time stolen by the hypervisor, sampled
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_conditions(sample_steal: bool = True) -> RunConditions:
+    return RunConditions(
         load_average_1m=os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0,
         steal_fraction=steal_fraction() if sample_steal else None,
     )

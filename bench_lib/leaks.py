@@ -42,7 +42,7 @@ def in_use(names: set[str]) -> set[str]:
                 with contextlib.suppress(OSError):
                     target = os.readlink(fd)
                     if target.startswith("/dev/shm/"):
-                        held.add(target[len("/dev/shm/"):])
+                        held.add(target[len("/dev/shm/") :])
     return names & held
 
 

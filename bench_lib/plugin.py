@@ -31,6 +31,7 @@ class SessionLog:
 
     def __init__(self) -> None:
         self.started = datetime.now(timezone.utc)
+        self.conditions = environment.run_conditions()
         self.failures: list[dict[str, str]] = []
         self.skipped: list[dict[str, str]] = []
         self.passed = 0
@@ -168,6 +169,7 @@ def pytest_benchmark_update_json(
         "profile": config.getoption("mpbench_profile"),
         "label": config.getoption("mpbench_label"),
         "started_utc": log.started.isoformat(),
+        **log.conditions.as_dict(),
         "finished_utc": datetime.now(timezone.utc).isoformat(),
         "passed": log.passed,
         "failures": log.failures,

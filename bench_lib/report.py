@@ -57,7 +57,7 @@ def machine_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
         (
             "run",
             f"profile {block.get('profile')}, label {block.get('label')}, "
-            f"started {block.get('started_utc')}, load {m['load_average_1m']:.2f}",
+            f"started {block.get('started_utc')}, load {block['load_average_1m']:.2f}",
         ),
     ]
 

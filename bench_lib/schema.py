@@ -65,9 +65,9 @@ MACHINE = {
     "gil_enabled": bool,
     "start_methods": [str],
     "default_start_method": str,
-    "load_average_1m": NUMBER,
 }
 RUN = {
+    "load_average_1m": NUMBER,
     "profile": str,
     "label": str,
     "started_utc": str,

@@ -117,9 +117,7 @@ def line_for(writer: int, seq: int, line_bytes: int) -> bytes:
     return head + fill + b"\n"
 
 
-def write_lines(
-    path: str, lock: Any, writer: int, lines: int, line_bytes: int, pieces: int
-) -> int:
+def write_lines(path: str, lock: Any, writer: int, lines: int, line_bytes: int, pieces: int) -> int:
     """Append ``lines`` lines to ``path``, each in ``pieces`` write() calls; under ``lock`` if any.
 
     Each write() on an O_APPEND file is atomic, a line of several writes is not: without the

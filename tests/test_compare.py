@@ -64,6 +64,7 @@ def result(
             "profile": profile,
             "label": label,
             "started_utc": label,
+            "load_average_1m": 0.1,
             "partial": False,
             "failures": [],
             "skipped": [],
@@ -85,7 +86,6 @@ def result(
                 "gil_enabled": True,
                 "start_methods": ["fork", "spawn"],
                 "default_start_method": "fork",
-                "load_average_1m": 0.1,
             }
         },
         "benchmarks": benches,

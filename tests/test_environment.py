@@ -10,7 +10,7 @@ from bench_lib import environment
 
 
 def test_fingerprint_has_the_fields_a_comparison_needs() -> None:
-    fp = environment.fingerprint(sample_steal=False)
+    fp = environment.fingerprint()
     assert fp.cpu_model and fp.cpu_model != "unknown"
     assert fp.logical_cores >= fp.usable_cores >= 1
     assert fp.affinity_cores == sorted(os.sched_getaffinity(0))
@@ -29,7 +29,7 @@ def test_machine_id_is_stable_and_separates_machines() -> None:
     assert a != environment.make_machine_id("build-01", "Intel Xeon", 2)
     assert a != environment.make_machine_id("build-01", "AMD EPYC 7B13", 1)
     assert a.startswith("build-01-2c-")
-    assert environment.machine_id() == environment.fingerprint(sample_steal=False).machine_id
+    assert environment.machine_id() == environment.fingerprint().machine_id
 
 
 def test_cgroup_quota_parsing() -> None:
