@@ -205,7 +205,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         from bench_lib.compare_output import write_compare_outputs  # matplotlib only here
 
         written = write_compare_outputs(comparison, out_dir)
-        print(f"\nreport: {written.summary_md} ({len(written.charts)} charts)")
+        print(f"\nreport: {written.folder / 'index.html'} ({len(written.charts)} charts)")
     if threshold is None:
         return 0
     regressions = [

@@ -1,10 +1,9 @@
-"""The compare report folder: ``summary.md`` and ``charts/`` (the lead's report adds index.html).
+"""The compare report folder, laid out like ``mpbench report``'s::
 
-Layout, relative to the folder::
-
-    summary.md                  machine differences, warnings, one table per pair, chart links
-    charts/ratio_<i>_<label>.png/.svg      one per baseline/candidate pair
-    charts/scaling_<...>.png/.svg          a figure against a numeric parameter, run by run
+index.html                  the page: everything below, with the charts (opens offline)
+summary.md                  machine differences, warnings, one table per pair, chart links
+charts/ratio_<i>_<label>.png/.svg      one per baseline/candidate pair
+charts/scaling_<...>.png/.svg          a figure against a numeric parameter, run by run
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from pathlib import Path
 from bench_lib import compare_charts
 from bench_lib.chart_style import Chart
 from bench_lib.compare import Comparison
+from bench_lib.compare_html import render_compare_html
 from bench_lib.compare_text import markdown_report
 
 
@@ -45,4 +45,6 @@ def write_compare_outputs(comparison: Comparison, out_dir: Path) -> CompareOutpu
         )
     summary = out_dir / "summary.md"
     summary.write_text(text, encoding="utf-8")
+    page = render_compare_html(comparison, ratio_charts, tuple(scaling))
+    (out_dir / "index.html").write_text(page, encoding="utf-8")
     return CompareOutputs(out_dir, summary, ratio_charts, tuple(scaling), left_out)

@@ -74,7 +74,7 @@ def _table_html(rows: list[summary.Row]) -> str:
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
-def _figure_html(chart: Chart) -> str:
+def figure_html(chart: Chart) -> str:
     return (
         f'<figure><a href="{esc(chart.svg)}"><img src="{esc(chart.png)}" '
         f'alt="{esc(chart.title)}"></a><figcaption>{esc(chart.caption)}</figcaption></figure>'
@@ -115,7 +115,7 @@ def render_html(data: dict[str, Any], drawn: dict[str, list[Chart]], advice: lis
                 "</code> to add it).</p>"
             )
             continue
-        parts += [_figure_html(c) for c in drawn.get(subject, [])]
+        parts += [figure_html(c) for c in drawn.get(subject, [])]
         parts.append(_table_html(subject_rows))
     problems = summary.problems(data)
     if problems:

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import copy
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
+from browser import needs_chromium, render_in_chromium
 
 from bench_lib import report
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> $\\badcmd{$'
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def hostile(data: dict[str, Any]) -> dict[str, Any]:
@@ -63,41 +59,10 @@ def test_hostile_strings_render_as_text(spawn_smoke: dict[str, Any], tmp_path: P
     assert "<script" not in md and "&lt;script&gt;" in md
 
 
-@pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("CI"),
-    reason="chromium is not installed (.ci/run installs it)",
-)
+@needs_chromium
 def test_report_renders_in_headless_chromium(spawn_smoke: dict[str, Any], tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM, "CI must have chromium: .ci/run installs Debian's package"
     index = report.write_report(hostile(spawn_smoke), tmp_path)
-    errors: list[str] = []
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("dialog", lambda d: errors.append(f"dialog: {d.message}"))
-        page.goto(index.as_uri())
-        page.wait_for_load_state("load")
-        images = page.evaluate(
-            "[...document.images].map(i => [i.getAttribute('src'), i.complete && i.naturalWidth])"
-        )
-        heading = page.inner_text("h1")
-        page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
-        browser.close()
-    assert heading == "mpbench report"
-    assert images and all(width for _, width in images), images
-    assert errors == []
+    page = render_in_chromium(index, "report.png")
+    assert page.heading == "mpbench report"
+    assert page.images and all(width for _, width in page.images), page.images
+    assert page.errors == []
