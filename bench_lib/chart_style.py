@@ -45,6 +45,7 @@ FALLBACK = [
     "#7f7f7f",
 ]
 NOISY_EDGE = "#e00000"
+NOISY_LABEL = "noisy (see flags)"
 DPI = 110
 
 
@@ -148,11 +149,12 @@ def value_labels(ax: Axes, ys: Any, medians: Any, highs: Any, texts: list[str]) 
 
 
 def mark_noisy(ax: Axes, xs: Any, ys: Any, noisy: Any) -> None:
-    """A red ring around each noisy point."""
+    """A red ring around each noisy point (one legend entry per axes)."""
     import numpy as np
 
     mask = np.asarray(noisy, dtype=bool)
     if mask.any():
+        labelled = any(t == NOISY_LABEL for t in ax.get_legend_handles_labels()[1])
         ax.scatter(
             np.asarray(xs)[mask],
             np.asarray(ys)[mask],
@@ -161,5 +163,17 @@ def mark_noisy(ax: Axes, xs: Any, ys: Any, noisy: Any) -> None:
             edgecolors=NOISY_EDGE,
             linewidths=1.5,
             zorder=5,
-            label="noisy (see flags)",
+            label="_nolegend_" if labelled else NOISY_LABEL,
         )
+
+
+def count_axis(ax: Axes, values: Any, axis: str = "x") -> None:
+    """A log-2 axis for worker or connection counts, ticked with the plain numbers measured."""
+    from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
+
+    ticks = sorted({int(v) for v in values})
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    (ax.set_xscale if axis == "x" else ax.set_yscale)("log", base=2)
+    target.set_major_locator(FixedLocator(ticks))
+    target.set_major_formatter(ScalarFormatter())
+    target.set_minor_locator(NullLocator())

@@ -7,13 +7,14 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from bench_lib import charts_io, charts_spawn, tidy
+from bench_lib import charts_io, charts_locks, charts_spawn, tidy
 from bench_lib.chart_style import Chart, RunContext
 
 Draw = Callable[[dict[str, Any], pd.DataFrame, Path, RunContext], list[Chart]]
 
 SUBJECT_CHARTS: dict[str, Draw] = {
     "spawn": charts_spawn.draw,
+    "locks": charts_locks.draw,
     "io": charts_io.draw,
 }
 

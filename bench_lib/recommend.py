@@ -14,7 +14,7 @@ import pandas as pd
 from bench_lib import tidy
 from bench_lib.units import format_value
 
-Rule = Callable[[pd.DataFrame], list[str]]
+Rule = Callable[[pd.DataFrame, pd.DataFrame, int], list[str]]  # figures, metrics, cores
 
 
 def median_of(frame: pd.DataFrame, subject: str, case: str, **params: Any) -> float | None:
@@ -27,7 +27,7 @@ def median_of(frame: pd.DataFrame, subject: str, case: str, **params: Any) -> fl
     return float(rows["median"].iloc[0]) if len(rows) else None
 
 
-def spawn_rules(frame: pd.DataFrame) -> list[str]:
+def spawn_rules(frame: pd.DataFrame, metrics: pd.DataFrame, cores: int) -> list[str]:
     out = []
     starts = {
         m: median_of(frame, "spawn", "process_start", start=m)
@@ -70,11 +70,96 @@ def spawn_rules(frame: pd.DataFrame) -> list[str]:
     return out
 
 
-RULES: dict[str, Rule] = {"spawn": spawn_rules}
+def metric_of(
+    metrics: pd.DataFrame, subject: str, case: str, name: str, **params: Any
+) -> float | None:
+    rows = tidy.select(metrics, subject, case, headline_only=False)
+    if rows.empty:
+        return None
+    rows = rows[rows["metric"] == name]
+    for key, value in params.items():
+        column = tidy.PARAM_PREFIX + key
+        if column not in rows:
+            return None
+        rows = rows[rows[column] == value]
+    return float(rows["value"].iloc[0]) if len(rows) else None
+
+
+def locks_rules(frame: pd.DataFrame, metrics: pd.DataFrame, cores: int) -> list[str]:
+    out = []
+    lock = median_of(frame, "locks", "contention", primitive="lock", workers=cores)
+    alone = median_of(frame, "locks", "uncontended", primitive="lock")
+    if lock and alone:
+        out.append(
+            f"{cores} processes fighting over a multiprocessing.Lock get "
+            f"{format_value(lock, 'acq/s')} together, {lock / alone:.2f}x one process "
+            f"alone ({format_value(alone, 'acq/s')})."
+        )
+    manager = median_of(frame, "locks", "uncontended", primitive="manager_lock")
+    if manager and alone:
+        out.append(
+            f"A Manager().Lock() is {alone / manager:.0f}x slower than a "
+            "multiprocessing.Lock (a round trip to the manager per take): use it only "
+            "when processes cannot share memory."
+        )
+    lost = metric_of(metrics, "locks", "lost_updates", "lost_fraction", locked=False)
+    if lost is not None:
+        out.append(
+            f"Without a lock, concurrent `value += 1` on a shared Value lost {lost:.0%} "
+            "of the increments; with the lock, none."
+        )
+    torn = metric_of(metrics, "locks", "torn_lines", "torn_lines", locked=False)
+    if torn is not None:
+        out.append(
+            f"Ten processes printing without a lock tore {torn:.0f} lines per round; "
+            "under the lock, none."
+        )
+    return out
+
+
+def io_rules(frame: pd.DataFrame, metrics: pd.DataFrame, cores: int) -> list[str]:
+    out = []
+    echo = tidy.select(frame, "io", "echo")
+    if not echo.empty and "p_connections" in echo:
+        most = echo[echo["p_connections"] == echo["p_connections"].max()]
+        best, worst = most.loc[most["median"].idxmax()], most.loc[most["median"].idxmin()]
+        out.append(
+            f"At {int(best['p_connections'])} connections the {best['p_model']} server "
+            f"answered {format_value(best['median'], 'req/s')}, "
+            f"{best['median'] / worst['median']:.1f}x the {worst['p_model']} server."
+        )
+    poll = tidy.select(frame, "io", "selector_check")
+    if not poll.empty and "p_fds" in poll:
+        top = poll[poll["p_fds"] == poll["p_fds"].max()].set_index("p_selector")["median"]
+        if "epoll" in top and "poll" in top:
+            out.append(
+                f"With {int(poll['p_fds'].max())} idle descriptors one poll() check "
+                f"costs {format_value(top['poll'], 's')}, epoll "
+                f"{format_value(top['epoll'], 's')}: use selectors.DefaultSelector."
+            )
+    spawn = {
+        k: median_of(frame, "io", "task_spawn", kind=k)
+        for k in ("greenlet", "asyncio_task", "thread")
+    }
+    if all(spawn.values()):
+        g, a, t = (format_value(spawn[k], "s") for k in ("greenlet", "asyncio_task", "thread"))
+        out.append(f"Starting a greenlet costs {g}, an asyncio task {a}, a thread {t}.")
+    return out
+
+
+RULES: dict[str, Rule] = {"spawn": spawn_rules, "locks": locks_rules, "io": io_rules}
 
 
 def recommendations(data: dict[str, Any], frame: pd.DataFrame | None = None) -> list[str]:
     frame = tidy.figures(data) if frame is None else frame
     if frame.empty:
         return []
-    return [line for rule in RULES.values() for line in rule(frame)]
+    metrics = tidy.metrics(data)
+    cores = int(data["machine_info"]["mpbench"]["usable_cores"])
+    present = set(frame["subject"])
+    return [
+        line
+        for subject, rule in RULES.items()
+        if subject in present
+        for line in rule(frame, metrics, cores)
+    ]
