@@ -159,7 +159,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     data = results.load(args.result)
-    print(summary.text_table(summary.rows(data)))
+    rows = summary.rows(data)
+    if args.only:
+        subjects = parse_choices(args.only, sorted({r.subject for r in rows}), "subject")
+        rows = [r for r in rows if r.subject in subjects]
+    if args.headline:
+        rows = [r for r in rows if r.headline]
+    print(summary.markdown_table(rows) if args.markdown else summary.text_table(rows))
     for line in summary.problems(data):
         print(f"! {line}")
     return 0
@@ -252,6 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.set_defaults(func=cmd_report)
     show = sub.add_parser("show", help="print the summary table of a result file")
     show.add_argument("result", type=Path)
+    show.add_argument("--only", help="comma-separated subjects")
+    show.add_argument("--markdown", action="store_true", help="a Markdown table")
+    show.add_argument("--headline", action="store_true", help="each benchmark's first figure only")
     show.set_defaults(func=cmd_show)
     comp = sub.add_parser(
         "compare",

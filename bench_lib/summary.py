@@ -21,6 +21,7 @@ class Row:
     rounds: int
     floor: str  # "raw_fork: 1.2x" or ""
     flags: tuple[str, ...]  # noise flag codes
+    headline: bool  # the benchmark's first figure
     noise_messages: tuple[str, ...]
 
     @property
@@ -61,6 +62,7 @@ def rows(data: dict[str, Any]) -> list[Row]:
                     rounds=m.get("rounds", 0),
                     floor=floor_text(m.get("floor")) if i == 0 else "",
                     flags=tuple(f["code"] for f in noise.get("flags", [])),
+                    headline=i == 0,
                     noise_messages=tuple(f["message"] for f in noise.get("flags", [])),
                 )
             )

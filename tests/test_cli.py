@@ -88,3 +88,14 @@ def test_unwritable_folder_as_user(tmp_path: Path) -> None:
     locked.mkdir(mode=0o500)
     proc = mpbench("run", "--output", str(locked / "x"))
     assert proc.returncode == 2 and "cannot write" in proc.stderr
+
+
+def test_show_filters_subjects_and_writes_markdown(spawn_smoke: dict, tmp_path: Path) -> None:
+    path = results.write_atomic(tmp_path / "r.json", spawn_smoke)
+    proc = mpbench("show", str(path), "--only", "spawn", "--headline", "--markdown")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("| subject | benchmark |")
+    assert sum(line.startswith("| spawn |") for line in lines) == len(spawn_smoke["benchmarks"])
+    bad = mpbench("show", str(path), "--only", "gpu")
+    assert bad.returncode == 2 and "unknown subject 'gpu'; choose from: spawn" in bad.stderr
