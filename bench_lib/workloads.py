@@ -151,3 +151,40 @@ def hold_and_exit(lock: Any, how: str) -> int:
         os._exit(3)
     time.sleep(3600)
     return 0
+
+
+# --- pool ------------------------------------------------------------------------------------
+
+SPIN_MASK = 0x7FFFFFFF  # 31-bit linear congruential generator (the classic ANSI C constants)
+
+
+def spin(seed: int, iterations: int) -> int:
+    """CPU-bound pure Python: ``iterations`` LCG steps from ``seed``; the result is a checksum.
+
+    Holds the GIL the whole time, allocates nothing that outlives a step, and its result
+    depends on every step, so a task that was skipped or cut short gives a wrong checksum.
+    """
+    x = seed & SPIN_MASK
+    for _ in range(iterations):
+        x = (x * 1103515245 + 12345) & SPIN_MASK
+    return x
+
+
+def spin_job(job: tuple[int, int]) -> int:
+    """:func:`spin` for one-argument APIs (``map``, ``imap``): ``job`` is (seed, iterations)."""
+    return spin(job[0], job[1])
+
+
+def seeded_spin(job: tuple[int, int]) -> tuple[int, int]:
+    """:func:`spin_job` that also returns its seed, for APIs that return results out of order.
+
+    With ``iterations`` 0 every spin task is the no-op task: it returns its seed, so all the
+    time a round takes is the API's own per-task cost.
+    """
+    return job[0], spin(job[0], job[1])
+
+
+def nap(job: tuple[int, float]) -> int:
+    """The sleeping task, (seed, seconds): waits without the GIL, returns its seed."""
+    time.sleep(job[1])
+    return job[0]

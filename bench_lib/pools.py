@@ -1,0 +1,255 @@
+"""Pool operations mpbench times: one call per API, on process or thread workers.
+
+Every API runs the same job list and returns the results in job order (``imap_unordered``
+is sorted back by seed), so one :class:`Verifier` can check every round against the
+serial answer. Pools are built by :func:`open_pool` off the clock, reused across the
+rounds of one parameter point, and closed by :meth:`Workers.close`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import functools
+import math
+import multiprocessing.pool
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Literal, Union
+
+from bench_lib import spawn, workloads
+
+if TYPE_CHECKING:
+    from bench_lib.profiles import GridContext
+
+Backend = Literal["process", "thread"]
+Job = tuple[int, int]  # (seed, iterations) of workloads.spin
+PoolLike = Union[multiprocessing.pool.Pool, cf.Executor]
+
+POOL_APIS = (  # multiprocessing.Pool / ThreadPool
+    "apply",
+    "apply_async",
+    "map_chunk1",
+    "map",
+    "map_tuned",
+    "imap",
+    "imap_unordered",
+    "starmap",
+)
+EXECUTOR_APIS = ("executor_submit", "executor_map", "executor_map_tuned")
+APIS = POOL_APIS + EXECUTOR_APIS
+CALIBRATION_ITERATIONS = 20_000  # about 2 ms of spin: long enough to time, short enough to repeat
+CALIBRATION_REPEATS = 5  # the fastest of five: the least disturbed by other load
+
+
+STEADY_START_PREFERENCE = ("fork", "forkserver", "spawn")  # cheapest pool build first
+
+
+def steady_start(ctx: GridContext) -> list[str]:
+    """Axis: one start method for pools measured in steady state (built once, off the clock).
+
+    The start method does not change a running pool's per-task cost; the cheapest build
+    keeps the run short. Only methods asked for with ``--mpbench-start-methods`` count.
+    """
+    available = multiprocessing.get_all_start_methods()
+    asked = [m for m in STEADY_START_PREFERENCE if m in ctx.start_methods and m in available]
+    return asked[:1] or [m for m in STEADY_START_PREFERENCE if m in available][:1]
+
+
+def core_counts(ctx: GridContext) -> list[int]:
+    """Axis: usable cores to emulate with affinity masks, 1 .. all.
+
+    Every count in ``full``; 1, powers of two and all cores otherwise; 1 and all in smoke.
+    """
+    if ctx.profile.rank == 0:
+        return sorted({1, ctx.cores})
+    if ctx.profile.rank >= 3:
+        return list(range(1, ctx.cores + 1))
+    return sorted({1, ctx.cores} | {2**k for k in range(1, 10) if 2**k < ctx.cores})
+
+
+class UnknownApiError(ValueError):
+    def __init__(self, api: str) -> None:
+        super().__init__(f"unknown pool API {api!r}; choose one of: {', '.join(APIS)}")
+
+
+def family(api: str) -> Literal["pool", "executor"]:
+    if api in POOL_APIS:
+        return "pool"
+    if api in EXECUTOR_APIS:
+        return "executor"
+    raise UnknownApiError(api)
+
+
+def tuned_chunksize(tasks: int, workers: int) -> int:
+    """One chunk per worker: the fewest round trips for equal-sized tasks.
+
+    (``Pool.map``'s default is four chunks per worker, which balances uneven tasks better.)
+    """
+    if tasks < 0 or workers < 1:
+        raise ValueError(f"need tasks >= 0 and workers >= 1, got {tasks} and {workers}")
+    return max(1, math.ceil(tasks / workers))
+
+
+@dataclass
+class Workers:
+    """An open pool or executor and what it is; close it with :meth:`close`."""
+
+    pool: PoolLike
+    backend: Backend
+    workers: int
+    api_family: Literal["pool", "executor"]
+
+    def close(self) -> None:
+        if isinstance(self.pool, multiprocessing.pool.Pool):
+            self.pool.close()
+            self.pool.join()
+        else:
+            self.pool.shutdown(wait=True)
+
+
+def open_pool(
+    backend: Backend, api_family: Literal["pool", "executor"], workers: int, start: str = "fork"
+) -> Workers:
+    """A pool of ``workers`` processes (context ``start``) or threads; workers passed explicitly."""
+    if workers < 1:
+        raise ValueError(f"a pool needs at least one worker, got {workers}")
+    pool: PoolLike
+    if backend == "process":
+        ctx = spawn.context(start)
+        if api_family == "pool":
+            pool = ctx.Pool(processes=workers)
+        else:
+            pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    elif backend == "thread":
+        if api_family == "pool":
+            pool = multiprocessing.pool.ThreadPool(processes=workers)
+        else:
+            pool = cf.ThreadPoolExecutor(max_workers=workers)
+    else:
+        raise ValueError(f"unknown backend {backend!r}; choose process or thread")
+    return Workers(pool, backend, workers, api_family)
+
+
+def warm(w: Workers) -> None:
+    """Make every worker start and answer once (executors start workers lazily)."""
+    jobs = [(i, 0) for i in range(2 * w.workers)]
+    run_api("map_chunk1" if w.api_family == "pool" else "executor_submit", w, jobs)
+
+
+def _pool_api(api: str, pool: multiprocessing.pool.Pool, jobs: Sequence[Job], n: int) -> list[int]:
+    f, f1 = workloads.spin, workloads.spin_job
+    if api == "apply":
+        return [pool.apply(f, job) for job in jobs]
+    if api == "apply_async":
+        done: dict[int, int] = {}
+        pending = []
+        for i, job in enumerate(jobs):
+            keep = functools.partial(done.__setitem__, i)  # the callback stores result i
+            pending.append(pool.apply_async(f, job, callback=keep))
+        for p in pending:
+            p.wait()
+        for p in pending:
+            p.get()  # re-raises a worker's exception
+        return [done[i] for i in range(len(jobs))]
+    if api == "map_chunk1":
+        return pool.map(f1, jobs, chunksize=1)
+    if api == "map":
+        return pool.map(f1, jobs)
+    if api == "map_tuned":
+        return pool.map(f1, jobs, chunksize=tuned_chunksize(len(jobs), n))
+    if api == "imap":
+        return list(pool.imap(f1, jobs))
+    if api == "imap_unordered":
+        by_seed = dict(zip((j[0] for j in jobs), range(len(jobs))))
+        out = [0] * len(jobs)
+        for seed, r in pool.imap_unordered(workloads.seeded_spin, jobs):
+            out[by_seed[seed]] = r
+        return out
+    if api == "starmap":
+        return pool.starmap(f, jobs)
+    raise UnknownApiError(api)
+
+
+def _executor_api(api: str, ex: cf.Executor, jobs: Sequence[Job], n: int) -> list[int]:
+    f = workloads.spin
+    if api == "executor_submit":
+        futures = [ex.submit(f, *job) for job in jobs]
+        return [fut.result() for fut in futures]
+    seeds, iterations = [j[0] for j in jobs], [j[1] for j in jobs]
+    if api == "executor_map":
+        return list(ex.map(f, seeds, iterations))
+    if api == "executor_map_tuned":  # chunksize only matters for processes; threads ignore it
+        return list(ex.map(f, seeds, iterations, chunksize=tuned_chunksize(len(jobs), n)))
+    raise UnknownApiError(api)
+
+
+def run_api(api: str, w: Workers, jobs: Sequence[Job]) -> list[int]:
+    """Run ``jobs`` through ``api`` on ``w``; results in job order."""
+    if family(api) != w.api_family:
+        raise ValueError(f"API {api!r} needs a {family(api)}, this is a {w.api_family}")
+    if isinstance(w.pool, multiprocessing.pool.Pool):
+        return _pool_api(api, w.pool, jobs, w.workers)
+    return _executor_api(api, w.pool, jobs, w.workers)
+
+
+def run_naps(w: Workers, jobs: Sequence[tuple[int, float]]) -> list[int]:
+    """Sleeping tasks (seed, seconds) through ``map`` (chunksize 1: naps balance nothing)."""
+    if isinstance(w.pool, multiprocessing.pool.Pool):
+        return w.pool.map(workloads.nap, jobs, chunksize=1)
+    return list(w.pool.map(workloads.nap, jobs))
+
+
+def jobs_for(tasks: int, iterations: int) -> list[Job]:
+    """``tasks`` jobs with distinct seeds, so a result swapped between tasks is caught."""
+    return [(seed, iterations) for seed in range(1, tasks + 1)]
+
+
+def serial_results(jobs: Sequence[Job]) -> list[int]:
+    return [workloads.spin(s, n) for s, n in jobs]
+
+
+def iterations_for(task_s: float) -> int:
+    """Spin iterations that take about ``task_s`` on this machine, now (the fastest of a few)."""
+    if task_s <= 0:
+        raise ValueError(f"task time must be positive, got {task_s}")
+    best = math.inf
+    for _ in range(CALIBRATION_REPEATS):
+        start = time.perf_counter()
+        workloads.spin(1, CALIBRATION_ITERATIONS)
+        best = min(best, time.perf_counter() - start)
+    return max(1, round(CALIBRATION_ITERATIONS * task_s / best))
+
+
+@dataclass
+class Verifier:
+    """Checks each round's results against the expected ones (off the clock, in teardown)."""
+
+    expected: list[int]
+    rounds: int = 0
+    bad_rounds: int = 0
+    last: list[int] = field(default_factory=list)
+    first_problem: str = ""
+
+    def run(self, call: Callable[[], list[int]]) -> Callable[[], None]:
+        """The measured target: ``call()`` and keep its results for :meth:`verify`."""
+
+        def target() -> None:
+            self.last = call()
+
+        return target
+
+    def verify(self, *_: Any) -> None:
+        self.rounds += 1
+        if self.last != self.expected:
+            self.bad_rounds += 1
+            if not self.first_problem:
+                wrong = sum(1 for a, b in zip(self.last, self.expected) if a != b)
+                self.first_problem = (
+                    f"{len(self.last)} results for {len(self.expected)} tasks, {wrong} wrong"
+                )
+        self.last = []
+
+    @property
+    def ok(self) -> bool:
+        return self.rounds > 0 and self.bad_rounds == 0

@@ -1,0 +1,204 @@
+"""Scaling figures derived across benchmarks: speedup, efficiency, serial fraction, side-step.
+
+Pure functions, plus :func:`derive`, which the plugin calls once on the result file's
+benchmark list. A benchmark takes part by naming its scaling axis in its info::
+
+    mpbench.info["scaling"] = {"axis": "workers", "usable_cores": 2}
+    mpbench.info["side_step"] = {"axis": "mode", "numerator": "process", "denominator": "thread"}
+
+Its baseline is the benchmark of the same subject, case and other parameters at axis = 1.
+``derive`` writes ``extra_info["mpbench"]["derived"]`` on each such benchmark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Callable
+
+import numpy as np
+
+from bench_lib import stats
+
+SCHEMA_KEY = "mpbench"  # same block name as bench_lib.engine.SCHEMA_KEY (no engine import here)
+BOOTSTRAP_RESAMPLES = stats.BOOTSTRAP_RESAMPLES
+BOOTSTRAP_SEED = stats.BOOTSTRAP_SEED
+
+
+def speedup(t1_s: float, tn_s: float) -> float:
+    """T1 / TN: how many times faster N workers finish the same work than one."""
+    if t1_s <= 0 or tn_s <= 0:
+        raise ValueError(f"times must be positive, got T1={t1_s} and TN={tn_s}")
+    return t1_s / tn_s
+
+
+def parallelism(n: int, usable_cores: int) -> int:
+    """The cores N workers can keep busy at once: min(N, usable cores)."""
+    if n < 1 or usable_cores < 1:
+        raise ValueError(f"need n >= 1 and usable_cores >= 1, got {n} and {usable_cores}")
+    return min(n, usable_cores)
+
+
+def efficiency(s: float, p: int) -> float:
+    """Parallel efficiency S / p: 1.0 is perfect scaling on p cores."""
+    if p < 1:
+        raise ValueError(f"need p >= 1, got {p}")
+    return s / p
+
+
+def karp_flatt(s: float, p: int) -> float | None:
+    """Experimentally determined serial fraction e = (1/S - 1/p) / (1 - 1/p).
+
+    Karp & Flatt (1990), CACM 33(5). Undefined (None) for p = 1. A value that grows with
+    p means overhead grows with workers, not just a fixed serial part.
+    """
+    if s <= 0:
+        raise ValueError(f"speedup must be positive, got {s}")
+    if p < 1:
+        raise ValueError(f"need p >= 1, got {p}")
+    if p == 1:
+        return None
+    return (1 / s - 1 / p) / (1 - 1 / p)
+
+
+def amdahl_fit(points: Sequence[tuple[int, float]]) -> float | None:
+    """Least-squares serial fraction f of Amdahl's law 1/S = f + (1 - f)/p over (p, S) points.
+
+    Linear in f: (1/S - 1/p) = f (1 - 1/p). Points with p = 1 carry no information; None
+    when none is left. Clamped to [0, 1]: noise can push the raw fit just outside.
+    """
+    xs, ys = [], []
+    for p, s in points:
+        if p > 1 and s > 0:
+            xs.append(1 - 1 / p)
+            ys.append(1 / s - 1 / p)
+    if not xs:
+        return None
+    f = sum(x * y for x, y in zip(xs, ys)) / sum(x * x for x in xs)
+    return min(1.0, max(0.0, f))
+
+
+def bootstrap_statistic(
+    func: Callable[..., float],
+    *samples: Sequence[float],
+    confidence: float = stats.CONFIDENCE,
+) -> tuple[float, float] | None:
+    """Percentile interval of ``func(median(a), median(b), ...)``, each sample resampled alone.
+
+    None when any sample is shorter than ``stats.MIN_SAMPLES_FOR_INTERVAL``.
+    """
+    if any(len(s) < stats.MIN_SAMPLES_FOR_INTERVAL for s in samples):
+        return None
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    medians = []
+    for s in samples:
+        data = np.asarray(s, dtype=float)
+        idx = rng.integers(0, len(data), size=(BOOTSTRAP_RESAMPLES, len(data)))
+        medians.append(np.median(data[idx], axis=1))
+    values = func(*medians)
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(values, [alpha, 1 - alpha])
+    return float(low), float(high)
+
+
+def _ratio(a: Any, b: Any) -> Any:
+    return a / b
+
+
+def _ratio_of_ratios(a1: Any, an: Any, b1: Any, bn: Any) -> Any:
+    return (a1 / an) / (b1 / bn)
+
+
+# --- across benchmarks -------------------------------------------------------------------------
+
+
+def _block(b: dict[str, Any]) -> dict[str, Any]:
+    block: dict[str, Any] = b.get("extra_info", {}).get(SCHEMA_KEY, {})
+    return block
+
+
+def _rounds(b: dict[str, Any]) -> list[float]:
+    """Raw round times (kept in the JSON by ``--benchmark-json``); the median alone if not."""
+    st = b.get("stats", {})
+    data = st.get("data")
+    if data:
+        return [float(x) for x in data]
+    return [float(st["median"])] if "median" in st else []
+
+
+def _key(block: dict[str, Any], drop: str, **override: Any) -> tuple[str, str, str]:
+    params = {k: v for k, v in block.get("params", {}).items() if k != drop}
+    params.update(override)
+    return block.get("subject", ""), block.get("case", ""), repr(sorted(params.items()))
+
+
+def _speedup_entry(base: list[float], this: list[float]) -> dict[str, Any]:
+    s = speedup(stats.median(base), stats.median(this))
+    ci = bootstrap_statistic(_ratio, base, this)
+    return {
+        "speedup": s,
+        "speedup_ci_low": ci[0] if ci else None,
+        "speedup_ci_high": ci[1] if ci else None,
+    }
+
+
+def derive(benchmarks: list[dict[str, Any]]) -> None:
+    """Add ``derived`` (speedup, efficiency, serial fraction, side-step) to scaling benchmarks."""
+    scaling = [b for b in benchmarks if _block(b).get("info", {}).get("scaling") and _rounds(b)]
+    by_point: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for b in scaling:
+        by_point[_key(_block(b), drop="")] = b
+    series: dict[tuple[str, str, str], list[tuple[int, float]]] = {}
+    for b in scaling:
+        block = _block(b)
+        axis, cores = (
+            block["info"]["scaling"]["axis"],
+            int(block["info"]["scaling"]["usable_cores"]),
+        )
+        n = int(block["params"][axis])
+        base = by_point.get(_key(block, drop=axis, **{axis: 1}))
+        if base is None:
+            continue
+        entry = _speedup_entry(_rounds(base), _rounds(b))
+        p = parallelism(n, cores)
+        entry.update(
+            n=n,
+            parallelism=p,
+            efficiency=efficiency(entry["speedup"], p),
+            serial_fraction_karp_flatt=karp_flatt(entry["speedup"], p),
+            effective_cores=block.get("cpu", {}).get("effective_cores"),
+        )
+        block["derived"] = entry
+        if n <= cores:
+            series.setdefault(_key(block, drop=axis), []).append((p, entry["speedup"]))
+    for b in scaling:
+        block = _block(b)
+        if "derived" in block:
+            axis = block["info"]["scaling"]["axis"]
+            block["derived"]["serial_fraction_amdahl_fit"] = amdahl_fit(
+                series.get(_key(block, drop=axis), [])
+            )
+            _side_step(block, by_point)
+
+
+def _side_step(block: dict[str, Any], by_point: dict[tuple[str, str, str], Any]) -> None:
+    """Process speedup / thread speedup at the same N (the headline is N = usable cores)."""
+    spec = block["info"].get("side_step")
+    if not spec or block["params"].get(spec["axis"]) != spec["numerator"]:
+        return
+    axis, n = block["info"]["scaling"]["axis"], block["params"][block["info"]["scaling"]["axis"]]
+    other = {spec["axis"]: spec["denominator"]}
+    num1 = by_point.get(_key(block, drop="", **{axis: 1}))
+    den = by_point.get(_key(block, drop="", **other))
+    den1 = by_point.get(_key(block, drop="", **other, **{axis: 1}))
+    num = by_point.get(_key(block, drop=""))
+    if not (num1 and den and den1 and num):
+        return
+    parts = [_rounds(num1), _rounds(num), _rounds(den1), _rounds(den)]
+    factor = _ratio_of_ratios(*(stats.median(x) for x in parts))
+    ci = bootstrap_statistic(_ratio_of_ratios, *parts)
+    block["derived"].update(
+        side_step_factor=float(factor),
+        side_step_ci_low=ci[0] if ci else None,
+        side_step_ci_high=ci[1] if ci else None,
+        side_step_headline=n == block["info"]["scaling"]["usable_cores"],
+    )

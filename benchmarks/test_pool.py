@@ -1,0 +1,190 @@
+"""Pools: what each API costs per task, what a pool costs to start, and how pools scale.
+
+- ``task_overhead``: no-op tasks (``spin`` with 0 iterations) through each API of
+  ``multiprocessing.Pool`` / ``ThreadPool`` (apply, apply_async + callback, map with
+  chunksize 1 / default / one chunk per worker, imap, imap_unordered, starmap) and of
+  ``ProcessPoolExecutor`` / ``ThreadPoolExecutor`` (submit, map, map with a tuned chunksize).
+  Unit: seconds per task (lower is better) and tasks/s; workers = usable cores.
+- ``pool_start``: creating a pool of usable-cores workers until the first result comes back,
+  per start method. Unit: seconds per start. Closing the pool is off the clock.
+- ``scaling``: a fixed batch of CPU-bound pure-Python tasks (about 0.1, 1 or 10 ms each) with
+  ``Pool.map`` on workers = 1 .. 2x usable cores. Unit: seconds per batch; speedup T1/TN,
+  efficiency and serial fraction are derived across the points (``bench_lib.scaling``).
+- ``scaling_cores``: the same batch with usable cores = 1 .. all, emulated with CPU affinity
+  masks, workers = cores.
+- ``sleep_tasks``: tasks that sleep (no GIL held): threads do as well as processes here.
+
+Off the clock: calibrating the task size (once per file), building and warming the pool
+(reused across the rounds of one point), computing the expected results, checking every
+round's results, and closing the pool. Every round's results are checked against a serial run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing.forkserver
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any, Literal, cast
+
+import pytest
+
+from bench_lib import cpu, pools, spawn
+from bench_lib.engine import Bench, Figure
+from bench_lib.pools import Verifier
+from bench_lib.profiles import grid, start_methods, worker_counts
+
+OVERHEAD_TASKS: dict[str, Sequence[int]] = {"smoke": [20], "quick": [200], "standard": [1000]}
+TASK_MS: dict[str, Sequence[float]] = {"smoke": [1.0], "quick": [1.0], "standard": [0.1, 1.0, 10.0]}
+BATCH_SERIAL_S = {"smoke": 0.02, "quick": 0.05, "standard": 0.2, "full": 0.5}  # serial work/round
+TASKS_PER_WORKER_MIN = 4  # the batch keeps even 2x-oversubscribed pools busy for 2 waves
+SLEEP_S: dict[str, Sequence[float]] = {"smoke": [0.002], "quick": [0.005]}
+SLEEP_WORKERS_PER_CORE = 4  # sleeping tasks need no core: more workers than cores is the point
+
+
+@pytest.fixture(scope="module")
+def iterations_per_s() -> float:
+    """Spin iterations per second on this machine, calibrated once for the whole file."""
+    return pools.iterations_for(1.0)
+
+
+@pytest.fixture
+def opened(mpbench: Bench) -> Iterator[list[pools.Workers]]:
+    """Pools opened by a benchmark; closed after it, even when it fails, before the leak check."""
+    held: list[pools.Workers] = []
+    yield held
+    for w in held:
+        w.close()
+
+
+def _open(held: list[pools.Workers], *args: Any, **kwargs: Any) -> pools.Workers:
+    w = pools.open_pool(*args, **kwargs)
+    held.append(w)
+    pools.warm(w)
+    return w
+
+
+def _verify(mpbench: Bench, v: Verifier) -> None:
+    mpbench.check("every result right", v.ok, v.first_problem or f"{v.rounds} rounds checked")
+
+
+@grid(
+    api=list(pools.APIS),
+    pool={"smoke": ["process", "thread"], "quick": ["process"], "standard": ["process", "thread"]},
+    start=pools.steady_start,
+)
+def test_task_overhead(
+    mpbench: Bench, opened: list[pools.Workers], api: str, pool: pools.Backend, start: str
+) -> None:
+    tasks = mpbench.profile.pick(OVERHEAD_TASKS)[0]
+    w = _open(opened, pool, pools.family(api), mpbench.cores, start)
+    jobs = pools.jobs_for(tasks, 0)
+    v = Verifier(pools.serial_results(jobs))
+    mpbench.info.update(tasks_per_round=tasks, workers=w.workers, task="no-op")
+    mpbench.measure(
+        v.run(lambda: pools.run_api(api, w, jobs)),
+        teardown=v.verify,
+        figures=[Figure("per task", "s", "time", tasks), Figure("tasks", "task/s", "rate", tasks)],
+    )
+    _verify(mpbench, v)
+
+
+@grid(start=start_methods, pool={"smoke": ["pool"], "standard": ["pool", "executor"]})
+def test_pool_start(mpbench: Bench, start: str, pool: str) -> None:
+    try:
+        spawn.context(start)
+    except spawn.StartMethodUnavailable as exc:
+        pytest.skip(str(exc))
+    family = cast(Literal["pool", "executor"], pool)
+    seen: list[int] = []
+
+    def setup() -> tuple[tuple[list[pools.Workers]], dict[str, Any]]:
+        if start == "forkserver":  # steady state: the server is up before the clock starts
+            multiprocessing.forkserver.ensure_running()
+        return ([],), {}
+
+    def create_to_first_result(held: list[pools.Workers]) -> None:
+        held.append(pools.open_pool("process", family, mpbench.cores, start))
+        api = "apply" if family == "pool" else "executor_submit"
+        seen.extend(pools.run_api(api, held[0], [(7, 0)]))
+
+    def close(held: list[pools.Workers]) -> None:
+        for w in held:
+            w.close()
+
+    mpbench.info["workers"] = mpbench.cores
+    mpbench.measure(
+        create_to_first_result,
+        setup=setup,
+        teardown=close,
+        figures=[Figure("create to first result", "s", "time")],
+    )
+    mpbench.check("first result right", bool(seen) and set(seen) == {7}, str(seen[:3]))
+
+
+def _batch(mpbench: Bench, task_ms: float, rate: float) -> list[pools.Job]:
+    serial_s = BATCH_SERIAL_S[mpbench.profile.name]
+    tasks = max(TASKS_PER_WORKER_MIN * 2 * mpbench.cores, round(serial_s / (task_ms / 1000)))
+    iterations = max(1, round(rate * task_ms / 1000))
+    mpbench.info.update(tasks_per_round=tasks, iterations_per_task=iterations, task_ms=task_ms)
+    return pools.jobs_for(tasks, iterations)
+
+
+def _measure_batch(mpbench: Bench, w: pools.Workers, jobs: list[pools.Job], axis: str) -> None:
+    v = Verifier(pools.serial_results(jobs))
+    mpbench.info["scaling"] = {"axis": axis, "usable_cores": mpbench.cores}
+    mpbench.measure(
+        v.run(lambda: pools.run_api("map", w, jobs)),
+        teardown=v.verify,
+        figures=[Figure("batch", "s", "time"), Figure("per task", "s", "time", len(jobs))],
+    )
+    _verify(mpbench, v)
+
+
+@grid(task_ms=TASK_MS, workers=worker_counts, start=pools.steady_start)
+def test_scaling(
+    mpbench: Bench,
+    opened: list[pools.Workers],
+    iterations_per_s: float,
+    task_ms: float,
+    workers: int,
+    start: str,
+) -> None:
+    jobs = _batch(mpbench, task_ms, iterations_per_s)
+    w = _open(opened, "process", "pool", workers, start)
+    _measure_batch(mpbench, w, jobs, "workers")
+
+
+@grid(task_ms=TASK_MS, cores=pools.core_counts, start=pools.steady_start)
+def test_scaling_cores(
+    mpbench: Bench,
+    opened: list[pools.Workers],
+    iterations_per_s: float,
+    task_ms: float,
+    cores: int,
+    start: str,
+) -> None:
+    jobs = _batch(mpbench, task_ms, iterations_per_s)
+    cpus = sorted(os.sched_getaffinity(0))[:cores]
+    mpbench.info["cpus"] = cpus
+    with cpu.pinned(cpus):  # the pool's workers inherit the mask
+        w = _open(opened, "process", "pool", cores, start)
+        _measure_batch(mpbench, w, jobs, "cores")
+
+
+@grid(pool=["process", "thread"], start=pools.steady_start)
+def test_sleep_tasks(
+    mpbench: Bench, opened: list[pools.Workers], pool: pools.Backend, start: str
+) -> None:
+    nap_s = mpbench.profile.pick(SLEEP_S)[0]
+    workers = SLEEP_WORKERS_PER_CORE * mpbench.cores
+    w = _open(opened, pool, "pool", workers, start)
+    jobs = [(seed, nap_s) for seed in range(1, 4 * workers + 1)]
+    v = Verifier([seed for seed, _ in jobs])
+    mpbench.info.update(tasks_per_round=len(jobs), workers=workers, sleep_s=nap_s)
+    mpbench.info["ideal_batch_s"] = nap_s * len(jobs) / workers
+    mpbench.measure(
+        v.run(lambda: pools.run_naps(w, jobs)),
+        teardown=v.verify,
+        figures=[Figure("batch", "s", "time"), Figure("per task", "s", "time", len(jobs))],
+    )
+    _verify(mpbench, v)
