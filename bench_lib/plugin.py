@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bench_lib import environment, leaks, results
+from bench_lib import environment, leaks, results, scaling
 from bench_lib.engine import SCHEMA_KEY, Bench
 from bench_lib.profiles import (
     DEFAULT_PROFILE,
@@ -181,6 +181,7 @@ def pytest_benchmark_update_json(
         b for b in output_json["benchmarks"] if SCHEMA_KEY in b.get("extra_info", {})
     ]
     resolve_floors(output_json["benchmarks"])
+    scaling.derive(output_json["benchmarks"])
 
 
 def _key(subject: str, case: str, params: dict[str, Any]) -> tuple[str, str, str]:
