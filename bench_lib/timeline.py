@@ -120,13 +120,16 @@ def monitor(interval_s: float) -> dict[str, Any]:
     next_tick = start + interval_s
     while True:
         wait = max(0.0, next_tick - time.monotonic())
+        stop = False
         if select.select([sys.stdin], [], [], wait)[0]:
-            if not sys.stdin.read(1):  # EOF: the parent closed our stdin
-                break
-            continue
+            stop = not sys.stdin.read(1)  # EOF: the parent closed our stdin
+            if not stop:
+                continue
         now = time.monotonic()
-        rows.append([float(p) for p in psutil.cpu_percent(percpu=True)])
+        rows.append([float(p) for p in psutil.cpu_percent(percpu=True)])  # last: a part interval
         t_s.append(round(now - start, 4))
+        if stop:
+            break
         next_tick += interval_s
         if next_tick < now:  # fell behind (machine busy): skip ticks instead of bursting
             next_tick = now + interval_s

@@ -46,3 +46,12 @@ def spawn_smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     code, data, output = run_smoke(tmp_path_factory.mktemp("spawn"), "benchmarks/test_spawn.py")
     assert code == 0, output
     return data
+
+
+@pytest.fixture(scope="session")
+def pool_gil_smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    code, data, output = run_smoke(
+        tmp_path_factory.mktemp("pool"), "benchmarks/test_pool.py", "benchmarks/test_gil.py"
+    )
+    assert code == 0, output
+    return data

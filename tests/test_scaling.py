@@ -1,0 +1,157 @@
+"""Scaling figures: pure functions at their edges, and derive() on synthetic result dicts."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from bench_lib import scaling
+
+
+def test_speedup_is_t1_over_tn() -> None:
+    assert scaling.speedup(2.0, 1.0) == 2.0
+    assert scaling.speedup(1.0, 2.0) == 0.5
+
+
+@pytest.mark.parametrize(("t1", "tn"), [(0.0, 1.0), (1.0, 0.0), (-1.0, 1.0)])
+def test_speedup_rejects_non_positive_times(t1: float, tn: float) -> None:
+    with pytest.raises(ValueError, match="positive"):
+        scaling.speedup(t1, tn)
+
+
+def test_parallelism_is_capped_by_usable_cores() -> None:
+    assert scaling.parallelism(1, 2) == 1
+    assert scaling.parallelism(4, 2) == 2
+    with pytest.raises(ValueError):
+        scaling.parallelism(0, 2)
+
+
+def test_efficiency() -> None:
+    assert scaling.efficiency(2.0, 2) == 1.0
+    assert scaling.efficiency(1.0, 4) == 0.25
+    with pytest.raises(ValueError):
+        scaling.efficiency(1.0, 0)
+
+
+def test_karp_flatt_edges() -> None:
+    assert scaling.karp_flatt(1.0, 1) is None  # undefined on one core
+    assert scaling.karp_flatt(4.0, 4) == pytest.approx(0.0)  # perfect scaling: no serial part
+    assert scaling.karp_flatt(1.0, 4) == pytest.approx(1.0)  # no speedup: all serial
+    # Amdahl with f = 0.1 on p = 2: S = 1 / (0.1 + 0.45)
+    assert scaling.karp_flatt(1 / 0.55, 2) == pytest.approx(0.1)
+    with pytest.raises(ValueError):
+        scaling.karp_flatt(0.0, 2)
+
+
+def test_amdahl_fit_recovers_a_known_serial_fraction() -> None:
+    f = 0.2
+    points = [(p, 1 / (f + (1 - f) / p)) for p in (1, 2, 4, 8)]
+    assert scaling.amdahl_fit(points) == pytest.approx(f)
+
+
+def test_amdahl_fit_edges() -> None:
+    assert scaling.amdahl_fit([]) is None
+    assert scaling.amdahl_fit([(1, 1.0)]) is None  # p = 1 says nothing about f
+    assert scaling.amdahl_fit([(2, 2.5)]) == 0.0  # superlinear noise clamps to 0
+    assert scaling.amdahl_fit([(2, 0.5)]) == 1.0  # slowdown clamps to 1
+
+
+def test_bootstrap_statistic_needs_enough_samples() -> None:
+    assert scaling.bootstrap_statistic(lambda a, b: a / b, [1.0, 1.0], [1.0, 1.0, 1.0]) is None
+
+
+def test_bootstrap_statistic_of_identical_samples_has_zero_width() -> None:
+    ci = scaling.bootstrap_statistic(lambda a, b: a / b, [2.0] * 5, [1.0] * 5)
+    assert ci == (2.0, 2.0)
+
+
+def bench(
+    subject: str,
+    case: str,
+    params: dict[str, Any],
+    rounds: list[float],
+    *,
+    axis: str | None = "n",
+    cores: int = 2,
+    side_step: bool = False,
+    data: bool = True,
+) -> dict[str, Any]:
+    info: dict[str, Any] = {}
+    if axis:
+        info["scaling"] = {"axis": axis, "usable_cores": cores}
+    if side_step:
+        info["side_step"] = {"axis": "mode", "numerator": "process", "denominator": "thread"}
+    stats: dict[str, Any] = {"median": sorted(rounds)[len(rounds) // 2]}
+    if data:
+        stats["data"] = rounds
+    return {
+        "stats": stats,
+        "extra_info": {
+            "mpbench": {
+                "subject": subject,
+                "case": case,
+                "params": params,
+                "info": info,
+                "cpu": {"effective_cores": 1.5},
+            }
+        },
+    }
+
+
+def derived(b: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = b["extra_info"]["mpbench"].get("derived", {})
+    return out
+
+
+def test_derive_speedup_efficiency_and_serial_fraction() -> None:
+    one = bench("pool", "scaling", {"workers": 1, "task_ms": 1.0}, [2.0] * 5, axis="workers")
+    two = bench("pool", "scaling", {"workers": 2, "task_ms": 1.0}, [1.0] * 5, axis="workers")
+    four = bench("pool", "scaling", {"workers": 4, "task_ms": 1.0}, [1.25] * 5, axis="workers")
+    other = bench("pool", "scaling", {"workers": 2, "task_ms": 10.0}, [1.0] * 5, axis="workers")
+    scaling.derive([one, two, four, other])
+    assert derived(one)["speedup"] == 1.0
+    d = derived(two)
+    assert d["speedup"] == 2.0 and (d["speedup_ci_low"], d["speedup_ci_high"]) == (2.0, 2.0)
+    assert d["efficiency"] == 1.0 and d["serial_fraction_karp_flatt"] == pytest.approx(0.0)
+    assert d["effective_cores"] == 1.5 and d["parallelism"] == 2
+    assert derived(four)["parallelism"] == 2  # oversubscribed: 4 workers, 2 cores
+    assert derived(four)["efficiency"] == pytest.approx(0.8)
+    assert derived(two)["serial_fraction_amdahl_fit"] == pytest.approx(0.0)  # 4 > cores: left out
+    assert derived(other) == {}  # no workers=1 point at task_ms=10: nothing to divide by
+
+
+def test_derive_side_step_factor() -> None:
+    points = {
+        ("thread", 1): [1.0] * 5,
+        ("thread", 2): [1.0] * 5,
+        ("process", 1): [1.0] * 5,
+        ("process", 2): [0.5] * 5,
+    }
+    benches = {
+        k: bench("gil", "cpu_split", {"mode": k[0], "n": k[1]}, v, side_step=True)
+        for k, v in points.items()
+    }
+    scaling.derive(list(benches.values()))
+    head = derived(benches["process", 2])
+    assert head["side_step_factor"] == 2.0 and head["side_step_headline"] is True
+    assert head["side_step_ci_low"] == 2.0
+    assert derived(benches["process", 1])["side_step_headline"] is False
+    assert "side_step_factor" not in derived(benches["thread", 2])
+
+
+def test_derive_without_raw_rounds_gives_no_interval() -> None:
+    one = bench("pool", "scaling_cores", {"cores": 1}, [3.0], axis="cores", data=False)
+    two = bench("pool", "scaling_cores", {"cores": 2}, [2.0], axis="cores", data=False)
+    scaling.derive([one, two])
+    assert derived(two)["speedup"] == 1.5
+    assert derived(two)["speedup_ci_low"] is None
+
+
+def test_derive_leaves_other_benchmarks_alone() -> None:
+    plain = bench("spawn", "process_start", {"start": "fork"}, [1.0] * 3, axis=None)
+    empty: dict[str, Any] = {"stats": {}, "extra_info": {}}
+    scaling.derive([plain, empty])
+    assert "derived" not in plain["extra_info"]["mpbench"]
+    assert not math.isnan(plain["stats"]["median"])
