@@ -55,7 +55,7 @@ def test_every_api_returns_the_serial_results_in_order(backend: pools.Backend) -
     jobs = pools.jobs_for(12, 50)
     expected = pools.serial_results(jobs)
     for fam in ("pool", "executor"):
-        w = pools.open_pool(backend, fam, 2, "fork")  # type: ignore[arg-type]
+        w = pools.open_pool(backend, fam, 2, "fork")
         try:
             pools.warm(w)
             for api in pools.APIS:
