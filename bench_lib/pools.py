@@ -101,11 +101,17 @@ class Workers:
     api_family: Literal["pool", "executor"]
 
     def close(self) -> None:
+        """Stop the workers and wait for them; safe after a failure.
+
+        ``Pool.close()`` + ``join()`` waits for pending tasks, and hangs for ever when a
+        worker keeps dying at start (the pool keeps replacing it); ``terminate()`` does not
+        wait for tasks, and every round's results were already collected.
+        """
         if isinstance(self.pool, multiprocessing.pool.Pool):
-            self.pool.close()
+            self.pool.terminate()
             self.pool.join()
         else:
-            self.pool.shutdown(wait=True)
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def open_pool(

@@ -35,7 +35,7 @@ from bench_lib.profiles import grid, start_methods, worker_counts
 
 OVERHEAD_TASKS: dict[str, Sequence[int]] = {"smoke": [20], "quick": [200], "standard": [1000]}
 TASK_MS: dict[str, Sequence[float]] = {"smoke": [1.0], "quick": [1.0], "standard": [0.1, 1.0, 10.0]}
-BATCH_SERIAL_S = {"smoke": 0.02, "quick": 0.05, "standard": 0.2, "full": 0.5}  # serial work/round
+BATCH_SERIAL_S = {"smoke": 0.02, "quick": 0.05, "standard": 0.1, "full": 0.5}  # serial work/round
 TASKS_PER_WORKER_MIN = 4  # the batch keeps even 2x-oversubscribed pools busy for 2 waves
 SLEEP_S: dict[str, Sequence[float]] = {"smoke": [0.002], "quick": [0.005]}
 SLEEP_WORKERS_PER_CORE = 4  # sleeping tasks need no core: more workers than cores is the point
@@ -89,7 +89,7 @@ def test_task_overhead(
 
 
 @grid(start=start_methods, pool={"smoke": ["pool"], "standard": ["pool", "executor"]})
-def test_pool_start(mpbench: Bench, start: str, pool: str) -> None:
+def test_pool_start(mpbench: Bench, opened: list[pools.Workers], start: str, pool: str) -> None:
     try:
         spawn.context(start)
     except spawn.StartMethodUnavailable as exc:
@@ -104,12 +104,14 @@ def test_pool_start(mpbench: Bench, start: str, pool: str) -> None:
 
     def create_to_first_result(held: list[pools.Workers]) -> None:
         held.append(pools.open_pool("process", family, mpbench.cores, start))
+        opened.append(held[0])  # closed by the fixture if the round fails before teardown
         api = "apply" if family == "pool" else "executor_submit"
         seen.extend(pools.run_api(api, held[0], [(7, 0)]))
 
     def close(held: list[pools.Workers]) -> None:
         for w in held:
             w.close()
+            opened.remove(w)
 
     mpbench.info["workers"] = mpbench.cores
     mpbench.measure(
