@@ -29,7 +29,7 @@ from bench_lib.pools import Verifier
 from bench_lib.profiles import grid, worker_counts
 
 BATCH_SERIAL_S = {"smoke": 0.02, "quick": 0.06, "standard": 0.2, "full": 0.5}  # work per round
-TIMELINE_INTERVAL_S = 0.05  # 20 samples/s: a quick round (~60 ms) still gets a sample or two
+TIMELINE_INTERVAL_S = 0.1  # 10 samples/s: keeps the monitor well under 1% of a core
 START = pools.STEADY_START_PREFERENCE  # the pool is built off the clock: cheapest method first
 
 
