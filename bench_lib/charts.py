@@ -7,12 +7,14 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from bench_lib import charts_io, charts_locks, charts_spawn, tidy
+from bench_lib import charts_gil, charts_io, charts_locks, charts_pool, charts_spawn, tidy
 from bench_lib.chart_style import Chart, RunContext
 
 Draw = Callable[[dict[str, Any], pd.DataFrame, Path, RunContext], list[Chart]]
 
 SUBJECT_CHARTS: dict[str, Draw] = {
+    "gil": charts_gil.draw,
+    "pool": charts_pool.draw,
     "spawn": charts_spawn.draw,
     "locks": charts_locks.draw,
     "io": charts_io.draw,

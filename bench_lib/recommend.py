@@ -147,6 +147,63 @@ def io_rules(frame: pd.DataFrame, metrics: pd.DataFrame, cores: int) -> list[str
     return out
 
 
+def derived_of(
+    data_derived: pd.DataFrame, subject: str, case: str, column: str, **params: Any
+) -> float | None:
+    rows = tidy.select(data_derived, subject, case, headline_only=False)
+    for key, value in params.items():
+        if rows.empty or tidy.PARAM_PREFIX + key not in rows:
+            return None
+        rows = rows[rows[tidy.PARAM_PREFIX + key] == value]
+    if rows.empty or column not in rows or pd.isna(rows[column].iloc[0]):
+        return None
+    return float(rows[column].iloc[0])
+
+
+def gil_rules(derived: pd.DataFrame, cores: int) -> list[str]:
+    threads = derived_of(derived, "gil", "cpu_split", "speedup", mode="thread", n=cores)
+    procs = derived_of(derived, "gil", "cpu_split", "speedup", mode="process", n=cores)
+    if threads is None or procs is None:
+        return []
+    t_cores = derived_of(derived, "gil", "cpu_split", "effective_cores", mode="thread", n=cores)
+    p_cores = derived_of(derived, "gil", "cpu_split", "effective_cores", mode="process", n=cores)
+    used = (
+        f" (they kept {t_cores:.2f} and {p_cores:.2f} cores busy)"
+        if t_cores is not None and p_cores is not None
+        else ""
+    )
+    return [
+        f"CPU-bound Python on {cores} cores: threads {threads:.2f}x, processes "
+        f"{procs:.2f}x{used}: the side-step factor is {procs / threads:.2f}x."
+    ]
+
+
+def pool_rules(frame: pd.DataFrame, cores: int) -> list[str]:
+    out = []
+    chunk1 = median_of(frame, "pool", "task_overhead", api="map_chunk1", pool="process")
+    default = median_of(frame, "pool", "task_overhead", api="map", pool="process")
+    if chunk1 and default:
+        out.append(
+            f"Pool.map with chunksize 1 costs {format_value(chunk1, 's')} per task; "
+            f"the default chunking {format_value(default, 's')}: keep the chunks."
+        )
+    apply = median_of(frame, "pool", "task_overhead", api="apply", pool="process")
+    asyncs = median_of(frame, "pool", "task_overhead", api="apply_async", pool="process")
+    if apply and asyncs:
+        out.append(
+            f"apply waits for each result ({format_value(apply, 's')} per task); "
+            f"apply_async keeps the pool busy ({format_value(asyncs, 's')} per task)."
+        )
+    fork = median_of(frame, "pool", "pool_start", start="fork", pool="pool")
+    spawn = median_of(frame, "pool", "pool_start", start="spawn", pool="pool")
+    if fork and spawn:
+        out.append(
+            f"A Pool of {cores} workers is ready in {format_value(fork, 's')} with fork, "
+            f"{format_value(spawn, 's')} with spawn: build it once and reuse it."
+        )
+    return out
+
+
 RULES: dict[str, Rule] = {"spawn": spawn_rules, "locks": locks_rules, "io": io_rules}
 
 
@@ -157,7 +214,9 @@ def recommendations(data: dict[str, Any], frame: pd.DataFrame | None = None) -> 
     metrics = tidy.metrics(data)
     cores = int(data["machine_info"]["mpbench"]["usable_cores"])
     present = set(frame["subject"])
-    return [
+    out = gil_rules(tidy.derived(data), cores) if "gil" in present else []
+    out += pool_rules(frame, cores) if "pool" in present else []
+    return out + [
         line
         for subject, rule in RULES.items()
         if subject in present

@@ -85,3 +85,26 @@ def select(
         mask &= frame["headline"]
     selected: pd.DataFrame = frame[mask]
     return selected
+
+
+def derived(data: dict[str, Any]) -> pd.DataFrame:
+    """One row per benchmark with derived scaling figures (speedup, efficiency, side-step)."""
+    rows = []
+    for bench in data["benchmarks"]:
+        m = bench["extra_info"]["mpbench"]
+        extra = m.get("derived")
+        if not isinstance(extra, dict):
+            continue
+        row: dict[str, Any] = {
+            "subject": m["subject"],
+            "case": m["case"],
+            "params": params_text(m["params"]),
+            "name": bench["name"],
+        }
+        row.update({k: v for k, v in extra.items() if isinstance(v, (int, float, bool))})
+        row.update({PARAM_PREFIX + k: v for k, v in m["params"].items()})
+        noise = (m.get("noise") or {}).get("flags", [])
+        row["noisy"] = bool(noise)
+        rows.append(row)
+    table: pd.DataFrame = pd.DataFrame(rows)
+    return table
