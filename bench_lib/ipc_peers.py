@@ -20,6 +20,7 @@ STOP_REPLY_TIMEOUT_S = 10.0  # a peer answers "stop" at once; longer means it hu
 JOIN_TIMEOUT_S = 5.0  # then it is terminated: the benchmark must not leave children behind
 MAX_MESSAGES = 200_000  # per round: a round of 64 B Pipe messages stays under ~0.5 s
 CALIBRATION_BYTES = 4 * 2**20  # the first warm-up round moves about this much
+CALIBRATION_STEPS = 4  # rounds spent growing towards the target (x10 each: 10^4 x the start)
 
 # Seconds one measured round should take, by profile: long enough that the per-round
 # 'go'/'done' control round trip (~50 us) is noise, short enough for many rounds per budget.
@@ -41,17 +42,22 @@ def calibrate(
     """Messages per round so that a round takes about ``target_s``; ``timed(n)`` runs n.
 
     A first round at ``start`` warms up the path (cold caches, lazy imports, a feeder thread
-    starting) and is not timed; then rounds grow tenfold until one takes a tenth of the target
-    (timeit's autorange idea) and the count is scaled to the target. None is kept.
+    starting) and is not used. Then up to CALIBRATION_STEPS rounds move towards the target,
+    each growing at most tenfold (timeit's autorange idea), until one takes at least half of
+    it; the count is scaled from the faster of two rounds at the last count. None is kept.
     """
     if start < 1 or minimum < 1 or limit < minimum:
         raise ValueError(f"bad calibration bounds: start={start} minimum={minimum} limit={limit}")
     n = min(start, limit)
     timed(n)
     elapsed = timed(n)
-    while elapsed < target_s / 10 and n < limit:
-        n = min(limit, n * 10)
+    for _ in range(CALIBRATION_STEPS):
+        if elapsed >= target_s / 2 or n >= limit:
+            break
+        grown = math.ceil(n * target_s / elapsed) if elapsed > 0 else n * 10
+        n = min(limit, max(n + 1, min(n * 10, grown)))
         elapsed = timed(n)
+    elapsed = min(elapsed, timed(n))  # a second look: one preempted round misleads by 5x
     wanted = math.ceil(n * target_s / elapsed) if elapsed > 0 else limit
     return max(minimum, min(limit, wanted))
 

@@ -62,18 +62,22 @@ class PingPongSession(_Session):
         else:
             if channel == "manager_queue":
                 self.manager = self.ctx.Manager()
-            make = {
-                "queue": self.ctx.Queue,
-                "simple_queue": self.ctx.SimpleQueue,
-                "joinable_queue": self.ctx.JoinableQueue,
-                "manager_queue": lambda: self.manager.Queue(),
-            }[channel]
-            send_end = there = make()
-            recv_end = back = make()
+            send_end = there = self._queue()
+            recv_end = back = self._queue()
             self.queues = [send_end, recv_end]
         self.send = workloads.ipc_sender(channel, send_end, "bytes")
         self.recv = workloads.ipc_receiver(channel, recv_end, "bytes")
         self.peers.start(workloads.ipc_echo, channel, there, back, "bytes", control=False)
+
+    def _queue(self) -> Any:
+        """An unbounded queue of this channel's kind: one message is in flight at a time."""
+        if self.channel == "manager_queue":
+            return self.manager.Queue()
+        if self.channel == "simple_queue":
+            return self.ctx.SimpleQueue()
+        if self.channel == "joinable_queue":
+            return self.ctx.JoinableQueue()
+        return self.ctx.Queue()
 
     def _raw(self, send_end: Any, recv_end: Any) -> None:
         out_fd, in_fd = send_end.fileno(), recv_end.fileno()

@@ -32,23 +32,23 @@ from bench_lib.profiles import GridContext, grid, worker_counts
 from bench_lib.units import format_bytes_size
 
 DEFAULT_START = multiprocessing.get_all_start_methods()[0]  # the platform's preferred method
-SIZES = {  # straddling 16 KiB, 64 KiB (Linux pipe buffer) and 1 MiB
+SIZES = {  # full straddles 16 KiB, 64 KiB (Linux pipe buffer) and 1 MiB, up to 16 MiB
     "smoke": [64],
-    "quick": [64, 64 * KiB, 1 * MiB],
-    "standard": [64, 16 * KiB, 64 * KiB, 1 * MiB, 16 * MiB],
-    "full": [64, 1 * KiB, 8 * KiB, 16 * KiB, 32 * KiB, 64 * KiB, 128 * KiB, 1 * MiB, 2 * MiB, 16 * MiB],
+    "quick": [64, 1 * MiB],
+    "standard": [64, 64 * KiB, 1 * MiB],
+    "full": [64, *(k * KiB for k in (1, 8, 16, 32, 64, 128)), *(k * MiB for k in (1, 2, 16))],
 }
-OBJECT_SIZES = {"smoke": [64], "quick": [64, 64 * KiB], "full": [64, 64 * KiB, 1 * MiB]}
+OBJECT_SIZES = {"smoke": [64], "standard": [64, 64 * KiB], "full": [64, 64 * KiB, 1 * MiB]}
 OBJECT_CHANNELS = {
     "smoke": ["pipe", "queue"],
-    "standard": ["pipe", "queue", "simple_queue", "manager_queue", "shared_memory"],
+    "full": ["pipe", "queue", "simple_queue", "manager_queue", "shared_memory"],
 }
 FAN_IN_CHANNELS = ["queue", "simple_queue", "manager_queue"]
 FAN_IN_SIZE = 64  # small messages: fan-in is about contention on the queue, not bandwidth
 PING_CHANNELS = [c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong] + [
     ipc_channels.RAW_PIPE
 ]
-PING_SIZES = {"smoke": [64], "standard": [64, 64 * KiB], "full": [64, 16 * KiB, 64 * KiB, 1 * MiB]}
+PING_SIZES = {"smoke": [64], "full": [64, 16 * KiB, 64 * KiB, 1 * MiB]}
 
 
 def start_method(ctx: GridContext) -> list[str]:
@@ -56,6 +56,13 @@ def start_method(ctx: GridContext) -> list[str]:
     if ctx.profile.name == "full":
         return list(ctx.start_methods)
     return [DEFAULT_START if DEFAULT_START in ctx.start_methods else ctx.start_methods[0]]
+
+
+def worker_axis(ctx: GridContext) -> list[int]:
+    """Axis: 1 and 2x usable cores in ``quick``; ``worker_counts`` (1 .. 2x cores) otherwise."""
+    if ctx.profile.name == "quick":
+        return [1, 2 * ctx.cores]
+    return worker_counts(ctx)
 
 
 def _stream_figures(messages: int, size: int) -> list[Figure]:
@@ -114,7 +121,7 @@ def test_stream_objects(mpbench: Bench, start: str, channel: str, size: int) -> 
     _stream(mpbench, session, size, FloorRef("os_pipe", {"start": start, "size": size}))
 
 
-@grid(start=start_method, channel=FAN_IN_CHANNELS, producers=worker_counts)
+@grid(start=start_method, channel=FAN_IN_CHANNELS, producers=worker_axis)
 def test_fan_in(mpbench: Bench, start: str, channel: str, producers: int) -> None:
     _describe(mpbench, start, FAN_IN_SIZE, channel=ipc_channels.CHANNELS[channel].what)
     session = ipc_stream.StreamSession(
@@ -154,14 +161,16 @@ def test_ping_pong(mpbench: Bench, start: str, channel: str, size: int) -> None:
             session.round, figures=[Figure("round trip", "s", "time", trips)], floor=floor
         )
         peak = parent_peak()
-    mpbench.check("every echo equals its message", not session.problems, "; ".join(session.problems))
+    mpbench.check(
+        "every echo equals its message", not session.problems, "; ".join(session.problems)
+    )
     median_us, p99_us, n = session.latency_us(skip_rounds=mpbench.profile.warmup_rounds)
     mpbench.metric("rtt_median_us", median_us, "us", trips=n)
     mpbench.metric("rtt_p99_us", p99_us, "us", trips=n)
     _record_rss(mpbench, peak, session.peers.peak_rss_b)
 
 
-@grid(start=start_method, op=list(ipc_proxies.PROXY_OPS), workers=worker_counts)
+@grid(start=start_method, op=list(ipc_proxies.PROXY_OPS), workers=worker_axis)
 def test_manager_proxy(mpbench: Bench, start: str, op: str, workers: int) -> None:
     _describe(mpbench, start)
     parent_peak = parent_rss_window()
