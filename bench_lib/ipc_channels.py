@@ -9,6 +9,7 @@ checks each one against what the producer must have sent (:class:`MessageCheck`)
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing.context
 import pickle
 from collections.abc import Iterable
@@ -121,6 +122,17 @@ def _shm_receiver(shm: shared_memory.SharedMemory, conn: Any, payload: str) -> C
     return recv
 
 
+def _unlinker(shm: shared_memory.SharedMemory) -> Callable[[], None]:
+    """Unlink the block; one already gone (a machine-wide /dev/shm sweep by another process
+    ran while we held it mapped) is not our failure: the data never depended on the name."""
+
+    def unlink() -> None:
+        with contextlib.suppress(FileNotFoundError):
+            shm.unlink()
+
+    return unlink
+
+
 def _queue(ctx: multiprocessing.context.BaseContext, channel: str, size: int, manager: Any) -> Any:
     depth = queue_depth(size)
     if channel == "queue":
@@ -149,7 +161,7 @@ def open_channel(
         shm = shared_memory.SharedMemory(create=True, size=slot)
         mine, theirs = ctx.Pipe()
         opened = Opened((shm, theirs), _shm_receiver(shm, mine, payload))
-        opened.closers += [shm.unlink, shm.close, mine.close, theirs.close]
+        opened.closers += [_unlinker(shm), shm.close, mine.close, theirs.close]
         return opened
     queue = _queue(ctx, channel, size, manager)
     closers: list[Callable[[], None]] = []
