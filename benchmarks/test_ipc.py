@@ -35,7 +35,7 @@ DEFAULT_START = multiprocessing.get_all_start_methods()[0]  # the platform's pre
 SIZES = {  # full straddles 16 KiB, 64 KiB (Linux pipe buffer) and 1 MiB, up to 16 MiB
     "smoke": [64],
     "quick": [64, 1 * MiB],
-    "standard": [64, 64 * KiB, 1 * MiB],
+    "standard": [64, 64 * KiB, 1 * MiB, 16 * MiB],
     "full": [64, *(k * KiB for k in (1, 8, 16, 32, 64, 128)), *(k * MiB for k in (1, 2, 16))],
 }
 OBJECT_SIZES = {"smoke": [64], "standard": [64, 64 * KiB], "full": [64, 64 * KiB, 1 * MiB]}
