@@ -15,7 +15,7 @@ import numpy as np
 
 from bench_lib import ipc_channels
 from bench_lib import ipc_workloads as workloads
-from bench_lib.ipc_stream import _Session
+from bench_lib.ipc_stream import Session
 
 P99 = 99.0  # the tail percentile reported beside the median
 
@@ -32,7 +32,7 @@ def _pipe_ends(
     return there_w, back_r, there_r, back_w, [there_r, there_w, back_r, back_w]
 
 
-class PingPongSession(_Session):
+class PingPongSession(Session):
     """Round trips of ``size`` B bytes messages over ``channel`` (or the raw ``os_pipe``)."""
 
     def __init__(self, ctx: multiprocessing.context.BaseContext, channel: str, size: int) -> None:

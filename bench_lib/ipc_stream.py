@@ -27,7 +27,7 @@ def _split(n: int, parts: int) -> list[int]:
     return [n // parts + (k < n % parts) for k in range(parts)]
 
 
-class _Session:
+class Session:
     """What every session shares: peers, the messages per round, the problems seen."""
 
     def __init__(self, ctx: multiprocessing.context.BaseContext) -> None:
@@ -37,7 +37,7 @@ class _Session:
         self.problems: list[str] = []  # what the consumer found wrong, over all rounds
         self.rounds = 0
 
-    def __enter__(self) -> _Session:
+    def __enter__(self) -> Session:
         try:
             self.open()
         except BaseException:
@@ -77,7 +77,7 @@ class _Session:
         return self.messages
 
 
-class StreamSession(_Session):
+class StreamSession(Session):
     """``producers`` children send to the parent over ``channel``; the parent checks all."""
 
     def __init__(
@@ -135,7 +135,7 @@ class StreamSession(_Session):
         self.problems += check.finish()
 
 
-class RawPipeStream(_Session):
+class RawPipeStream(Session):
     """The floor: one child writes ``size`` B buffers with os.write, the parent os.readv's them
     into one preallocated buffer and compares it with the pattern (memcmp)."""
 
@@ -172,7 +172,7 @@ class RawPipeStream(_Session):
             self.problems.append(f"{bad} of {n} buffers arrived corrupted")
 
 
-class MemcpyFloor(_Session):
+class MemcpyFloor(Session):
     """The in-process floor: copy ``size`` B into a preallocated bytearray (memmove)."""
 
     def __init__(self, ctx: multiprocessing.context.BaseContext, size: int) -> None:

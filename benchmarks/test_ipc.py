@@ -85,9 +85,7 @@ def _record_rss(mpbench: Bench, parent_peak_b: int, children_b: list[int]) -> No
         mpbench.metric("peak_rss_child_bytes", max(children_b), "B", per_child=children_b)
 
 
-def _stream(
-    mpbench: Bench, session: ipc_stream._Session, size: int, floor: FloorRef | None
-) -> None:
+def _stream(mpbench: Bench, session: ipc_stream.Session, size: int, floor: FloorRef | None) -> None:
     """Calibrate, measure, check: the body of every stream-shaped benchmark."""
     parent_peak = parent_rss_window()
     with session:
