@@ -3,7 +3,7 @@
 A channel is one of multiprocessing's ways to move data between processes. Each is opened
 through an explicit start-method context; the parent is always the consumer (stream, fan-in)
 or the initiator (ping-pong), children are the producers or echo peers
-(:mod:`bench_lib.workloads`). Every message carries a sequence number, and the consumer
+(:mod:`bench_lib.ipc_workloads`). Every message carries a sequence number, and the consumer
 checks each one against what the producer must have sent (:class:`MessageCheck`).
 """
 
@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from multiprocessing import shared_memory
 from typing import Any, Callable
 
-from bench_lib import ipc_workloads as workloads
+from bench_lib import ipc_workloads
 
 KiB = 2**10
 MiB = 2**20
 
 PAYLOADS = ("bytes", "objects")
-MIN_SIZE_B = workloads.IPC_HEADER_BYTES  # a message must hold its 8-byte sequence number
+MIN_SIZE_B = ipc_workloads.IPC_HEADER_BYTES  # a message must hold its 8-byte sequence number
 MAX_SIZE_B = 256 * MiB  # beyond this one message is a memory test, not an IPC test
 MAX_OBJECT_SIZE_B = 4 * MiB  # a list of tuples takes ~6x its pickle in memory: keep it small
 MAX_PRODUCERS = 256  # a sanity bound for fan-in; a typo, not a benchmark, goes above it
@@ -169,12 +169,12 @@ def open_channel(
         closers = [queue.join_thread, queue.close]  # run in reverse: close, then join the feeder
     elif channel == "simple_queue":
         closers = [queue.close]
-    return Opened(queue, workloads.ipc_receiver(channel, queue, payload), closers)
+    return Opened(queue, ipc_workloads.ipc_receiver(channel, queue, payload), closers)
 
 
 def seq_of(payload: str, message: Any) -> int:
     if payload == "bytes":
-        return int.from_bytes(message[: workloads.IPC_HEADER_BYTES], "little")
+        return int.from_bytes(message[: ipc_workloads.IPC_HEADER_BYTES], "little")
     return int(message[0])
 
 
@@ -208,7 +208,7 @@ class MessageCheck:
 
     def _body_ok(self, message: Any) -> bool:
         if self.payload == "bytes":
-            size = workloads.IPC_HEADER_BYTES + len(self.body)
+            size = ipc_workloads.IPC_HEADER_BYTES + len(self.body)
             return (
                 isinstance(message, bytes) and len(message) == size and message.endswith(self.body)
             )

@@ -14,7 +14,7 @@ import multiprocessing.context
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from bench_lib import ipc_workloads as workloads
+from bench_lib import ipc_workloads
 
 STOP_REPLY_TIMEOUT_S = 10.0  # a peer answers "stop" at once; longer means it hung
 JOIN_TIMEOUT_S = 5.0  # then it is terminated: the benchmark must not leave children behind
@@ -134,5 +134,5 @@ class Peers:
 
 def parent_rss_window() -> Callable[[], int]:
     """Start a peak-RSS window for this process; the returned call reads its peak so far."""
-    workloads.peak_rss_reset()
-    return workloads.peak_rss_bytes
+    ipc_workloads.peak_rss_reset()
+    return ipc_workloads.peak_rss_bytes

@@ -13,8 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from bench_lib import ipc_channels
-from bench_lib import ipc_workloads as workloads
+from bench_lib import ipc_channels, ipc_workloads
 from bench_lib.ipc_stream import Session
 
 P99 = 99.0  # the tail percentile reported beside the median
@@ -42,7 +41,7 @@ class PingPongSession(Session):
             ipc_channels.check_params("pipe_simplex", "bytes", size)
         super().__init__(ctx)
         self.channel, self.size = channel, size
-        self.body = workloads.ipc_body("bytes", size)
+        self.body = ipc_workloads.ipc_body("bytes", size)
         self.manager: Any = None
         self.ends: list[Any] = []
         self.queues: list[Any] = []
@@ -57,7 +56,7 @@ class PingPongSession(Session):
             send_end, recv_end, there, back, self.ends = _pipe_ends(self.ctx, channel)
             if channel == ipc_channels.RAW_PIPE:
                 self._raw(send_end, recv_end)
-                self.peers.start(workloads.ipc_raw_echo, there, back, self.size, control=False)
+                self.peers.start(ipc_workloads.ipc_raw_echo, there, back, self.size, control=False)
                 return
         else:
             if channel == "manager_queue":
@@ -65,9 +64,9 @@ class PingPongSession(Session):
             send_end = there = self._queue()
             recv_end = back = self._queue()
             self.queues = [send_end, recv_end]
-        self.send = workloads.ipc_sender(channel, send_end, "bytes")
-        self.recv = workloads.ipc_receiver(channel, recv_end, "bytes")
-        self.peers.start(workloads.ipc_echo, channel, there, back, "bytes", control=False)
+        self.send = ipc_workloads.ipc_sender(channel, send_end, "bytes")
+        self.recv = ipc_workloads.ipc_receiver(channel, recv_end, "bytes")
+        self.peers.start(ipc_workloads.ipc_echo, channel, there, back, "bytes", control=False)
 
     def _queue(self) -> Any:
         """An unbounded queue of this channel's kind: one message is in flight at a time."""
@@ -84,10 +83,10 @@ class PingPongSession(Session):
         buf = bytearray(self.size)
 
         def send(message: Any) -> None:
-            workloads.ipc_write_all(out_fd, message)
+            ipc_workloads.ipc_write_all(out_fd, message)
 
         def recv() -> Any:
-            return buf if workloads.ipc_read_exact(in_fd, buf) else b""
+            return buf if ipc_workloads.ipc_read_exact(in_fd, buf) else b""
 
         self.send, self.recv = send, recv
 
@@ -110,13 +109,13 @@ class PingPongSession(Session):
         """The echo peer has no control pipe: IPC_STOP (for os_pipe a message whose sequence
         number is IPC_RAW_STOP_SEQ) ends it; it answers with its peak RSS."""
         if self.channel == ipc_channels.RAW_PIPE:
-            stop = workloads.ipc_message("bytes", self.body, workloads.IPC_RAW_STOP_SEQ)
-            workloads.ipc_write_all(self.ends[1].fileno(), stop)
+            stop = ipc_workloads.ipc_message("bytes", self.body, ipc_workloads.IPC_RAW_STOP_SEQ)
+            ipc_workloads.ipc_write_all(self.ends[1].fileno(), stop)
             reply = bytearray(8)
-            if workloads.ipc_read_exact(self.ends[2].fileno(), reply):
+            if ipc_workloads.ipc_read_exact(self.ends[2].fileno(), reply):
                 self.peers.peak_rss_b.append(int.from_bytes(reply, "little"))
             return
-        self.send(workloads.IPC_STOP)
+        self.send(ipc_workloads.IPC_STOP)
         self.peers.peak_rss_b.append(int.from_bytes(self.recv(), "little"))
 
     def run(self, n: int) -> None:
@@ -125,7 +124,7 @@ class PingPongSession(Session):
         bad = 0
         clock = time.perf_counter
         for i in range(n):
-            message = workloads.ipc_message("bytes", body, self.next_seq + i)
+            message = ipc_workloads.ipc_message("bytes", body, self.next_seq + i)
             start = clock()
             send(message)
             reply = recv()

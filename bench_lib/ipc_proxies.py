@@ -16,13 +16,13 @@ import time
 import types
 from typing import Any
 
-from bench_lib import ipc_workloads as workloads
+from bench_lib import ipc_workloads
 from bench_lib.ipc_peers import Peers, calibrate
 
 # operation -> proxy calls per operation (a set and a get, or one append)
 PROXY_OPS = {"dict_setget": 2, "list_append": 1, "namespace_attr": 2, "value": 2}
 MAX_WORKERS = 256  # a sanity bound: a typo, not a benchmark, goes above it
-APPEND_BASE = 1_000_000_000  # list_append values are wid * APPEND_BASE + i (workloads)
+APPEND_BASE = 1_000_000_000  # list_append values are wid * APPEND_BASE + i (ipc_workloads)
 CALIBRATION_OPS = 16  # operations per worker in the first warm-up round
 
 
@@ -53,7 +53,7 @@ class LocalOps:
         self.mismatches = 0
 
     def run(self, n: int) -> None:
-        self.mismatches += workloads.ipc_proxy_ops(self.op, self.target, 0, n)
+        self.mismatches += ipc_workloads.ipc_proxy_ops(self.op, self.target, 0, n)
         if self.op == "list_append":
             self.target.clear()
 
@@ -116,7 +116,7 @@ class ProxySession:
             targets = [m.Value("q", 0) for _ in range(self.workers)]
             self.shared = targets
         for wid, target in enumerate(targets):
-            self.peers.start(workloads.ipc_proxy_worker, self.op, target, wid)
+            self.peers.start(ipc_workloads.ipc_proxy_worker, self.op, target, wid)
 
     def close(self) -> None:
         self.peers.stop()

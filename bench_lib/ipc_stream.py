@@ -13,8 +13,7 @@ import time
 from types import TracebackType
 from typing import Any
 
-from bench_lib import ipc_channels
-from bench_lib import ipc_workloads as workloads
+from bench_lib import ipc_channels, ipc_workloads
 from bench_lib.ipc_peers import Peers, calibrate, start_messages
 
 MIN_STREAM_MESSAGES = 4  # a round of fewer would not let producer and consumer overlap
@@ -90,12 +89,12 @@ class StreamSession(Session):
         fault: str | None = None,
     ) -> None:
         ipc_channels.check_params(channel, payload, size, producers)
-        if fault is not None and fault not in workloads.IPC_FAULTS:
-            raise ValueError(f"unknown fault {fault!r}; choose one of {workloads.IPC_FAULTS}")
+        if fault is not None and fault not in ipc_workloads.IPC_FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; choose one of {ipc_workloads.IPC_FAULTS}")
         super().__init__(ctx)
         self.channel, self.payload, self.size = channel, payload, size
         self.producers, self.fault = producers, fault
-        self.body = workloads.ipc_body(payload, size)
+        self.body = ipc_workloads.ipc_body(payload, size)
         self.manager: Any = None
         self.opened: ipc_channels.Opened | None = None
         self.next_seq = 0
@@ -108,7 +107,11 @@ class StreamSession(Session):
         )
         for _ in range(self.producers):
             self.peers.start(
-                workloads.ipc_producer, self.channel, self.opened.child_end, self.payload, self.size
+                ipc_workloads.ipc_producer,
+                self.channel,
+                self.opened.child_end,
+                self.payload,
+                self.size,
             )
 
     def close(self) -> None:
@@ -143,7 +146,7 @@ class RawPipeStream(Session):
         ipc_channels.check_params("pipe_simplex", "bytes", size)
         super().__init__(ctx)
         self.size = size
-        self.expected = workloads.ipc_body("bytes", size + workloads.IPC_HEADER_BYTES)
+        self.expected = ipc_workloads.ipc_body("bytes", size + ipc_workloads.IPC_HEADER_BYTES)
         self.buf = bytearray(size)
         self.fd = -1
         self.ends: list[Any] = []
@@ -152,7 +155,7 @@ class RawPipeStream(Session):
         reader, writer = self.ctx.Pipe(duplex=False)
         self.ends = [reader, writer]
         self.fd = reader.fileno()
-        self.peers.start(workloads.ipc_raw_writer, writer, self.size)
+        self.peers.start(ipc_workloads.ipc_raw_writer, writer, self.size)
 
     def close(self) -> None:
         self.peers.stop()
@@ -163,7 +166,7 @@ class RawPipeStream(Session):
         self.peers.go([("go", n)])
         bad = 0
         for _ in range(n):
-            if not workloads.ipc_read_exact(self.fd, self.buf):
+            if not ipc_workloads.ipc_read_exact(self.fd, self.buf):
                 self.problems.append("the raw pipe closed early")
                 break
             bad += self.buf != self.expected
@@ -178,7 +181,7 @@ class MemcpyFloor(Session):
     def __init__(self, ctx: multiprocessing.context.BaseContext, size: int) -> None:
         ipc_channels.check_params("pipe_simplex", "bytes", size)
         super().__init__(ctx)
-        self.src = workloads.ipc_body("bytes", size + workloads.IPC_HEADER_BYTES)
+        self.src = ipc_workloads.ipc_body("bytes", size + ipc_workloads.IPC_HEADER_BYTES)
         self.dst = bytearray(size)
 
     def open(self) -> None:

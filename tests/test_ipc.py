@@ -12,7 +12,7 @@ import psutil
 import pytest
 from conftest import run_smoke
 
-from bench_lib import ipc_channels, ipc_peers, ipc_pingpong, ipc_proxies, ipc_stream, workloads
+from bench_lib import ipc_channels, ipc_peers, ipc_pingpong, ipc_proxies, ipc_stream, ipc_workloads
 from bench_lib.ipc_channels import MessageCheck, MiB
 
 START = multiprocessing.get_all_start_methods()[0]
@@ -73,13 +73,27 @@ def test_queue_depth_keeps_in_flight_bytes_bounded(size: int, depth: int) -> Non
     assert ipc_channels.queue_depth(size) == depth
 
 
+def test_ipc_workloads_import_stays_lean() -> None:
+    """spawn children import bench_lib.ipc_workloads: it must not load the heavy libraries."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, bench_lib.ipc_workloads; "
+        "print(sorted(m for m in ('pytest', 'psutil', 'pandas', 'matplotlib', 'numpy') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 # --- payloads and message checks -----------------------------------------------------------
 
 
 @pytest.mark.parametrize("size", [8, 64, 64 * 1024])
 def test_bytes_messages_have_the_asked_size(size: int) -> None:
-    body = workloads.ipc_body("bytes", size)
-    message = workloads.ipc_message("bytes", body, 12345)
+    body = ipc_workloads.ipc_body("bytes", size)
+    message = ipc_workloads.ipc_message("bytes", body, 12345)
     assert len(message) == size
     assert ipc_channels.seq_of("bytes", message) == 12345
 
@@ -88,13 +102,13 @@ def test_bytes_messages_have_the_asked_size(size: int) -> None:
 def test_object_messages_pickle_to_about_the_asked_size(size: int) -> None:
     import pickle
 
-    message = workloads.ipc_message("objects", workloads.ipc_body("objects", size), 2**40)
+    message = ipc_workloads.ipc_message("objects", ipc_workloads.ipc_body("objects", size), 2**40)
     pickled = len(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
     assert abs(pickled - size) <= max(32, size // 20)
 
 
 def _check(payload: str, messages: list[Any], expected: range) -> list[str]:
-    check = MessageCheck(payload, workloads.ipc_body(payload, 256), expected)
+    check = MessageCheck(payload, ipc_workloads.ipc_body(payload, 256), expected)
     for m in messages:
         check.accept(m)
     return check.finish()
@@ -102,26 +116,26 @@ def _check(payload: str, messages: list[Any], expected: range) -> list[str]:
 
 @pytest.mark.parametrize("payload", ["bytes", "objects"])
 def test_intact_messages_in_any_order_pass(payload: str) -> None:
-    body = workloads.ipc_body(payload, 256)
-    messages = [workloads.ipc_message(payload, body, s) for s in (3, 1, 2, 0)]
+    body = ipc_workloads.ipc_body(payload, 256)
+    messages = [ipc_workloads.ipc_message(payload, body, s) for s in (3, 1, 2, 0)]
     assert _check(payload, messages, range(4)) == []
 
 
 @pytest.mark.parametrize("payload", ["bytes", "objects"])
-@pytest.mark.parametrize("fault", workloads.IPC_FAULTS)
+@pytest.mark.parametrize("fault", ipc_workloads.IPC_FAULTS)
 def test_damaged_messages_are_reported(payload: str, fault: str) -> None:
-    body = workloads.ipc_body(payload, 256)
-    messages = [workloads.ipc_message(payload, body, s) for s in range(4)]
-    messages[0] = workloads.ipc_damaged(payload, messages[0], fault, stray_seq=4)
+    body = ipc_workloads.ipc_body(payload, 256)
+    messages = [ipc_workloads.ipc_message(payload, body, s) for s in range(4)]
+    messages[0] = ipc_workloads.ipc_damaged(payload, messages[0], fault, stray_seq=4)
     problems = _check(payload, messages, range(4))
     expected = "lost, first seq=[0]" if fault == "lose" else "seq=0 arrived corrupted"
     assert any(expected in p for p in problems), problems
 
 
 def test_missing_repeated_and_malformed_messages_are_reported() -> None:
-    body = workloads.ipc_body("bytes", 256)
-    one = workloads.ipc_message("bytes", body, 1)
-    wrong_body = workloads.ipc_message("bytes", b"x" * len(body), 2)
+    body = ipc_workloads.ipc_body("bytes", 256)
+    one = ipc_workloads.ipc_message("bytes", body, 1)
+    wrong_body = ipc_workloads.ipc_message("bytes", b"x" * len(body), 2)
     problems = _check("bytes", [one, one, wrong_body, 42], range(3))
     text = " | ".join(problems)
     assert "repeated message seq=1" in text
@@ -180,7 +194,7 @@ def test_latency_percentiles_skip_warm_up_rounds() -> None:
 
 
 @pytest.mark.parametrize("channel", ["pipe_simplex", "queue", "joinable_queue", "shared_memory"])
-@pytest.mark.parametrize("fault", workloads.IPC_FAULTS)
+@pytest.mark.parametrize("fault", ipc_workloads.IPC_FAULTS)
 def test_a_lost_or_corrupted_message_is_detected_across_processes(channel: str, fault: str) -> None:
     with ipc_stream.StreamSession(CTX, channel, "bytes", 64, fault=fault) as session:
         session.run(8)
