@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure as MplFigure
 
 PALETTE = {  # series that appear in several charts keep their colour everywhere
+    # start methods and the thread/process contrast
     "fork": "#1f77b4",
     "forkserver": "#2ca02c",
     "spawn": "#d62728",
@@ -31,6 +32,27 @@ PALETTE = {  # series that appear in several charts keep their colour everywhere
     "ideal": "#333333",
     "raw": "#7f7f7f",
     "process": "#1f77b4",
+    # IPC channels
+    "pipe": "#1f77b4",
+    "pipe_simplex": "#17becf",
+    "queue": "#ff7f0e",
+    "simple_queue": "#bcbd22",
+    "joinable_queue": "#8c564b",
+    "manager_queue": "#d62728",
+    "shared_memory": "#2ca02c",
+    "os_pipe": "#7f7f7f",
+    # lock primitives (threading.Lock keeps the threads colour)
+    "lock": "#1f77b4",
+    "rlock": "#17becf",
+    "semaphore": "#ff7f0e",
+    "bounded_semaphore": "#bcbd22",
+    "manager_lock": "#d62728",
+    "value_lock": "#8c564b",
+    "thread_lock": "#9467bd",
+    # task sizes
+    "0.1 ms tasks": "#17becf",
+    "1 ms tasks": "#1f77b4",
+    "10 ms tasks": "#2ca02c",
 }
 FALLBACK = [
     "#1f77b4",

@@ -7,7 +7,15 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from bench_lib import charts_gil, charts_io, charts_locks, charts_pool, charts_spawn, tidy
+from bench_lib import (
+    charts_gil,
+    charts_io,
+    charts_ipc,
+    charts_locks,
+    charts_pool,
+    charts_spawn,
+    tidy,
+)
 from bench_lib.chart_style import Chart, RunContext
 
 Draw = Callable[[dict[str, Any], pd.DataFrame, Path, RunContext], list[Chart]]
@@ -16,6 +24,7 @@ SUBJECT_CHARTS: dict[str, Draw] = {
     "gil": charts_gil.draw,
     "pool": charts_pool.draw,
     "spawn": charts_spawn.draw,
+    "ipc": charts_ipc.draw,
     "locks": charts_locks.draw,
     "io": charts_io.draw,
 }

@@ -137,7 +137,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return EXIT_INTERRUPTED
     if not args.no_report:
-        print(f"report: {write_report_for(data, path, Path(args.reports))}")
+        reports = Path(args.reports) if args.reports else out_root.parent / "reports"
+        print(f"report: {write_report_for(data, path, reports)}")
     return 0 if outcome.exit_code == 0 else 1
 
 
@@ -246,8 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--output", default=str(REPO / "results"), help="results folder")
     run.add_argument(
         "--reports",
-        default=str(REPO / "reports"),
-        help="reports folder; the run's report goes to REPORTS/<machine-id>/<run>/",
+        help="reports folder (default: 'reports' beside the results folder); the run's "
+        "report goes to REPORTS/<machine-id>/<run>/",
     )
     run.add_argument("--no-report", action="store_true", help="save the result only")
     run.set_defaults(func=cmd_run)
@@ -286,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, UnknownProfileError, results.ResultFileError) as exc:
         print(f"mpbench {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `mpbench show ... | head`: the reader has all it wanted
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("mpbench: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from bench_lib import tidy
-from bench_lib.units import format_value
+from bench_lib.units import format_bytes_size, format_value
 
 Rule = Callable[[pd.DataFrame, pd.DataFrame, int], list[str]]  # figures, metrics, cores
 
@@ -204,7 +204,51 @@ def pool_rules(frame: pd.DataFrame, cores: int) -> list[str]:
     return out
 
 
-RULES: dict[str, Rule] = {"spawn": spawn_rules, "locks": locks_rules, "io": io_rules}
+def ipc_rules(frame: pd.DataFrame, metrics: pd.DataFrame, cores: int) -> list[str]:
+    out: list[str] = []
+    stream = tidy.select(frame, "ipc", "stream")
+    if stream.empty or "p_size" not in stream:
+        return out
+    small, large = int(stream["p_size"].min()), int(stream["p_size"].max())
+    pipe = median_of(frame, "ipc", "stream", channel="pipe_simplex", size=small)
+    queue = median_of(frame, "ipc", "stream", channel="queue", size=small)
+    if pipe and queue:
+        out.append(
+            f"Pipe(duplex=False).send_bytes moves {small}-byte messages "
+            f"{pipe / queue:.1f}x faster than a Queue ({format_value(pipe, 'msg/s')} vs "
+            f"{format_value(queue, 'msg/s')})."
+        )
+    big = stream[(stream["p_size"] == large) & (stream["p_channel"] == "queue")]
+    if len(big) and pd.notna(big["floor_ratio"].iloc[0]):
+        out.append(
+            f"At {format_bytes_size(large)} a Queue reaches "
+            f"{big['floor_ratio'].iloc[0]:.0%} of a raw os.pipe."
+        )
+    shm = median_of(frame, "ipc", "stream", channel="shared_memory", size=large)
+    pipe_large = median_of(frame, "ipc", "stream", channel="pipe", size=large)
+    if shm and pipe_large and large >= 2**20:
+        out.append(
+            f"For {format_bytes_size(large)} payloads shared memory is "
+            f"{shm / pipe_large:.1f}x a Pipe: it skips pushing the bytes through the "
+            "kernel."
+        )
+    manager = median_of(frame, "ipc", "ping_pong", channel="manager_queue", size=small)
+    fastest = tidy.select(frame, "ipc", "ping_pong")
+    if manager and not fastest.empty:
+        best = fastest.sort_values("median").iloc[0]
+        out.append(
+            f"A Manager queue round trip takes {format_value(manager, 's')}, "
+            f"{manager / best['median']:.0f}x the fastest channel ({best['p_channel']})."
+        )
+    return out
+
+
+RULES: dict[str, Rule] = {
+    "spawn": spawn_rules,
+    "ipc": ipc_rules,
+    "locks": locks_rules,
+    "io": io_rules,
+}
 
 
 def recommendations(data: dict[str, Any], frame: pd.DataFrame | None = None) -> list[str]:
