@@ -187,6 +187,7 @@ class Bench:
                     after,
                     meter.usage,
                     self.cores,
+                    summary.rel_ci_half_width,
                     summary.robust_cv,
                     len(data),
                     flag_few_rounds=not self.smoke,

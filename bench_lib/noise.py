@@ -1,8 +1,9 @@
 """Noise: recorded, flagged, explained (DESIGN.md, principle 8).
 
-A figure is flagged when its rounds spread too much, when other processes used
-the CPUs while it ran, when the hypervisor stole time, or when it has too few
-rounds to trust. Each flag carries the cause and the remedy.
+A figure is flagged when its median is uncertain (a wide interval), when its rounds are
+erratic, when other processes used the CPUs while it ran, when the hypervisor stole time,
+when the CPU clock changed under it, or when it has too few rounds to trust. Each flag
+carries the cause and the remedy.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import psutil
 
 from bench_lib.cpu import CpuUsage
 
-NOISY_CV = 0.10  # robust spread over 10% hides the 5% changes comparisons look for
+WIDE_INTERVAL = 0.10  # a 95% interval wider than +-10% of the median cannot show a 5-10% change
+ERRATIC_CV = 0.25  # rounds spreading over 25% (robust CV): something else is timing-dependent
 FOREIGN_CORES = 0.30  # other processes kept a third of a core busy: they took turns with ours
 STEAL_FRACTION = 0.05  # the hypervisor took 5% of CPU time: a busy neighbour
+FREQUENCY_CHANGE = 0.10  # the CPU clock moved by 10%: turbo, thermal or power-saving states
 FEW_ROUNDS = 5  # below this the interval is too wide to rank two figures
 MIN_WALL_FOR_CPU_S = 0.5  # /proc/stat counts 10 ms ticks: shorter windows misread load by > 2%
 
@@ -26,75 +29,96 @@ MIN_WALL_FOR_CPU_S = 0.5  # /proc/stat counts 10 ms ticks: shorter windows misre
 class NoiseSample:
     load_average_1m: float
     steal_s: float  # cumulative steal seconds since boot, all CPUs
+    frequency_mhz: float | None  # current CPU clock where the OS reports one
 
     @classmethod
     def now(cls) -> NoiseSample:
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-        return cls(load, float(getattr(psutil.cpu_times(), "steal", 0.0)))
+        try:
+            freq = psutil.cpu_freq()
+        except (OSError, NotImplementedError, AttributeError):
+            freq = None
+        return cls(
+            load,
+            float(getattr(psutil.cpu_times(), "steal", 0.0)),
+            float(freq.current) if freq and freq.current else None,
+        )
 
 
 @dataclass(frozen=True)
 class NoiseFlag:
-    code: str  # short, stable: "high-cv", "busy-machine", "steal", "few-rounds"
+    code: str  # short, stable: wide-interval, erratic, busy-machine, steal, frequency, few-rounds
     message: str  # cause and remedy, for people
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
 
 
-def noise_flags(
-    cv: float | None,
-    rounds: int,
-    usage: CpuUsage | None,
-    steal_fraction: float | None,
-    cores: int,
-    min_rounds: int = FEW_ROUNDS,
-) -> list[NoiseFlag]:
+@dataclass(frozen=True)
+class Signals:
+    """What one benchmark's noise is judged on."""
+
+    rel_ci_half_width: float | None  # (interval width / 2) / median
+    robust_cv: float | None  # 1.4826 MAD / median of the rounds
+    rounds: int
+    foreign_cores: float | None  # None: window too short to read
+    steal_fraction: float | None
+    frequency_change: float | None  # |after / before - 1|
+    cores: int
+
+
+def noise_flags(s: Signals, min_rounds: int = FEW_ROUNDS) -> list[NoiseFlag]:
     flags = []
-    if cv is not None and cv > NOISY_CV:
+    if s.rel_ci_half_width is not None and s.rel_ci_half_width > WIDE_INTERVAL:
         flags.append(
             NoiseFlag(
-                "high-cv",
-                f"rounds vary by {cv:.0%} (> {NOISY_CV:.0%}): the figure is unstable; rerun on an "
-                "idle machine or with --profile full for more rounds",
+                "wide-interval",
+                f"the 95% interval spans +-{s.rel_ci_half_width:.0%} of the median "
+                f"(> {WIDE_INTERVAL:.0%}): rerun on an idle machine or with --profile full",
             )
         )
-    if (
-        usage is not None
-        and usage.wall_s >= MIN_WALL_FOR_CPU_S
-        and usage.foreign_cores > FOREIGN_CORES
-    ):
+    if s.robust_cv is not None and s.robust_cv > ERRATIC_CV:
+        flags.append(
+            NoiseFlag(
+                "erratic",
+                f"rounds vary by {s.robust_cv:.0%} (> {ERRATIC_CV:.0%}): something outside the "
+                "benchmark changes its timing; look for other load, swapping or power saving",
+            )
+        )
+    if s.foreign_cores is not None and s.foreign_cores > FOREIGN_CORES:
         flags.append(
             NoiseFlag(
                 "busy-machine",
-                f"other processes used {usage.foreign_cores:.2f} of {cores} cores while this ran "
+                f"other processes used {s.foreign_cores:.2f} of {s.cores} cores while this ran "
                 f"(> {FOREIGN_CORES}): stop them, or pin mpbench to idle cores with taskset",
             )
         )
-    if steal_fraction is not None and steal_fraction > STEAL_FRACTION:
+    if s.steal_fraction is not None and s.steal_fraction > STEAL_FRACTION:
         flags.append(
             NoiseFlag(
                 "steal",
-                f"the hypervisor stole {steal_fraction:.0%} of CPU time (> {STEAL_FRACTION:.0%}): "
-                "a "
-                "noisy neighbour; rerun later or on a dedicated instance",
+                f"the hypervisor stole {s.steal_fraction:.0%} of CPU time "
+                f"(> {STEAL_FRACTION:.0%}): a noisy neighbour; rerun later or on a dedicated "
+                "instance",
             )
         )
-    if rounds < min_rounds:
+    if s.frequency_change is not None and s.frequency_change > FREQUENCY_CHANGE:
+        flags.append(
+            NoiseFlag(
+                "frequency",
+                f"the CPU clock changed by {s.frequency_change:.0%} while this ran "
+                f"(> {FREQUENCY_CHANGE:.0%}): fix the governor to 'performance' or disable turbo",
+            )
+        )
+    if s.rounds < min_rounds:
         flags.append(
             NoiseFlag(
                 "few-rounds",
-                f"only {rounds} measured round(s) (< {min_rounds}): no trustworthy interval; "
+                f"only {s.rounds} measured round(s) (< {min_rounds}): no trustworthy interval; "
                 "use --profile standard or full",
             )
         )
     return flags
-
-
-def steal_between(before: NoiseSample, after: NoiseSample, usage: CpuUsage, cores: int) -> float:
-    """Share of the available CPU time stolen between two samples."""
-    available = usage.wall_s * cores
-    return (after.steal_s - before.steal_s) / available if available > 0 else 0.0
 
 
 def describe(
@@ -102,21 +126,37 @@ def describe(
     after: NoiseSample,
     usage: CpuUsage,
     cores: int,
-    cv: float | None,
+    rel_ci_half_width: float | None,
+    robust_cv: float | None,
     rounds: int,
     flag_few_rounds: bool,
 ) -> dict[str, Any]:
-    steal = (
-        steal_between(before, after, usage, cores) if usage.wall_s >= MIN_WALL_FOR_CPU_S else None
+    readable = usage.wall_s >= MIN_WALL_FOR_CPU_S
+    available = usage.wall_s * cores
+    steal = (after.steal_s - before.steal_s) / available if readable and available > 0 else None
+    freq = (
+        abs(after.frequency_mhz / before.frequency_mhz - 1)
+        if before.frequency_mhz and after.frequency_mhz
+        else None
     )
-    flags = noise_flags(
-        cv, rounds, usage, steal, cores, min_rounds=FEW_ROUNDS if flag_few_rounds else 0
+    signals = Signals(
+        rel_ci_half_width,
+        robust_cv,
+        rounds,
+        usage.foreign_cores if readable else None,
+        steal,
+        freq,
+        cores,
     )
+    flags = noise_flags(signals, min_rounds=FEW_ROUNDS if flag_few_rounds else 0)
     return {
         "load_before": before.load_average_1m,
         "load_after": after.load_average_1m,
         "steal_fraction": steal,
         "foreign_cores": usage.foreign_cores,
-        "cv": cv,
+        "frequency_mhz_before": before.frequency_mhz,
+        "frequency_mhz_after": after.frequency_mhz,
+        "cv": robust_cv,
+        "rel_ci_half_width": rel_ci_half_width,
         "flags": [f.as_dict() for f in flags],
     }

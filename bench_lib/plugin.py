@@ -38,6 +38,10 @@ class SessionLog:
         self.interrupted = False
         self.main_module_note = ""
 
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        # Before fixtures are torn down: they then kill leftovers at once instead of waiting.
+        self.interrupted = True
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mpbench")
@@ -77,8 +81,10 @@ def _keep_spawn_children_lean() -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config._mpbench_log = SessionLog()  # type: ignore[attr-defined]
-    config._mpbench_log.main_module_note = _keep_spawn_children_lean()  # type: ignore[attr-defined]
+    log = SessionLog()
+    log.main_module_note = _keep_spawn_children_lean()
+    config._mpbench_log = log  # type: ignore[attr-defined]
+    config.pluginmanager.register(log, "mpbench-session-log")
 
 
 def _log(config: pytest.Config) -> SessionLog:
@@ -107,7 +113,8 @@ def mpbench(benchmark: Any, request: pytest.FixtureRequest) -> Iterator[Bench]:
     ctx = grid_context(request.config)
     shm_before = leaks.shm_names()
     yield Bench(benchmark, ctx.profile, ctx.cores)
-    found = leaks.collect(shm_before)
+    interrupted = _log(request.config).interrupted
+    found = leaks.collect(shm_before, grace_s=0.0 if interrupted else leaks.CHILD_GRACE_S)
     if found:
         pytest.fail(found.message())
 
@@ -156,7 +163,8 @@ def _print_progress(item: pytest.Item, log: SessionLog) -> None:
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[None, None, None]:
     # Runs before pytest-benchmark saves (its wrapper is inner), so the file says "partial".
-    _log(session.config).interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    log = _log(session.config)
+    log.interrupted = log.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED
     return (yield)
 
 

@@ -59,8 +59,14 @@ def _stop(proc: subprocess.Popen[bytes], forward_sigint: bool) -> tuple[int, int
     return code, len(alive)
 
 
+def _listen_to_sigint() -> None:
+    """In the child: a shell starts background jobs with SIGINT ignored, and Python then never
+    raises KeyboardInterrupt; pytest must hear the SIGINT we forward."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_supervised(command: list[str], cwd: Path) -> Outcome:
-    proc = subprocess.Popen(command, cwd=cwd)
+    proc = subprocess.Popen(command, cwd=cwd, preexec_fn=_listen_to_sigint)
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         return Outcome(proc.wait(), interrupted=False, orphans_killed=0)

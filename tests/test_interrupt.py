@@ -26,7 +26,7 @@ def session_processes(sid: int) -> list[psutil.Process]:
     return out
 
 
-@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm", "sigterm-to-background-job"])
 def test_interrupted_run_stops_saves_partial_and_leaves_nothing(tmp_path: Path, how: str) -> None:
     earlier = tmp_path / "results" / "earlier.json"
     earlier.parent.mkdir(parents=True)
@@ -51,6 +51,10 @@ def test_interrupted_run_stops_saves_partial_and_leaves_nothing(tmp_path: Path, 
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        # a shell's background job starts with SIGINT ignored; mpbench must still stop pytest
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        if how == "sigterm-to-background-job"
+        else None,
     )
     assert proc.stdout is not None
     finished = 0
