@@ -9,6 +9,7 @@ Holm-corrected over the pair; metrics stored as one value get a ratio only. The 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,10 +205,23 @@ def compare_pair(
 ) -> PairComparison:
     common = [k for k in base if k in cand]
     drafts = [_draft(base[k], cand[k]) for k in common]
+    resized = {  # whole-round times of rounds that did different work in each run
+        i
+        for i, k in enumerate(common)
+        if base[k].work != cand[k].work and base[k].source == "round" and base[k].per_round == 1
+    }
+    for i in resized:
+        drafts[i].update(p_value=None, speed=None, ratio_ci=None)
     tested = [i for i, d in enumerate(drafts) if d["p_value"] is not None and d["n_baseline"]]
     adjusted = stats.holm_adjust([drafts[i]["p_value"] for i in tested])
     p_adj: dict[int, float] = dict(zip(tested, adjusted))
     figures = [_finish(d, p_adj.get(i)) for i, d in enumerate(drafts)]
+    for i in resized:
+        figures[i] = dataclasses.replace(
+            figures[i],
+            verdict="inconclusive",
+            reason="rounds did different work in each run: compare the per-operation figure",
+        )
     return PairComparison(
         baseline=b,
         candidate=c,

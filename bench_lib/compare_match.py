@@ -37,6 +37,8 @@ class Entry:
     samples: list[float]  # per-round values; empty for a single stored value
     value: float | None  # the stored value (metrics without samples), else None
     noisy: bool  # the benchmark carries a noise flag
+    work: tuple[float, ...] = ()  # per_round of each figure of the benchmark: the work in a round
+    per_round: float = 1.0  # this figure's: 1 = the whole round's time, else normalised per op
 
     @property
     def key(self) -> Key:
@@ -92,6 +94,7 @@ def _bench_entries(bench: dict[str, Any]) -> list[Entry]:
         "case": m["case"],
         "params": params_key(m["params"]),
         "noisy": bool((m.get("noise") or {}).get("flags")),
+        "work": tuple(float(f.get("per_round") or 1.0) for f in m["figures"]),
     }
     rounds = [float(t) for t in bench["stats"]["data"]]
     out = []
@@ -102,6 +105,7 @@ def _bench_entries(bench: dict[str, Any]) -> list[Entry]:
                 figure=str(fig["name"]),
                 unit=str(fig.get("unit", "")),
                 source="round",
+                per_round=float(fig.get("per_round") or 1.0),
                 higher_is_better=fig.get("kind") == "rate",
                 samples=values,
                 value=None,

@@ -45,6 +45,9 @@ def result_path(root: Path, machine_id: str, label: str, when: datetime | None =
 def write_atomic(path: Path, data: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a result is as readable as any file
     try:
         with os.fdopen(fd, "w") as fh:
             json.dump(data, fh, indent=1, allow_nan=False, default=str)

@@ -403,3 +403,18 @@ def test_scaling_groups_need_a_numeric_axis_with_two_values() -> None:
     groups = scaling_groups(points)
     assert list(groups) == [("pool", "map", "tasks", "workers", (("kind", "process"),))]
     assert len(groups[next(iter(groups))]) == 3
+
+
+def test_whole_round_times_of_rounds_with_different_work_are_not_compared() -> None:
+    def run(tasks: int, label: str) -> dict[str, Any]:
+        figures = [
+            {"name": "batch", "unit": "s", "kind": "time", "per_round": 1.0},
+            {"name": "per task", "unit": "s", "kind": "time", "per_round": float(tasks)},
+        ]
+        return result([bench("scaling", noisy_rounds(tasks * 1e-3), figures=figures)], label=label)
+
+    c = compare.build([("a", run(10, "a")), ("b", run(16, "b"))])
+    by_figure = {f.figure: f for f in c.pairs[0].figures}
+    assert by_figure["batch"].verdict == "inconclusive"
+    assert "different work" in by_figure["batch"].reason
+    assert by_figure["per task"].verdict == "same"  # 1 ms per task in both runs

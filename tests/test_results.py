@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,9 @@ def test_round_trip_keeps_everything(spawn_smoke: dict[str, Any], tmp_path: Path
     results.write_atomic(path, spawn_smoke)
     assert results.load(path) == spawn_smoke
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # readable like any other file
 
 
 def test_raw_rounds_are_kept(spawn_smoke: dict[str, Any]) -> None:
