@@ -60,10 +60,18 @@ def _rounds_note(ns: list[int]) -> str:
 
 
 def _ratio_rows(pair: PairComparison) -> list[FigureComparison | str]:
-    """Rows top to bottom: a subject name, then its figures that have a positive ratio."""
+    """Rows top to bottom: a subject name, then its measured figures that have a positive ratio.
+
+    Single stored values (``source == "metric"``) have no interval and never a verdict: they stay
+    in the tables and out of the chart, which would otherwise grow by hundreds of rows.
+    """
     rows: list[FigureComparison | str] = []
     for subject in dict.fromkeys(f.subject for f in pair.figures):
-        mine = [f for f in pair.figures if f.subject == subject and f.ratio and f.ratio > 0]
+        mine = [
+            f
+            for f in pair.figures
+            if f.subject == subject and f.ratio and f.ratio > 0 and f.source != "metric"
+        ]
         if mine:
             rows += [subject, *mine]
     return rows

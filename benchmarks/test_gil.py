@@ -19,9 +19,6 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from bench_lib import gil, pools, timeline
 from bench_lib.engine import Bench, Figure
@@ -33,20 +30,6 @@ TIMELINE_INTERVAL_S = 0.1  # 10 samples/s: keeps the monitor well under 1% of a 
 START = pools.STEADY_START_PREFERENCE  # the pool is built off the clock: cheapest method first
 
 
-@pytest.fixture(scope="module")
-def batch_iterations() -> int:
-    """Total spin iterations of one batch, calibrated once so every point does the same work."""
-    return pools.iterations_for(1.0)
-
-
-@pytest.fixture
-def opened(mpbench: Bench) -> Iterator[list[pools.Workers]]:
-    held: list[pools.Workers] = []
-    yield held
-    for w in held:
-        w.close()
-
-
 def _start_method() -> str:
     available = multiprocessing.get_all_start_methods()
     return next(m for m in START if m in available)
@@ -56,11 +39,11 @@ def _start_method() -> str:
 def test_cpu_split(
     mpbench: Bench,
     opened: list[pools.Workers],
-    batch_iterations: int,
+    iterations_per_s: int,
     mode: pools.Backend,
     n: int,
 ) -> None:
-    iterations = round(batch_iterations * BATCH_SERIAL_S[mpbench.profile.name])
+    iterations = round(iterations_per_s * BATCH_SERIAL_S[mpbench.profile.name])
     jobs = gil.split_work(iterations, n)
     start = _start_method()
     w = pools.open_pool(mode, "pool", n, start)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import multiprocessing.forkserver
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal, cast
 
 import pytest
@@ -39,21 +39,6 @@ BATCH_SERIAL_S = {"smoke": 0.02, "quick": 0.05, "standard": 0.1, "full": 0.5}  #
 TASKS_PER_WORKER_MIN = 4  # the batch keeps even 2x-oversubscribed pools busy for 2 waves
 SLEEP_S: dict[str, Sequence[float]] = {"smoke": [0.002], "quick": [0.005]}
 SLEEP_WORKERS_PER_CORE = 4  # sleeping tasks need no core: more workers than cores is the point
-
-
-@pytest.fixture(scope="module")
-def iterations_per_s() -> float:
-    """Spin iterations per second on this machine, calibrated once for the whole file."""
-    return pools.iterations_for(1.0)
-
-
-@pytest.fixture
-def opened(mpbench: Bench) -> Iterator[list[pools.Workers]]:
-    """Pools opened by a benchmark; closed after it, even when it fails, before the leak check."""
-    held: list[pools.Workers] = []
-    yield held
-    for w in held:
-        w.close()
 
 
 def _open(held: list[pools.Workers], *args: Any, **kwargs: Any) -> pools.Workers:
