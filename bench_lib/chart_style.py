@@ -170,6 +170,50 @@ def value_labels(ax: Axes, ys: Any, medians: Any, highs: Any, texts: list[str]) 
         ax.text(end * 1.15, y, text, va="center", fontsize=8)
 
 
+def interval_bars(
+    ax: Axes,
+    rows: Any,
+    colours: list[str],
+    labels: list[str],
+    unit: str,
+    hatches: list[str] | None = None,
+) -> None:
+    """Horizontal log-scale bars of medians with 95% whiskers, value labels and noisy outlines.
+
+    ``rows`` has the tidy columns median, ci_low, ci_high and noisy, in drawing order.
+    """
+    from bench_lib.units import format_value
+
+    ys = list(range(len(rows)))
+    bars = ax.barh(
+        ys,
+        rows["median"],
+        color=colours,
+        alpha=0.85,
+        hatch=hatches,
+        capsize=3,
+        xerr=error_bars(rows["median"], rows["ci_low"], rows["ci_high"]),
+    )
+    for bar, noisy in zip(bars, rows["noisy"]):
+        if noisy:
+            bar.set_edgecolor(NOISY_EDGE)
+            bar.set_linewidth(2)
+    value_labels(
+        ax,
+        ys,
+        rows["median"],
+        rows["ci_high"],
+        [
+            format_value(v, unit) + (" (noisy)" if n else "")
+            for v, n in zip(rows["median"], rows["noisy"])
+        ],
+    )
+    ax.set_yticks(ys, labels, fontsize=9)
+    ax.set_xscale("log")
+    ax.set_xlim(right=max(rows["median"].max(), rows["ci_high"].max()) * 6)
+    ax.grid(axis="x", alpha=0.3)
+
+
 def mark_noisy(ax: Axes, xs: Any, ys: Any, noisy: Any) -> None:
     """A red ring around each noisy point (one legend entry per axes)."""
     import numpy as np

@@ -17,6 +17,7 @@ from bench_lib.chart_style import (
     count_axis,
     error_bars,
     finish,
+    interval_bars,
     mark_noisy,
     new_chart,
     samples_text,
@@ -140,22 +141,8 @@ def start(frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> Chart | None:
         ]
     ).sort_values("median")
     fig, (ax,) = new_chart(height_in=0.45 * len(rows) + 1.6)
-    ys = list(range(len(rows)))
-    ax.barh(
-        ys,
-        rows["median"],
-        color=[colour(str(s)) for s in rows["p_start"]],
-        xerr=error_bars(rows["median"], rows["ci_low"], rows["ci_high"]),
-        capsize=3,
-    )
-    value_labels(
-        ax, ys, rows["median"], rows["ci_high"], [format_value(v, "s") for v in rows["median"]]
-    )
-    ax.set_yticks(ys, list(rows["label"]))
-    ax.set_xscale("log")
-    ax.set_xlim(right=rows["median"].max() * 6)
+    interval_bars(ax, rows, [colour(str(s)) for s in rows["p_start"]], list(rows["label"]), "s")
     ax.set_xlabel("creation to first result, one worker per core (log scale)")
-    ax.grid(axis="x", alpha=0.3)
     chart = Chart(
         "pool_start",
         "What a pool costs to start",

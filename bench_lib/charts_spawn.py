@@ -9,18 +9,16 @@ import pandas as pd
 
 from bench_lib import tidy
 from bench_lib.chart_style import (
-    NOISY_EDGE,
     Chart,
     RunContext,
     colour,
     error_bars,
     finish,
+    interval_bars,
     mark_noisy,
     new_chart,
     samples_text,
-    value_labels,
 )
-from bench_lib.units import format_value
 
 START_CASES = ("process_start", "thread_start", "forkserver_boot", "raw_fork", "interpreter")
 
@@ -57,36 +55,15 @@ def start_cost(frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> Chart | N
     if rows.empty:
         return None
     fig, (ax,) = new_chart(height_in=0.42 * len(rows) + 1.6)
-    ys = range(len(rows))
-    colours = [colour(s) for s in rows["series"]]
-    bars = ax.barh(
-        list(ys),
-        rows["median"],
-        color=colours,
-        alpha=0.85,
-        hatch=["//" if s == "floor" else "" for s in rows["series"]],
-        xerr=error_bars(rows["median"], rows["ci_low"], rows["ci_high"]),
-        capsize=3,
-    )
-    for bar, noisy in zip(bars, rows["noisy"]):
-        if noisy:
-            bar.set_edgecolor(NOISY_EDGE)
-            bar.set_linewidth(2)
-    value_labels(
+    interval_bars(
         ax,
-        ys,
-        rows["median"],
-        rows["ci_high"],
-        [
-            format_value(v, "s") + (" (noisy)" if n else "")
-            for v, n in zip(rows["median"], rows["noisy"])
-        ],
+        rows,
+        [colour(s) for s in rows["series"]],
+        list(rows["label"]),
+        "s",
+        hatches=["//" if s == "floor" else "" for s in rows["series"]],
     )
-    ax.set_yticks(list(ys), list(rows["label"]), fontsize=9)
-    ax.set_xscale("log")
-    ax.set_xlim(right=max(rows["median"].max(), rows["ci_high"].max()) * 6)
     ax.set_xlabel("start + join, seconds (log scale; bars: median, whiskers: 95% interval)")
-    ax.grid(axis="x", alpha=0.3)
     chart = Chart(
         "spawn_start_cost",
         "What one process costs to start and finish",
