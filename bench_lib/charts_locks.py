@@ -35,7 +35,7 @@ def contention(
     data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext
 ) -> Chart | None:
     rows = tidy.select(frame, "locks", "contention")
-    if rows.empty or rows["p_workers"].nunique() < 2:
+    if rows.empty:
         return None
     fairness = tidy.select(tidy.metrics(data), "locks", "contention", headline_only=False)
     floors = tidy.select(frame, "locks", "uncontended")

@@ -12,6 +12,14 @@ import pandas as pd
 from bench_lib.summary import params_text
 
 PARAM_PREFIX = "p_"  # parameter columns: p_start, p_size, p_workers, ...
+DERIVED_COLUMNS = (
+    "speedup",
+    "speedup_ci_low",
+    "speedup_ci_high",
+    "efficiency",
+    "effective_cores",
+    "side_step_factor",
+)
 
 
 def figures(data: dict[str, Any]) -> pd.DataFrame:
@@ -107,4 +115,7 @@ def derived(data: dict[str, Any]) -> pd.DataFrame:
         row["noisy"] = bool(noise)
         rows.append(row)
     table: pd.DataFrame = pd.DataFrame(rows)
+    for column in DERIVED_COLUMNS:  # a smoke run has no intervals: the columns still exist
+        if not table.empty and column not in table:
+            table[column] = float("nan")
     return table

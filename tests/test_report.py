@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from browser import needs_chromium, render_in_chromium
+from conftest import run_smoke
 
 from bench_lib import report
 
@@ -66,3 +67,18 @@ def test_report_renders_in_headless_chromium(spawn_smoke: dict[str, Any], tmp_pa
     assert page.heading == "mpbench report"
     assert page.images and all(width for _, width in page.images), page.images
     assert page.errors == []
+
+
+@needs_chromium
+def test_a_smoke_run_of_every_subject_reports_every_subject(tmp_path: Path) -> None:
+    code, data, output = run_smoke(tmp_path, "benchmarks")
+    assert code == 0, output
+    out = tmp_path / "report"
+    index = report.write_report(data, out)
+    page = index.read_text()
+    assert "Not measured in this run" not in page
+    drawn = {p.name.split("_")[0] for p in (out / "charts").glob("*.png")}
+    assert drawn == set(report.SUBJECTS), drawn  # at least one chart per subject
+    rendered = render_in_chromium(index, "report_all_subjects.png")
+    assert rendered.images and all(width for _, width in rendered.images)
+    assert rendered.errors == []
