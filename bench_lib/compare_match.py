@@ -17,7 +17,9 @@ from typing import Any
 from bench_lib.units import format_value
 
 BUSY_LOAD_PER_CORE = 0.5  # load average above half a task per usable core when a run started:
-# other work competed with the benchmarks, so that run's figures are suspect
+# other work competed with the benchmarks, so that run's figures are suspect (files without
+# a sampled busy_cores; the load average lags a minute behind an earlier run that just ended)
+BUSY_CORES_AT_START = 0.3  # other processes kept a third of a core busy as the run started
 METRIC_BLOCKS = ("metrics", "derived")  # extra_info.mpbench blocks holding {name: {value, unit}}
 
 Key = tuple[str, ...]
@@ -158,6 +160,7 @@ class RunInfo:
     started_utc: str
     partial: bool
     load_average_1m: float | None
+    busy_cores: float | None  # sampled at the start; None in files from before it was recorded
 
     @property
     def title(self) -> str:
@@ -169,6 +172,7 @@ class RunInfo:
         block = data["mpbench"]
         fp = data["machine_info"]["mpbench"]
         load = block.get("load_average_1m")
+        busy = block.get("busy_cores")
         return cls(
             path=path,
             label=str(block.get("label", "run")),
@@ -181,6 +185,7 @@ class RunInfo:
             started_utc=str(block.get("started_utc", "?")),
             partial=bool(block.get("partial")),
             load_average_1m=float(load) if isinstance(load, (int, float)) else None,
+            busy_cores=float(busy) if isinstance(busy, (int, float)) else None,
         )
 
 
@@ -266,7 +271,13 @@ def mixing_warnings(runs: tuple[RunInfo, ...], datas: list[dict[str, Any]]) -> l
         if run.partial:
             out.append(f"{run.label} is a partial run (failures or interrupted): {run.path}")
         load = run.load_average_1m
-        if load is not None and load > BUSY_LOAD_PER_CORE * max(1, run.usable_cores):
+        if run.busy_cores is not None:
+            if run.busy_cores > BUSY_CORES_AT_START:
+                out.append(
+                    f"{run.label} started while other processes kept {run.busy_cores:.2f} of "
+                    f"{run.usable_cores} cores busy: its figures are suspect; rerun when idle"
+                )
+        elif load is not None and load > BUSY_LOAD_PER_CORE * max(1, run.usable_cores):
             out.append(
                 f"{run.label} started on a busy machine (load {load:.1f} on "
                 f"{run.usable_cores} cores): its figures are suspect; rerun when idle"

@@ -29,7 +29,7 @@ import psutil
 CGROUP_V2_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
 CGROUP_V1_QUOTA = Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")
 CGROUP_V1_PERIOD = Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us")
-STEAL_SAMPLE_S = 0.2  # long enough for /proc/stat ticks (10 ms) to show steal
+START_SAMPLE_S = 0.2  # long enough for /proc/stat's 10 ms ticks to show busy CPUs and steal
 
 
 @dataclass(frozen=True)
@@ -141,16 +141,6 @@ def os_release() -> str:
     return platform.platform()
 
 
-def steal_fraction(sample_s: float = STEAL_SAMPLE_S) -> float | None:
-    before = psutil.cpu_times()
-    if not hasattr(before, "steal"):
-        return None
-    time.sleep(sample_s)
-    after = psutil.cpu_times()
-    total = sum(after) - sum(before)
-    return (after.steal - before.steal) / total if total > 0 else 0.0
-
-
 def make_machine_id(hostname: str, cpu: str, cores: int) -> str:
     """Readable and stable: ``<host>-<cores>c-<hash>``; the hash separates same-named hosts."""
     digest = hashlib.sha256(f"{hostname}|{cpu}|{cores}".encode()).hexdigest()[:8]
@@ -198,15 +188,26 @@ def fingerprint() -> Fingerprint:
 class RunConditions:
     """How busy the machine was when a run started: about the run, not the machine."""
 
-    load_average_1m: float
+    load_average_1m: float  # lags: still high for a minute after an earlier run ended
+    busy_cores: float | None  # CPU time other processes used in a short sample / its wall time
     steal_fraction: float | None  # share of CPU time stolen by the hypervisor, sampled
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def run_conditions(sample_steal: bool = True) -> RunConditions:
+def run_conditions(sample_s: float = START_SAMPLE_S) -> RunConditions:
+    """Load average, and busy cores and steal sampled over ``sample_s`` while we sleep."""
+    before, wall = psutil.cpu_times(), time.perf_counter()
+    time.sleep(sample_s)
+    after, wall = psutil.cpu_times(), time.perf_counter() - wall
+    total = sum(after) - sum(before)
+    idle = (
+        (after.idle - before.idle) + getattr(after, "iowait", 0.0) - getattr(before, "iowait", 0.0)
+    )
+    steal = getattr(after, "steal", 0.0) - getattr(before, "steal", 0.0)
     return RunConditions(
         load_average_1m=os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0,
-        steal_fraction=steal_fraction() if sample_steal else None,
+        busy_cores=max(0.0, total - idle - steal) / wall if wall > 0 else None,
+        steal_fraction=steal / total if hasattr(after, "steal") and total > 0 else None,
     )

@@ -68,6 +68,7 @@ MACHINE = {
 }
 RUN = {
     "load_average_1m": NUMBER,
+    "busy_cores": Opt(NUMBER),
     "profile": str,
     "label": str,
     "started_utc": str,

@@ -418,3 +418,19 @@ def test_whole_round_times_of_rounds_with_different_work_are_not_compared() -> N
     assert by_figure["batch"].verdict == "inconclusive"
     assert "different work" in by_figure["batch"].reason
     assert by_figure["per task"].verdict == "same"  # 1 ms per task in both runs
+
+
+def test_busy_start_is_judged_by_the_sampled_cores_not_the_lagging_load() -> None:
+    def run(label: str, load: float, busy: float | None) -> dict[str, Any]:
+        data = result([bench("x", noisy_rounds(1e-3))], label=label)
+        data["mpbench"]["load_average_1m"] = load
+        if busy is not None:
+            data["mpbench"]["busy_cores"] = busy
+        return data
+
+    after_a_run = compare.build([("a", run("a", 1.9, 0.0)), ("b", run("b", 0.1, 0.0))])
+    assert not any("busy" in w for w in after_a_run.warnings)  # load lags: the cores were idle
+    busy = compare.build([("a", run("a", 0.1, 0.9)), ("b", run("b", 0.1, None))])
+    assert any("kept 0.90 of 2 cores busy" in w for w in busy.warnings), busy.warnings
+    old_file = compare.build([("a", run("a", 0.1, 0.0)), ("b", run("b", 1.9, None))])
+    assert any("load 1.9 on 2 cores" in w for w in old_file.warnings), old_file.warnings
