@@ -41,6 +41,33 @@ def run_smoke(
     return proc.returncode, data, proc.stdout + proc.stderr
 
 
+def run_benchmark_source(tmp_path: Path, source: str, *extra: str) -> tuple[int, dict[str, Any]]:
+    """Run a benchmark file written from ``source`` in ``tmp_path``: exit code, result JSON."""
+    (tmp_path / "test_case.py").write_text(source)
+    out = tmp_path / "out.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "test_case.py",
+            "--benchmark-only",
+            f"--benchmark-json={out}",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "testpaths=.",
+            *extra,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.exists(), proc.stdout + proc.stderr
+    return proc.returncode, json.loads(out.read_text())
+
+
 @pytest.fixture(scope="session")
 def spawn_smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     code, data, output = run_smoke(tmp_path_factory.mktemp("spawn"), "benchmarks/test_spawn.py")

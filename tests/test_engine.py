@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import psutil
+from conftest import run_benchmark_source
 
 from bench_lib.engine import Figure, describe_figure
 
@@ -31,29 +29,8 @@ HANGING_BENCHMARK = textwrap.dedent("""
 def test_a_hung_round_fails_its_benchmark_kills_the_child_and_the_suite_goes_on(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "test_hang.py").write_text(HANGING_BENCHMARK)
-    out = tmp_path / "out.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "test_hang.py",
-            "--benchmark-only",
-            "--mpbench-profile=quick",
-            f"--benchmark-json={out}",
-            "-p",
-            "no:cacheprovider",
-            "-o",
-            "testpaths=.",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    data = json.loads(out.read_text())
+    code, data = run_benchmark_source(tmp_path, HANGING_BENCHMARK, "--mpbench-profile=quick")
+    assert code == 1
     failures = data["mpbench"]["failures"]
     assert any("took longer than 1 s" in f["reason"] for f in failures), failures
     assert data["mpbench"]["partial"] is True

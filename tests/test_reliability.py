@@ -5,14 +5,13 @@ Each case is a small benchmark file run by pytest in a subprocess, as `mpbench r
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import psutil
+from conftest import run_benchmark_source
 
 from bench_lib import leaks
 
@@ -59,33 +58,8 @@ CRASHING = textwrap.dedent("""
 """)
 
 
-def run_file(tmp_path: Path, source: str, *extra: str) -> tuple[int, dict[str, Any]]:
-    (tmp_path / "test_case.py").write_text(source)
-    out = tmp_path / "out.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "test_case.py",
-            "--benchmark-only",
-            f"--benchmark-json={out}",
-            "-p",
-            "no:cacheprovider",
-            "-o",
-            "testpaths=.",
-            *extra,
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return proc.returncode, json.loads(out.read_text())
-
-
 def test_crashes_and_leaks_fail_with_their_reason_and_the_suite_goes_on(tmp_path: Path) -> None:
-    code, data = run_file(tmp_path, CRASHING, "--mpbench-profile=smoke")
+    code, data = run_benchmark_source(tmp_path, CRASHING, "--mpbench-profile=smoke")
     assert code == 1
     reasons = {f["test"].split("::")[-1]: f["reason"] for f in data["mpbench"]["failures"]}
     assert "exited with -9" in reasons["test_killed_by_signal"]
@@ -112,7 +86,7 @@ NOISY = textwrap.dedent("""
 def test_a_cpu_hog_beside_a_benchmark_is_flagged(tmp_path: Path) -> None:
     hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
     try:
-        code, data = run_file(tmp_path, NOISY, "--mpbench-profile=quick")
+        code, data = run_benchmark_source(tmp_path, NOISY, "--mpbench-profile=quick")
     finally:
         for hog in hogs:
             hog.kill()
