@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import pandas as pd
 
@@ -18,15 +18,16 @@ from bench_lib import (
 )
 from bench_lib.chart_style import Chart, RunContext
 
-Draw = Callable[[dict[str, Any], pd.DataFrame, Path, RunContext], list[Chart]]
+ChartFn = Callable[[dict[str, Any], pd.DataFrame, Path, RunContext], Optional[Chart]]
 
-SUBJECT_CHARTS: dict[str, Draw] = {
-    "gil": charts_gil.draw,
-    "pool": charts_pool.draw,
-    "spawn": charts_spawn.draw,
-    "ipc": charts_ipc.draw,
-    "locks": charts_locks.draw,
-    "io": charts_io.draw,
+# Each function draws one chart, or returns None when the run lacks what it needs.
+SUBJECT_CHARTS: dict[str, tuple[ChartFn, ...]] = {
+    "gil": charts_gil.CHARTS,
+    "pool": charts_pool.CHARTS,
+    "spawn": charts_spawn.CHARTS,
+    "ipc": charts_ipc.CHARTS,
+    "locks": charts_locks.CHARTS,
+    "io": charts_io.CHARTS,
 }
 
 
@@ -37,8 +38,9 @@ def draw_all(data: dict[str, Any], out_dir: Path) -> dict[str, list[Chart]]:
     if frame.empty:
         return {}
     present = set(frame["subject"])
-    return {
-        subject: draw(data, frame, out_dir, ctx)
-        for subject, draw in SUBJECT_CHARTS.items()
-        if subject in present
-    }
+    drawn: dict[str, list[Chart]] = {}
+    for subject, chart_fns in SUBJECT_CHARTS.items():
+        if subject in present:
+            charts = [fn(data, frame, out_dir, ctx) for fn in chart_fns]
+            drawn[subject] = [c for c in charts if c is not None]
+    return drawn

@@ -169,6 +169,4 @@ def timelines(
     return finish(fig, out_dir, chart, ctx, f"sampled every {interval:g} s")
 
 
-def draw(data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> list[Chart]:
-    charts = [headline(data, frame, out_dir, ctx), timelines(data, frame, out_dir, ctx)]
-    return [c for c in charts if c is not None]
+CHARTS = (headline, timelines)  # in report order

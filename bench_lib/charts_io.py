@@ -41,7 +41,9 @@ def _legend(ax: Any) -> None:
     ax.legend(unique.values(), unique.keys(), fontsize=8)
 
 
-def echo_rate(frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> Chart | None:
+def echo_rate(
+    data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext
+) -> Chart | None:
     rows = tidy.select(frame, "io", "echo")
     if rows.empty:
         return None
@@ -74,7 +76,9 @@ def echo_rate(frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> Chart | No
     return finish(fig, out_dir, chart, ctx, samples_text(rows["n"]))
 
 
-def selector_cost(frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> Chart | None:
+def selector_cost(
+    data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext
+) -> Chart | None:
     rows = tidy.select(frame, "io", "selector_check")
     if rows.empty or rows["p_fds"].nunique() < 2:
         return None
@@ -112,6 +116,4 @@ def selector_cost(frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> Chart 
     return finish(fig, out_dir, chart, ctx, samples_text(rows["n"]))
 
 
-def draw(data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> list[Chart]:
-    charts = [echo_rate(frame, out_dir, ctx), selector_cost(frame, out_dir, ctx)]
-    return [c for c in charts if c is not None]
+CHARTS = (echo_rate, selector_cost)  # in report order

@@ -24,7 +24,9 @@ from bench_lib.units import format_bytes_size, format_value
 FLOORS = {"os_pipe": "floor: raw os.pipe", "memcpy": "floor: memcpy in one process"}
 
 
-def throughput(frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> Chart | None:
+def throughput(
+    data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext
+) -> Chart | None:
     rows = (
         frame[(frame["subject"] == "ipc") & (frame["unit"] == "B/s")] if not frame.empty else frame
     )
@@ -75,7 +77,9 @@ def throughput(frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> Chart | N
     return finish(fig, out_dir, chart, ctx, samples_text(stream["n"]))
 
 
-def latency(data: dict[str, Any], out_dir: Path, ctx: RunContext) -> Chart | None:
+def latency(
+    data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext
+) -> Chart | None:
     metrics = tidy.select(tidy.metrics(data), "ipc", "ping_pong", headline_only=False)
     if metrics.empty:
         return None
@@ -118,6 +122,4 @@ def latency(data: dict[str, Any], out_dir: Path, ctx: RunContext) -> Chart | Non
     return finish(fig, out_dir, chart, ctx, "every trip of the measured rounds")
 
 
-def draw(data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> list[Chart]:
-    charts = [throughput(frame, out_dir, ctx), latency(data, out_dir, ctx)]
-    return [c for c in charts if c is not None]
+CHARTS = (throughput, latency)  # in report order

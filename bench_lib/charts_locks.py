@@ -90,6 +90,4 @@ def ctx_cores(data: dict[str, Any]) -> int:
     return int(data["machine_info"]["mpbench"]["usable_cores"])
 
 
-def draw(data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> list[Chart]:
-    chart = contention(data, frame, out_dir, ctx)
-    return [chart] if chart else []
+CHARTS = (contention,)  # in report order

@@ -26,7 +26,9 @@ from bench_lib.chart_style import (
 from bench_lib.units import format_value
 
 
-def overhead(frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> Chart | None:
+def overhead(
+    data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext
+) -> Chart | None:
     rows = tidy.select(frame, "pool", "task_overhead")
     if rows.empty:
         return None
@@ -79,7 +81,9 @@ def overhead(frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> Chart | Non
     return finish(fig, out_dir, chart, ctx, samples_text(rows["n"]))
 
 
-def scaling(data: dict[str, Any], out_dir: Path, ctx: RunContext) -> Chart | None:
+def scaling(
+    data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext
+) -> Chart | None:
     table = tidy.derived(data)
     if table.empty:
         return None
@@ -130,7 +134,9 @@ def scaling(data: dict[str, Any], out_dir: Path, ctx: RunContext) -> Chart | Non
     return finish(fig, out_dir, chart, ctx, "speedup intervals: bootstrap of both points' rounds")
 
 
-def start(frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> Chart | None:
+def start(
+    data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext
+) -> Chart | None:
     rows = tidy.select(frame, "pool", "pool_start")
     if rows.empty:
         return None
@@ -152,10 +158,4 @@ def start(frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> Chart | None:
     return finish(fig, out_dir, chart, ctx, samples_text(rows["n"]))
 
 
-def draw(data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> list[Chart]:
-    charts = [
-        overhead(frame, out_dir, ctx),
-        scaling(data, out_dir, ctx),
-        start(frame, out_dir, ctx),
-    ]
-    return [c for c in charts if c is not None]
+CHARTS = (overhead, scaling, start)  # in report order

@@ -50,7 +50,9 @@ def _start_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return ordered
 
 
-def start_cost(frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> Chart | None:
+def start_cost(
+    data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext
+) -> Chart | None:
     rows = _start_rows(frame)
     if rows.empty:
         return None
@@ -74,7 +76,9 @@ def start_cost(frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> Chart | N
     return finish(fig, out_dir, chart, ctx, samples_text(rows["n"]))
 
 
-def start_phases(data: dict[str, Any], out_dir: Path, ctx: RunContext) -> Chart | None:
+def start_phases(
+    data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext
+) -> Chart | None:
     metrics = tidy.metrics(data)
     phases = tidy.select(metrics, "spawn", "start_phases", headline_only=False)
     if phases.empty:
@@ -106,7 +110,9 @@ def start_phases(data: dict[str, Any], out_dir: Path, ctx: RunContext) -> Chart 
     return finish(fig, out_dir, chart, ctx, "medians over each benchmark's rounds")
 
 
-def fork_memory(frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> Chart | None:
+def fork_memory(
+    data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext
+) -> Chart | None:
     rows = tidy.select(frame, "spawn", "fork_memory")
     if rows.empty or rows["p_mib"].nunique() < 2:
         return None
@@ -137,10 +143,4 @@ def fork_memory(frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> Chart | 
     return finish(fig, out_dir, chart, ctx, samples_text(rows["n"]))
 
 
-def draw(data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext) -> list[Chart]:
-    charts = [
-        start_cost(frame, out_dir, ctx),
-        start_phases(data, out_dir, ctx),
-        fork_memory(frame, out_dir, ctx),
-    ]
-    return [c for c in charts if c is not None]
+CHARTS = (start_cost, start_phases, fork_memory)  # in report order

@@ -116,8 +116,3 @@ def load(path: Path | str) -> dict[str, Any]:
         raise ResultFileError(p, f"is not valid JSON ({exc.msg} at line {exc.lineno})") from None
     checked: dict[str, Any] = validate(data, p)
     return checked
-
-
-def machine(data: dict[str, Any]) -> dict[str, Any]:
-    block: dict[str, Any] = data["machine_info"]["mpbench"]
-    return block

@@ -22,7 +22,6 @@ class Row:
     floor: str  # "raw_fork: 1.2x" or ""
     flags: tuple[str, ...]  # noise flag codes
     headline: bool  # the benchmark's first figure
-    noise_messages: tuple[str, ...]
 
     @property
     def name(self) -> str:
@@ -63,7 +62,6 @@ def rows(data: dict[str, Any]) -> list[Row]:
                     floor=floor_text(m.get("floor")) if i == 0 else "",
                     flags=tuple(f["code"] for f in noise.get("flags", [])),
                     headline=i == 0,
-                    noise_messages=tuple(f["message"] for f in noise.get("flags", [])),
                 )
             )
     return out
