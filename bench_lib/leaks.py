@@ -1,14 +1,18 @@
 """No leaks (DESIGN.md, principle 10): after a benchmark no child process, shared-memory
 segment or named semaphore of ours is left. What leaked is cleaned up and named.
 
-/dev/shm is machine-wide: an entry counts as leaked only if it appeared during the benchmark
-and no process has it mapped or open, so a program running beside mpbench is left alone.
+/dev/shm is machine-wide, so only names this run can prove it made are ever touched:
+semaphores carry a run-specific prefix (:func:`claim_semaphore_prefix`), and a segment counts
+as leaked only if it appeared during the benchmark and no process has it mapped or open.
+Another program's semaphore cannot be judged by /proc (glibc's ``sem_open`` maps it through a
+temporary file, so its holder shows ``sem.XXXXXX (deleted)``), which is why the prefix decides.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import multiprocessing
 import os
 import re
 import time
@@ -18,8 +22,8 @@ from pathlib import Path
 from bench_lib import cpu
 
 SHM_DIR = Path("/dev/shm")
-# shared_memory.SharedMemory names start psm_; multiprocessing semaphores sem.mp-
-OUR_SHM = re.compile(r"^(psm_|sem\.mp-)")
+# shared_memory.SharedMemory names start psm_; multiprocessing semaphores sem.<semprefix>-
+SEGMENT = re.compile(r"^psm_")
 CHILD_GRACE_S = 3.0  # children get this long to exit after a benchmark before they count as leaked
 
 
@@ -46,9 +50,28 @@ def in_use(names: set[str]) -> set[str]:
     return names & held
 
 
+def claim_semaphore_prefix() -> str:
+    """Name this process's multiprocessing semaphores ``/mp-mpbench<pid>-...`` (and its children's).
+
+    multiprocessing names a semaphore ``<semprefix>-<random>``; children copy the prefix with
+    the rest of the process config, so every semaphore this run makes carries it.
+    """
+    config = multiprocessing.current_process()._config  # type: ignore[attr-defined]
+    if not str(config.get("semprefix", "")).startswith("/mp-mpbench"):
+        config["semprefix"] = f"/mp-mpbench{os.getpid()}"
+    return str(config["semprefix"])
+
+
+def our_semaphore(name: str) -> bool:
+    """Whether /dev/shm entry ``name`` is a semaphore this run made (see claim_semaphore_prefix)."""
+    prefix = multiprocessing.current_process()._config.get("semprefix", "")  # type: ignore[attr-defined]
+    return str(prefix).startswith("/mp-mpbench") and name.startswith(f"sem.{prefix[1:]}-")
+
+
 def shm_names() -> set[str]:
+    """The segments and our own semaphores now in /dev/shm (never another run's semaphores)."""
     try:
-        return {p.name for p in SHM_DIR.iterdir() if OUR_SHM.match(p.name)}
+        return {p.name for p in SHM_DIR.iterdir() if SEGMENT.match(p.name) or our_semaphore(p.name)}
     except OSError:  # no /dev/shm (macOS): nothing to check
         return set()
 

@@ -96,3 +96,32 @@ def test_a_cpu_hog_beside_a_benchmark_is_flagged(tmp_path: Path) -> None:
     flags = {f["code"]: f["message"] for f in noise["flags"]}
     assert "busy-machine" in flags, noise
     assert "other processes used" in flags["busy-machine"] and "taskset" in flags["busy-machine"]
+
+
+OTHER_PROGRAM = (
+    "import multiprocessing, sys\n"
+    "lock = multiprocessing.get_context('spawn').Lock()\n"
+    "print(lock._semlock.name, flush=True)\n"
+    "sys.stdin.read()\n"
+)
+
+
+def test_another_programs_live_semaphore_is_never_removed() -> None:
+    # glibc maps a new semaphore through a temporary file, so /proc never shows its holder:
+    # only a name this run made may be removed. The other program is not our child.
+    before = leaks.shm_names()
+    other = subprocess.Popen(
+        ["setsid", sys.executable, "-c", OTHER_PROGRAM],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        name = "sem." + other.stdout.readline().strip().lstrip("/")  # type: ignore[union-attr]
+        assert (leaks.SHM_DIR / name).exists()
+        leaks.claim_semaphore_prefix()
+        found = leaks.collect(before, grace_s=0.0)
+        assert name not in found.shm
+        assert (leaks.SHM_DIR / name).exists()
+    finally:
+        other.communicate("")
