@@ -14,6 +14,7 @@ from typing import Any
 
 import psutil
 
+from bench_lib import stats
 from bench_lib.cpu import CpuUsage
 
 WIDE_INTERVAL = 0.10  # a 95% interval wider than +-10% of the median cannot show a 5-10% change
@@ -21,8 +22,11 @@ ERRATIC_CV = 0.25  # rounds spreading over 25% (robust CV): something else is ti
 FOREIGN_CORES = 0.30  # other processes kept a third of a core busy: they took turns with ours
 STEAL_FRACTION = 0.05  # the hypervisor took 5% of CPU time: a busy neighbour
 FREQUENCY_CHANGE = 0.10  # the CPU clock moved by 10%: turbo, thermal or power-saving states
-FEW_ROUNDS = 5  # below this the interval is too wide to rank two figures
+FEW_ROUNDS = stats.MIN_SAMPLES_FOR_INTERVAL  # below this no 95% interval of the median exists
 MIN_WALL_FOR_CPU_S = 0.5  # /proc/stat counts 10 ms ticks: shorter windows misread load by > 2%
+# Without intervals (a smoke round) a figure must pass its floor or the cores by this much before
+# it is called impossible: one round of a 1-2 ms start varies by about that on a quiet VM.
+SLACK_WITHOUT_INTERVAL = 0.15
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,8 @@ class NoiseSample:
 
 @dataclass(frozen=True)
 class NoiseFlag:
-    code: str  # short, stable: wide-interval, erratic, busy-machine, steal, frequency, few-rounds
+    code: str  # short, stable: wide-interval, erratic, busy-machine, steal, frequency,
+    # few-rounds; above-floor and impossible (a figure beyond what physics allows: suspect)
     message: str  # cause and remedy, for people
 
     def as_dict(self) -> dict[str, str]:
@@ -160,3 +165,57 @@ def describe(
         "rel_ci_half_width": rel_ci_half_width,
         "flags": [f.as_dict() for f in flags],
     }
+
+
+def _interval(f: dict[str, Any]) -> tuple[float, float] | None:
+    low, high = f.get("ci_low"), f.get("ci_high")
+    if isinstance(low, (int, float)) and isinstance(high, (int, float)):
+        return float(low), float(high)
+    return None
+
+
+def floor_flag(figure: dict[str, Any], floor: dict[str, Any], floor_case: str) -> NoiseFlag | None:
+    """``above-floor`` when a figure beats the raw mechanism under it beyond both intervals.
+
+    ``figure`` and ``floor``: median, ci_low, ci_high (same unit); the figure's
+    ``higher_is_better`` says which way "beats" points. Without both intervals the medians
+    must differ by more than :data:`SLACK_WITHOUT_INTERVAL`.
+    """
+    fig_median, floor_median = figure.get("median"), floor.get("median")
+    if not isinstance(fig_median, (int, float)) or not isinstance(floor_median, (int, float)):
+        return None
+    if fig_median <= 0 or floor_median <= 0:
+        return None
+    up = bool(figure.get("higher_is_better"))
+    fig, flo = _interval(figure), _interval(floor)
+    if fig and flo:
+        beaten = fig[0] > flo[1] if up else fig[1] < flo[0]
+    else:
+        slack = 1 + SLACK_WITHOUT_INTERVAL
+        beaten = fig_median > floor_median * slack if up else fig_median * slack < floor_median
+    if not beaten:
+        return None
+    return NoiseFlag(
+        "above-floor",
+        f"{fig_median / floor_median:.2f}x its floor {floor_case}, beyond what its interval "
+        "allows: nothing built on a mechanism beats the mechanism, so one of them measured "
+        "something else (placement, size, transport); the figure is suspect: rerun, and check "
+        "the floor's parameters",
+    )
+
+
+def speedup_flag(derived: dict[str, Any], usable_cores: int) -> NoiseFlag | None:
+    """``impossible`` when a speedup exceeds its parallelism (workers, capped by cores)."""
+    speedup, parallelism = derived.get("speedup"), derived.get("parallelism") or usable_cores
+    if not isinstance(speedup, (int, float)) or not parallelism:
+        return None
+    low = derived.get("speedup_ci_low")
+    lowest = low if isinstance(low, (int, float)) else speedup / (1 + SLACK_WITHOUT_INTERVAL)
+    if lowest <= parallelism:
+        return None
+    return NoiseFlag(
+        "impossible",
+        f"speedup {speedup:.2f}x on {parallelism} usable core(s), above what the cores allow "
+        "even at the interval's low end: the one-worker baseline ran slower than the same work "
+        "per worker here (placement, clock); not a result: rerun, or pin with taskset",
+    )

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bench_lib import environment, leaks, results, scaling
+from bench_lib import environment, leaks, noise, results
 from bench_lib.engine import SCHEMA_KEY, Bench
 from bench_lib.profiles import (
     DEFAULT_PROFILE,
@@ -190,7 +190,11 @@ def pytest_benchmark_update_json(
         b for b in output_json["benchmarks"] if SCHEMA_KEY in b.get("extra_info", {})
     ]
     resolve_floors(output_json["benchmarks"])
+    from bench_lib import scaling  # numpy: loaded once the measuring is over
+
     scaling.derive(output_json["benchmarks"])
+    cores = int(output_json.get("machine_info", {}).get(SCHEMA_KEY, {}).get("usable_cores") or 0)
+    flag_impossible_speedups(output_json["benchmarks"], cores)
 
 
 def _key(subject: str, case: str, params: dict[str, Any]) -> tuple[str, str, str]:
@@ -213,8 +217,25 @@ def resolve_floors(benchmarks: list[dict[str, Any]]) -> None:
         if floor is None:
             ref["median"] = None
             continue
+        figure = m["figures"][0]
         ref.update(
             median=floor["median"],
+            ci_low=floor.get("ci_low"),
+            ci_high=floor.get("ci_high"),
             unit=floor["unit"],
-            ratio=m["figures"][0]["median"] / floor["median"] if floor["median"] else None,
+            ratio=figure["median"] / floor["median"] if floor["median"] else None,
         )
+        _add_flag(m, noise.floor_flag(figure, floor, ref["case"]))
+
+
+def flag_impossible_speedups(benchmarks: list[dict[str, Any]], usable_cores: int) -> None:
+    """A speedup above the cores it had is not a result: flag it where readers look (noise)."""
+    for b in benchmarks:
+        m = b["extra_info"][SCHEMA_KEY]
+        if m.get("derived"):
+            _add_flag(m, noise.speedup_flag(m["derived"], usable_cores))
+
+
+def _add_flag(block: dict[str, Any], flag: noise.NoiseFlag | None) -> None:
+    if flag is not None:
+        block.setdefault("noise", {}).setdefault("flags", []).append(flag.as_dict())

@@ -72,7 +72,7 @@ PROFILES = {
     "quick": Profile(
         "quick",
         warmup_rounds=1,
-        min_rounds=5,
+        min_rounds=6,  # the fewest rounds with a 95% interval of the median (stats)
         max_rounds=30,
         budget_s=0.4,
         target_rel_ci=0.05,

@@ -1,23 +1,35 @@
-"""Pure statistics on per-round samples: medians, bootstrap intervals, spread, outliers.
+"""Pure statistics on per-round samples: medians, their intervals, spread, outliers.
 
-Every threshold is a named constant with its reason. Nothing here measures.
+Every threshold is a named constant with its reason. Nothing here measures. What a measuring
+process calls (:func:`summarize`, :func:`rounds_for_precision`) is plain Python, so the process
+that forks and times never loads numpy (DESIGN.md, principle 11); the comparisons below import
+numpy when they run, in the processes that read results.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from typing import Any
 
 CONFIDENCE = 0.95  # the usual two-sided level; the report says so
 BOOTSTRAP_RESAMPLES = (
     2000  # percentile endpoints settle to ~1% of their width (Efron & Tibshirani ch. 13)
 )
 BOOTSTRAP_SEED = 20240229  # fixed: the same samples always give the same interval
-MIN_SAMPLES_FOR_INTERVAL = 3  # below this a bootstrap only reshuffles one or two values
+# The median's distribution-free interval [x(j), x(n+1-j)] covers it with probability
+# 1 - 2 P(Binomial(n, 1/2) < j). The widest one, [min, max], reaches 95% first at n = 6
+# (96.9%; n = 5 gives 93.8%, n = 3 only 75%), so fewer samples have no 95% interval.
+MIN_SAMPLES_FOR_INTERVAL = 6
 TUKEY_FENCE = 1.5  # Tukey (1977): points beyond Q1 - 1.5 IQR or Q3 + 1.5 IQR are outliers
+
+
+def _np() -> Any:
+    import numpy  # here, not at the top: only the readers of results pay for numpy
+
+    return numpy
 
 
 @dataclass(frozen=True)
@@ -42,7 +54,34 @@ class Summary:
 def median(samples: Sequence[float]) -> float:
     if not samples:
         raise ValueError("median of no samples")
-    return float(np.median(np.asarray(samples, dtype=float)))
+    return float(statistics.median(float(x) for x in samples))
+
+
+def order_statistic_ranks(n: int, confidence: float = CONFIDENCE) -> tuple[int, int] | None:
+    """1-based ranks (j, n+1-j) of the narrowest distribution-free interval of the median.
+
+    The coverage is exact for any continuous distribution: 1 - 2 P(Binomial(n, 1/2) < j).
+    None when even [min, max] covers less than ``confidence`` (n < 6 at 95%).
+    """
+    best = None
+    below = 0  # P(Binomial(n, 1/2) < j) * 2**n, built up term by term
+    for j in range(1, n // 2 + 1):
+        below += math.comb(n, j - 1)
+        if 1 - 2 * below / 2**n < confidence:
+            break
+        best = (j, n + 1 - j)
+    return best
+
+
+def median_ci(
+    samples: Sequence[float], confidence: float = CONFIDENCE
+) -> tuple[float, float] | None:
+    """Distribution-free (order-statistic) interval of the median; None when too few samples."""
+    ranks = order_statistic_ranks(len(samples), confidence)
+    if ranks is None:
+        return None
+    ordered = sorted(float(x) for x in samples)
+    return ordered[ranks[0] - 1], ordered[ranks[1] - 1]
 
 
 def bootstrap_ci(
@@ -54,6 +93,7 @@ def bootstrap_ci(
     """Percentile bootstrap interval of the median; None when there are too few samples."""
     if len(samples) < MIN_SAMPLES_FOR_INTERVAL:
         return None
+    np = _np()
     data = np.asarray(samples, dtype=float)
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, len(data), size=(resamples, len(data)))
@@ -66,9 +106,8 @@ def bootstrap_ci(
 def coefficient_of_variation(samples: Sequence[float]) -> float | None:
     if len(samples) < 2:
         return None
-    data = np.asarray(samples, dtype=float)
-    mean = float(data.mean())
-    return float(data.std(ddof=1)) / abs(mean) if mean != 0 else None
+    mean = statistics.fmean(samples)
+    return statistics.stdev(samples) / abs(mean) if mean != 0 else None
 
 
 MAD_TO_SIGMA = 1.4826  # scales the median absolute deviation to a standard deviation (normal data)
@@ -77,16 +116,21 @@ MAD_TO_SIGMA = 1.4826  # scales the median absolute deviation to a standard devi
 def robust_cv(samples: Sequence[float]) -> float | None:
     if len(samples) < 2:
         return None
-    data = np.asarray(samples, dtype=float)
-    mid = float(np.median(data))
-    mad = float(np.median(np.abs(data - mid)))
+    mid = median(samples)
+    mad = median([abs(x - mid) for x in samples])
     return MAD_TO_SIGMA * mad / abs(mid) if mid != 0 else None
+
+
+def quartiles(samples: Sequence[float]) -> tuple[float, float]:
+    """Q1 and Q3 by linear interpolation between order statistics (numpy's default, R type 7)."""
+    q = statistics.quantiles([float(x) for x in samples], n=4, method="inclusive")
+    return q[0], q[2]
 
 
 def tukey_outliers(samples: Sequence[float], fence: float = TUKEY_FENCE) -> int:
     if len(samples) < 4:  # quartiles of three points fence nothing meaningful
         return 0
-    q1, q3 = np.quantile(np.asarray(samples, dtype=float), [0.25, 0.75])
+    q1, q3 = quartiles(samples)
     spread = fence * (q3 - q1)
     return int(sum(1 for x in samples if x < q1 - spread or x > q3 + spread))
 
@@ -94,7 +138,7 @@ def tukey_outliers(samples: Sequence[float], fence: float = TUKEY_FENCE) -> int:
 def summarize(samples: Sequence[float]) -> Summary:
     if not samples:
         raise ValueError("cannot summarize no samples")
-    ci = bootstrap_ci(samples)
+    ci = median_ci(samples)
     return Summary(
         n=len(samples),
         median=median(samples),
@@ -160,6 +204,7 @@ def ratio_of_medians_ci(
     Both samples are resampled independently (they are separate runs, not pairs). None when
     either sample is below :data:`MIN_SAMPLES_FOR_INTERVAL` or a resampled baseline median is 0.
     """
+    np = _np()
     if min(len(baseline), len(candidate)) < MIN_SAMPLES_FOR_INTERVAL:
         return None
     base = np.asarray(baseline, dtype=float)
@@ -179,6 +224,7 @@ def ratio_of_medians_ci(
 
 def average_ranks(values: Sequence[float]) -> list[float]:
     """Ranks 1..n, tied values sharing the mean of the ranks they span."""
+    np = _np()
     data = np.asarray(values, dtype=float)
     if data.size == 0:
         return []
@@ -207,6 +253,7 @@ def mann_whitney_u(x: Sequence[float], y: Sequence[float]) -> RankTest | None:
     Exact for small untied samples; otherwise the normal approximation with the tie correction
     of the variance and a continuity correction. Identical samples (zero spread) give p = 1.
     """
+    np = _np()
     n1, n2 = len(x), len(y)
     if n1 == 0 or n2 == 0:
         return None
@@ -248,6 +295,7 @@ def holm_adjust(p_values: Sequence[float]) -> list[float]:
 
 def geometric_mean(ratios: Sequence[float]) -> float | None:
     """Geometric mean of positive ratios (the mean that treats x2 and x0.5 as opposites)."""
+    np = _np()
     if not ratios:
         return None
     data = np.asarray(ratios, dtype=float)

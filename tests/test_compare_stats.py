@@ -77,7 +77,7 @@ def test_ratio_interval_needs_three_rounds_each() -> None:
 
 
 def test_ratio_interval_of_zero_spread_is_a_point() -> None:
-    assert stats.ratio_of_medians_ci([2.0] * 5, [3.0] * 7) == (1.5, 1.5)
+    assert stats.ratio_of_medians_ci([2.0] * 6, [3.0] * 7) == (1.5, 1.5)
 
 
 def test_ratio_interval_contains_the_ratio_and_is_reproducible() -> None:

@@ -43,5 +43,6 @@ def test_figures_turn_round_times_into_their_units() -> None:
     per_op = Figure("per message", "s", "time", per_round=1000)
     assert rate.of(0.5) == 2000 and per_op.of(0.5) == 0.0005
     assert rate.higher_is_better and not per_op.higher_is_better
-    described = describe_figure(rate, [0.5, 0.5, 0.5])
-    assert described["median"] == 2000 and described["ci_low"] == 2000 and described["n"] == 3
+    described = describe_figure(rate, [0.5] * 6)
+    assert described["median"] == 2000 and described["ci_low"] == 2000 and described["n"] == 6
+    assert describe_figure(rate, [0.5] * 5)["ci_low"] is None  # no 95% interval from 5 rounds

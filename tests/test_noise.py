@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -53,3 +54,33 @@ def test_unknown_signals_never_flag() -> None:
 
 def test_smoke_runs_do_not_flag_their_single_round() -> None:
     assert noise.noise_flags(dataclasses.replace(QUIET, rounds=1), min_rounds=0) == []
+
+
+def _fig(median: float, low: float | None, high: float | None, up: bool = True) -> dict[str, Any]:
+    return {"median": median, "ci_low": low, "ci_high": high, "higher_is_better": up}
+
+
+def test_a_rate_above_its_floor_beyond_both_intervals_is_flagged_and_overlap_is_not() -> None:
+    floor = _fig(100.0, 95.0, 105.0)
+    flag = noise.floor_flag(_fig(120.0, 106.0, 130.0), floor, "os_pipe")
+    assert flag is not None and flag.code == "above-floor"
+    assert "1.20x its floor os_pipe" in flag.message
+    assert noise.floor_flag(_fig(120.0, 105.0, 130.0), floor, "os_pipe") is None  # touching
+    assert noise.floor_flag(_fig(90.0, 80.0, 99.0), floor, "os_pipe") is None  # below: fine
+
+
+def test_a_time_below_its_floor_is_flagged_and_one_round_needs_the_slack() -> None:
+    floor = _fig(2.0e-3, None, None, up=False)  # one smoke round: median +-15%
+    assert noise.floor_flag(_fig(1.6e-3, None, None, up=False), floor, "raw_fork") is not None
+    assert noise.floor_flag(_fig(1.8e-3, None, None, up=False), floor, "raw_fork") is None
+    assert noise.floor_flag(_fig(1.0, None, None), {"median": 0.0}, "x") is None
+
+
+def test_a_speedup_above_its_parallelism_is_impossible_only_beyond_its_interval() -> None:
+    derived = {"speedup": 2.3, "speedup_ci_low": 2.05, "parallelism": 2}
+    flag = noise.speedup_flag(derived, usable_cores=2)
+    assert flag is not None and flag.code == "impossible" and "2.30x on 2" in flag.message
+    assert noise.speedup_flag({**derived, "speedup_ci_low": 2.0}, 2) is None  # at the bound
+    assert noise.speedup_flag({"speedup": 2.3, "parallelism": 2}, 2) is None  # 2.3/1.15 = 2.0
+    assert noise.speedup_flag({"speedup": 2.4, "parallelism": 2}, 2) is not None
+    assert noise.speedup_flag({"speedup": 1.9, "parallelism": 1}, 4) is not None  # 1 worker

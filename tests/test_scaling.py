@@ -63,7 +63,7 @@ def test_bootstrap_statistic_needs_enough_samples() -> None:
 
 
 def test_bootstrap_statistic_of_identical_samples_has_zero_width() -> None:
-    ci = scaling.bootstrap_statistic(lambda a, b: a / b, [2.0] * 5, [1.0] * 5)
+    ci = scaling.bootstrap_statistic(lambda a, b: a / b, [2.0] * 6, [1.0] * 6)
     assert ci == (2.0, 2.0)
 
 
@@ -106,10 +106,10 @@ def derived(b: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_derive_speedup_efficiency_and_serial_fraction() -> None:
-    one = bench("pool", "scaling", {"workers": 1, "task_ms": 1.0}, [2.0] * 5, axis="workers")
-    two = bench("pool", "scaling", {"workers": 2, "task_ms": 1.0}, [1.0] * 5, axis="workers")
-    four = bench("pool", "scaling", {"workers": 4, "task_ms": 1.0}, [1.25] * 5, axis="workers")
-    other = bench("pool", "scaling", {"workers": 2, "task_ms": 10.0}, [1.0] * 5, axis="workers")
+    one = bench("pool", "scaling", {"workers": 1, "task_ms": 1.0}, [2.0] * 6, axis="workers")
+    two = bench("pool", "scaling", {"workers": 2, "task_ms": 1.0}, [1.0] * 6, axis="workers")
+    four = bench("pool", "scaling", {"workers": 4, "task_ms": 1.0}, [1.25] * 6, axis="workers")
+    other = bench("pool", "scaling", {"workers": 2, "task_ms": 10.0}, [1.0] * 6, axis="workers")
     scaling.derive([one, two, four, other])
     assert derived(one)["speedup"] == 1.0
     d = derived(two)
@@ -124,10 +124,10 @@ def test_derive_speedup_efficiency_and_serial_fraction() -> None:
 
 def test_derive_side_step_factor() -> None:
     points = {
-        ("thread", 1): [1.0] * 5,
-        ("thread", 2): [1.0] * 5,
-        ("process", 1): [1.0] * 5,
-        ("process", 2): [0.5] * 5,
+        ("thread", 1): [1.0] * 6,
+        ("thread", 2): [1.0] * 6,
+        ("process", 1): [1.0] * 6,
+        ("process", 2): [0.5] * 6,
     }
     benches = {
         k: bench("gil", "cpu_split", {"mode": k[0], "n": k[1]}, v, side_step=True)

@@ -49,3 +49,54 @@ def test_rounds_for_precision_respects_bounds_and_budget() -> None:
     assert stats.rounds_for_precision(steady, 0.01, 5, 50, budget_s=1000) == 5
     assert stats.rounds_for_precision([], 0.01, 7, 50, budget_s=10) == 7
     assert stats.rounds_for_precision([0.1], 0.01, 3, 50, budget_s=1.0) == 10  # spread unknown
+
+
+def test_the_median_is_a_median_on_skewed_data() -> None:
+    skewed = [1.0, 1.0, 1.0, 1.1, 1.2, 9.0, 30.0]  # mean 6.33
+    assert stats.median(skewed) == 1.1
+    assert stats.summarize(skewed).median == 1.1
+
+
+@pytest.mark.parametrize(
+    ("n", "ranks"),
+    [(5, None), (6, (1, 6)), (8, (1, 8)), (9, (2, 8)), (20, (6, 15)), (100, (40, 61))],
+)
+def test_order_statistic_ranks_match_the_binomial_tables(
+    n: int, ranks: tuple[int, int] | None
+) -> None:
+    # ranks from the exact Binomial(n, 1/2) tail (e.g. Conover, Practical Nonparametric
+    # Statistics, table A3): the widest interval still >= 95%, never the next narrower one
+    assert stats.order_statistic_ranks(n) == ranks
+
+
+def test_median_interval_covers_the_true_median_95_percent_of_the_time() -> None:
+    import random
+
+    rng = random.Random(7)
+    true_median = 1.0  # lognormal(0, 1) has median e^0 = 1; skewed, so mean-based CIs miss
+    for n in (6, 9, 25):
+        hits = 0
+        trials = 2000
+        for _ in range(trials):
+            low, high = stats.median_ci([rng.lognormvariate(0, 1) for _ in range(n)]) or (0, 0)
+            hits += low <= true_median <= high
+        assert 0.94 <= hits / trials <= 0.995, (n, hits / trials)  # exact: 95.7-96.9%
+
+
+def test_quartiles_interpolate_like_numpy() -> None:
+    import numpy as np
+
+    data = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0]
+    assert stats.quartiles(data) == pytest.approx(tuple(np.quantile(data, [0.25, 0.75])))
+
+
+def test_summarizing_rounds_does_not_load_numpy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from bench_lib import stats; stats.summarize([1.0, 2.0, 3.0] * 4); "
+        "print('numpy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
