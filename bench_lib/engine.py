@@ -10,6 +10,7 @@ round is interrupted, the benchmark fails, the plugin kills what it left.
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
 import time
@@ -18,8 +19,9 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Literal
 
-from bench_lib import noise, stats
-from bench_lib.cpu import CpuMeter
+from bench_lib import lean_runner, noise, stats
+from bench_lib.cpu import CpuMeter, CpuUsage
+from bench_lib.lean_runner import LeanJob
 from bench_lib.profiles import Profile
 
 SCHEMA_KEY = "mpbench"  # extra_info and machine_info block name
@@ -97,6 +99,21 @@ def round_deadline(timeout_s: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def record_rounds(benchmark: Any, round_times_s: list[float]) -> None:
+    """Give pytest-benchmark rounds that another process timed.
+
+    ``pedantic`` can only time a call in this process; these go through the same ``Metadata``
+    it fills (a private but stable part of pytest-benchmark 4-5, checked by a test), so its
+    table, JSON, ``--benchmark-compare`` and ``--benchmark-save-data`` treat them alike.
+    """
+    if benchmark.disabled:
+        return
+    benchmark._mode = "mpbench.measure_lean(...)"
+    metadata = benchmark._make_stats(1)
+    for t in round_times_s:
+        metadata.update(t)
+
+
 class Bench:
     """What a benchmark sees: the profile, the usable cores, and ways to record what it measured."""
 
@@ -168,8 +185,54 @@ class Bench:
             result = self.benchmark.pedantic(
                 target, setup=rearm_then_setup, teardown=teardown, rounds=rounds
             )
+        self._record(list(self.benchmark.stats.stats.data), figures, floor, meter.usage, before)
+        return result
+
+    def measure_lean(
+        self, job: LeanJob, *, figures: list[Figure], floor: FloorRef | None = None
+    ) -> list[Any]:
+        """Time ``job`` in fresh lean processes, one per block; returns each round's sample.
+
+        The first block's rounds size the rest (as warm-up rounds do for ``measure``); every
+        block repeats the warm-up in its own process. Blocks are the independent replicates
+        (DESIGN.md, principle 15): ``info.blocks`` says how many rounds each holds, in order.
+        """
+        p = self.profile
+        before = noise.NoiseSample.now()
+        with CpuMeter() as meter:
+            first = self._block(job, max(1, p.min_rounds // p.blocks))
+            blocks = [first]
+            total = stats.rounds_for_precision(
+                first.rounds_s, p.target_rel_ci, p.min_rounds, p.max_rounds, p.budget_s
+            )
+            rest = max(0, total - len(first.rounds_s))
+            for _ in range(p.blocks - 1):
+                share = math.ceil(rest / (p.blocks - 1))
+                if share:
+                    blocks.append(self._block(job, share))
+        data = [t for b in blocks for t in b.rounds_s]
+        record_rounds(self.benchmark, data)
+        self.info["blocks"] = [{"rounds": len(b.rounds_s), **b.state} for b in blocks]
+        self._record(data, figures, floor, meter.usage, before)
+        return [s for b in blocks for s in b.samples]
+
+    def _block(self, job: LeanJob, rounds: int) -> lean_runner.Block:
+        p = self.profile
+        try:
+            return lean_runner.run_block(job, p.warmup_rounds, rounds, p.timeout_s)
+        except lean_runner.BlockFailed as exc:
+            self._save({})
+            raise RuntimeError(str(exc)) from None
+
+    def _record(
+        self,
+        data: list[float],
+        figures: list[Figure],
+        floor: FloorRef | None,
+        usage: CpuUsage,
+        before: noise.NoiseSample,
+    ) -> None:
         after = noise.NoiseSample.now()
-        data: list[float] = list(self.benchmark.stats.stats.data)
         summary = stats.summarize(data)
         self._save(
             {
@@ -178,14 +241,14 @@ class Bench:
                 "rounds": len(data),
                 "warmup_rounds": self.profile.warmup_rounds,
                 "cpu": {
-                    "wall_s": meter.usage.wall_s,
-                    "tree_cpu_s": meter.usage.tree_cpu_s,
-                    "effective_cores": meter.usage.effective_cores,
+                    "wall_s": usage.wall_s,
+                    "tree_cpu_s": usage.tree_cpu_s,
+                    "effective_cores": usage.effective_cores,
                 },
                 "noise": noise.describe(
                     before,
                     after,
-                    meter.usage,
+                    usage,
                     self.cores,
                     summary.rel_ci_half_width,
                     summary.robust_cv,
@@ -194,7 +257,6 @@ class Bench:
                 ),
             }
         )
-        return result
 
     def _timed_round(
         self,

@@ -46,6 +46,7 @@ class Profile:
     budget_s: float  # measured time per parameter point, roughly
     target_rel_ci: float  # stop adding rounds once the 95% interval is this tight (fraction)
     timeout_s: float  # a single round that takes longer is a hang: the benchmark fails
+    blocks: int = 1  # independent replicates (fresh measuring processes) where a figure has them
 
     @property
     def rank(self) -> int:
@@ -68,6 +69,7 @@ PROFILES = {
         budget_s=0.0,
         target_rel_ci=1.0,
         timeout_s=60.0,
+        blocks=1,
     ),
     "quick": Profile(
         "quick",
@@ -77,6 +79,7 @@ PROFILES = {
         budget_s=0.4,
         target_rel_ci=0.05,
         timeout_s=60.0,
+        blocks=2,
     ),
     "standard": Profile(
         "standard",
@@ -86,6 +89,7 @@ PROFILES = {
         budget_s=1.5,
         target_rel_ci=0.02,
         timeout_s=120.0,
+        blocks=3,
     ),
     "full": Profile(
         "full",
@@ -95,6 +99,7 @@ PROFILES = {
         budget_s=5.0,
         target_rel_ci=0.01,
         timeout_s=300.0,
+        blocks=5,
     ),
 }
 

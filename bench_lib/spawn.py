@@ -1,4 +1,8 @@
-"""Process start cost, the operations mpbench times: start+join, its phases, and its floors."""
+"""Process start cost, the operations mpbench times: start+join, its phases, and its floors.
+
+Every case here runs in a lean measuring process (:mod:`bench_lib.lean_worker`), which calls
+:func:`prepare`; this module imports only the standard library, so that process stays small.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,10 @@ import os
 import sys
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from bench_lib import workloads
+from bench_lib.lean_worker import Round
 
 INTERPRETER_FLAGS = {"bare": ("-S", "-I"), "site": ()}  # `python -S -I -c pass` vs `python -c pass`
 
@@ -102,3 +108,39 @@ def touched_memory(mib: int) -> bytearray:
     buf = bytearray(mib * 2**20)
     buf[::4096] = b"\x01" * len(range(0, len(buf), 4096))
     return buf
+
+
+def _ensure_forkserver() -> None:
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+
+
+def prepare(case: str, **params: Any) -> Round:
+    """The round of ``case`` (a benchmark of ``benchmarks/test_spawn.py``) with its parameters."""
+    start = params.get("start", "fork")
+    if case == "process_start":
+        ctx = context(start)
+        ready = _ensure_forkserver if start == "forkserver" else None  # steady state
+        return Round(lambda: start_join(ctx), setup=ready)
+    if case == "start_phases":
+        ctx = context(start)
+        ready = _ensure_forkserver if start == "forkserver" else None
+        return Round(lambda: list(vars(start_phases(ctx)).values()), setup=ready)
+    if case == "forkserver_boot":
+        ctx = context("forkserver")
+        return Round(lambda: start_join(ctx), setup=stop_forkserver)
+    if case == "thread_start":
+        return Round(thread_start_join)
+    if case == "raw_fork":
+        return Round(raw_fork)
+    if case == "interpreter":
+        flags = INTERPRETER_FLAGS[params["python"]]
+        return Round(lambda: interpreter_start(flags))
+    if case == "fork_memory":
+        memory = touched_memory(int(params["mib"]))  # held by the closures below
+        ctx = context("fork")
+        if params["how"] == "raw":
+            return Round(lambda: raw_fork() if memory is not None else None)
+        return Round(lambda: start_join(ctx) if memory is not None else None)
+    raise ValueError(f"no start case {case!r}")

@@ -2,30 +2,35 @@
 
 Unit: seconds per start (lower is better), one start+join per measured round.
 
+Every round runs in a lean measuring process (stdlib only, about 10 MB), never in the pytest
+process: a fork copies the forking process's page tables, so a 50 MB parent would make every
+fork-family figure 2-3x slower (DESIGN.md, principle 11). Each block of rounds is a fresh
+measuring process (principle 15); ``info.blocks`` records each one's size and mappings.
+
 - ``process_start``: ``Process(target=noop)`` start + join, per start method;
   ``thread_start`` is the same for ``threading.Thread``, the in-process contrast.
 - ``start_phases``: the same split into ``start()`` returning, the child's first
   instruction (stamped with the shared CLOCK_MONOTONIC) and ``join()`` returning.
 - ``forkserver_boot``: a forkserver start that boots the server first.
-- Floors, measured in the same run: ``raw_fork`` (``os.fork`` + ``os._exit`` +
-  ``waitpid``) under fork and forkserver; ``interpreter`` (``python -c pass`` and
-  ``python -S -I -c pass``) under spawn.
-- ``fork_memory``: raw fork and a fork-method Process with N MiB of touched memory in
-  the parent: the cost of copying page tables.
+- Floors, measured in the same run from the same lean process: ``raw_fork`` (``os.fork`` +
+  ``os._exit`` + ``waitpid``) under fork and forkserver; ``interpreter`` (``python -c pass``
+  and ``python -S -I -c pass``) under spawn.
+- ``fork_memory``: raw fork and a fork-method Process from a parent holding N MiB of touched
+  memory: the cost of copying page tables, with the parent's RSS and mapping count recorded.
 
-Off the clock: building the context, starting a forkserver before steady-state
-rounds, stopping it before boot rounds, allocating and touching parent memory.
+Off the clock: starting the measuring process, building the context, starting a forkserver
+before steady-state rounds, stopping it before boot rounds, allocating and touching memory.
 """
 
 from __future__ import annotations
 
-import multiprocessing.forkserver
+import multiprocessing
 from typing import Any
 
 import pytest
 
-from bench_lib import spawn
 from bench_lib.engine import Bench, Figure, FloorRef
+from bench_lib.lean_runner import LeanJob
 from bench_lib.profiles import grid, start_methods
 
 START = Figure("start+join", "s", "time")
@@ -42,85 +47,57 @@ MEMORY_MIB = {
 }
 
 
-def _context(start: str) -> Any:
-    try:
-        return spawn.context(start)
-    except spawn.StartMethodUnavailable as exc:
-        pytest.skip(str(exc))
-
-
-def _forkserver_ready(start: str) -> Any:
-    if start == "forkserver":  # steady state: the server is up before the clock starts
-        return lambda: multiprocessing.forkserver.ensure_running()
-    return None
+def _job(case: str, **params: Any) -> LeanJob:
+    method = params.get("start", "fork" if case in ("raw_fork", "fork_memory") else None)
+    if method and method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"start method {method!r} is not available here")
+    return LeanJob("bench_lib.spawn", case, params)
 
 
 @grid(start=start_methods)
 def test_process_start(mpbench: Bench, start: str) -> None:
-    ctx = _context(start)
-    mpbench.measure(
-        lambda: spawn.start_join(ctx),
-        setup=_forkserver_ready(start),
-        figures=[START],
-        floor=FLOOR_OF[start],
-    )
+    mpbench.measure_lean(_job("process_start", start=start), figures=[START], floor=FLOOR_OF[start])
 
 
 def test_thread_start(mpbench: Bench) -> None:
-    mpbench.measure(spawn.thread_start_join, figures=[START])
+    mpbench.measure_lean(_job("thread_start"), figures=[START])
 
 
 @grid(start=start_methods)
 def test_start_phases(mpbench: Bench, start: str) -> None:
-    ctx = _context(start)
-    phases: list[spawn.StartPhases] = []
-    mpbench.measure(
-        lambda: phases.append(spawn.start_phases(ctx)),
-        setup=_forkserver_ready(start),
-        figures=[START],
-        floor=FLOOR_OF[start],
-    )
-    mpbench.check("phases in order", all(p.ordered for p in phases), str(phases[:3]))
-    mpbench.metric_samples("start_returned_s", [p.start_returned_s for p in phases], "s")
-    mpbench.metric_samples("first_run_s", [p.first_run_s for p in phases], "s")
-    mpbench.metric_samples(
-        "join_after_first_run_s", [p.joined_s - p.first_run_s for p in phases], "s"
-    )
+    job = _job("start_phases", start=start)
+    phases = mpbench.measure_lean(job, figures=[START], floor=FLOOR_OF[start])
+    ordered = all(0 <= ret <= joined and 0 < first <= joined for ret, first, joined in phases)
+    mpbench.check("phases in order", ordered, str(phases[:3]))
+    mpbench.metric_samples("start_returned_s", [p[0] for p in phases], "s")
+    mpbench.metric_samples("first_run_s", [p[1] for p in phases], "s")
+    mpbench.metric_samples("join_after_first_run_s", [p[2] - p[1] for p in phases], "s")
 
 
 def test_forkserver_boot(mpbench: Bench) -> None:
-    ctx = _context("forkserver")
-    mpbench.measure(
-        lambda: spawn.start_join(ctx),
-        setup=spawn.stop_forkserver,
+    mpbench.measure_lean(
+        _job("forkserver_boot", start="forkserver"),
         figures=[START],
         floor=FloorRef("process_start", {"start": "forkserver"}),
     )
 
 
 def test_raw_fork(mpbench: Bench) -> None:
-    _context("fork")
-    mpbench.measure(spawn.raw_fork, figures=[START])
+    mpbench.measure_lean(_job("raw_fork"), figures=[START])
 
 
 @grid(python=["site", "bare"])
 def test_interpreter(mpbench: Bench, python: str) -> None:
-    flags = spawn.INTERPRETER_FLAGS[python]
+    flags = ["-S", "-I"] if python == "bare" else []
     mpbench.info["command"] = " ".join(["python", *flags, "-c", "pass"])
-    mpbench.measure(lambda: spawn.interpreter_start(flags), figures=[START])
+    mpbench.measure_lean(_job("interpreter", python=python), figures=[START])
 
 
 @grid(mib=MEMORY_MIB, how=["raw", "process"])
 def test_fork_memory(mpbench: Bench, mib: int, how: str) -> None:
-    ctx = _context("fork")
-    memory = spawn.touched_memory(mib)
-    mpbench.metric("parent_touched_bytes", len(memory), "B")
-    if how == "raw":
-        mpbench.measure(spawn.raw_fork, figures=[START])
-    else:
-        mpbench.measure(
-            lambda: spawn.start_join(ctx),
-            figures=[START],
-            floor=FloorRef("fork_memory", {"mib": mib, "how": "raw"}),
-        )
-    del memory
+    floor = FloorRef("fork_memory", {"mib": mib, "how": "raw"}) if how == "process" else None
+    mpbench.measure_lean(_job("fork_memory", mib=mib, how=how), figures=[START], floor=floor)
+    parent = mpbench.info["blocks"][0]
+    mpbench.metric("parent_touched_bytes", mib * 2**20, "B")
+    mpbench.metric("parent_rss_bytes", parent["rss_bytes"], "B")
+    mpbench.metric("parent_mappings", parent["mappings"], "mappings")

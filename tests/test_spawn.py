@@ -62,3 +62,43 @@ def test_unavailable_start_method_names_the_choices() -> None:
 def test_touched_memory_is_really_held() -> None:
     buf = spawn.touched_memory(1)
     assert len(buf) == 2**20 and buf[0] == 1 and buf[4096] == 1
+
+
+def test_start_figures_come_from_a_lean_measuring_process(spawn_smoke: dict[str, Any]) -> None:
+    # DESIGN.md principle 11: the forking process is not pytest (numpy, pytest, psutil)
+    for name, m in by_name(spawn_smoke).items():
+        for block in m["info"]["blocks"]:
+            assert block["heavy_modules"] == [], name
+            assert block["mpbench_modules"] == [
+                "bench_lib",
+                "bench_lib.lean_worker",
+                "bench_lib.spawn",
+                "bench_lib.workloads",
+            ], name
+    memory = by_name(spawn_smoke)["test_fork_memory[mib=0-how=raw]"]["metrics"]
+    assert memory["parent_rss_bytes"]["value"] < 64 * 2**20  # the pytest process is ~100 MB
+    assert memory["parent_mappings"]["value"] > 0
+
+
+def test_rounds_timed_in_the_lean_process_are_the_rounds_pytest_benchmark_keeps(
+    spawn_smoke: dict[str, Any],
+) -> None:
+    for b in spawn_smoke["benchmarks"]:
+        blocks = b["extra_info"]["mpbench"]["info"]["blocks"]
+        assert b["stats"]["rounds"] == sum(block["rounds"] for block in blocks)
+        assert len(b["stats"]["data"]) == b["stats"]["rounds"]
+
+
+def test_a_lean_round_that_hangs_or_dies_fails_within_its_deadline() -> None:
+    import time
+
+    from bench_lib import lean_runner
+
+    job = lean_runner.LeanJob("bench_lib.workloads", "x")  # workloads has no prepare: dies
+    with pytest.raises(lean_runner.BlockFailed, match="exited with 1 after 0 of 2 rounds"):
+        lean_runner.run_block(job, 0, 2, round_timeout_s=5)
+    hang = lean_runner.LeanJob("tests.lean_jobs", "sleep", {"seconds": 60})
+    started = time.monotonic()
+    with pytest.raises(lean_runner.BlockFailed, match="took longer than 1 s"):
+        lean_runner.run_block(hang, 0, 1, round_timeout_s=1)
+    assert time.monotonic() - started < 30  # the deadline, not the 60 s sleep, ended it

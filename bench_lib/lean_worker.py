@@ -1,0 +1,93 @@
+"""The lean measuring process: runs one block of rounds of a job and reports each round.
+
+DESIGN.md principle 11: the process that forks, spawns or times must not be the pytest process
+(numpy, pytest, pytest-benchmark and psutil make it ~50 MB with ~350 mappings, and ``os.fork``
+copies its page tables). The plugin starts this module as a fresh ``python -c`` process per block
+(principle 15: a block is the unit that varies); it imports the standard library and the job's
+own stdlib-only module, nothing else, and says what it has loaded so a test can check.
+
+Protocol: one JSON job on stdin, ``{"module", "case", "params", "warmup", "rounds",
+"round_timeout_s"}``; one JSON line on stdout per measured round, ``{"round_s", "sample"}``,
+then ``{"state": {...}}``. The module's ``prepare(case, **params)`` returns a :class:`Round`.
+A round that outlives its timeout ends this process with exit code 3 and the reason on stderr.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+HEAVY_MODULES = ("numpy", "pandas", "matplotlib", "psutil", "pytest", "pytest_benchmark", "gevent")
+ROUND_TIMEOUT_EXIT = 3
+
+
+@dataclass(frozen=True)
+class Round:
+    """What one measured round does, as a job module's ``prepare`` returns it."""
+
+    target: Callable[[], Any]  # timed: its return value is the round's sample (JSON or None)
+    setup: Callable[[], Any] | None = None  # before each round, off the clock
+
+
+def state() -> dict[str, Any]:
+    """What the measuring process is: its size, its mappings, what it imported, where it ran."""
+    page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+    try:
+        with open("/proc/self/statm") as f:
+            rss_bytes: int | None = int(f.read().split()[1]) * page
+        with open("/proc/self/maps") as f:
+            mappings: int | None = sum(1 for _ in f)
+    except OSError:  # not Linux
+        rss_bytes = mappings = None
+    affinity = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    return {
+        "pid": os.getpid(),
+        "rss_bytes": rss_bytes,
+        "mappings": mappings,
+        "modules": len(sys.modules),
+        "heavy_modules": [m for m in HEAVY_MODULES if m in sys.modules],
+        "mpbench_modules": sorted(m for m in sys.modules if m.startswith("bench_lib")),
+        "affinity": affinity,
+    }
+
+
+def _expire(signum: int, frame: object) -> None:
+    raise TimeoutError
+
+
+def run(job: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None:
+    module = importlib.import_module(job["module"])
+    rnd: Round = module.prepare(job["case"], **job.get("params", {}))
+    timeout_s = float(job["round_timeout_s"])
+    signal.signal(signal.SIGALRM, _expire)
+    clock = time.perf_counter
+    for i in range(int(job["warmup"]) + int(job["rounds"])):
+        if rnd.setup is not None:
+            rnd.setup()
+        signal.setitimer(signal.ITIMER_REAL, timeout_s)
+        start = clock()
+        sample = rnd.target()
+        elapsed = clock() - start
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        if i >= int(job["warmup"]):
+            emit({"round_s": elapsed, "sample": sample})
+    emit({"state": state()})
+
+
+def main() -> None:
+    def emit(line: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(line) + "\n")
+        sys.stdout.flush()
+
+    job = json.loads(sys.stdin.readline())
+    try:
+        run(job, emit)
+    except TimeoutError:
+        sys.stderr.write(f"a round took longer than {job['round_timeout_s']:.0f} s: it hung\n")
+        sys.exit(ROUND_TIMEOUT_EXIT)
