@@ -127,3 +127,25 @@ def test_same_band_is_symmetric_for_times_and_rates() -> None:
     rate = verdict.decide(1.04, (1.0, 1.049), 0.5, 10, 10)
     time = verdict.decide(1 / 1.04, (1 / 1.049, 1.0), 0.5, 10, 10)
     assert rate[0] == time[0] == "same"
+
+
+def test_the_exact_rank_test_is_chosen_by_the_smaller_sample() -> None:
+    # 5 vs 200 fully separated: exactly 2 of C(205, 5) orderings are as extreme
+    test = stats.mann_whitney_u([float(i) for i in range(5)], [10.0 + i for i in range(200)])
+    assert test is not None and test.method == "exact"
+    assert test.p_value == pytest.approx(2 / math.comb(205, 5), rel=1e-9)
+
+
+def test_exact_and_normal_rank_tests_agree_with_scipy() -> None:
+    scipy_stats = pytest.importorskip("scipy.stats")
+    import random
+
+    rng = random.Random(3)
+    for n1, n2 in ((4, 9), (12, 30), (40, 60)):
+        x = [rng.lognormvariate(0, 1) for _ in range(n1)]
+        y = [rng.lognormvariate(0.5, 1) for _ in range(n2)]
+        ours = stats.mann_whitney_u(x, y)
+        method = "exact" if min(n1, n2) <= stats.EXACT_RANK_TEST_MAX_N else "asymptotic"
+        theirs = scipy_stats.mannwhitneyu(x, y, alternative="two-sided", method=method)
+        assert ours is not None and ours.u == theirs.statistic
+        assert ours.p_value == pytest.approx(theirs.pvalue, rel=1e-6)
