@@ -100,22 +100,52 @@ def round_deadline(timeout_s: float) -> Iterator[None]:
 
 
 def record_rounds(benchmark: Any, round_times_s: list[float]) -> None:
-    """Give pytest-benchmark rounds that another process timed.
+    """Give pytest-benchmark the rounds of every block (timed here or in a lean process).
 
-    ``pedantic`` can only time a call in this process; these go through the same ``Metadata``
-    it fills (a private but stable part of pytest-benchmark 4-5, checked by a test), so its
-    table, JSON, ``--benchmark-compare`` and ``--benchmark-save-data`` treat them alike.
+    ``pedantic`` times one run of rounds in this process; blocks are several runs, some in
+    other processes. The rounds go through the ``Metadata`` that ``pedantic`` fills (private
+    but stable in pytest-benchmark 4-5; the tests read the JSON it makes), so its table, JSON,
+    ``--benchmark-compare`` and ``--benchmark-save-data`` treat them alike.
     """
     if benchmark.disabled:
         return
-    benchmark._mode = "mpbench.measure_lean(...)"
+    benchmark._mode = "mpbench blocks"
     metadata = benchmark._make_stats(1)
     for t in round_times_s:
         metadata.update(t)
 
 
+@dataclass
+class _Blocks:
+    """What the blocks of one benchmark have measured so far (DESIGN.md, principle 15)."""
+
+    per_block: int = 0  # measured rounds in each block after the first (the first sizes it)
+    rounds_s: list[list[float]] = field(default_factory=list)  # each block's round times
+    figures: list[Figure] = field(default_factory=list)
+    floor: FloorRef | None = None
+    wall_s: float = 0.0
+    tree_cpu_s: float = 0.0
+    system_busy_s: float = 0.0
+    before: noise.NoiseSample | None = None
+
+    def add(self, rounds_s: list[float], usage: CpuUsage) -> None:
+        self.rounds_s.append(rounds_s)
+        self.wall_s += usage.wall_s
+        self.tree_cpu_s += usage.tree_cpu_s
+        self.system_busy_s += usage.system_busy_s
+
+    @property
+    def usage(self) -> CpuUsage:
+        return CpuUsage(self.wall_s, self.tree_cpu_s, self.system_busy_s)
+
+
 class Bench:
-    """What a benchmark sees: the profile, the usable cores, and ways to record what it measured."""
+    """What a benchmark sees: the profile, the usable cores, and ways to record what it measured.
+
+    The plugin runs a benchmark's body once per block (``profile.blocks``), each time with
+    fresh processes, placement, pool or crew; ``measure`` adds one block of rounds per call and
+    the plugin's :meth:`finish` records them all. The first block's warm-up sizes the rest.
+    """
 
     def __init__(self, benchmark: Any, profile: Profile, cores: int) -> None:
         self.benchmark = benchmark
@@ -128,6 +158,9 @@ class Bench:
         self.metrics: dict[str, dict[str, Any]] = {}
         self.checks: dict[str, Any] = {}
         self.info: dict[str, Any] = {}
+        self.block = 0  # which block the body is running now (the plugin sets it)
+        self._blocks = _Blocks()
+        self._samples: dict[str, list[float]] = {}
 
     @property
     def smoke(self) -> bool:
@@ -138,15 +171,18 @@ class Bench:
         self.metrics[name] = {"value": value, "unit": unit, **extra}
 
     def metric_samples(self, name: str, samples: list[float], unit: str) -> None:
-        """A metric with one value per round: stored as median with its interval, and raw."""
-        s = stats.summarize(samples)
-        self.metric(
-            name, s.median, unit, ci_low=s.ci_low, ci_high=s.ci_high, n=s.n, samples=samples
-        )
+        """A metric with one value per round: stored as median with its interval, and raw.
+
+        Called once per block; the samples of every block so far are summarised together.
+        """
+        kept = self._samples.setdefault(name, [])
+        kept.extend(samples)
+        s = stats.summarize(kept)
+        self.metric(name, s.median, unit, ci_low=s.ci_low, ci_high=s.ci_high, n=s.n, samples=kept)
 
     def check(self, name: str, ok: bool, detail: str = "") -> None:
         """A correctness check; a failed one fails the benchmark after it is recorded."""
-        self.checks[name] = ok
+        self.checks[name] = bool(self.checks.get(name, True) and ok)
         if not ok:
             self._save({})
             raise AssertionError(f"check {name!r} failed{': ' + detail if detail else ''}")
@@ -162,61 +198,88 @@ class Bench:
         rounds: int | None = None,
         timeout_s: float | None = None,
     ) -> Any:
-        """Time ``target`` for as many rounds as the profile allows; returns its last result."""
-        figures = figures or [Figure("round", "s", "time")]
+        """Time one block of rounds of ``target``; returns its last result.
+
+        ``rounds`` (all blocks together) overrides the profile's sizing by warm-up rounds.
+        """
         timeout = timeout_s if timeout_s is not None else self.profile.timeout_s
-        if rounds is None:
-            pilot = [
-                self._timed_round(target, setup, teardown, timeout)
-                for _ in range(self.profile.warmup_rounds)
-            ]
-            p = self.profile
-            rounds = stats.rounds_for_precision(
-                pilot, p.target_rel_ci, p.min_rounds, p.max_rounds, p.budget_s
+        p = self.profile
+        warmup = [
+            self._timed_round(target, setup, teardown, timeout)
+            for _ in range(0 if rounds else p.warmup_rounds)
+        ]
+        if self.block == 0:
+            total = rounds or stats.rounds_for_precision(
+                warmup, p.target_rel_ci, p.min_rounds, p.max_rounds, p.budget_s
             )
+            self._blocks.per_block = max(1, math.ceil(total / p.blocks))
+            self._blocks.before = noise.NoiseSample.now()
 
         def rearm_then_setup() -> Any:  # off the clock: each round gets its own deadline
             if threading.current_thread() is threading.main_thread():
                 signal.setitimer(signal.ITIMER_REAL, timeout)
             return setup() if setup else None
 
-        before = noise.NoiseSample.now()
+        times: list[float] = []
+        result = None
         with CpuMeter() as meter, round_deadline(timeout):
-            result = self.benchmark.pedantic(
-                target, setup=rearm_then_setup, teardown=teardown, rounds=rounds
-            )
-        self._record(list(self.benchmark.stats.stats.data), figures, floor, meter.usage, before)
+            for _ in range(self._blocks.per_block):
+                args, kwargs = rearm_then_setup() or ((), {})
+                start = time.perf_counter()
+                result = target(*args, **kwargs)
+                times.append(time.perf_counter() - start)
+                if teardown is not None:
+                    teardown(*args, **kwargs)
+        self._add_block(times, meter.usage, figures, floor)
         return result
 
     def measure_lean(
         self, job: LeanJob, *, figures: list[Figure], floor: FloorRef | None = None
     ) -> list[Any]:
-        """Time ``job`` in fresh lean processes, one per block; returns each round's sample.
+        """Time one block of ``job`` in a fresh lean process; returns each round's sample.
 
-        The first block's rounds size the rest (as warm-up rounds do for ``measure``); every
-        block repeats the warm-up in its own process. Blocks are the independent replicates
-        (DESIGN.md, principle 15): ``info.blocks`` says how many rounds each holds, in order.
+        The first block's own rounds size the rest; each block repeats the warm-up in its own
+        process, and ``info.blocks`` records each one's size and what that process was.
         """
         p = self.profile
-        before = noise.NoiseSample.now()
+        if self.block == 0:
+            self._blocks.before = noise.NoiseSample.now()
         with CpuMeter() as meter:
-            first = self._block(job, max(1, p.min_rounds // p.blocks))
-            blocks = [first]
-            total = stats.rounds_for_precision(
-                first.rounds_s, p.target_rel_ci, p.min_rounds, p.max_rounds, p.budget_s
-            )
-            rest = max(0, total - len(first.rounds_s))
-            for _ in range(p.blocks - 1):
-                share = math.ceil(rest / (p.blocks - 1))
-                if share:
-                    blocks.append(self._block(job, share))
-        data = [t for b in blocks for t in b.rounds_s]
-        record_rounds(self.benchmark, data)
-        self.info["blocks"] = [{"rounds": len(b.rounds_s), **b.state} for b in blocks]
-        self._record(data, figures, floor, meter.usage, before)
-        return [s for b in blocks for s in b.samples]
+            if self.block == 0:
+                block = self._lean_block(job, max(1, p.min_rounds // p.blocks))
+                total = stats.rounds_for_precision(
+                    block.rounds_s, p.target_rel_ci, p.min_rounds, p.max_rounds, p.budget_s
+                )
+                rest = max(0, total - len(block.rounds_s))
+                self._blocks.per_block = max(1, math.ceil(rest / max(1, p.blocks - 1)))
+            else:
+                block = self._lean_block(job, self._blocks.per_block)
+        self.info.setdefault("blocks", []).append({"rounds": len(block.rounds_s), **block.state})
+        self._add_block(block.rounds_s, meter.usage, figures, floor)
+        return block.samples
 
-    def _block(self, job: LeanJob, rounds: int) -> lean_runner.Block:
+    def finish(self) -> None:
+        """After the last block: give pytest-benchmark every round and record the figures."""
+        b = self._blocks
+        data = [t for block in b.rounds_s for t in block]
+        if not data or b.before is None:
+            return
+        record_rounds(self.benchmark, data)
+        self.info["block_rounds"] = [len(block) for block in b.rounds_s]
+        self._record(data, b.figures, b.floor, b.usage, b.before)
+
+    def _add_block(
+        self,
+        rounds_s: list[float],
+        usage: CpuUsage,
+        figures: list[Figure] | None,
+        floor: FloorRef | None,
+    ) -> None:
+        self._blocks.add(rounds_s, usage)
+        self._blocks.figures = figures or [Figure("round", "s", "time")]
+        self._blocks.floor = floor
+
+    def _lean_block(self, job: LeanJob, rounds: int) -> lean_runner.Block:
         p = self.profile
         try:
             return lean_runner.run_block(job, p.warmup_rounds, rounds, p.timeout_s)

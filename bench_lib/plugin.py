@@ -120,6 +120,24 @@ def mpbench(benchmark: Any, request: pytest.FixtureRequest) -> Iterator[Bench]:
         pytest.fail(found.message())
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run an mpbench benchmark's body once per block, then record all blocks' rounds.
+
+    Each run of the body starts its own processes, placement, pool or crew, so the blocks are
+    the independent replicates that intervals and comparisons need (DESIGN.md, principle 15).
+    """
+    bench = pyfuncitem.funcargs.get("mpbench")
+    if not isinstance(bench, Bench):
+        return None
+    args = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    for block in range(bench.profile.blocks):
+        bench.block = block
+        pyfuncitem.obj(**args)
+    bench.finish()
+    return True
+
+
 def pytest_benchmark_update_machine_info(
     config: pytest.Config, machine_info: dict[str, Any]
 ) -> None:

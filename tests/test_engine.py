@@ -46,3 +46,32 @@ def test_figures_turn_round_times_into_their_units() -> None:
     described = describe_figure(rate, [0.5] * 6)
     assert described["median"] == 2000 and described["ci_low"] == 2000 and described["n"] == 6
     assert describe_figure(rate, [0.5] * 5)["ci_low"] is None  # no 95% interval from 5 rounds
+
+
+BLOCKS = textwrap.dedent("""
+    import multiprocessing, os
+
+    def test_fresh_worker_per_block(mpbench):
+        ctx = multiprocessing.get_context("fork")
+        reader, writer = ctx.Pipe(duplex=False)
+        worker = ctx.Process(target=lambda: writer.send(os.getpid()))
+        worker.start()
+        pid = reader.recv()
+        worker.join()
+        with open("pids", "a") as f:
+            f.write(f"{pid}\\n")
+        mpbench.metric_samples("block_pid", [float(pid)], "pid")
+        mpbench.measure(lambda: None)
+""")
+
+
+def test_each_block_runs_the_body_afresh_and_every_round_is_kept(tmp_path: Path) -> None:
+    code, data = run_benchmark_source(tmp_path, BLOCKS, "--mpbench-profile=standard")
+    assert code == 0
+    pids = (tmp_path / "pids").read_text().split()
+    bench = data["benchmarks"][0]
+    m = bench["extra_info"]["mpbench"]
+    assert len(pids) == len(set(pids)) == 3  # the standard profile's three blocks
+    assert len(m["info"]["block_rounds"]) == 3
+    assert sum(m["info"]["block_rounds"]) == bench["stats"]["rounds"] == m["figures"][0]["n"]
+    assert m["metrics"]["block_pid"]["n"] == 3  # per-block samples add up, not overwrite
