@@ -1,0 +1,119 @@
+"""Comparing two runs by their blocks, the independent replicates of a figure.
+
+Rounds of one block share its processes, placement and moment, so they are not independent
+samples of a run (DESIGN.md, principle 15); blocks are. Two runs are compared by the medians of
+their blocks, on a log scale (a ratio), with Welch's t: with 2-6 blocks a side a rank test cannot
+reach significance at all (5 vs 5: p >= 0.008, before any correction for many figures), and a
+log block median is close to normal (it is already a median of many rounds). Plain Python.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bench_lib.stats import CONFIDENCE
+
+MIN_BLOCKS = 2  # a side with one block has no between-block spread: no interval, no test
+
+
+@dataclass(frozen=True)
+class BlockRatio:
+    """median-of-candidate / median-of-baseline, from block medians."""
+
+    ratio: float  # geometric mean ratio of block medians (candidate / baseline)
+    ci_low: float | None  # None when a side has fewer than MIN_BLOCKS blocks
+    ci_high: float | None
+    p_value: float | None  # two-sided Welch t on log block medians; None as above
+    blocks: tuple[int, int]  # (baseline, candidate) block counts
+
+
+def _betacf(a: float, b: float, x: float) -> float:
+    """Continued fraction of the incomplete beta function (Numerical Recipes, 6.4; Lentz)."""
+    tiny, qab, qap, qam = 1e-300, a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 300):
+        m2 = 2 * m
+        for aa in (
+            m * (b - m) * x / ((qam + m2) * (a + m2)),
+            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
+        ):
+            d = 1.0 + aa * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + aa / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < 1e-15:
+            break
+    return h
+
+
+def t_two_sided_p(t: float, df: float) -> float:
+    """P(|T| >= |t|) for Student's t with ``df`` degrees of freedom (df may be fractional)."""
+    if math.isinf(t):
+        return 0.0
+    if t == 0:
+        return 1.0
+    x = df / (df + t * t)
+    a, b = df / 2, 0.5
+    if x <= 0:
+        return 0.0
+    front = math.exp(
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
+    if x < (a + 1) / (a + b + 2):
+        return min(1.0, front * _betacf(a, b, x) / a)
+    return min(1.0, 1.0 - front * _betacf(b, a, 1.0 - x) / b)
+
+
+def t_quantile(p_two_sided: float, df: float) -> float:
+    """The t with P(|T| >= t) = ``p_two_sided`` (bisection on :func:`t_two_sided_p`)."""
+    low, high = 0.0, 1.0
+    while t_two_sided_p(high, df) > p_two_sided:
+        high *= 2
+    for _ in range(60):  # the bracket shrinks 2**60-fold: far below any printed digit
+        mid = (low + high) / 2
+        if t_two_sided_p(mid, df) > p_two_sided:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2
+
+
+def block_ratio(
+    baseline_medians: Sequence[float],
+    candidate_medians: Sequence[float],
+    confidence: float = CONFIDENCE,
+) -> BlockRatio | None:
+    """Ratio of two runs from their block medians (positive values); None if either is empty."""
+    base = [math.log(v) for v in baseline_medians if v > 0 and math.isfinite(v)]
+    cand = [math.log(v) for v in candidate_medians if v > 0 and math.isfinite(v)]
+    if (
+        not base
+        or not cand
+        or len(base) < len(baseline_medians)
+        or len(cand) < len(candidate_medians)
+    ):
+        return None
+    diff = statistics.fmean(cand) - statistics.fmean(base)
+    counts = (len(base), len(cand))
+    if min(counts) < MIN_BLOCKS:
+        return BlockRatio(math.exp(diff), None, None, None, counts)
+    va, vb = statistics.variance(base) / len(base), statistics.variance(cand) / len(cand)
+    se = math.sqrt(va + vb)
+    if se == 0:
+        p = 1.0 if diff == 0 else 0.0
+        return BlockRatio(math.exp(diff), math.exp(diff), math.exp(diff), p, counts)
+    df = (va + vb) ** 2 / (va**2 / (len(base) - 1) + vb**2 / (len(cand) - 1))  # Welch-Satterthwaite
+    half = t_quantile(1 - confidence, df) * se
+    return BlockRatio(
+        math.exp(diff),
+        math.exp(diff - half),
+        math.exp(diff + half),
+        t_two_sided_p(diff / se, df),
+        counts,
+    )
