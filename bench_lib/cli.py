@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_lib import environment, results, runner, summary
+from bench_lib.ab import DEFAULT_BLOCKS as DEFAULT_AB_BLOCKS
 from bench_lib.profiles import (
     DEFAULT_PROFILE,
     PROFILE_NAMES,
@@ -66,7 +67,12 @@ def writable_folder(path: Path) -> Path:
 
 
 def pytest_command(
-    files: list[Path], profile: str, methods: list[str], label: str, json_path: Path
+    files: list[Path],
+    profile: str,
+    methods: list[str],
+    label: str,
+    json_path: Path,
+    blocks: int | None = None,
 ) -> list[str]:
     return [
         sys.executable,
@@ -80,6 +86,7 @@ def pytest_command(
         f"--mpbench-start-methods={','.join(methods)}",
         f"--mpbench-label={label}",
         "--mpbench-progress",
+        *([f"--mpbench-blocks={blocks}"] if blocks else []),
         "-p",
         "no:terminal",
         "-p",
@@ -114,7 +121,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="mpbench-") as tmp:
         raw = Path(tmp) / "pytest-benchmark.json"
         outcome = runner.run_supervised(
-            pytest_command(files, profile, methods, args.label, raw), REPO
+            pytest_command(files, profile, methods, args.label, raw, args.blocks), REPO
         )
         if not raw.exists():
             print(
@@ -230,6 +237,32 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 1 if regressions else 0
 
 
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"wants a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
+def cmd_ab(args: argparse.Namespace) -> int:
+    from bench_lib import ab
+
+    get_profile(args.profile)
+    run_args = ["--profile", args.profile, *(["--only", args.only] if args.only else [])]
+    if args.only:
+        parse_choices(args.only, available_subjects(), "subject")
+    out_root = writable_folder(Path(args.output))
+    try:
+        sides = (ab.Side.parse("a", args.side_a), ab.Side.parse("b", args.side_b))
+        data_a, data_b = ab.run_ab(sides, run_args, args.blocks, REPO)
+    except ab.AbError as exc:
+        raise UsageError(str(exc)) from None
+    paths = [ab.save(d, out_root, f"{args.label}-{s}") for d, s in ((data_a, "a"), (data_b, "b"))]
+    for side, path in zip("AB", paths):
+        print(f"side {side}: {path}")
+    args.results, args.output = paths, args.report
+    return cmd_compare(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mpbench", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -251,7 +284,26 @@ def build_parser() -> argparse.ArgumentParser:
         "report goes to REPORTS/<machine-id>/<run>/",
     )
     run.add_argument("--no-report", action="store_true", help="save the result only")
+    run.add_argument(
+        "--blocks", type=positive_int, help="independent blocks per benchmark (default: profile's)"
+    )
     run.set_defaults(func=cmd_run)
+    ab = sub.add_parser(
+        "ab",
+        help="run two interpreters (or settings) alternately, block by block, and compare them",
+    )
+    ab.add_argument("side_a", metavar="PYTHON_A", help="interpreter or command line (baseline)")
+    ab.add_argument("side_b", metavar="PYTHON_B", help="interpreter or command line (candidate)")
+    ab.add_argument("--profile", default="quick", help="profile of each block (default quick)")
+    ab.add_argument("--only", help="comma-separated subjects (default: all)")
+    ab.add_argument(
+        "--blocks", type=positive_int, default=DEFAULT_AB_BLOCKS, help="runs of each side"
+    )
+    ab.add_argument("--label", default="ab", help="the result files are LABEL-a and LABEL-b")
+    ab.add_argument("--output", default=str(REPO / "results"), help="results folder")
+    ab.add_argument("-o", "--report", help="write the comparison report into this folder")
+    ab.add_argument("--fail-if-slower", metavar="PCT", help="as for compare")
+    ab.set_defaults(func=cmd_ab)
     rep = sub.add_parser("report", help="write the HTML + Markdown + charts report of a result")
     rep.add_argument("result", type=Path)
     rep.add_argument("-o", "--output", help="report folder (default REPORTS/<machine-id>/<run>/)")

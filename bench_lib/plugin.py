@@ -6,6 +6,7 @@ Loaded through the ``pytest11`` entry point, so ``pytest --benchmark-only`` and
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Generator, Iterator
 from datetime import datetime, timezone
@@ -58,6 +59,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--mpbench-label", default="run", help="label stored in the result file")
     group.addoption(
+        "--mpbench-blocks",
+        type=int,
+        default=None,
+        help="independent blocks per benchmark (default: the profile's; `mpbench ab` uses 1)",
+    )
+    group.addoption(
         "--mpbench-progress",
         action="store_true",
         help="print one line per finished benchmark (used by `mpbench run`)",
@@ -95,9 +102,11 @@ def _log(config: pytest.Config) -> SessionLog:
 
 def grid_context(config: pytest.Config) -> GridContext:
     methods = tuple(m.strip() for m in config.getoption("mpbench_start_methods").split(",") if m)
-    return GridContext(
-        get_profile(config.getoption("mpbench_profile")), environment.usable_cores(), methods
-    )
+    profile = get_profile(config.getoption("mpbench_profile"))
+    blocks = config.getoption("mpbench_blocks")
+    if blocks:
+        profile = dataclasses.replace(profile, blocks=max(1, blocks))
+    return GridContext(profile, environment.usable_cores(), methods)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
