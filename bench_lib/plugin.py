@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import time
 from collections.abc import Generator, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bench_lib import environment, leaks, noise, results
+from bench_lib import environment, leaks, noise, progress, results
 from bench_lib.engine import SCHEMA_KEY, Bench
 from bench_lib.profiles import (
     DEFAULT_PROFILE,
@@ -38,6 +39,13 @@ class SessionLog:
         self.passed = 0
         self.interrupted = False
         self.main_module_note = ""
+        self.display: progress.Display | None = None  # set once the benchmarks are collected
+        self.item_t0 = time.monotonic()  # when the running benchmark started
+
+    def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        self.item_t0 = time.monotonic()
+        if self.display is not None:
+            self.display.starting(_display_name(nodeid))
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         # Before fixtures are torn down: they then kill leftovers at once instead of waiting.
@@ -66,8 +74,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--mpbench-progress",
-        action="store_true",
-        help="print one line per finished benchmark (used by `mpbench run`)",
+        nargs="?",
+        const="auto",
+        default="none",
+        choices=progress.MODES,
+        help="show progress: auto (live on a terminal, plain elsewhere), live, plain, quiet",
     )
 
 
@@ -171,21 +182,32 @@ def pytest_runtest_makereport(
         log.failures.append({"test": report.nodeid, "when": report.when, "reason": reason})
     elif report.passed and report.when == "call":
         log.passed += 1
-    if item.config.getoption("mpbench_progress") and report.when == "teardown":
-        _print_progress(item, log)
+    if log.display is not None and report.when == "teardown":
+        failed = [f for f in log.failures if f["test"] == item.nodeid]
+        skipped = [s for s in log.skipped if s["test"] == item.nodeid]
+        status = (
+            "FAIL " + failed[0]["reason"]
+            if failed
+            else ("skip " + skipped[0]["reason"] if skipped else "ok")
+        )
+        log.display.finished(_display_name(item.nodeid), status, time.monotonic() - log.item_t0)
     return report
 
 
-def _print_progress(item: pytest.Item, log: SessionLog) -> None:
-    failed = [f for f in log.failures if f["test"] == item.nodeid]
-    skipped = [s for s in log.skipped if s["test"] == item.nodeid]
-    status = (
-        "FAIL " + failed[0]["reason"]
-        if failed
-        else ("skip " + skipped[0]["reason"] if skipped else "ok")
-    )
-    name = item.nodeid.split("::", 1)[-1]
-    print(f"  {name:<58} {status}", flush=True)
+def _display_name(nodeid: str) -> str:
+    """``ipc test_stream[...]`` from ``benchmarks/test_ipc.py::test_stream[...]``."""
+    path, _, test = nodeid.partition("::")
+    subject = path.rsplit("/", 1)[-1].removeprefix("test_").removesuffix(".py")
+    return f"{subject} {test}"
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    mode = session.config.getoption("mpbench_progress")
+    if mode != "none" and session.items:
+        profile = grid_context(session.config).profile
+        prior = progress.SMOKE_PRIOR_S if profile.name == "smoke" else profile.budget_s
+        total = progress.Progress(len(session.items), prior)
+        _log(session.config).display = progress.Display(mode, total)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -193,6 +215,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
     # Runs before pytest-benchmark saves (its wrapper is inner), so the file says "partial".
     log = _log(session.config)
     log.interrupted = log.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED
+    if log.display is not None:
+        log.display.close()
     return (yield)
 
 
