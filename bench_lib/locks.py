@@ -6,9 +6,10 @@ The per-worker counts show fairness; the counter shows the lock worked: had two 
 held it at once, they would have read the same value and the counter would fall short
 of the sum of their counts.
 
-A critical section spins on the clock to its deadline (:func:`workloads.busy`), so a section
-labelled ``cs_us`` lasts at least that long and no round can beat the serial bound
-``1 / cs_us``: sections under one lock never overlap.
+With a critical section, a worker that takes the lock spins on the clock until ``cs_us``
+after it took it (:func:`workloads.spin_until`), so every hold lasts at least its label (and
+overshoots it by about one clock read), and no round can beat the serial bound ``1 / cs_us``:
+holds of one lock never overlap.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def guarded(primitive: str, ctx: Any) -> Iterator[Guarded]:
 
 
 def section_ns(cs_us: float) -> int:
-    """The critical section in nanoseconds, as :func:`workloads.busy` spins it (0 for none)."""
+    """The critical section in nanoseconds, as :func:`workloads.contend` holds it (0: none)."""
     if cs_us < 0:
         raise ValueError(f"critical section must be >= 0 us, got {cs_us}")
     return round(cs_us * 1000)

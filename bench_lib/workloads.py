@@ -39,25 +39,26 @@ def stamp_first_run(conn: Any) -> None:
 # --- locks -----------------------------------------------------------------------------------
 
 
-def busy(section_ns: int) -> None:
-    """Work held under the lock: spin on the clock until ``section_ns`` nanoseconds have passed.
+def spin_until(deadline_ns: int) -> None:
+    """Work held under the lock: spin on ``time.perf_counter_ns`` until it reads ``deadline_ns``.
 
     A deadline, not a loop count calibrated elsewhere: a loop sized on another length ran
-    30-45% short of its label. This section lasts its label plus one clock read (tens of ns),
-    however fast the core; a worker preempted inside it holds the lock longer, as real work would.
+    30-45% short of its label. Set from the moment the lock was taken, it makes the hold last
+    its label plus at most one clock read, however fast the core; a worker preempted inside it
+    holds the lock longer, as real work would.
     """
     clock = time.perf_counter_ns
-    deadline = clock() + section_ns
-    while clock() < deadline:
+    while clock() < deadline_ns:
         pass
 
 
 def time_sections(section_ns: int, sections: int) -> int:
-    """Nanoseconds that ``sections`` back-to-back :func:`busy` sections take in this process."""
-    t0 = time.perf_counter_ns()
+    """Nanoseconds that ``sections`` back-to-back sections of ``section_ns`` take here."""
+    clock = time.perf_counter_ns
+    t0 = clock()
     for _ in range(sections):
-        busy(section_ns)
-    return time.perf_counter_ns() - t0
+        spin_until(clock() + section_ns)
+    return clock() - t0
 
 
 def crew_member(go: Any, stop: Any, conn: Any, job: Any, args: tuple[Any, ...]) -> None:
@@ -82,10 +83,12 @@ def contend(
 ) -> tuple[int, list[int], list[int], float]:
     """Take ``lock`` until the shared ``counter`` reaches ``limit.value``; one increment per take.
 
-    Returns (increments done by this worker, sampled wait times in ns, sampled hold times in ns,
-    this thread's CPU seconds). On every ``sample_every``-th take the wait is timed around
-    ``acquire()`` and the hold from there to ``release()`` (the increment and the section).
-    The last take of each worker finds the counter full and is not counted.
+    With ``section_ns``, every hold (the increment and the work) lasts at least that long: the
+    worker spins until ``section_ns`` after it took the lock. Returns (increments done by this
+    worker, sampled wait times in ns, sampled hold times in ns, this thread's CPU seconds). On
+    every ``sample_every``-th take the wait is timed around ``acquire()`` and the hold from
+    there to ``release()``. The last take of each worker finds the counter full and is not
+    counted.
     """
     acquire, release, clock = lock.acquire, lock.release, time.perf_counter_ns
     total = limit.value
@@ -93,27 +96,30 @@ def contend(
     waits: list[int] = []
     holds: list[int] = []
     countdown = 0
+    held_ns = 0  # when the lock was taken; read only when sampling or holding a section
     cpu0 = time.thread_time()
     while True:
-        held = 0
-        if countdown == 0:
+        sampled = countdown == 0
+        if sampled:
             countdown = sample_every
             t0 = clock()
             acquire()
-            held = clock()
-            waits.append(held - t0)
+            held_ns = clock()
+            waits.append(held_ns - t0)
         else:
             acquire()
+            if section_ns:
+                held_ns = clock()
         countdown -= 1
         n = counter.value
         if n >= total:
             release()
             break
         counter.value = n + 1
-        if section_ns:
-            busy(section_ns)
-        if held:
-            holds.append(clock() - held)
+        if section_ns:  # the whole hold, increment included, lasts the section
+            spin_until(held_ns + section_ns)
+        if sampled:
+            holds.append(clock() - held_ns)
         release()
         mine += 1
     return mine, waits, holds, time.thread_time() - cpu0

@@ -106,7 +106,7 @@ def test_every_sampled_hold_lasts_its_section_and_rounds_stay_under_the_serial_b
         with round_deadline(30):
             result = c.run()
     assert result.error is None and result.holds_ns
-    assert min(result.holds_ns) >= c.section_ns  # the clock read after busy() is past its deadline
+    assert min(result.holds_ns) >= c.section_ns  # the spin ends past its deadline
     assert result.total / result.wall_s <= locks.serial_bound_acq_per_s(10)
 
 
