@@ -143,15 +143,18 @@ class ThreadCrew:
 
     def _member(self, i: int) -> None:
         job, args = self._jobs[i]
-        while True:
-            self._start.wait()
-            if self._stop:
-                return
-            try:
-                self._results[i] = job(*args)
-            except BaseException as exc:  # handed to run_round, which raises it
-                self._results[i] = exc
-            self._done.wait()
+        try:
+            while True:
+                self._start.wait()
+                if self._stop:
+                    return
+                try:
+                    self._results[i] = job(*args)
+                except BaseException as exc:  # handed to run_round, which raises it
+                    self._results[i] = exc
+                self._done.wait()
+        except threading.BrokenBarrierError:
+            return  # the crew was aborted on its way out
 
     def __enter__(self) -> ThreadCrew:
         for thread in self._threads:

@@ -278,6 +278,16 @@ def test_crew_with_a_dead_worker_stops_without_waiting_on_it() -> None:
     assert not _live_children()
 
 
+def _fail() -> None:
+    raise OSError("the job broke")
+
+
+def test_thread_crew_raises_what_a_job_raised_instead_of_waiting_for_it() -> None:
+    team = crew.ThreadCrew([(_fail, ()), (time.sleep, (0.01,))])
+    with pytest.raises(OSError, match="the job broke"), round_deadline(30), team:
+        team.run_round()
+
+
 def test_worker_hanging_with_the_lock_is_ended_by_the_deadline() -> None:
     team = _faulty_crew(locks.context(), "hang")
     with pytest.raises(RoundTimeout), team, round_deadline(1.0):
