@@ -38,7 +38,7 @@ def contention(
     if rows.empty:
         return None
     fairness = tidy.select(tidy.metrics(data), "locks", "contention", headline_only=False)
-    floors = tidy.select(frame, "locks", "uncontended")
+    floors = rows[rows["p_workers"] == 1]  # the floor: the same crew with one worker
     fig, (rate_ax, fair_ax) = new_chart(ncols=2, width_in=11.5, height_in=4.8)
     for primitive, group in rows.groupby("p_primitive"):
         group = group.sort_values("p_workers")
@@ -54,7 +54,7 @@ def contention(
             capsize=3,
         )
         mark_noisy(rate_ax, group["p_workers"], group["median"], group["noisy"])
-        floor = floors[floors["p_primitive"] == primitive] if "p_primitive" in floors else floors
+        floor = floors[floors["p_primitive"] == primitive]
         if len(floor):
             rate_ax.axhline(float(floor["median"].iloc[0]), color=c, linestyle=":", alpha=0.7)
         if not fairness.empty and "p_primitive" in fairness:
@@ -67,7 +67,7 @@ def contention(
     count_axis(rate_ax, rows["p_workers"])
     rate_ax.set_xlabel("contending workers (dashed: usable cores)")
     rate_ax.set_ylabel("acquisitions per second, all workers (log)")
-    rate_ax.set_title("throughput (dotted: the same lock uncontended)", fontsize=9)
+    rate_ax.set_title("throughput (dotted: the floor, the same crew with one worker)", fontsize=9)
     rate_ax.grid(alpha=0.3, which="both")
     rate_ax.legend(fontsize=7)
     count_axis(fair_ax, rows["p_workers"])
@@ -80,8 +80,8 @@ def contention(
         "locks_contention",
         "What a lock costs when processes fight over it",
         "Left: lock acquisitions per second across all workers, by primitive; the dotted "
-        "line is the same primitive taken by one process with no rival. Right: how "
-        "evenly the acquisitions were shared.",
+        "line is the floor, the same primitive and crew with one worker and no rival. "
+        "Right: how evenly the acquisitions were shared.",
     )
     return finish(fig, out_dir, chart, ctx, samples_text(rows["n"]))
 

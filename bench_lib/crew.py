@@ -1,33 +1,36 @@
 """A crew: workers started once, off the clock, then released together for each round.
 
-A round is: the parent joins the start barrier (every worker is already waiting there),
-each worker runs its job once and sends the result back over its own pipe, the parent
-collects every result. Starting the workers, and stopping them, stays off the clock.
+A round is: the parent posts one token to each worker's own semaphore (every worker is
+already waiting on it), each worker runs its job once and sends the result back over its
+own pipe, the parent collects every result. Starting the workers, and stopping them, stays
+off the clock.
 
-A worker that dies mid-round ends the round at once with :class:`WorkerDied` (its pipe
-closes); one that hangs (say, asleep holding a lock) is ended by the engine's round
-deadline. Either way leaving the ``with`` block terminates, then kills, what is left.
+No wait of the parent can hang on a dead worker: a post never blocks, a dead worker's pipe
+reads as closed, stopping joins with a deadline. A worker that dies, in a round or between
+rounds, ends the next round at once with :class:`WorkerDied`; one that hangs (say, asleep
+holding a lock) is ended by the engine's round deadline. Either way leaving the ``with``
+block terminates, then kills, what is left.
 """
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing.connection
 import threading
+import time
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Callable
 
 from bench_lib import workloads
 
-STOP_GRACE_S = 5.0  # a healthy worker leaves its barrier and exits well within this
+STOP_GRACE_S = 5.0  # a healthy worker takes its stop token and exits well within this
 KILL_GRACE_S = 1.0  # after terminate(), how long before kill()
 
 Job = tuple[Callable[..., Any], tuple[Any, ...]]  # (workloads function, its arguments)
 
 
 class WorkerDied(RuntimeError):
-    """A crew member exited before sending its result for the round."""
+    """A crew member exited before sending its result for the round (in it or before it)."""
 
 
 class ProcessCrew:
@@ -38,7 +41,8 @@ class ProcessCrew:
             raise ValueError("a crew needs at least one job")
         self._ctx = ctx
         self._jobs = list(jobs)
-        self._barrier = ctx.Barrier(len(jobs) + 1)
+        self._go = [ctx.Semaphore(0) for _ in jobs]  # one per worker: a shared one could be
+        # taken twice in a round by a fast worker, and a Barrier's release blocks on dead waiters
         self._stop = ctx.RawValue("b", 0)
         self._procs: list[Any] = []
         self._readers: list[Any] = []
@@ -53,11 +57,11 @@ class ProcessCrew:
 
     def __enter__(self) -> ProcessCrew:
         try:
-            for job, args in self._jobs:
+            for go, (job, args) in zip(self._go, self._jobs):
                 reader, writer = self._ctx.Pipe(duplex=False)
                 proc = self._ctx.Process(
                     target=workloads.crew_member,
-                    args=(self._barrier, self._stop, writer, job, args),
+                    args=(go, self._stop, writer, job, args),
                     daemon=True,
                 )
                 proc.start()
@@ -70,7 +74,8 @@ class ProcessCrew:
         return self
 
     def run_round(self) -> list[Any]:
-        self._barrier.wait()
+        for go in self._go:
+            go.release()
         results: list[Any] = [None] * self.size
         pending = {id(r): i for i, r in enumerate(self._readers)}
         while pending:
@@ -83,8 +88,9 @@ class ProcessCrew:
                     self._procs[i].join(KILL_GRACE_S)
                     raise WorkerDied(
                         f"worker {i} (pid {self._procs[i].pid}) exited with code "
-                        f"{self._procs[i].exitcode} during a round; if it held the lock, "
-                        "the others could never finish"
+                        f"{self._procs[i].exitcode} (negative: killed by that signal) before "
+                        "sending its result for the round; had it held the lock, the others "
+                        "could never finish"
                     ) from None
         return results
 
@@ -96,11 +102,11 @@ class ProcessCrew:
     ) -> None:
         if exc_type is None:
             self._stop.value = 1
-            # a worker that is gone or stuck breaks the barrier: the kill below ends the rest
-            with contextlib.suppress(threading.BrokenBarrierError):
-                self._barrier.wait(STOP_GRACE_S)
+            for go in self._go:
+                go.release()
+            deadline = time.monotonic() + STOP_GRACE_S  # one grace for the crew, not each
             for proc in self._procs:
-                proc.join(STOP_GRACE_S)
+                proc.join(max(0.0, deadline - time.monotonic()))
         self._kill()
 
     def _kill(self) -> None:
@@ -137,12 +143,18 @@ class ThreadCrew:
 
     def _member(self, i: int) -> None:
         job, args = self._jobs[i]
-        while True:
-            self._start.wait()
-            if self._stop:
-                return
-            self._results[i] = job(*args)
-            self._done.wait()
+        try:
+            while True:
+                self._start.wait()
+                if self._stop:
+                    return
+                try:
+                    self._results[i] = job(*args)
+                except BaseException as exc:  # handed to run_round, which raises it
+                    self._results[i] = exc
+                self._done.wait()
+        except threading.BrokenBarrierError:
+            return  # the crew was aborted on its way out
 
     def __enter__(self) -> ThreadCrew:
         for thread in self._threads:
@@ -152,6 +164,9 @@ class ThreadCrew:
     def run_round(self) -> list[Any]:
         self._start.wait()
         self._done.wait()
+        failed = [r for r in self._results if isinstance(r, BaseException)]
+        if failed:
+            raise failed[0]
         return list(self._results)
 
     def __exit__(self, *exc: object) -> None:

@@ -5,12 +5,16 @@ so a round always holds exactly ``total`` successful acquisitions, whoever wins 
 The per-worker counts show fairness; the counter shows the lock worked: had two workers
 held it at once, they would have read the same value and the counter would fall short
 of the sum of their counts.
+
+With a critical section, a worker that takes the lock spins on the clock until ``cs_us``
+after it took it (:func:`workloads.spin_until`), so every hold lasts at least its label (and
+overshoots it by about one clock read), and no round can beat the serial bound ``1 / cs_us``:
+holds of one lock never overlap.
 """
 
 from __future__ import annotations
 
 import ctypes
-import functools
 import math
 import multiprocessing
 import threading
@@ -38,8 +42,6 @@ PILOT_SHARE = 0.5  # a pilot this long (share of the target round) is past the w
 MAX_PILOTS = 8  # pilots at least double: eight cover a 256x misjudged first pilot
 MIN_ACQUISITIONS = 200  # below this, per-round start-up would dominate the round
 MAX_ACQUISITIONS = 5_000_000  # bounds the round of the fastest lock
-BUSY_CALIBRATION_ITERATIONS = 20_000  # about 0.3 ms of looping: long enough to time well
-BUSY_CALIBRATION_REPEATS = 25  # the fastest is the loop's cost, free of interruptions
 
 
 def start_method() -> str:
@@ -88,24 +90,18 @@ def guarded(primitive: str, ctx: Any) -> Iterator[Guarded]:
     yield Guarded(primitive, make[primitive](), ctx.RawValue("q", 0))
 
 
-@functools.cache
-def busy_ns_per_iteration() -> float:
-    """What one iteration of :func:`workloads.busy` costs here (the fastest of a few tries)."""
-    best = math.inf
-    for _ in range(BUSY_CALIBRATION_REPEATS):
-        t0 = time.perf_counter_ns()
-        workloads.busy(BUSY_CALIBRATION_ITERATIONS)
-        best = min(best, time.perf_counter_ns() - t0)
-    return best / BUSY_CALIBRATION_ITERATIONS
-
-
-def busy_iterations(cs_us: float) -> int:
-    """Loop iterations that keep the CPU busy about ``cs_us`` microseconds (0 for 0)."""
+def section_ns(cs_us: float) -> int:
+    """The critical section in nanoseconds, as :func:`workloads.contend` holds it (0: none)."""
     if cs_us < 0:
         raise ValueError(f"critical section must be >= 0 us, got {cs_us}")
-    if cs_us == 0:
-        return 0
-    return max(1, round(cs_us * 1000 / busy_ns_per_iteration()))
+    return round(cs_us * 1000)
+
+
+def serial_bound_acq_per_s(cs_us: float) -> float:
+    """The most acquisitions per second sections of ``cs_us`` allow: they never overlap."""
+    if cs_us <= 0:
+        raise ValueError(f"only a section of some length bounds the rate, got {cs_us} us")
+    return 1e6 / cs_us
 
 
 def acquisitions_for(pilot_s: float, pilot_acquisitions: int, target_round_s: float) -> int:
@@ -152,6 +148,7 @@ class ContentionRound:
     counter: int  # the counter's value at the end of the round
     counts: tuple[int, ...]  # acquisitions each worker won
     waits_ns: tuple[int, ...]  # sampled wait times of acquire(), all workers
+    holds_ns: tuple[int, ...]  # sampled hold times, acquire() to release(), all workers
     workers_cpu_s: float  # CPU seconds the workers' threads burned in the round
     wall_s: float  # the round, as the parent saw it
 
@@ -184,12 +181,12 @@ class Contention:
         if workers < 1:
             raise ValueError(f"need at least one worker, got {workers}")
         self.guard = guard
-        self.cs_iterations = busy_iterations(cs_us)
+        self.section_ns = section_ns(cs_us)
         threaded = guard.primitive in THREADED
         self._limit = ctypes.c_longlong(0) if threaded else ctx.RawValue("q", 0)
         job: crew.Job = (
             workloads.contend,
-            (guard.lock, guard.counter, self._limit, self.cs_iterations, SAMPLE_EVERY),
+            (guard.lock, guard.counter, self._limit, self.section_ns, SAMPLE_EVERY),
         )
         self.crew: crew.ProcessCrew | crew.ThreadCrew = (
             crew.ThreadCrew([job] * workers) if threaded else crew.ProcessCrew(ctx, [job] * workers)
@@ -219,7 +216,8 @@ class Contention:
             counter=int(self.guard.counter.value),
             counts=tuple(r[0] for r in reports),
             waits_ns=tuple(w for r in reports for w in r[1]),
-            workers_cpu_s=sum(r[2] for r in reports),
+            holds_ns=tuple(h for r in reports for h in r[2]),
+            workers_cpu_s=sum(r[3] for r in reports),
             wall_s=wall,
         )
 
@@ -232,7 +230,7 @@ class Contention:
         acquisition before the others are even running (fairness 1/N that says nothing
         about the lock).
         """
-        alone = uncontended(self.guard, PILOT_ACQUISITIONS)  # contention is no faster
+        alone = self._alone(PILOT_ACQUISITIONS)  # a first guess: contention is seldom faster
         total = acquisitions_for(alone.wall_s, PILOT_ACQUISITIONS, target_round_s * PILOT_SHARE)
         for _ in range(MAX_PILOTS):
             self.prepare(total)
@@ -245,12 +243,14 @@ class Contention:
             total = min(MAX_ACQUISITIONS, total)
         return acquisitions_for(pilot.wall_s, total, target_round_s)
 
-
-def uncontended(guard: Guarded, total: int) -> ContentionRound:
-    """The floor: this process alone takes the lock ``total`` times, with the same loop."""
-    limit = ctypes.c_longlong(total)
-    guard.counter.value = 0
-    t0 = time.perf_counter()
-    mine, waits, cpu = workloads.contend(guard.lock, guard.counter, limit, 0, SAMPLE_EVERY)
-    wall = time.perf_counter() - t0
-    return ContentionRound(total, int(guard.counter.value), (mine,), tuple(waits), cpu, wall)
+    def _alone(self, total: int) -> ContentionRound:
+        """This process alone takes the lock ``total`` times with the crew's loop (sizing only)."""
+        limit = ctypes.c_longlong(total)
+        self.guard.counter.value = 0
+        t0 = time.perf_counter()
+        mine, waits, holds, cpu = workloads.contend(
+            self.guard.lock, self.guard.counter, limit, self.section_ns, SAMPLE_EVERY
+        )
+        wall = time.perf_counter() - t0
+        counter = int(self.guard.counter.value)
+        return ContentionRound(total, counter, (mine,), tuple(waits), tuple(holds), cpu, wall)

@@ -88,14 +88,14 @@ def metric_of(
 def locks_rules(frame: pd.DataFrame, metrics: pd.DataFrame, cores: int) -> list[str]:
     out = []
     lock = median_of(frame, "locks", "contention", primitive="lock", workers=cores)
-    alone = median_of(frame, "locks", "uncontended", primitive="lock")
-    if lock and alone:
+    alone = median_of(frame, "locks", "contention", primitive="lock", workers=1)
+    if lock and alone and cores > 1:
         out.append(
             f"{cores} processes fighting over a multiprocessing.Lock get "
             f"{format_value(lock, 'acq/s')} together, {lock / alone:.2f}x one process "
             f"alone ({format_value(alone, 'acq/s')})."
         )
-    manager = median_of(frame, "locks", "uncontended", primitive="manager_lock")
+    manager = median_of(frame, "locks", "contention", primitive="manager_lock", workers=1)
     if manager and alone:
         out.append(
             f"A Manager().Lock() is {alone / manager:.0f}x slower than a "

@@ -39,21 +39,38 @@ def stamp_first_run(conn: Any) -> None:
 # --- locks -----------------------------------------------------------------------------------
 
 
-def busy(iterations: int) -> None:
-    """Work held under the lock: a bare loop, calibrated in iterations per microsecond."""
-    for _ in range(iterations):
+def spin_until(deadline_ns: int) -> None:
+    """Work held under the lock: spin on ``time.perf_counter_ns`` until it reads ``deadline_ns``.
+
+    A deadline, not a loop count calibrated elsewhere: a loop sized on another length ran
+    30-45% short of its label. Set from the moment the lock was taken, it makes the hold last
+    its label plus at most one clock read, however fast the core; a worker preempted inside it
+    holds the lock longer, as real work would.
+    """
+    clock = time.perf_counter_ns
+    while clock() < deadline_ns:
         pass
 
 
-def crew_member(barrier: Any, stop: Any, conn: Any, job: Any, args: tuple[Any, ...]) -> None:
-    """A persistent worker: wait for the start barrier, run ``job(*args)``, send its result.
+def time_sections(section_ns: int, sections: int) -> int:
+    """Nanoseconds that ``sections`` back-to-back sections of ``section_ns`` take here."""
+    clock = time.perf_counter_ns
+    t0 = clock()
+    for _ in range(sections):
+        spin_until(clock() + section_ns)
+    return clock() - t0
 
-    The parent releases the whole crew at once by joining the barrier; it stops the crew by
-    setting ``stop`` before the next release.
+
+def crew_member(go: Any, stop: Any, conn: Any, job: Any, args: tuple[Any, ...]) -> None:
+    """A persistent worker: wait for its own ``go`` token, run ``job(*args)``, send the result.
+
+    The parent posts one token per worker per round (a post never blocks, even for a dead
+    worker, unlike a Barrier whose release waits for every sleeper to wake); it stops the
+    crew by setting ``stop`` before posting.
     """
     try:
         while True:
-            barrier.wait()
+            go.acquire()
             if stop.value:
                 return
             conn.send(job(*args))
@@ -62,39 +79,50 @@ def crew_member(barrier: Any, stop: Any, conn: Any, job: Any, args: tuple[Any, .
 
 
 def contend(
-    lock: Any, counter: Any, limit: Any, cs_iterations: int, sample_every: int
-) -> tuple[int, list[int], float]:
+    lock: Any, counter: Any, limit: Any, section_ns: int, sample_every: int
+) -> tuple[int, list[int], list[int], float]:
     """Take ``lock`` until the shared ``counter`` reaches ``limit.value``; one increment per take.
 
-    Returns (increments done by this worker, sampled wait times in ns, this thread's CPU seconds).
-    A wait is timed around ``acquire()`` on every ``sample_every``-th take. The last take of
-    each worker finds the counter full and is not counted.
+    With ``section_ns``, every hold (the increment and the work) lasts at least that long: the
+    worker spins until ``section_ns`` after it took the lock. Returns (increments done by this
+    worker, sampled wait times in ns, sampled hold times in ns, this thread's CPU seconds). On
+    every ``sample_every``-th take the wait is timed around ``acquire()`` and the hold from
+    there to ``release()``. The last take of each worker finds the counter full and is not
+    counted.
     """
     acquire, release, clock = lock.acquire, lock.release, time.perf_counter_ns
     total = limit.value
     mine = 0
     waits: list[int] = []
+    holds: list[int] = []
     countdown = 0
+    held_ns = 0  # when the lock was taken; read only when sampling or holding a section
     cpu0 = time.thread_time()
     while True:
-        if countdown == 0:
+        sampled = countdown == 0
+        if sampled:
             countdown = sample_every
             t0 = clock()
             acquire()
-            waits.append(clock() - t0)
+            held_ns = clock()
+            waits.append(held_ns - t0)
         else:
             acquire()
+            if section_ns:
+                held_ns = clock()
         countdown -= 1
         n = counter.value
         if n >= total:
             release()
             break
         counter.value = n + 1
-        if cs_iterations:
-            busy(cs_iterations)
+        if section_ns:  # the whole hold, increment included, lasts the section
+            spin_until(held_ns + section_ns)
+        if sampled:
+            holds.append(clock() - held_ns)
         release()
         mine += 1
-    return mine, waits, time.thread_time() - cpu0
+    return mine, waits, holds, time.thread_time() - cpu0
 
 
 def increment(value: Any, times: int, locked: bool) -> int:

@@ -8,22 +8,25 @@ Unit: acquisitions per second (higher is better) and seconds per acquisition, sy
   multiprocessing Lock, RLock, Semaphore(1), BoundedSemaphore(1), a Manager().Lock() proxy,
   a Value's own lock (``with v.get_lock(): v.value += 1``) and threading.Lock.
   Metrics: fairness (Jain's index over per-worker counts, 1.0 = equal shares), wait time of
-  sampled ``acquire()`` calls (median and p99), effective cores the workers burned
-  (near N: spinning; near 1 or below: sleeping in the kernel).
-- ``critical_section``: multiprocessing.Lock with about 1 us or 10 us of busy work held
-  under the lock (a calibrated loop, not a sleep), beside the serial bound 1 / section.
-- ``uncontended``: the floor, the same loop in this process alone, no other worker.
+  sampled ``acquire()`` calls (median and p99), hold time (acquire to release, median),
+  effective cores the workers burned (near N: spinning; near 1 or below: sleeping in the
+  kernel). The floor of N workers is the same primitive and the same crew with one worker
+  (``workers=1``, always in the grid): the same processes, rounds and pipes, no rival.
+- ``critical_section``: multiprocessing.Lock held for 1 us or 10 us of work (a spin on the
+  clock to a deadline, not a sleep and not a loop count), bounded by the serial bound
+  1 / section: a check fails the benchmark if a round beats it.
 - ``lost_updates``: the same increments on a Value without (and with) its lock; reports
   how many updates were lost - the reason the lock exists.
 - ``torn_lines``: ten processes append long lines, each in several write() calls, to one
   file, with and without a lock; counts torn lines. Under the lock there must be none.
 
 Every round is checked: the counter equals the acquisitions the workers counted.
-Off the clock: making the lock (and starting a Manager), starting the workers (they wait
-at a barrier between rounds), the pilot round that sizes the rounds, zeroing the counter,
-checking each round. On the clock: releasing the workers, their work, collecting results.
-A worker that dies mid-round fails the benchmark at once; one that hangs holding the
-lock is ended by the round deadline; either way its processes are killed.
+Off the clock: making the lock (and starting a Manager), starting the workers (each waits
+on its own semaphore between rounds), the pilot rounds that size the rounds, zeroing the
+counter, checking each round. On the clock: releasing the workers, their work, collecting
+results. A worker that dies, in a round or between rounds, fails the benchmark at once with
+its exit code; one that hangs holding the lock is ended by the round deadline; either way
+its processes are killed.
 """
 
 from __future__ import annotations
@@ -53,8 +56,8 @@ LINES_PER_WRITER = {"smoke": 50, "quick": 200, "standard": 600, "full": 1_000}
 
 
 def lock_workers(ctx: GridContext) -> list[int]:
-    """Contending workers: 2 in smoke, else 1, the cores, 2x cores (and powers of two)."""
-    return [2] if ctx.profile.name == "smoke" else worker_counts(ctx)
+    """Contending workers: 1 (the floor) and 2 in smoke, else 1, the cores, 2x cores (and more)."""
+    return [1, 2] if ctx.profile.name == "smoke" else worker_counts(ctx)
 
 
 def section_workers(ctx: GridContext) -> list[int]:
@@ -110,6 +113,9 @@ def _record_rounds(mpbench: Bench, rounds: list[locks.ContentionRound]) -> None:
     if waits:
         mpbench.metric_samples("wait_p50_s", [locks.quantile(w, 0.5) / 1e9 for w in waits], "s")
         mpbench.metric_samples("wait_p99_s", [locks.quantile(w, 0.99) / 1e9 for w in waits], "s")
+    holds = [r.holds_ns for r in rounds if r.holds_ns]
+    if holds:  # the section as the workers really ran it, with the increment and clock reads
+        mpbench.metric_samples("hold_p50_s", [locks.quantile(h, 0.5) / 1e9 for h in holds], "s")
     mpbench.metric_samples("workers_effective_cores", [r.effective_cores for r in rounds], "cores")
 
 
@@ -117,42 +123,28 @@ def _record_rounds(mpbench: Bench, rounds: list[locks.ContentionRound]) -> None:
 def test_contention(mpbench: Bench, primitive: str, workers: int) -> None:
     ctx = locks.context()
     mpbench.info.update(start_method=ctx.get_start_method(), critical_section_us=0)
+    # the floor: the same primitive, the same crew, one worker (the grid always holds it)
+    floor = FloorRef("contention", {"primitive": primitive, "workers": 1}) if workers > 1 else None
     with locks.guarded(primitive, ctx) as guard, locks.Contention(guard, ctx, workers, 0) as c:
-        _measure_contention(mpbench, c, FloorRef("uncontended", {"primitive": primitive}))
+        _measure_contention(mpbench, c, floor)
 
 
 @grid(cs_us=CRITICAL_SECTION_US, workers=section_workers)
 def test_critical_section(mpbench: Bench, cs_us: int, workers: int) -> None:
     ctx = locks.context()
+    bound = locks.serial_bound_acq_per_s(cs_us)
     with locks.guarded("lock", ctx) as guard, locks.Contention(guard, ctx, workers, cs_us) as c:
-        mpbench.info.update(
-            start_method=ctx.get_start_method(),
-            busy_iterations=c.cs_iterations,
-            busy_ns_per_iteration=locks.busy_ns_per_iteration(),
-        )
-        mpbench.metric("serial_bound_acq_per_s", 1e6 / cs_us, "acq/s")
-        _measure_contention(mpbench, c, None)
-
-
-@grid(primitive=PRIMITIVES)
-def test_uncontended(mpbench: Bench, primitive: str) -> None:
-    ctx = locks.context()
-    with locks.guarded(primitive, ctx) as guard:
-        pilot = locks.uncontended(guard, locks.PILOT_ACQUISITIONS)
-        total = locks.acquisitions_for(
-            pilot.wall_s, locks.PILOT_ACQUISITIONS, _pick(mpbench, TARGET_ROUND_S)
-        )
-        rounds: list[locks.ContentionRound] = []
-        mpbench.measure(
-            lambda: rounds.append(locks.uncontended(guard, total)),
-            figures=[
-                Figure("acquisitions", "acq/s", "rate", per_round=total),
-                Figure("acquire", "s", "time", per_round=total),
-            ],
-        )
-    errors = [e for r in rounds if (e := r.error)]
-    mpbench.check("counter equals acquisitions", not errors, "; ".join(errors[:3]))
-    mpbench.info["acquisitions_per_round"] = total
+        mpbench.info.update(start_method=ctx.get_start_method(), section_ns=c.section_ns)
+        mpbench.metric("serial_bound_acq_per_s", bound, "acq/s")
+        rounds = _measure_contention(mpbench, c, None)
+    fastest = max(r.total / r.wall_s for r in rounds)
+    mpbench.metric("bound_ratio", fastest / bound, "ratio")  # the fastest round, of the bound
+    mpbench.check(
+        "within the serial bound",
+        fastest <= bound,
+        f"a round reached {fastest:.0f} acq/s with {cs_us} us sections, above 1/section "
+        f"= {bound:.0f}: two sections overlapped or one ran short of its label",
+    )
 
 
 @grid(locked=[False, True], workers=racing_workers)

@@ -1,20 +1,18 @@
 """Lock contention: fairness and counting functions, the checks that catch a broken lock,
-workers that die or hang holding the lock, and the benchmark file in smoke mode."""
+sections that last their label, and the benchmark file in smoke mode. Workers that die or
+hang: tests/test_crew.py."""
 
 from __future__ import annotations
 
-import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 from conftest import run_smoke
+from test_crew import live_children_after_grace
 
 from bench_lib import crew, locks, races, workloads
-from bench_lib.cpu import live_children
-from bench_lib.engine import RoundTimeout, round_deadline
+from bench_lib.engine import round_deadline
 
 # --- fairness, quantiles, sizing ---------------------------------------------------------------
 
@@ -70,11 +68,39 @@ def test_acquisitions_scale_to_the_target_round_and_stay_bounded() -> None:
         locks.acquisitions_for(0.01, 0, 0.02)
 
 
-def test_busy_iterations_grow_with_the_critical_section() -> None:
-    assert locks.busy_iterations(0) == 0
-    assert 1 <= locks.busy_iterations(1) < locks.busy_iterations(10)
+def test_section_is_its_label_in_nanoseconds_and_bounds_the_rate() -> None:
+    assert (locks.section_ns(0), locks.section_ns(1), locks.section_ns(2.5)) == (0, 1000, 2500)
+    assert locks.serial_bound_acq_per_s(10) == pytest.approx(100_000)
     with pytest.raises(ValueError):
-        locks.busy_iterations(-1)
+        locks.section_ns(-1)
+    with pytest.raises(ValueError):
+        locks.serial_bound_acq_per_s(0)
+
+
+# --- a critical section lasts what its label says ----------------------------------------------
+
+SECTIONS_TIMED = 2000  # many sections: the average is a property of the spin, not of one slice
+
+
+@pytest.mark.parametrize("cs_us", [1, 10])
+def test_a_section_lasts_at_least_its_label_in_a_worker(cs_us: int) -> None:
+    """Time many sections in a crew worker, spun as the contention workers spin them."""
+    sections = SECTIONS_TIMED // cs_us
+    job = (workloads.time_sections, (locks.section_ns(cs_us), sections))
+    with crew.ProcessCrew(locks.context(), [job]) as team, round_deadline(30):
+        (elapsed_ns,) = team.run_round()
+    assert elapsed_ns / sections >= 0.95 * cs_us * 1000  # the label; a deadline never runs short
+
+
+def test_every_sampled_hold_lasts_its_section_and_rounds_stay_under_the_serial_bound() -> None:
+    ctx = locks.context()
+    with locks.guarded("lock", ctx) as guard, locks.Contention(guard, ctx, 2, 10) as c:
+        c.prepare(300)
+        with round_deadline(30):
+            result = c.run()
+    assert result.error is None and result.holds_ns
+    assert min(result.holds_ns) >= c.section_ns  # the spin ends past its deadline
+    assert result.total / result.wall_s <= locks.serial_bound_acq_per_s(10)
 
 
 def test_unknown_primitive_is_refused_with_the_choices() -> None:
@@ -86,7 +112,7 @@ def test_unknown_primitive_is_refused_with_the_choices() -> None:
 
 
 def _round(total: int, counter: int, counts: tuple[int, ...]) -> locks.ContentionRound:
-    return locks.ContentionRound(total, counter, counts, (), 0.0, 1.0)
+    return locks.ContentionRound(total, counter, counts, (), (), 0.0, 1.0)
 
 
 def test_round_adds_up_when_the_lock_held() -> None:
@@ -112,7 +138,7 @@ def test_every_primitive_keeps_the_counter_exact(primitive: str) -> None:
             assert result.error is None
             assert sum(result.counts) == total == result.counter
             assert result.waits_ns and len(result.counts) == 2
-    assert not _live_children()
+    assert not live_children_after_grace()
 
 
 def test_calibration_sizes_rounds_within_bounds() -> None:
@@ -128,9 +154,11 @@ def test_contention_needs_a_worker() -> None:
         locks.Contention(guard, ctx, 0, 0)
 
 
-def test_uncontended_floor_counts_every_take() -> None:
-    with locks.guarded("lock", locks.context()) as guard:
-        result = locks.uncontended(guard, 1000)
+def test_the_one_worker_floor_counts_every_take() -> None:
+    ctx = locks.context()
+    with locks.guarded("lock", ctx) as guard, locks.Contention(guard, ctx, 1, 0) as c:
+        c.prepare(1000)
+        result = c.run()
     assert result.error is None and result.counts == (1000,)
 
 
@@ -177,100 +205,15 @@ def test_lines_written_under_the_lock_are_never_torn(tmp_path: Path) -> None:
     assert report.torn == 0 and report.missing == 0 and report.bytes_ok
 
 
-# --- workers that die or hang holding the lock -----------------------------------------------
-
-
-def _live_children() -> list[psutil.Process]:
-    """Our children still running after a short grace (a dying child may need a moment)."""
-    end = time.monotonic() + crew.KILL_GRACE_S
-    while (alive := live_children()) and time.monotonic() < end:
-        time.sleep(0.05)
-    return alive
-
-
-def _faulty_crew(ctx: Any, how: str) -> crew.ProcessCrew:
-    lock, counter, limit = ctx.Lock(), ctx.RawValue("q", 0), ctx.RawValue("q", 1000)
-    contend = (workloads.contend, (lock, counter, limit, 0, 16))
-    return crew.ProcessCrew(ctx, [(workloads.hold_and_exit, (lock, how)), contend, contend])
-
-
-def test_worker_dying_with_the_lock_fails_the_round_and_leaves_no_process() -> None:
-    team = _faulty_crew(locks.context(), "die")
-    with pytest.raises(crew.WorkerDied, match="worker 0"), team, round_deadline(10):
-        team.run_round()
-    assert not _live_children()
-
-
-def test_worker_hanging_with_the_lock_is_ended_by_the_deadline() -> None:
-    team = _faulty_crew(locks.context(), "hang")
-    with pytest.raises(RoundTimeout), team, round_deadline(1.0):
-        team.run_round()
-    assert not _live_children()
-
-
-FAULTY_BENCHMARK = '''
-"""Benchmarks whose lock holder dies or hangs: they must fail, quickly, leaving nothing."""
-from pathlib import Path
-
-from bench_lib import crew, locks, workloads
-
-PIDS = Path(__file__).with_name("pids.txt")
-
-
-def _run(mpbench, how):
-    ctx = locks.context()
-    lock, counter, limit = ctx.Lock(), ctx.RawValue("q", 0), ctx.RawValue("q", 1000)
-    contend = (workloads.contend, (lock, counter, limit, 0, 16))
-    jobs = [(workloads.hold_and_exit, (lock, how)), contend, contend]
-    with crew.ProcessCrew(ctx, jobs) as team:
-        with PIDS.open("a") as f:
-            f.write(" ".join(map(str, team.pids)) + "\\n")
-        mpbench.measure(team.run_round, timeout_s=2)
-
-
-def test_hung_holder(mpbench):
-    _run(mpbench, "hang")
-
-
-def test_dead_holder(mpbench):
-    _run(mpbench, "die")
-
-
-def test_healthy(mpbench):
-    mpbench.measure(lambda: None)
-'''
-
-
-def test_benchmark_with_a_stuck_lock_fails_by_timeout_and_kills_its_workers(
-    tmp_path: Path,
-) -> None:
-    bench = tmp_path / "test_faulty_locks.py"
-    bench.write_text(textwrap.dedent(FAULTY_BENCHMARK))
-    code, data, output = run_smoke(tmp_path, str(bench))
-    assert code == 1, output
-    reported = data["mpbench"]["failures"]
-    assert [f["when"] for f in reported] == ["call", "call"], output  # no teardown leak failure
-    failures = {f["test"].rsplit("::", 1)[-1]: f["reason"] for f in reported}
-    assert set(failures) == {"test_hung_holder", "test_dead_holder"}, output
-    assert "RoundTimeout" in failures["test_hung_holder"], output
-    assert "took longer than 2 s" in failures["test_hung_holder"], output
-    assert "WorkerDied" in failures["test_dead_holder"], output
-    assert "child process" not in output, output  # the leak check found nothing to kill
-    pids = [int(p) for p in (tmp_path / "pids.txt").read_text().split()]
-    assert len(pids) == 6
-    assert not [p for p in pids if psutil.pid_exists(p) and _not_zombie(p)], output
-
-
-def _not_zombie(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
 # --- the benchmark file in smoke mode ----------------------------------------------------------
 
-CONTENTION_METRICS = {"fairness_jain", "wait_p50_s", "wait_p99_s", "workers_effective_cores"}
+CONTENTION_METRICS = {
+    "fairness_jain",
+    "wait_p50_s",
+    "wait_p99_s",
+    "hold_p50_s",
+    "workers_effective_cores",
+}
 
 
 @pytest.fixture(scope="module")
@@ -290,13 +233,7 @@ def _by_case(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 def test_smoke_runs_every_case_and_checks_it(locks_smoke: dict[str, Any]) -> None:
     cases = _by_case(locks_smoke)
-    assert set(cases) == {
-        "contention",
-        "critical_section",
-        "uncontended",
-        "lost_updates",
-        "torn_lines",
-    }
+    assert set(cases) == {"contention", "critical_section", "lost_updates", "torn_lines"}
     assert not locks_smoke["mpbench"]["failures"]
     for m in (m for ms in cases.values() for m in ms):
         assert m["checks"] and all(m["checks"].values()), m
@@ -310,8 +247,37 @@ def test_smoke_contention_reports_rates_fairness_waits_and_cores(
         assert [f["unit"] for f in m["figures"]] == ["acq/s", "s"]
         assert set(m["metrics"]) >= CONTENTION_METRICS, m["metrics"]
         assert 0 < m["metrics"]["fairness_jain"]["value"] <= 1
-    for m in _by_case(locks_smoke)["contention"]:
-        assert m["floor"]["case"] == "uncontended" and m["floor"]["median"] > 0
+
+
+def test_smoke_contention_floor_is_the_same_crew_with_one_worker(
+    locks_smoke: dict[str, Any],
+) -> None:
+    contention = _by_case(locks_smoke)["contention"]
+    alone = {m["params"]["primitive"]: m for m in contention if m["params"]["workers"] == 1}
+    rivals = [m for m in contention if m["params"]["workers"] > 1]
+    assert alone and rivals and set(alone) == {m["params"]["primitive"] for m in rivals}
+    for m in rivals:
+        primitive = m["params"]["primitive"]
+        assert m["floor"]["case"] == "contention", m["floor"]
+        assert m["floor"]["params"] == {"primitive": primitive, "workers": 1}
+        assert m["floor"]["median"] == alone[primitive]["figures"][0]["median"]
+    assert all(m["floor"] is None for m in alone.values())  # the floor has no floor
+
+
+def test_smoke_critical_sections_never_beat_their_serial_bound(
+    locks_smoke: dict[str, Any],
+) -> None:
+    sections = _by_case(locks_smoke)["critical_section"]
+    assert sections
+    for m in sections:
+        cs_us = m["params"]["cs_us"]
+        assert m["figures"][0]["unit"] == "acq/s"
+        assert m["figures"][0]["median"] <= 1e6 / cs_us
+        assert m["metrics"]["serial_bound_acq_per_s"]["value"] == pytest.approx(1e6 / cs_us)
+        assert m["metrics"]["bound_ratio"]["value"] <= 1
+        assert m["checks"]["within the serial bound"]
+        assert m["metrics"]["hold_p50_s"]["value"] >= cs_us * 1e-6  # the section really ran
+        assert m["info"]["section_ns"] == cs_us * 1000
 
 
 def test_smoke_counts_lost_updates_and_torn_lines(locks_smoke: dict[str, Any]) -> None:
