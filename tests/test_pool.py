@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from typing import Any
 
+import psutil
 import pytest
 
-from bench_lib import pools, workloads
+from bench_lib import pool_ready, pools, workloads
 from bench_lib.profiles import GridContext, get_profile
 
 
@@ -57,7 +62,7 @@ def test_every_api_returns_the_serial_results_in_order(backend: pools.Backend) -
     for fam in ("pool", "executor"):
         w = pools.open_pool(backend, fam, 2, "fork")
         try:
-            pools.warm(w)
+            pool_ready.answer_all(w)
             for api in pools.APIS:
                 if pools.family(api) == fam:
                     assert pools.run_api(api, w, jobs) == expected, api
@@ -80,11 +85,114 @@ def test_verifier_catches_lost_and_wrong_results() -> None:
     assert "2 results for 3 tasks" in v.first_problem
 
 
-def test_iterations_for_scales_with_task_time() -> None:
-    assert pools.iterations_for(1e-9) >= 1
-    assert pools.iterations_for(0.01) > pools.iterations_for(0.001)
+def test_task_work_is_a_fixed_number_of_steps() -> None:
+    """Declared, not calibrated: two runs (or two machines) do the same work per task."""
+    assert pools.iterations_for_ms(1.0) == pools.NOMINAL_ITERATIONS_PER_MS
+    assert pools.iterations_for_ms(0.1) == pools.iterations_for_ms(0.1)
+    assert pools.iterations_for_ms(1e-9) == 1
     with pytest.raises(ValueError, match="positive"):
-        pools.iterations_for(0)
+        pools.iterations_for_ms(0)
+
+
+@pytest.mark.parametrize(
+    ("backend", "fam", "start"),
+    [
+        ("process", "pool", "fork"),
+        ("process", "executor", "spawn"),  # lazy: one worker per submit, unless made to answer
+        ("process", "executor", "forkserver"),
+        ("thread", "pool", "fork"),
+    ],
+)
+def test_every_worker_answers_once(backend: pools.Backend, fam: Any, start: str) -> None:
+    w = pools.open_pool(backend, fam, 3, start)
+    try:
+        places = pool_ready.answer_all(w, timeout_s=60)
+        assert len(places) == 3 and pool_ready.distinct_workers(places) == 3
+        if backend == "process":
+            assert len({p.pid for p in places}) == 3
+            assert {p.pid for p in places} == {p.pid for p in w.processes()}
+        else:
+            assert {p.pid for p in places} == {os.getpid()}
+    finally:
+        w.close()
+
+
+@pytest.mark.parametrize("start", ["fork", "forkserver", "spawn"])
+def test_pinned_workers_run_inside_their_mask(start: str) -> None:
+    """Every start method, forkserver included: its children inherit the server's mask."""
+    cpus = pools.cpus_for(1)
+    w = pools.open_pool("process", "pool", 2, start, cpus=cpus)
+    try:
+        places = pool_ready.answer_all(w, timeout_s=60)
+        assert all(p.affinity == tuple(cpus) and p.cpu in cpus for p in places)
+        where = pool_ready.placement(w, places)
+        assert where["inside_mask"] and where["cpus"] == cpus
+        assert [x["affinity"] for x in where["after_rounds"]] == [cpus, cpus]
+        assert all(x["last_cpu"] in cpus for x in where["after_rounds"])
+    finally:
+        w.close()
+
+
+def test_placement_catches_a_worker_outside_the_mask() -> None:
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        pytest.skip("needs two usable CPUs")
+    w = pools.open_pool("process", "pool", 1, "fork", cpus=cpus[:1])
+    try:
+        places = pool_ready.answer_all(w, timeout_s=60)
+        os.sched_setaffinity(places[0].pid, cpus[1:2])  # moved away after it answered
+        assert not pool_ready.placement(w, places)["inside_mask"]
+    finally:
+        w.close()
+
+
+def _in_check_in(pid: int, timeout_s: float) -> None:
+    """Wait until worker ``pid`` holds a check-in task (it has a socket open to us)."""
+    end = time.monotonic() + timeout_s
+    while not psutil.Process(pid).net_connections(kind="tcp"):
+        assert time.monotonic() < end, f"worker {pid} never took a task"
+        time.sleep(0.01)
+
+
+def test_a_worker_killed_during_warm_up_fails_with_its_pid_not_a_hang() -> None:
+    """Pool replaces a killed worker but loses its task: the old warm-up waited for ever."""
+    w = pools.open_pool("process", "pool", 2, "fork")
+    first, second = (p.pid for p in w.processes())
+    assert first and second
+    os.kill(second, signal.SIGSTOP)  # it takes no task: the first holds one, waiting for it
+    failure: list[BaseException] = []
+
+    def warm() -> None:
+        try:
+            pool_ready.answer_all(w, timeout_s=30)
+        except BaseException as exc:
+            failure.append(exc)
+
+    started = time.monotonic()
+    thread = threading.Thread(target=warm)
+    thread.start()
+    try:
+        _in_check_in(first, timeout_s=20)
+        os.kill(first, signal.SIGKILL)
+    finally:
+        os.kill(second, signal.SIGCONT)
+        thread.join(60)
+        w.close()
+    assert not thread.is_alive()
+    assert failure and isinstance(failure[0], pool_ready.PoolNotReady), failure
+    assert f"pid {first} (SIGKILL)" in str(failure[0])
+    assert time.monotonic() - started < 30  # failed as the worker died, not at the deadline
+
+
+def test_close_kills_an_executor_worker_stuck_in_a_task() -> None:
+    w = pools.open_pool("process", "executor", 1, "fork")
+    w.pool.submit(time.sleep, 3600)
+    time.sleep(0.2)
+    procs = w.processes()
+    started = time.monotonic()
+    w.close(timeout_s=1.0)
+    assert time.monotonic() - started < 30
+    assert procs and all(p.exitcode is not None for p in procs)
 
 
 def ctx(profile: str, cores: int, methods: tuple[str, ...] = ("fork", "spawn")) -> GridContext:
@@ -125,3 +233,18 @@ def test_smoke_run_of_pool_benchmarks(pool_gil_smoke: dict[str, Any]) -> None:
         if m["case"] in ("scaling", "scaling_cores"):
             d = m["derived"]
             assert d["speedup"] > 0 and d["efficiency"] > 0 and "serial_fraction_amdahl_fit" in d
+            assert m["figures"][-1]["per_round"] == m["info"]["iterations_per_round"]
+            assert m["info"]["iterations_per_task"] == pools.iterations_for_ms(
+                m["params"]["task_ms"]
+            )
+        if m["case"] != "pool_start":
+            where = m["info"]["placement"]
+            assert where["inside_mask"] and where["distinct_workers"] == len(where["answered"])
+    for m in benches:
+        if m["case"] == "scaling_cores":  # forkserver or fork: every worker inside the mask
+            cpus = m["info"]["placement"]["cpus"]
+            assert len(cpus) == m["params"]["cores"]
+            assert all(set(p["affinity"]) <= set(cpus) for p in m["info"]["placement"]["answered"])
+    starts = [m for m in benches if m["case"] == "pool_start"]
+    for m in starts:  # ready = every worker answered, for Pool and executor alike
+        assert set(m["info"]["distinct_workers_answered"]) == {m["info"]["workers"]}
