@@ -9,7 +9,10 @@
   of the round's requests. Metrics: latency median and p99 (s, every request of the
   measured rounds), server and client CPU seconds per request, server memory per
   connection (B, PSS of the server's process tree with the connections open, minus
-  its PSS with one warm connection, divided by connections).
+  its PSS with one warm connection, divided by connections). When the one-thread client
+  kept a core busy the rate is the client's limit: it is marked as a lower bound
+  (``info.client_bound`` and the noise flag ``client-bound``, ``bench_lib.io_bounds``), and
+  servers are ranked by server CPU per request, which the client cannot cap.
 - ``selector_check``: seconds for one non-blocking readiness check with ``fds``
   registered descriptors of which one is ready, for ``select``, ``poll`` and ``epoll``.
   select past FD_SETSIZE (1024) is a recorded skip, not a crash.
@@ -29,8 +32,8 @@ from typing import Any
 
 import pytest
 
-from bench_lib import io_servers, io_spawn
-from bench_lib.engine import Bench, Figure
+from bench_lib import io_bounds, io_servers, io_spawn
+from bench_lib.engine import SCHEMA_KEY, Bench, Figure
 from bench_lib.io_client import ClientPool, percentile
 from bench_lib.io_eventloop import SELECTORS, SelectorUnavailable
 from bench_lib.io_selectors import DescriptorSet, checks_per_round
@@ -60,8 +63,6 @@ DESCRIPTORS: dict[str, Sequence[Any]] = {
     "standard": [16, 128, 512, 2048, 10000],
     "full": [16, 64, 256, 512, 1000, 2048, 4096, 10000],
 }
-CLIENT_BOUND_CORES = 0.9  # the one-thread client was busy this much of the wall time: the
-# rate is the client's limit, a floor for the server (the rounds' gaps take the rest)
 SERVER_LIFETIME_MARGIN_S = 60.0  # a server outlives the benchmark's rounds by this, then stops
 
 
@@ -117,7 +118,7 @@ def test_echo(mpbench: Bench, model: str, connections: int) -> None:
     mpbench.metric("server_cpu_per_request_s", server_cpu / served, "s")
     mpbench.metric("client_cpu_per_request_s", client_cpu / served, "s")
     mpbench.metric("client_cores", client_cpu / wall, "cores")
-    mpbench.info["client_bound"] = client_cpu / wall > CLIENT_BOUND_CORES
+    io_bounds.mark(mpbench.benchmark.extra_info[SCHEMA_KEY], client_cpu / wall)
     mpbench.metric("server_cores", server_cpu / wall, "cores")
     mpbench.metric("memory_per_connection_bytes", (busy_bytes - idle_bytes) / connections, "B")
     mpbench.metric("server_one_connection_bytes", idle_bytes, "B")

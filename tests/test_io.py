@@ -7,13 +7,15 @@ import socket
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Callable
 
 import psutil
 import pytest
 from conftest import run_smoke
 
-from bench_lib import io_servers, io_spawn
+from bench_lib import charts_io, io_bounds, io_servers, io_spawn, recommend, tidy
+from bench_lib.chart_style import RunContext
 from bench_lib.io_client import ClientPool, EchoError, percentile, request
 from bench_lib.io_eventloop import selector_class
 from bench_lib.io_selectors import (
@@ -301,3 +303,86 @@ def test_server_module_imports_only_the_standard_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- client-bound rates are lower bounds; servers rank by server CPU per request ---------------
+
+
+def _echo(model: str, rate: float, server_cpu_s: float, client_cores: float) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "subject": "io",
+        "case": "echo",
+        "params": {"model": model, "connections": 1000},
+        "figures": [
+            {"name": "requests", "unit": "req/s", "kind": "rate", "per_round": 2000}
+            | {"median": rate, "ci_low": rate * 0.98, "ci_high": rate * 1.02, "n": 10}
+        ],
+        "metrics": {"server_cpu_per_request_s": {"value": server_cpu_s, "unit": "s"}},
+        "info": {},
+        "noise": {"flags": []},
+        "rounds": 10,
+    }
+    io_bounds.mark(block, client_cores)
+    name = f"test_echo[model={model}-connections=1000]"
+    return {"name": name, "stats": {"median": 2000 / rate}, "extra_info": {"mpbench": block}}
+
+
+def _run(*benchmarks: dict[str, Any]) -> dict[str, Any]:
+    machine = {"usable_cores": 2, "machine_id": "test-machine", "python": "CPython 3.11"}
+    return {"machine_info": {"mpbench": machine}, "benchmarks": list(benchmarks)}
+
+
+README_CASE = (  # issue 12: every event-loop rate client-bound; README ranked poll over epoll
+    _echo("poll", 121_000, 6e-6, 0.97),
+    _echo("epoll", 101_000, 4e-6, 0.95),
+    _echo("threads", 30_000, 25e-6, 0.40),
+)
+
+
+def test_a_busy_client_marks_the_rate_as_a_lower_bound_with_a_flag() -> None:
+    block: dict[str, Any] = {"info": {}, "noise": {"flags": []}}
+    assert io_bounds.mark(block, 0.95) and block["info"]["client_bound"] is True
+    io_bounds.mark(block, 0.95)  # once, not twice
+    assert [f["code"] for f in block["noise"]["flags"]] == ["client-bound"]
+    assert "lower bound" in block["noise"]["flags"][0]["message"]
+    idle: dict[str, Any] = {"info": {}, "noise": {"flags": []}}
+    assert not io_bounds.mark(idle, 0.5) and idle["noise"]["flags"] == []
+    assert io_bounds.lower_bound_names(_run(*README_CASE)) == {
+        "test_echo[model=poll-connections=1000]",
+        "test_echo[model=epoll-connections=1000]",
+    }
+
+
+def test_sentences_rank_servers_by_server_cpu_and_say_at_least_for_client_bound_rates() -> None:
+    lines = recommend.recommendations(_run(*README_CASE))
+    ranking = [ln for ln in lines if "server CPU per request" in ln]
+    assert len(ranking) == 1
+    assert ranking[0].index("epoll") < ranking[0].index("poll 6") < ranking[0].index("threads")
+    rates = [ln for ln in lines if "req/s" in ln]
+    assert rates and all("at least" in ln for ln in rates)
+    assert not any("x the" in ln and "req/s" in ln for ln in lines)  # no ranking by rate
+
+
+def test_a_rate_the_client_did_not_cap_still_ranks_by_rate() -> None:
+    lines = recommend.recommendations(
+        _run(_echo("epoll", 50_000, 4e-6, 0.5), _echo("threads", 25_000, 9e-6, 0.5))
+    )
+    assert any("2.0x the threads server" in ln and "at least" not in ln for ln in lines)
+
+
+def test_the_rate_chart_draws_lower_bounds_and_a_server_cpu_chart_ranks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: dict[str, list[str]] = {}
+
+    def keep(fig: Any, out_dir: Path, chart: Any, ctx: Any, samples: str) -> Any:
+        drawn[chart.stem] = [t for ax in fig.axes for t in ax.get_legend_handles_labels()[1]]
+        return chart
+
+    monkeypatch.setattr(charts_io, "finish", keep)
+    data = _run(*README_CASE)
+    ctx = RunContext("m", "CPython", "quick")
+    charts_io.echo_rate(data, tidy.figures(data), tmp_path, ctx)
+    charts_io.server_cpu(data, tidy.figures(data), tmp_path, ctx)
+    assert charts_io.LOWER_BOUND_LABEL in drawn["io_echo_rate"]
+    assert set(drawn["io_server_cpu"]) == {"poll", "epoll", "threads"}
