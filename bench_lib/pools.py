@@ -1,8 +1,8 @@
 """Pool operations mpbench times: one call per API, on process or thread workers.
 
 Every API runs the same job list and returns the results in job order (``imap_unordered``
-is sorted back by seed), so one :class:`Verifier` can check every round against the
-serial answer. Pools are built by :func:`open_pool` off the clock, reused across the
+is sorted back by seed), so one :class:`bench_lib.pool_work.Verifier` can check every round
+against the serial answer. Pools are built by :func:`open_pool` off the clock, reused across the
 rounds of one parameter point, and closed by :meth:`Workers.close`.
 """
 
@@ -16,16 +16,16 @@ import multiprocessing.process
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Literal, Union
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 from bench_lib import spawn, workloads
+from bench_lib.pool_work import Job
 
 if TYPE_CHECKING:
     from bench_lib.profiles import GridContext
 
 Backend = Literal["process", "thread"]
-Job = tuple[int, int]  # (seed, iterations) of workloads.spin
 PoolLike = Union[multiprocessing.pool.Pool, cf.Executor]
 
 POOL_APIS = (  # multiprocessing.Pool / ThreadPool
@@ -40,8 +40,6 @@ POOL_APIS = (  # multiprocessing.Pool / ThreadPool
 )
 EXECUTOR_APIS = ("executor_submit", "executor_map", "executor_map_tuned")
 APIS = POOL_APIS + EXECUTOR_APIS
-NOMINAL_ITERATIONS_PER_MS = 10_000  # spin steps in a millisecond on the reference 2-core VM
-# (CPython 3.11); task sizes are declared in these fixed steps, so every run does the same work
 
 
 STEADY_START_PREFERENCE = ("fork", "forkserver", "spawn")  # cheapest pool build first
@@ -253,53 +251,3 @@ def run_naps(w: Workers, jobs: Sequence[tuple[int, float]]) -> list[int]:
     if isinstance(w.pool, multiprocessing.pool.Pool):
         return w.pool.map(workloads.nap, jobs, chunksize=1)
     return list(w.pool.map(workloads.nap, jobs))
-
-
-def jobs_for(tasks: int, iterations: int) -> list[Job]:
-    """``tasks`` jobs with distinct seeds, so a result swapped between tasks is caught."""
-    return [(seed, iterations) for seed in range(1, tasks + 1)]
-
-
-def serial_results(jobs: Sequence[Job]) -> list[int]:
-    return [workloads.spin(s, n) for s, n in jobs]
-
-
-def iterations_for_ms(task_ms: float) -> int:
-    """The fixed spin steps of a task declared as ``task_ms`` nominal milliseconds."""
-    if task_ms <= 0:
-        raise ValueError(f"task time must be positive, got {task_ms}")
-    return max(1, round(task_ms * NOMINAL_ITERATIONS_PER_MS))
-
-
-@dataclass
-class Verifier:
-    """Checks each round's results against the expected ones (off the clock, in teardown)."""
-
-    expected: list[int]
-    rounds: int = 0
-    bad_rounds: int = 0
-    last: list[int] = field(default_factory=list)
-    first_problem: str = ""
-
-    def run(self, call: Callable[[], list[int]]) -> Callable[[], None]:
-        """The measured target: ``call()`` and keep its results for :meth:`verify`."""
-
-        def target() -> None:
-            self.last = call()
-
-        return target
-
-    def verify(self, *_: Any) -> None:
-        self.rounds += 1
-        if self.last != self.expected:
-            self.bad_rounds += 1
-            if not self.first_problem:
-                wrong = sum(1 for a, b in zip(self.last, self.expected) if a != b)
-                self.first_problem = (
-                    f"{len(self.last)} results for {len(self.expected)} tasks, {wrong} wrong"
-                )
-        self.last = []
-
-    @property
-    def ok(self) -> bool:
-        return self.rounds > 0 and self.bad_rounds == 0

@@ -28,9 +28,9 @@ from __future__ import annotations
 import multiprocessing
 import time
 
-from bench_lib import cpu, gil, pool_ready, pools, timeline
+from bench_lib import cpu, gil, pool_ready, pool_work, pools, timeline
 from bench_lib.engine import Bench, Figure
-from bench_lib.pools import Verifier
+from bench_lib.pool_work import Verifier
 from bench_lib.profiles import grid, worker_counts
 
 BATCH_ITERATIONS = {  # spin steps per round: ~0.02 / 0.06 / 0.2 / 0.5 s on the reference VM
@@ -49,7 +49,7 @@ def _start_method() -> str:
     return next(m for m in START if m in available)
 
 
-def _work(mpbench: Bench, n: int) -> tuple[int, list[pools.Job]]:
+def _work(mpbench: Bench, n: int) -> tuple[int, list[pool_work.Job]]:
     iterations = BATCH_ITERATIONS[mpbench.profile.name]
     return iterations, gil.split_work(iterations, n)
 
@@ -61,11 +61,11 @@ def _figures(iterations: int) -> list[Figure]:
 def test_cpu_serial(mpbench: Bench) -> None:
     iterations, jobs = _work(mpbench, 1)
     cpus = pools.cpus_for(1)
-    v = Verifier(pools.serial_results(jobs))
+    v = Verifier(pool_work.serial_results(jobs))
     mpbench.info.update(gil.gil_state(), batch_iterations=iterations, cpus=cpus)
     with cpu.pinned(cpus):
         mpbench.measure(
-            v.run(lambda: pools.serial_results(jobs)),
+            v.run(lambda: pool_work.serial_results(jobs)),
             teardown=v.verify,
             figures=_figures(iterations),
         )
@@ -84,7 +84,7 @@ def test_cpu_split(
         opened.append(w)
         places = pool_ready.answer_all(w)
     w.cpus = cpus
-    v = Verifier(pools.serial_results(jobs))
+    v = Verifier(pool_work.serial_results(jobs))
     mpbench.info.update(
         gil.gil_state(),
         start_method=start if mode == "process" else None,

@@ -36,10 +36,10 @@ from typing import Any, Literal, cast
 
 import pytest
 
-from bench_lib import cpu, pool_ready, pools, spawn
+from bench_lib import cpu, pool_ready, pool_work, pools, spawn
 from bench_lib.engine import Bench, Figure
 from bench_lib.pool_ready import WorkerPlace
-from bench_lib.pools import Verifier
+from bench_lib.pool_work import Verifier
 from bench_lib.profiles import grid, start_methods, worker_counts
 
 OVERHEAD_TASKS: dict[str, Sequence[int]] = {"smoke": [20], "quick": [200], "standard": [1000]}
@@ -85,8 +85,8 @@ def test_task_overhead(
 ) -> None:
     tasks = mpbench.profile.pick(OVERHEAD_TASKS)[0]
     w, places = _open(opened, pool, pools.family(api), mpbench.cores, start)
-    jobs = pools.jobs_for(tasks, 0)
-    v = Verifier(pools.serial_results(jobs))
+    jobs = pool_work.jobs_for(tasks, 0)
+    v = Verifier(pool_work.serial_results(jobs))
     mpbench.info.update(tasks_per_round=tasks, workers=w.workers, task="no-op")
     mpbench.measure(
         v.run(lambda: pools.run_api(api, w, jobs)),
@@ -137,28 +137,28 @@ def test_pool_start(mpbench: Bench, opened: list[pools.Workers], start: str, poo
     )
 
 
-def _batch(mpbench: Bench, task_ms: float) -> list[pools.Job]:
+def _batch(mpbench: Bench, task_ms: float) -> list[pool_work.Job]:
     """The round's work: a fixed number of tasks of fixed spin steps (no calibration)."""
     serial_s = BATCH_SERIAL_S[mpbench.profile.name]
     tasks = max(TASKS_PER_WORKER_MIN * 2 * mpbench.cores, round(serial_s / (task_ms / 1000)))
-    iterations = pools.iterations_for_ms(task_ms)
+    iterations = pool_work.iterations_for_ms(task_ms)
     mpbench.info.update(
         tasks_per_round=tasks,
         iterations_per_task=iterations,
         iterations_per_round=tasks * iterations,
         task_ms=task_ms,
     )
-    return pools.jobs_for(tasks, iterations)
+    return pool_work.jobs_for(tasks, iterations)
 
 
 def _measure_batch(
     mpbench: Bench,
     w: pools.Workers,
     places: list[WorkerPlace],
-    jobs: list[pools.Job],
+    jobs: list[pool_work.Job],
     axis: str,
 ) -> None:
-    v = Verifier(pools.serial_results(jobs))
+    v = Verifier(pool_work.serial_results(jobs))
     mpbench.info["scaling"] = {"axis": axis, "usable_cores": mpbench.cores}
     with cpu.pinned(w.cpus or sorted(os.sched_getaffinity(0))):
         mpbench.measure(

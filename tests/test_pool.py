@@ -11,7 +11,7 @@ from typing import Any
 import psutil
 import pytest
 
-from bench_lib import pool_ready, pools, workloads
+from bench_lib import pool_ready, pool_work, pools, workloads
 from bench_lib.profiles import GridContext, get_profile
 
 
@@ -57,8 +57,8 @@ def test_bad_pool_parameters() -> None:
 
 @pytest.mark.parametrize("backend", ["process", "thread"])
 def test_every_api_returns_the_serial_results_in_order(backend: pools.Backend) -> None:
-    jobs = pools.jobs_for(12, 50)
-    expected = pools.serial_results(jobs)
+    jobs = pool_work.jobs_for(12, 50)
+    expected = pool_work.serial_results(jobs)
     for fam in ("pool", "executor"):
         w = pools.open_pool(backend, fam, 2, "fork")
         try:
@@ -72,7 +72,7 @@ def test_every_api_returns_the_serial_results_in_order(backend: pools.Backend) -
 
 
 def test_verifier_catches_lost_and_wrong_results() -> None:
-    v = pools.Verifier([1, 2, 3])
+    v = pool_work.Verifier([1, 2, 3])
     assert not v.ok  # nothing checked yet is not a pass
     v.run(lambda: [1, 2, 3])()
     v.verify()
@@ -87,11 +87,11 @@ def test_verifier_catches_lost_and_wrong_results() -> None:
 
 def test_task_work_is_a_fixed_number_of_steps() -> None:
     """Declared, not calibrated: two runs (or two machines) do the same work per task."""
-    assert pools.iterations_for_ms(1.0) == pools.NOMINAL_ITERATIONS_PER_MS
-    assert pools.iterations_for_ms(0.1) == pools.iterations_for_ms(0.1)
-    assert pools.iterations_for_ms(1e-9) == 1
+    assert pool_work.iterations_for_ms(1.0) == pool_work.NOMINAL_ITERATIONS_PER_MS
+    assert pool_work.iterations_for_ms(0.1) == pool_work.iterations_for_ms(0.1)
+    assert pool_work.iterations_for_ms(1e-9) == 1
     with pytest.raises(ValueError, match="positive"):
-        pools.iterations_for_ms(0)
+        pool_work.iterations_for_ms(0)
 
 
 @pytest.mark.parametrize(
@@ -234,7 +234,7 @@ def test_smoke_run_of_pool_benchmarks(pool_gil_smoke: dict[str, Any]) -> None:
             d = m["derived"]
             assert d["speedup"] > 0 and d["efficiency"] > 0 and "serial_fraction_amdahl_fit" in d
             assert m["figures"][-1]["per_round"] == m["info"]["iterations_per_round"]
-            assert m["info"]["iterations_per_task"] == pools.iterations_for_ms(
+            assert m["info"]["iterations_per_task"] == pool_work.iterations_for_ms(
                 m["params"]["task_ms"]
             )
         if m["case"] != "pool_start":
