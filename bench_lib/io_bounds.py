@@ -12,12 +12,40 @@ A client-bound echo benchmark carries ``info.client_bound`` and the noise flag
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import Any, Callable
 
 CLIENT_BOUND_CORES = 0.9  # the one-thread client was busy this much of the wall time: the
 # rate is the client's limit, a floor for the server (the rounds' gaps take the rest)
 CLIENT_BOUND_FLAG = "client-bound"  # noise flag code on the benchmark
 RANK_METRIC = "server_cpu_per_request_s"  # what servers are ranked by (lower is better)
+
+
+class RoundClock:
+    """The client's own CPU and wall time inside its measured rounds.
+
+    The whole process's CPU over the whole measurement also counts the harness between
+    rounds (statistics, psutil scans of a thousand server processes) and made idle clients
+    look busy: only the rounds are the client's.
+    """
+
+    def __init__(self) -> None:
+        self.cpu_s = 0.0  # CPU seconds of the client thread inside rounds
+        self.wall_s = 0.0  # wall seconds of those rounds
+
+    def timed(self, round_fn: Callable[[], Any]) -> Callable[[], None]:
+        def target() -> None:
+            cpu, wall = time.thread_time(), time.perf_counter()
+            round_fn()
+            self.wall_s += time.perf_counter() - wall
+            self.cpu_s += time.thread_time() - cpu
+
+        return target
+
+    @property
+    def cores(self) -> float:
+        """Cores the client kept busy while it ran rounds (1.0: it was the limit)."""
+        return self.cpu_s / self.wall_s if self.wall_s > 0 else 0.0
 
 
 def client_bound(client_cores: float) -> bool:

@@ -6,6 +6,7 @@ import math
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
@@ -14,7 +15,7 @@ import psutil
 import pytest
 from conftest import run_smoke
 
-from bench_lib import charts_io, io_bounds, io_servers, io_spawn, recommend, tidy
+from bench_lib import charts_io, io_bounds, io_servers, io_spawn, recommend, tidy, workloads
 from bench_lib.chart_style import RunContext
 from bench_lib.io_client import ClientPool, EchoError, percentile, request
 from bench_lib.io_eventloop import selector_class
@@ -386,3 +387,13 @@ def test_the_rate_chart_draws_lower_bounds_and_a_server_cpu_chart_ranks(
     charts_io.server_cpu(data, tidy.figures(data), tmp_path, ctx)
     assert charts_io.LOWER_BOUND_LABEL in drawn["io_echo_rate"]
     assert set(drawn["io_server_cpu"]) == {"poll", "epoll", "threads"}
+
+
+def test_client_cores_count_the_client_inside_its_rounds_not_the_harness_between() -> None:
+    clock = io_bounds.RoundClock()
+    nap = clock.timed(lambda: time.sleep(0.05))  # an idle client: waits on the server
+    for _ in range(2):
+        nap()
+        workloads.spin(1, 300_000)  # the harness busy between rounds: not the client's
+    assert clock.wall_s >= 0.1 and clock.cpu_s < clock.wall_s / 2
+    assert not io_bounds.client_bound(clock.cores)
