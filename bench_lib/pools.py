@@ -14,6 +14,7 @@ import math
 import multiprocessing.pool
 import multiprocessing.process
 import os
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -131,28 +132,44 @@ class Workers:
         return []
 
     def close(self, timeout_s: float = CLOSE_TIMEOUT_S) -> None:
-        """Stop the workers and wait for them, within ``timeout_s``; safe after a failure.
+        """Stop the workers and wait for them, within about ``timeout_s``; safe after a failure.
 
         ``Pool.close()`` + ``join()`` waits for pending tasks, and hangs for ever when a
         worker keeps dying at start (the pool keeps replacing it); ``terminate()`` does not
-        wait for tasks, and every round's results were already collected. An executor's
-        ``shutdown(wait=True)`` waits for running tasks: its workers get ``timeout_s`` to
-        finish, then are killed.
+        wait for tasks (every round's results were already collected) but joins every
+        worker, so a worker that ignores SIGTERM (stopped, stuck in the kernel) is killed
+        once ``timeout_s`` has passed. An executor's ``shutdown(wait=True)`` waits for
+        running tasks: its workers get ``timeout_s`` to finish, then are killed.
         """
+        seen = self.processes()
         if isinstance(self.pool, multiprocessing.pool.Pool):
-            self.pool.terminate()
-            self.pool.join()
+            pool = self.pool
+
+            def stop() -> None:
+                pool.terminate()
+                pool.join()
+
+            stopper = threading.Thread(target=stop, name="mpbench-pool-close", daemon=True)
+            stopper.start()
+            stopper.join(timeout_s)
+            if stopper.is_alive():
+                _kill([*seen, *self.processes()], timeout_s)
+                stopper.join(timeout_s)
             return
-        procs = self.processes()
         self.pool.shutdown(wait=False, cancel_futures=True)
         deadline = time.monotonic() + timeout_s
-        for p in procs:
+        for p in seen:
             p.join(max(0.0, deadline - time.monotonic()))
-        for p in procs:
-            if p.exitcode is None:
-                p.kill()
-                p.join(timeout_s)
+        _kill(seen, timeout_s)
         self.pool.shutdown(wait=True)
+
+
+def _kill(procs: Sequence[multiprocessing.process.BaseProcess], timeout_s: float) -> None:
+    for p in procs:
+        if p.exitcode is None:
+            p.kill()  # SIGKILL: works on a stopped process too
+    for p in procs:
+        p.join(timeout_s)
 
 
 def open_pool(

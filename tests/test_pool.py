@@ -248,3 +248,13 @@ def test_smoke_run_of_pool_benchmarks(pool_gil_smoke: dict[str, Any]) -> None:
     starts = [m for m in benches if m["case"] == "pool_start"]
     for m in starts:  # ready = every worker answered, for Pool and executor alike
         assert set(m["info"]["distinct_workers_answered"]) == {m["info"]["workers"]}
+
+
+def test_close_kills_a_pool_worker_that_ignores_sigterm() -> None:
+    w = pools.open_pool("process", "pool", 2, "fork")
+    procs = w.processes()
+    os.kill(procs[0].pid or 0, signal.SIGSTOP)  # a stopped process never acts on SIGTERM
+    started = time.monotonic()
+    w.close(timeout_s=1.0)
+    assert time.monotonic() - started < 30  # Pool.terminate() alone joins it for ever
+    assert all(p.exitcode is not None for p in procs)
