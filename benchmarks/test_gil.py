@@ -114,5 +114,7 @@ def test_cpu_split(
     )
     mpbench.check("every checksum right", v.ok, v.first_problem or f"{v.rounds} rounds")
     where = pool_ready.placement(w, places)
+    opened.remove(w)
+    w.close()  # each block builds its own pool: none idles through the next one
     mpbench.info["placement"] = where
     mpbench.check("workers inside the core mask", where["inside_mask"], str(where))

@@ -63,9 +63,13 @@ def _verify(mpbench: Bench, v: Verifier) -> None:
     mpbench.check("every result right", v.ok, v.first_problem or f"{v.rounds} rounds checked")
 
 
-def _placed(mpbench: Bench, w: pools.Workers, places: list[WorkerPlace]) -> None:
-    """Record where the workers ran; fail if a pinned pool's workers ran outside their mask."""
+def _placed(
+    mpbench: Bench, opened: list[pools.Workers], w: pools.Workers, places: list[WorkerPlace]
+) -> None:
+    """Record where the workers ran, close the pool (a block builds its own), check the mask."""
     where = pool_ready.placement(w, places)
+    opened.remove(w)
+    w.close()
     mpbench.info["placement"] = where
     mpbench.check(
         "workers inside the core mask",
@@ -94,7 +98,7 @@ def test_task_overhead(
         figures=[Figure("per task", "s", "time", tasks), Figure("tasks", "task/s", "rate", tasks)],
     )
     _verify(mpbench, v)
-    _placed(mpbench, w, places)
+    _placed(mpbench, opened, w, places)
 
 
 @grid(start=start_methods, pool={"smoke": ["pool"], "standard": ["pool", "executor"]})
@@ -153,6 +157,7 @@ def _batch(mpbench: Bench, task_ms: float) -> list[pool_work.Job]:
 
 def _measure_batch(
     mpbench: Bench,
+    opened: list[pools.Workers],
     w: pools.Workers,
     places: list[WorkerPlace],
     jobs: list[pool_work.Job],
@@ -171,7 +176,7 @@ def _measure_batch(
             ],
         )
     _verify(mpbench, v)
-    _placed(mpbench, w, places)
+    _placed(mpbench, opened, w, places)
 
 
 @grid(task_ms=TASK_MS, workers=worker_counts, start=pools.steady_start)
@@ -183,7 +188,7 @@ def test_scaling(
     mpbench.info["cpus"] = cpus
     with cpu.pinned(cpus):  # the parent too: its result handler shares the workers' cores
         w, places = _open(opened, "process", "pool", workers, start, cpus=cpus)
-    _measure_batch(mpbench, w, places, jobs, "workers")
+    _measure_batch(mpbench, opened, w, places, jobs, "workers")
 
 
 @grid(task_ms=TASK_MS, cores=pools.core_counts, start=pools.steady_start)
@@ -195,7 +200,7 @@ def test_scaling_cores(
     mpbench.info["cpus"] = cpus
     with cpu.pinned(cpus):  # forked workers inherit the mask; every worker also pins itself
         w, places = _open(opened, "process", "pool", cores, start, cpus=cpus)
-    _measure_batch(mpbench, w, places, jobs, "cores")
+    _measure_batch(mpbench, opened, w, places, jobs, "cores")
 
 
 @grid(pool=["process", "thread"], start=pools.steady_start)
@@ -215,4 +220,4 @@ def test_sleep_tasks(
         figures=[Figure("batch", "s", "time"), Figure("per task", "s", "time", len(jobs))],
     )
     _verify(mpbench, v)
-    _placed(mpbench, w, places)
+    _placed(mpbench, opened, w, places)

@@ -279,6 +279,8 @@ def test_smoke_echo_reports_rate_latency_cpu_and_memory(io_smoke: dict[str, Any]
             assert name in m["metrics"], name
         assert m["metrics"]["latency_p99_s"]["value"] >= m["metrics"]["latency_median_s"]["value"]
         assert m["cpu"]["tree_cpu_s"] >= 0 and isinstance(m["info"]["client_bound"], bool)
+        codes = {f["code"] for f in m["noise"]["flags"]}
+        assert ("client-bound" in codes) == m["info"]["client_bound"]  # flagged where tables read
 
 
 def test_smoke_selector_scaling_records_the_select_limit(io_smoke: dict[str, Any]) -> None:
@@ -352,6 +354,21 @@ def test_a_busy_client_marks_the_rate_as_a_lower_bound_with_a_flag() -> None:
         "test_echo[model=poll-connections=1000]",
         "test_echo[model=epoll-connections=1000]",
     }
+
+
+def test_the_result_file_flags_exactly_the_client_bound_echo_rates() -> None:
+    bound, free = _echo("epoll", 1.0, 1e-6, 0.5), _echo("threads", 1.0, 1e-6, 0.5)
+    bound["extra_info"]["mpbench"]["info"]["client_bound"] = True  # as the benchmark records it
+    bound["extra_info"]["mpbench"]["metrics"]["client_cores"] = {"value": 0.97, "unit": "cores"}
+    other = {"extra_info": {"mpbench": {"subject": "gil", "case": "cpu_split", "info": {}}}}
+    io_bounds.flag_lower_bounds([bound, free, other])
+    io_bounds.flag_lower_bounds([bound])  # idempotent
+    flags = bound["extra_info"]["mpbench"]["noise"]["flags"]
+    assert [f["code"] for f in flags] == ["client-bound"] and "0.97 of a core" in flags[0][
+        "message"
+    ]
+    assert free["extra_info"]["mpbench"]["noise"]["flags"] == []
+    assert "noise" not in other["extra_info"]["mpbench"]
 
 
 def test_sentences_rank_servers_by_server_cpu_and_say_at_least_for_client_bound_rates() -> None:

@@ -158,13 +158,13 @@ def test_derive_leaves_other_benchmarks_alone() -> None:
 
 
 def test_a_shared_serial_baseline_serves_both_modes_and_cancels_in_the_side_step() -> None:
-    serial = bench("gil", "cpu_serial", {}, [1.0] * 5, axis=None)
+    serial = bench("gil", "cpu_serial", {}, [1.0] * 6, axis=None)
     shared = {"case": "cpu_serial", "params": {}}
     points = {  # the one-thread point came out slow (say, a busy core): it must not matter
-        ("thread", 1): [1.6] * 5,
-        ("thread", 2): [1.0] * 5,
-        ("process", 1): [1.0] * 5,
-        ("process", 2): [0.5] * 5,
+        ("thread", 1): [1.6] * 6,
+        ("thread", 2): [1.0] * 6,
+        ("process", 1): [1.0] * 6,
+        ("process", 2): [0.5] * 6,
     }
     benches = {}
     for (mode, n), rounds in points.items():
@@ -185,15 +185,15 @@ def test_a_shared_serial_baseline_serves_both_modes_and_cancels_in_the_side_step
 
 
 def test_a_missing_shared_baseline_derives_nothing() -> None:
-    b = bench("gil", "cpu_split", {"mode": "process", "n": 2}, [0.5] * 5, side_step=True)
+    b = bench("gil", "cpu_split", {"mode": "process", "n": 2}, [0.5] * 6, side_step=True)
     b["extra_info"]["mpbench"]["info"]["scaling"]["baseline"] = {"case": "cpu_serial"}
     scaling.derive([b])
     assert derived(b) == {}
 
 
 def test_impossible_names_reads_the_plugins_flag() -> None:
-    ok = bench("gil", "cpu_split", {"mode": "process", "n": 1}, [1.0] * 5)
-    bad = bench("gil", "cpu_split", {"mode": "process", "n": 2}, [0.4] * 5)
+    ok = bench("gil", "cpu_split", {"mode": "process", "n": 1}, [1.0] * 6)
+    bad = bench("gil", "cpu_split", {"mode": "process", "n": 2}, [0.4] * 6)
     ok["name"], bad["name"] = "a", "b"
     bad["extra_info"]["mpbench"]["noise"] = {"flags": [{"code": "impossible", "message": "x"}]}
     ok["extra_info"]["mpbench"]["noise"] = {"flags": [{"code": "erratic", "message": "y"}]}
