@@ -14,7 +14,7 @@ and exit signal: ``Pool`` replaces a dead worker but loses the task it held, so 
 from __future__ import annotations
 
 import concurrent.futures as cf
-import json
+import contextlib
 import multiprocessing.pool
 import os
 import signal
@@ -91,6 +91,22 @@ def _not_ready(w: Workers, answered: int, timeout_s: float, why: str) -> PoolNot
     )
 
 
+def _read_line(conn: socket.socket) -> bytes:
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(256)
+        if not chunk:
+            raise ConnectionError("a worker hung up before saying where it was")
+        data += chunk
+    return data
+
+
+def _parse(line: bytes) -> WorkerPlace:
+    """'pid tid cpu 0,1' (as :func:`bench_lib.workloads.check_in` sends it)."""
+    pid, tid, cpu, mask = line.decode().split()
+    return WorkerPlace(int(pid), int(tid), int(cpu), tuple(int(c) for c in mask.split(",")))
+
+
 def _fail_if_dead(
     w: Workers, pending: Any, seen: dict[int, Any], answered: int, timeout_s: float
 ) -> None:
@@ -122,9 +138,11 @@ def _gather(
                 continue
             conns.append(conn)
             conn.settimeout(max(POLL_S, deadline - time.monotonic()))
-            line = conn.makefile("rb").readline()
-            pid, tid, cpu, affinity = json.loads(line)
-            places.append(WorkerPlace(pid, tid, cpu, tuple(affinity)))
+            try:
+                places.append(_parse(_read_line(conn)))
+            except (OSError, ValueError):  # it died mid-sentence: the next look names it
+                conn.close()
+                conns.remove(conn)
     except BaseException:
         for c in conns:
             c.close()  # EOF: the waiting tasks return at once
@@ -168,7 +186,7 @@ def answer_all(w: Workers, timeout_s: float = READY_TIMEOUT_S) -> list[WorkerPla
         pending = _submit(w, (host, port), timeout_s)
         places, conns = _gather(w, listener, pending, seen, deadline, timeout_s)
         for c in conns:
-            with c:
+            with c, contextlib.suppress(OSError):  # a worker that died meanwhile: named below
                 c.sendall(b"g")
     _collect(w, pending, seen, deadline, timeout_s)
     return places

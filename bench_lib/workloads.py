@@ -7,7 +7,6 @@ checks that importing it loads no pytest, psutil, pandas or matplotlib.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import threading
@@ -213,9 +212,11 @@ def check_in(address: tuple[str, int], timeout_s: float) -> list[Any]:
     Blocking until the parent has heard from every worker keeps each task on its own worker,
     so N answers come from N distinct workers. Returns [pid, thread id, cpu, affinity].
     """
-    me = [os.getpid(), threading.get_native_id(), last_cpu(), sorted(os.sched_getaffinity(0))]
+    mask = sorted(os.sched_getaffinity(0))
+    me = [os.getpid(), threading.get_native_id(), last_cpu(), mask]
+    line = f"{me[0]} {me[1]} {me[2]} {','.join(map(str, mask))}\n"  # no json: keep imports lean
     with socket.create_connection(address, timeout=timeout_s) as conn:
-        conn.sendall(json.dumps(me).encode() + b"\n")
+        conn.sendall(line.encode())
         conn.recv(1)  # the go (or EOF when the parent gave up)
     return me
 
