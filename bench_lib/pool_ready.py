@@ -29,6 +29,7 @@ from bench_lib.pools import Workers
 READY_TIMEOUT_S = 30.0  # a spawn worker answers within a second or two even on a loaded
 # 2-core machine; 30 s without an answer is a hang, not a slow start
 POLL_S = 0.05  # how often the wait looks for a dead worker (select() sleeps without the GIL)
+NAME_TRIES = 10  # looks (POLL_S apart) for the dead worker's exit code once an executor broke
 
 
 class PoolNotReady(RuntimeError):
@@ -111,6 +112,11 @@ def _fail_if_dead(
     w: Workers, pending: Any, seen: dict[int, Any], answered: int, timeout_s: float
 ) -> None:
     dead, broken = dead_workers(w, seen), _broken(pending)
+    for _ in range(NAME_TRIES):  # an executor breaks as it reaps: give the exit codes a moment
+        if dead or not broken:
+            break
+        time.sleep(POLL_S)
+        dead = dead_workers(w, seen)
     if dead or broken:
         why = f"worker {', '.join(dead)} died" if dead else f"the pool broke: {broken}"
         raise _not_ready(w, answered, timeout_s, why)
@@ -166,6 +172,7 @@ def _collect(
         _fail_if_dead(w, pending, seen, w.workers, timeout_s)
         if time.monotonic() > deadline:
             raise _not_ready(w, w.workers, timeout_s, "their results never came back")
+    _fail_if_dead(w, pending, seen, w.workers, timeout_s)  # a broken executor ends its futures
     if isinstance(pending, list):
         for fut in pending:
             fut.result()
