@@ -28,7 +28,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 
-from bench_lib import cpu, gil, pool_ready, pool_work, pools, timeline
+from bench_lib import cpu, gil, pool_ready, pool_work, pools, timeline, workloads
 from bench_lib.engine import Bench, Figure
 from bench_lib.pool_work import Verifier
 from bench_lib.profiles import grid, worker_counts
@@ -69,7 +69,10 @@ def test_cpu_serial(mpbench: Bench) -> None:
             teardown=v.verify,
             figures=_figures(iterations),
         )
+        ran_on = workloads.last_cpu()  # where the measuring thread was at the end
+    mpbench.info["ran_on_cpu"] = ran_on
     mpbench.check("every checksum right", v.ok, v.first_problem or f"{v.rounds} rounds")
+    mpbench.check("ran inside the core mask", ran_on in (*cpus, -1), f"CPU {ran_on}, mask {cpus}")
 
 
 @grid(mode=list(gil.MODES), n=worker_counts)

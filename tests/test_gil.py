@@ -64,6 +64,10 @@ def test_smoke_run_of_gil_benchmark(pool_gil_smoke: dict[str, Any]) -> None:
     serial = [b for b in gil_benches if b["extra_info"]["mpbench"]["case"] == "cpu_serial"]
     assert len(serial) == 1, "one serial baseline for both modes"
     base = serial[0]["extra_info"]["mpbench"]
+    assert (
+        base["checks"]["ran inside the core mask"]
+        and base["info"]["ran_on_cpu"] in base["info"]["cpus"]
+    )
     benches = [b["extra_info"]["mpbench"] for b in gil_benches if b not in serial]
     assert {(m["params"]["mode"], m["params"]["n"]) for m in benches} >= {
         ("thread", 1),
