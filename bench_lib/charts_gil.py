@@ -1,4 +1,10 @@
-"""The headline: speedup vs workers for processes and threads, and where the CPU time went."""
+"""The headline: speedup vs workers for processes and threads, and where the CPU time went.
+
+A speedup flagged ``impossible`` (above the usable cores by more than its interval: the
+plugin's flag, read with :func:`bench_lib.scaling.impossible_names`) is not drawn as a
+result: it is left off the lines and shown as a red cross on the ideal line's cap, and the
+side-step factor built on it is not printed.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench_lib import tidy
+from bench_lib import scaling, tidy
 from bench_lib.chart_style import (
     Chart,
     RunContext,
@@ -22,19 +28,45 @@ from bench_lib.chart_style import (
 )
 
 MODES = {"process": "processes", "thread": "threads"}
+IMPOSSIBLE_LABEL = "impossible speedup, not a result (above the usable cores)"
 
 
 def _cpu_split(data: dict[str, Any]) -> pd.DataFrame:
     table = tidy.derived(data)
-    return tidy.select(table, "gil", "cpu_split", headline_only=False)
+    rows = tidy.select(table, "gil", "cpu_split", headline_only=False)
+    if rows.empty:
+        return rows
+    flagged = scaling.impossible_names(data["benchmarks"])
+    marked: pd.DataFrame = rows.assign(impossible=rows["name"].isin(list(flagged)))
+    return marked
 
 
 def side_step(rows: pd.DataFrame, cores: int) -> float | None:
-    head = rows[(rows["p_mode"] == "process") & (rows["p_n"] == cores)]
+    """The headline factor at N = cores; None when missing or either speedup is impossible."""
+    at_cores = rows[rows["p_n"] == cores]
+    head = at_cores[at_cores["p_mode"] == "process"]
     if "side_step_factor" not in head or head.empty:
+        return None
+    if "impossible" in at_cores and at_cores["impossible"].any():
         return None
     value = head["side_step_factor"].iloc[0]
     return float(value) if pd.notna(value) else None
+
+
+def mark_impossible(ax: Any, rows: pd.DataFrame, axis: str, cap: Any) -> None:
+    """Red crosses where an impossible speedup was measured, drawn at the ideal's cap."""
+    bad = rows[rows["impossible"]] if "impossible" in rows else rows.iloc[0:0]
+    if bad.empty:
+        return
+    ax.scatter(
+        bad[axis],
+        cap(bad[axis]),
+        marker="x",
+        s=80,
+        color="#d00000",
+        zorder=4,
+        label=IMPOSSIBLE_LABEL,
+    )
 
 
 def headline(
@@ -54,8 +86,9 @@ def headline(
         label=f"ideal (stops at {cores} usable cores)",
     )
     for mode, label in MODES.items():
-        group = rows[rows["p_mode"] == mode].sort_values("p_n")
-        if group.empty:
+        every = rows[rows["p_mode"] == mode].sort_values("p_n")
+        group = every[~every["impossible"]]
+        if every.empty:
             continue
         c = colour(label)
         speed_ax.errorbar(
@@ -70,8 +103,8 @@ def headline(
         mark_noisy(speed_ax, group["p_n"], group["speedup"], group["noisy"])
         offset = -0.2 if mode == "process" else 0.2
         cores_ax.bar(
-            np.log2(group["p_n"]) + offset,
-            group["effective_cores"],
+            np.log2(every["p_n"]) + offset,
+            every["effective_cores"],
             width=0.38,
             color=c,
             label=label,
@@ -87,8 +120,10 @@ def headline(
             va="top",
             bbox={"boxstyle": "round", "fc": "#fff8e0", "ec": "#d0a000"},
         )
+    mark_impossible(speed_ax, rows, "p_n", lambda n: np.minimum(n, cores))
     count_axis(speed_ax, ns)
-    speed_ax.set_ylim(0, max(cores, float(rows["speedup"].max())) * 1.4)
+    shown = rows[~rows["impossible"]]["speedup"]
+    speed_ax.set_ylim(0, max(cores, float(shown.max()) if len(shown) else 0.0) * 1.4)
     speed_ax.set_xlabel("workers (threads or processes)")
     speed_ax.set_ylabel("speedup over one worker")
     speed_ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0.0, 0.88), ncol=2)
@@ -105,8 +140,10 @@ def headline(
         "gil_headline",
         "The GIL side-stepped: threads stay on one core, processes use all",
         "The same CPU-bound pure-Python work split over N threads and over N "
-        "processes. Left: speedup over one worker with 95% intervals, against the "
-        "ideal. Right: how many cores the whole process tree really kept busy.",
+        "processes, pinned to min(N, cores) CPUs. Left: speedup over the one serial run "
+        "of that work (same CPU as N = 1) with 95% intervals, against the ideal; a red "
+        "cross is a speedup flagged impossible, not a result. Right: how many cores the "
+        "whole process tree really kept busy.",
     )
     n_rounds = tidy.select(frame, "gil", "cpu_split")["n"]
     return finish(fig, out_dir, chart, ctx, samples_text(n_rounds) if len(n_rounds) else "")

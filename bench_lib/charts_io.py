@@ -1,4 +1,10 @@
-"""Charts of the io subject: requests/s vs connections per model, selector cost vs descriptors."""
+"""Charts of the io subject: requests/s and server CPU per request vs connections per model,
+selector cost vs descriptors.
+
+A client-bound rate (``bench_lib.io_bounds``) is drawn as a hollow up-pointing triangle: the
+server answered at least that fast. The server CPU chart ranks the servers; the client
+cannot cap it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench_lib import tidy
+from bench_lib import io_bounds, tidy
 from bench_lib.chart_style import (
     Chart,
     RunContext,
@@ -41,14 +47,22 @@ def _legend(ax: Any) -> None:
     ax.legend(unique.values(), unique.keys(), fontsize=8)
 
 
+LOWER_BOUND_LABEL = "client-bound: at least this (the one-thread client was the limit)"
+
+
+def _models(rows: pd.DataFrame) -> list[str]:
+    return [m for m in MODEL_ORDER if m in set(rows["p_model"])]
+
+
 def echo_rate(
     data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext
 ) -> Chart | None:
     rows = tidy.select(frame, "io", "echo")
     if rows.empty:
         return None
+    bound = rows["name"].isin(list(io_bounds.lower_bound_names(data)))
     fig, (ax,) = new_chart()
-    for model in [m for m in MODEL_ORDER if m in set(rows["p_model"])]:
+    for model in _models(rows):
         group = rows[rows["p_model"] == model].sort_values("p_connections")
         ax.errorbar(
             group["p_connections"],
@@ -59,7 +73,20 @@ def echo_rate(
             label=model,
             color=_colour(model),
         )
-        mark_noisy(ax, group["p_connections"], group["median"], group["noisy"])
+        low = group[bound[group.index]]
+        if not low.empty:  # a lower bound: a hollow triangle pointing up over the point
+            ax.scatter(
+                low["p_connections"],
+                low["median"],
+                marker="^",
+                s=90,
+                facecolors="white",
+                edgecolors=_colour(model),
+                zorder=3,
+                label=LOWER_BOUND_LABEL,
+            )
+        plain = group[~bound[group.index]]  # a client-bound point's flag is not noise
+        mark_noisy(ax, plain["p_connections"], plain["median"], plain["noisy"])
     ax.set_xscale("log")
     ax.set_xlabel("concurrent connections (log scale)")
     ax.set_ylabel("echo requests per second")
@@ -69,11 +96,46 @@ def echo_rate(
     chart = Chart(
         "io_echo_rate",
         "Echo requests/s by concurrency model and connections",
-        "One 64-byte request in flight per connection, every reply checked. A line that "
-        "holds as connections grow scales with concurrency; missing points are recorded "
-        "limits (select past FD_SETSIZE, one process per connection past its cap).",
+        "One 64-byte request in flight per connection, every reply checked. Hollow "
+        "triangles are lower bounds: the one-thread client was the limit, so they do not "
+        "rank the servers (the server CPU chart does). Missing points are recorded limits "
+        "(select past FD_SETSIZE, one process per connection past its cap).",
     )
     return finish(fig, out_dir, chart, ctx, samples_text(rows["n"]))
+
+
+def server_cpu(
+    data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext
+) -> Chart | None:
+    rows = tidy.select(tidy.metrics(data), "io", "echo", headline_only=False)
+    if rows.empty or "p_connections" not in rows:
+        return None
+    rows = rows[rows["metric"] == io_bounds.RANK_METRIC]
+    if rows.empty:
+        return None
+    fig, (ax,) = new_chart()
+    for model in _models(rows):
+        group = rows[rows["p_model"] == model].sort_values("p_connections")
+        ax.plot(
+            group["p_connections"],
+            group["value"] * 1e6,
+            marker="o",
+            label=model,
+            color=_colour(model),
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel("concurrent connections (log scale)")
+    ax.set_ylabel("server CPU per request, µs (lower is better)")
+    ax.set_ylim(bottom=0)
+    _legend(ax)
+    ax.grid(alpha=0.3)
+    chart = Chart(
+        "io_server_cpu",
+        "Server CPU per echo request: the ranking the client cannot cap",
+        "CPU seconds the server's process tree used over the measured rounds, divided by "
+        "the requests it answered. A faster client would change the rate, not this.",
+    )
+    return finish(fig, out_dir, chart, ctx, "CPU over all measured rounds of each point")
 
 
 def selector_cost(
@@ -116,4 +178,4 @@ def selector_cost(
     return finish(fig, out_dir, chart, ctx, samples_text(rows["n"]))
 
 
-CHARTS = (echo_rate, selector_cost)  # in report order
+CHARTS = (echo_rate, server_cpu, selector_cost)  # in report order

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bench_lib import scaling as scaling_figures
 from bench_lib import tidy
 from bench_lib.chart_style import (
     NOISY_EDGE,
@@ -23,6 +24,7 @@ from bench_lib.chart_style import (
     samples_text,
     value_labels,
 )
+from bench_lib.charts_gil import mark_impossible
 from bench_lib.units import format_value
 
 
@@ -87,6 +89,8 @@ def scaling(
     table = tidy.derived(data)
     if table.empty:
         return None
+    flagged = list(scaling_figures.impossible_names(data["benchmarks"]))
+    table = table.assign(impossible=table["name"].isin(flagged))
     by_workers = tidy.select(table, "pool", "scaling", headline_only=False)
     by_cores = tidy.select(table, "pool", "scaling_cores", headline_only=False)
     if by_workers.empty and by_cores.empty:
@@ -103,6 +107,12 @@ def scaling(
         xs = np.array(sorted(rows[axis].unique()))
         ideal = xs if axis == "p_cores" else np.minimum(xs, cores)
         ax.plot(xs, ideal, color=colour("ideal"), linestyle="--", label="ideal")
+        mark_impossible(
+            ax, rows, axis, (lambda x: x) if axis == "p_cores" else (lambda x: np.minimum(x, cores))
+        )
+        rows = rows[~rows["impossible"]]
+        if rows.empty:
+            continue
         for task_ms, group in rows.groupby("p_task_ms"):
             group = group.sort_values(axis)
             label = f"{task_ms:g} ms tasks"
@@ -127,9 +137,10 @@ def scaling(
     chart = Chart(
         "pool_scaling",
         "How a process pool scales with workers and with cores",
-        "A fixed batch of CPU-bound tasks through Pool.map. Left: more workers on "
-        "all cores (past the core count nothing is gained). Right: fewer cores "
-        "emulated with CPU affinity, one worker per core.",
+        "A fixed batch of CPU-bound tasks (fixed spin steps) through Pool.map, pinned to "
+        "min(workers, cores) CPUs. Left: more workers on all cores (past the core count "
+        "nothing is gained). Right: fewer cores emulated with CPU affinity, one worker "
+        "per core. A red cross is a speedup flagged impossible, not a result.",
     )
     return finish(fig, out_dir, chart, ctx, "speedup intervals: bootstrap of both points' rounds")
 
@@ -148,12 +159,13 @@ def start(
     ).sort_values("median")
     fig, (ax,) = new_chart(height_in=0.45 * len(rows) + 1.6)
     interval_bars(ax, rows, [colour(str(s)) for s in rows["p_start"]], list(rows["label"]), "s")
-    ax.set_xlabel("creation to first result, one worker per core (log scale)")
+    ax.set_xlabel("creation until every worker answered, one worker per core (log scale)")
     chart = Chart(
         "pool_start",
         "What a pool costs to start",
-        "From creating a pool to its first result, by start method. Paid once: reuse "
-        "a pool rather than building one per batch.",
+        "From creating a pool until all its workers have answered a task (an executor "
+        "starts workers lazily: it is made to start all), by start method. Paid once: "
+        "reuse a pool rather than building one per batch.",
     )
     return finish(fig, out_dir, chart, ctx, samples_text(rows["n"]))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from bench_lib.pools import Job
+from bench_lib.pool_work import Job
 
 MODES = ("thread", "process")
 

@@ -1,8 +1,8 @@
 """Pool operations mpbench times: one call per API, on process or thread workers.
 
 Every API runs the same job list and returns the results in job order (``imap_unordered``
-is sorted back by seed), so one :class:`Verifier` can check every round against the
-serial answer. Pools are built by :func:`open_pool` off the clock, reused across the
+is sorted back by seed), so one :class:`bench_lib.pool_work.Verifier` can check every round
+against the serial answer. Pools are built by :func:`open_pool` off the clock, reused across the
 rounds of one parameter point, and closed by :meth:`Workers.close`.
 """
 
@@ -12,18 +12,21 @@ import concurrent.futures as cf
 import functools
 import math
 import multiprocessing.pool
+import multiprocessing.process
+import os
+import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Literal, Union
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 from bench_lib import spawn, workloads
+from bench_lib.pool_work import Job
 
 if TYPE_CHECKING:
     from bench_lib.profiles import GridContext
 
 Backend = Literal["process", "thread"]
-Job = tuple[int, int]  # (seed, iterations) of workloads.spin
 PoolLike = Union[multiprocessing.pool.Pool, cf.Executor]
 
 POOL_APIS = (  # multiprocessing.Pool / ThreadPool
@@ -38,8 +41,6 @@ POOL_APIS = (  # multiprocessing.Pool / ThreadPool
 )
 EXECUTOR_APIS = ("executor_submit", "executor_map", "executor_map_tuned")
 APIS = POOL_APIS + EXECUTOR_APIS
-CALIBRATION_ITERATIONS = 20_000  # about 2 ms of spin: long enough to time, short enough to repeat
-CALIBRATION_REPEATS = 5  # the fastest of five: the least disturbed by other load
 
 
 STEADY_START_PREFERENCE = ("fork", "forkserver", "spawn")  # cheapest pool build first
@@ -68,6 +69,17 @@ def core_counts(ctx: GridContext) -> list[int]:
     return sorted({1, ctx.cores} | {2**k for k in range(1, 10) if 2**k < ctx.cores})
 
 
+def cpus_for(workers: int) -> list[int]:
+    """The CPUs a pool of ``workers`` is pinned to: the first min(workers, usable) usable ones.
+
+    One worker always runs on the same CPU, so the one-worker baseline of every speedup is
+    measured in one place, not wherever the scheduler happened to put it that round.
+    """
+    if workers < 1:
+        raise ValueError(f"need at least one worker, got {workers}")
+    return sorted(os.sched_getaffinity(0))[:workers]
+
+
 class UnknownApiError(ValueError):
     def __init__(self, api: str) -> None:
         super().__init__(f"unknown pool API {api!r}; choose one of: {', '.join(APIS)}")
@@ -91,6 +103,9 @@ def tuned_chunksize(tasks: int, workers: int) -> int:
     return max(1, math.ceil(tasks / workers))
 
 
+CLOSE_TIMEOUT_S = 10.0  # workers that outlive this after a stop request are killed
+
+
 @dataclass
 class Workers:
     """An open pool or executor and what it is; close it with :meth:`close`."""
@@ -99,34 +114,89 @@ class Workers:
     backend: Backend
     workers: int
     api_family: Literal["pool", "executor"]
+    cpus: list[int] | None = None  # the CPUs every worker pinned itself to; None: not pinned
 
-    def close(self) -> None:
-        """Stop the workers and wait for them; safe after a failure.
+    def processes(self) -> list[multiprocessing.process.BaseProcess]:
+        """The worker processes started so far (none for threads).
+
+        Read from the pool's private attributes (``Pool._pool``, ``ProcessPoolExecutor.
+        _processes``): the public API does not say which processes are the workers, and a
+        dead one must be named in the failure it causes.
+        """
+        if self.backend == "thread":
+            return []
+        if isinstance(self.pool, multiprocessing.pool.Pool):
+            return list(getattr(self.pool, "_pool", []) or [])
+        if isinstance(self.pool, cf.ProcessPoolExecutor):
+            return list((getattr(self.pool, "_processes", None) or {}).values())
+        return []
+
+    def close(self, timeout_s: float = CLOSE_TIMEOUT_S) -> None:
+        """Stop the workers and wait for them, within about ``timeout_s``; safe after a failure.
 
         ``Pool.close()`` + ``join()`` waits for pending tasks, and hangs for ever when a
         worker keeps dying at start (the pool keeps replacing it); ``terminate()`` does not
-        wait for tasks, and every round's results were already collected.
+        wait for tasks (every round's results were already collected) but joins every
+        worker, so a worker that ignores SIGTERM (stopped, stuck in the kernel) is killed
+        once ``timeout_s`` has passed. An executor's ``shutdown(wait=True)`` waits for
+        running tasks: its workers get ``timeout_s`` to finish, then are killed.
         """
+        seen = self.processes()
         if isinstance(self.pool, multiprocessing.pool.Pool):
-            self.pool.terminate()
-            self.pool.join()
-        else:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            pool = self.pool
+
+            def stop() -> None:
+                pool.terminate()
+                pool.join()
+
+            stopper = threading.Thread(target=stop, name="mpbench-pool-close", daemon=True)
+            stopper.start()
+            stopper.join(timeout_s)
+            if stopper.is_alive():
+                _kill([*seen, *self.processes()], timeout_s)
+                stopper.join(timeout_s)
+            return
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + timeout_s
+        for p in seen:
+            p.join(max(0.0, deadline - time.monotonic()))
+        _kill(seen, timeout_s)
+        self.pool.shutdown(wait=True)
+
+
+def _kill(procs: Sequence[multiprocessing.process.BaseProcess], timeout_s: float) -> None:
+    for p in procs:
+        if p.exitcode is None:
+            p.kill()  # SIGKILL: works on a stopped process too
+    for p in procs:
+        p.join(timeout_s)
 
 
 def open_pool(
-    backend: Backend, api_family: Literal["pool", "executor"], workers: int, start: str = "fork"
+    backend: Backend,
+    api_family: Literal["pool", "executor"],
+    workers: int,
+    start: str = "fork",
+    cpus: list[int] | None = None,
 ) -> Workers:
-    """A pool of ``workers`` processes (context ``start``) or threads; workers passed explicitly."""
+    """A pool of ``workers`` processes (context ``start``) or threads; workers passed explicitly.
+
+    With ``cpus``, every worker process pins itself there as it starts (forkserver children do
+    not inherit the parent's mask); thread workers inherit the mask of the thread that starts
+    the pool, so pin the caller (:func:`bench_lib.cpu.pinned`) around this call too.
+    """
     if workers < 1:
         raise ValueError(f"a pool needs at least one worker, got {workers}")
     pool: PoolLike
+    init: dict[str, Any] = (
+        {"initializer": workloads.pin_to, "initargs": (cpus,)} if cpus is not None else {}
+    )
     if backend == "process":
         ctx = spawn.context(start)
         if api_family == "pool":
-            pool = ctx.Pool(processes=workers)
+            pool = ctx.Pool(processes=workers, **init)
         else:
-            pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, **init)
     elif backend == "thread":
         if api_family == "pool":
             pool = multiprocessing.pool.ThreadPool(processes=workers)
@@ -134,13 +204,7 @@ def open_pool(
             pool = cf.ThreadPoolExecutor(max_workers=workers)
     else:
         raise ValueError(f"unknown backend {backend!r}; choose process or thread")
-    return Workers(pool, backend, workers, api_family)
-
-
-def warm(w: Workers) -> None:
-    """Make every worker start and answer once (executors start workers lazily)."""
-    jobs = [(i, 0) for i in range(2 * w.workers)]
-    run_api("map_chunk1" if w.api_family == "pool" else "executor_submit", w, jobs)
+    return Workers(pool, backend, workers, api_family, cpus)
 
 
 def _pool_api(api: str, pool: multiprocessing.pool.Pool, jobs: Sequence[Job], n: int) -> list[int]:
@@ -204,58 +268,3 @@ def run_naps(w: Workers, jobs: Sequence[tuple[int, float]]) -> list[int]:
     if isinstance(w.pool, multiprocessing.pool.Pool):
         return w.pool.map(workloads.nap, jobs, chunksize=1)
     return list(w.pool.map(workloads.nap, jobs))
-
-
-def jobs_for(tasks: int, iterations: int) -> list[Job]:
-    """``tasks`` jobs with distinct seeds, so a result swapped between tasks is caught."""
-    return [(seed, iterations) for seed in range(1, tasks + 1)]
-
-
-def serial_results(jobs: Sequence[Job]) -> list[int]:
-    return [workloads.spin(s, n) for s, n in jobs]
-
-
-def iterations_for(task_s: float) -> int:
-    """Spin iterations that take about ``task_s`` on this machine, now (the fastest of a few)."""
-    if task_s <= 0:
-        raise ValueError(f"task time must be positive, got {task_s}")
-    best = math.inf
-    for _ in range(CALIBRATION_REPEATS):
-        start = time.perf_counter()
-        workloads.spin(1, CALIBRATION_ITERATIONS)
-        best = min(best, time.perf_counter() - start)
-    return max(1, round(CALIBRATION_ITERATIONS * task_s / best))
-
-
-@dataclass
-class Verifier:
-    """Checks each round's results against the expected ones (off the clock, in teardown)."""
-
-    expected: list[int]
-    rounds: int = 0
-    bad_rounds: int = 0
-    last: list[int] = field(default_factory=list)
-    first_problem: str = ""
-
-    def run(self, call: Callable[[], list[int]]) -> Callable[[], None]:
-        """The measured target: ``call()`` and keep its results for :meth:`verify`."""
-
-        def target() -> None:
-            self.last = call()
-
-        return target
-
-    def verify(self, *_: Any) -> None:
-        self.rounds += 1
-        if self.last != self.expected:
-            self.bad_rounds += 1
-            if not self.first_problem:
-                wrong = sum(1 for a, b in zip(self.last, self.expected) if a != b)
-                self.first_problem = (
-                    f"{len(self.last)} results for {len(self.expected)} tasks, {wrong} wrong"
-                )
-        self.last = []
-
-    @property
-    def ok(self) -> bool:
-        return self.rounds > 0 and self.bad_rounds == 0

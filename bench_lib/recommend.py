@@ -6,12 +6,13 @@ exist, so a partial run gets fewer sentences, never a canned one.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
-from bench_lib import tidy
+from bench_lib import io_bounds, scaling, tidy
 from bench_lib.units import format_bytes_size, format_value
 
 Rule = Callable[[pd.DataFrame, pd.DataFrame, int], list[str]]  # figures, metrics, cores
@@ -117,17 +118,58 @@ def locks_rules(frame: pd.DataFrame, metrics: pd.DataFrame, cores: int) -> list[
     return out
 
 
-def io_rules(frame: pd.DataFrame, metrics: pd.DataFrame, cores: int) -> list[str]:
-    out = []
+def _flagged(rows: pd.DataFrame, code: str) -> pd.Series:
+    flags = rows["flags"] if "flags" in rows else pd.Series("", index=rows.index)
+    return flags.fillna("").map(lambda text: code in str(text).split(","))
+
+
+def echo_rank_rule(frame: pd.DataFrame, metrics: pd.DataFrame) -> list[str]:
+    """Servers ranked by server CPU per request (the client cannot cap it), at most connections."""
+    cpu = tidy.select(metrics, "io", "echo", headline_only=False)
+    if cpu.empty or "p_connections" not in cpu:
+        return []
+    cpu = cpu[cpu["metric"] == io_bounds.RANK_METRIC]
+    cpu = cpu[cpu["p_connections"] == cpu["p_connections"].max()].sort_values("value")
+    if len(cpu) < 2 or cpu["value"].iloc[0] <= 0:
+        return []
+    best, worst = cpu.iloc[0], cpu.iloc[-1]
+    order = ", ".join(f"{r['p_model']} {format_value(r['value'], 's')}" for _, r in cpu.iterrows())
+    return [
+        f"At {int(best['p_connections'])} connections, ranked by server CPU per request "
+        f"(which the client cannot cap): {order}; the {worst['p_model']} server burns "
+        f"{worst['value'] / best['value']:.1f}x the {best['p_model']} server's CPU per request."
+    ]
+
+
+def echo_rate_rule(frame: pd.DataFrame) -> list[str]:
+    """The fastest rate measured, as a lower bound when the client was the limit."""
     echo = tidy.select(frame, "io", "echo")
-    if not echo.empty and "p_connections" in echo:
-        most = echo[echo["p_connections"] == echo["p_connections"].max()]
-        best, worst = most.loc[most["median"].idxmax()], most.loc[most["median"].idxmin()]
-        out.append(
-            f"At {int(best['p_connections'])} connections the {best['p_model']} server "
-            f"answered {format_value(best['median'], 'req/s')}, "
-            f"{best['median'] / worst['median']:.1f}x the {worst['p_model']} server."
-        )
+    if echo.empty or "p_connections" not in echo:
+        return []
+    most = echo[echo["p_connections"] == echo["p_connections"].max()]
+    bound = _flagged(most, io_bounds.CLIENT_BOUND_FLAG)
+    best = most.loc[most["median"].idxmax()]
+    rate = format_value(best["median"], "req/s")
+    where = f"At {int(best['p_connections'])} connections the {best['p_model']} server"
+    if bound[best.name]:
+        also = sorted(set(most[bound]["p_model"]) - {best["p_model"]})
+        more = f" (so were {', '.join(also)})" if also else ""
+        return [
+            f"{where} answered at least {rate}: the one-thread client was the limit{more}, "
+            "so these rates are lower bounds and do not rank the servers."
+        ]
+    worst = most.loc[most["median"].idxmin()]
+    worst_rate = format_value(worst["median"], "req/s")
+    if bound[worst.name]:
+        worst_rate = "at least " + worst_rate
+    return [
+        f"{where} answered {rate}, {best['median'] / worst['median']:.1f}x the "
+        f"{worst['p_model']} server ({worst_rate})."
+    ]
+
+
+def io_rules(frame: pd.DataFrame, metrics: pd.DataFrame, cores: int) -> list[str]:
+    out = echo_rank_rule(frame, metrics) + echo_rate_rule(frame)
     poll = tidy.select(frame, "io", "selector_check")
     if not poll.empty and "p_fds" in poll:
         top = poll[poll["p_fds"] == poll["p_fds"].max()].set_index("p_selector")["median"]
@@ -160,7 +202,10 @@ def derived_of(
     return float(rows[column].iloc[0])
 
 
-def gil_rules(derived: pd.DataFrame, cores: int) -> list[str]:
+def gil_rules(derived: pd.DataFrame, cores: int, impossible: Collection[str] = ()) -> list[str]:
+    """Thread and process speedups at N = cores; none if either is flagged impossible."""
+    if not derived.empty and impossible:
+        derived = derived[~derived["name"].isin(list(impossible))]
     threads = derived_of(derived, "gil", "cpu_split", "speedup", mode="thread", n=cores)
     procs = derived_of(derived, "gil", "cpu_split", "speedup", mode="process", n=cores)
     if threads is None or procs is None:
@@ -198,8 +243,9 @@ def pool_rules(frame: pd.DataFrame, cores: int) -> list[str]:
     spawn = median_of(frame, "pool", "pool_start", start="spawn", pool="pool")
     if fork and spawn:
         out.append(
-            f"A Pool of {cores} workers is ready in {format_value(fork, 's')} with fork, "
-            f"{format_value(spawn, 's')} with spawn: build it once and reuse it."
+            f"A Pool of {cores} workers is ready (every worker answered) in "
+            f"{format_value(fork, 's')} with fork, {format_value(spawn, 's')} with spawn: "
+            "build it once and reuse it."
         )
     return out
 
@@ -258,7 +304,8 @@ def recommendations(data: dict[str, Any], frame: pd.DataFrame | None = None) -> 
     metrics = tidy.metrics(data)
     cores = int(data["machine_info"]["mpbench"]["usable_cores"])
     present = set(frame["subject"])
-    out = gil_rules(tidy.derived(data), cores) if "gil" in present else []
+    impossible = scaling.impossible_names(data["benchmarks"])
+    out = gil_rules(tidy.derived(data), cores, impossible) if "gil" in present else []
     out += pool_rules(frame, cores) if "pool" in present else []
     return out + [
         line

@@ -6,8 +6,15 @@ benchmark list. A benchmark takes part by naming its scaling axis in its info::
     mpbench.info["scaling"] = {"axis": "workers", "usable_cores": 2}
     mpbench.info["side_step"] = {"axis": "mode", "numerator": "process", "denominator": "thread"}
 
-Its baseline is the benchmark of the same subject, case and other parameters at axis = 1.
-``derive`` writes ``extra_info["mpbench"]["derived"]`` on each such benchmark.
+Its baseline is the benchmark of the same subject, case and other parameters at axis = 1,
+or one named benchmark of the same subject shared by every series (the GIL's serial run)::
+
+    mpbench.info["scaling"] = {..., "baseline": {"case": "cpu_serial", "params": {}}}
+
+With a shared baseline the side-step factor is T_denominator(N) / T_numerator(N): the
+baseline cancels, so its noise does not inflate the factor. ``derive`` writes
+``extra_info["mpbench"]["derived"]`` on each scaling benchmark; a speedup above the usable
+cores is flagged ``impossible`` by the plugin, and readers leave it out (:func:`impossible`).
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ import numpy as np
 from bench_lib import stats
 
 SCHEMA_KEY = "mpbench"  # same block name as bench_lib.engine.SCHEMA_KEY (no engine import here)
+IMPOSSIBLE_FLAG = "impossible"  # noise flag code (set by the plugin): a speedup above the
+# usable cores by more than its interval; a measurement fault, not a result
 BOOTSTRAP_RESAMPLES = stats.BOOTSTRAP_RESAMPLES
 BOOTSTRAP_SEED = stats.BOOTSTRAP_SEED
 
@@ -141,12 +150,36 @@ def _speedup_entry(base: list[float], this: list[float]) -> dict[str, Any]:
     }
 
 
+def impossible(benchmark: dict[str, Any]) -> bool:
+    """The benchmark carries the ``impossible`` flag: charts and sentences leave it out."""
+    flags = (_block(benchmark).get("noise") or {}).get("flags") or []
+    return any(isinstance(f, dict) and f.get("code") == IMPOSSIBLE_FLAG for f in flags)
+
+
+def impossible_names(benchmarks: list[dict[str, Any]]) -> set[str]:
+    """Names of the benchmarks flagged ``impossible`` (tidy tables carry the name)."""
+    return {str(b.get("name")) for b in benchmarks if impossible(b)}
+
+
+def _baseline(
+    block: dict[str, Any], axis: str, by_point: dict[tuple[str, str, str], dict[str, Any]]
+) -> dict[str, Any] | None:
+    spec = block["info"]["scaling"].get("baseline")
+    if isinstance(spec, dict):
+        params = spec.get("params") or {}
+        return by_point.get(
+            (block.get("subject", ""), str(spec.get("case")), repr(sorted(params.items())))
+        )
+    return by_point.get(_key(block, drop=axis, **{axis: 1}))
+
+
 def derive(benchmarks: list[dict[str, Any]]) -> None:
     """Add ``derived`` (speedup, efficiency, serial fraction, side-step) to scaling benchmarks."""
     scaling = [b for b in benchmarks if _block(b).get("info", {}).get("scaling") and _rounds(b)]
     by_point: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for b in scaling:
-        by_point[_key(_block(b), drop="")] = b
+    for b in benchmarks:  # any measured benchmark may be a shared baseline
+        if _rounds(b):
+            by_point[_key(_block(b), drop="")] = b
     series: dict[tuple[str, str, str], list[tuple[int, float]]] = {}
     for b in scaling:
         block = _block(b)
@@ -155,10 +188,11 @@ def derive(benchmarks: list[dict[str, Any]]) -> None:
             int(block["info"]["scaling"]["usable_cores"]),
         )
         n = int(block["params"][axis])
-        base = by_point.get(_key(block, drop=axis, **{axis: 1}))
+        base = _baseline(block, axis, by_point)
         if base is None:
             continue
         entry = _speedup_entry(_rounds(base), _rounds(b))
+        entry["baseline"] = base.get("name") or _block(base).get("case")
         p = parallelism(n, cores)
         entry.update(
             n=n,
@@ -177,25 +211,33 @@ def derive(benchmarks: list[dict[str, Any]]) -> None:
             block["derived"]["serial_fraction_amdahl_fit"] = amdahl_fit(
                 series.get(_key(block, drop=axis), [])
             )
-            _side_step(block, by_point)
+            _side_step(block, by_point, _baseline(block, axis, by_point))
 
 
-def _side_step(block: dict[str, Any], by_point: dict[tuple[str, str, str], Any]) -> None:
+def _side_step(
+    block: dict[str, Any], by_point: dict[tuple[str, str, str], Any], shared: Any
+) -> None:
     """Process speedup / thread speedup at the same N (the headline is N = usable cores)."""
     spec = block["info"].get("side_step")
     if not spec or block["params"].get(spec["axis"]) != spec["numerator"]:
         return
     axis, n = block["info"]["scaling"]["axis"], block["params"][block["info"]["scaling"]["axis"]]
     other = {spec["axis"]: spec["denominator"]}
-    num1 = by_point.get(_key(block, drop="", **{axis: 1}))
     den = by_point.get(_key(block, drop="", **other))
-    den1 = by_point.get(_key(block, drop="", **other, **{axis: 1}))
     num = by_point.get(_key(block, drop=""))
-    if not (num1 and den and den1 and num):
-        return
-    parts = [_rounds(num1), _rounds(num), _rounds(den1), _rounds(den)]
-    factor = _ratio_of_ratios(*(stats.median(x) for x in parts))
-    ci = bootstrap_statistic(_ratio_of_ratios, *parts)
+    if block["info"]["scaling"].get("baseline"):  # one baseline for both: it cancels
+        if not (shared and den and num):
+            return
+        factor = stats.median(_rounds(den)) / stats.median(_rounds(num))
+        ci = bootstrap_statistic(_ratio, _rounds(den), _rounds(num))
+    else:
+        num1 = by_point.get(_key(block, drop="", **{axis: 1}))
+        den1 = by_point.get(_key(block, drop="", **other, **{axis: 1}))
+        if not (num1 and den and den1 and num):
+            return
+        parts = [_rounds(num1), _rounds(num), _rounds(den1), _rounds(den)]
+        factor = _ratio_of_ratios(*(stats.median(x) for x in parts))
+        ci = bootstrap_statistic(_ratio_of_ratios, *parts)
     block["derived"].update(
         side_step_factor=float(factor),
         side_step_ci_low=ci[0] if ci else None,

@@ -8,6 +8,8 @@ checks that importing it loads no pytest, psutil, pandas or matplotlib.
 from __future__ import annotations
 
 import os
+import socket
+import threading
 import time
 from typing import Any
 
@@ -210,6 +212,41 @@ def seeded_spin(job: tuple[int, int]) -> tuple[int, int]:
     time a round takes is the API's own per-task cost.
     """
     return job[0], spin(job[0], job[1])
+
+
+def pin_to(cpus: list[int]) -> None:
+    """Pool initializer: keep this worker on ``cpus``.
+
+    A forked worker inherits the parent's mask, a forkserver child inherits the server's
+    (started before any pinning), so every worker pins itself instead of trusting inheritance.
+    """
+    os.sched_setaffinity(0, cpus)
+
+
+def last_cpu() -> int:
+    """The CPU this thread last ran on (``/proc/thread-self/stat`` field 39); -1 if unknown."""
+    try:
+        with open("/proc/thread-self/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return -1
+    after_name = stat.rsplit(b")", 1)[1].split()  # fields from 3 on; the name may hold spaces
+    return int(after_name[36])
+
+
+def check_in(address: tuple[str, int], timeout_s: float) -> list[Any]:
+    """Readiness task: tell the parent who and where this worker is, then wait for its go.
+
+    Blocking until the parent has heard from every worker keeps each task on its own worker,
+    so N answers come from N distinct workers. Returns [pid, thread id, cpu, affinity].
+    """
+    mask = sorted(os.sched_getaffinity(0))
+    me = [os.getpid(), threading.get_native_id(), last_cpu(), mask]
+    line = f"{me[0]} {me[1]} {me[2]} {','.join(map(str, mask))}\n"  # no json: keep imports lean
+    with socket.create_connection(address, timeout=timeout_s) as conn:
+        conn.sendall(line.encode())
+        conn.recv(1)  # the go (or EOF when the parent gave up)
+    return me
 
 
 def nap(job: tuple[int, float]) -> int:

@@ -1,18 +1,26 @@
 """The GIL side-stepped: one fixed batch of CPU-bound Python split over N threads or N processes.
 
-``cpu_split[mode=thread|process-n=N]``: ``spin`` work worth a fixed serial time, cut into N
-equal jobs, run with ``map`` (chunksize 1) on a ``ThreadPool(N)`` or a ``Pool(N)``, N = 1 ..
-usable cores and oversubscribed (2x). Unit: seconds per batch (lower is better). Derived
-across the points (``bench_lib.scaling``): speedup T1/TN per mode, efficiency, effective
-cores, and the headline side-step factor = process speedup / thread speedup at N = usable
-cores. On a standard build threads stay near 1x while processes approach N; a free-threaded
-build with the GIL off lets threads scale too, and the result file says which it saw.
+``cpu_split[mode=thread|process-n=N]``: a fixed, declared number of ``spin`` steps per profile
+(``info.batch_iterations``, the same in every run), cut into N equal jobs, run with ``map``
+(chunksize 1) on a ``ThreadPool(N)`` or a ``Pool(N)``, N = 1 .. usable cores and
+oversubscribed (2x). ``cpu_serial``: the same batch run in the measuring thread, no pool: the
+one serial baseline both modes' speedups are taken against. Unit: seconds per batch and per
+spin step (lower is better). Derived across the points (``bench_lib.scaling``): speedup
+T_serial/T_N per mode, efficiency, effective cores, and the headline side-step factor =
+process speedup / thread speedup at N = usable cores (= T_thread / T_process: the baseline
+cancels). On a standard build threads stay near 1x while processes approach N; a
+free-threaded build with the GIL off lets threads scale too, and the result file says which.
 
-Every point also carries a per-core CPU timeline sampled by a separate monitor process
-(``bench_lib.timeline``), with the monitor's own CPU use recorded.
+Placement is controlled: a point with N workers runs on the first min(N, cores) usable CPUs
+(the parent, its threads, and every worker process, which pins itself), so the serial
+baseline and both one-worker points run on the same CPU. Where each worker answered from is
+recorded (``info.placement``) and checked.
 
-Off the clock: calibration (once per file), building and warming the pool, starting and
-stopping the monitor, and checking each round's checksums against a serial run.
+Every pool point also carries a per-core CPU timeline sampled by a separate monitor process
+(``bench_lib.timeline``, started unpinned), with the monitor's own CPU use recorded.
+
+Off the clock: building the pool and waiting until every worker answered (with a deadline),
+starting and stopping the monitor, and checking each round's checksums against a serial run.
 """
 
 from __future__ import annotations
@@ -20,14 +28,20 @@ from __future__ import annotations
 import multiprocessing
 import time
 
-from bench_lib import gil, pools, timeline
+from bench_lib import cpu, gil, pool_ready, pool_work, pools, timeline, workloads
 from bench_lib.engine import Bench, Figure
-from bench_lib.pools import Verifier
+from bench_lib.pool_work import Verifier
 from bench_lib.profiles import grid, worker_counts
 
-BATCH_SERIAL_S = {"smoke": 0.02, "quick": 0.06, "standard": 0.2, "full": 0.5}  # work per round
+BATCH_ITERATIONS = {  # spin steps per round: ~0.02 / 0.06 / 0.2 / 0.5 s on the reference VM
+    "smoke": 200_000,
+    "quick": 600_000,
+    "standard": 2_000_000,
+    "full": 5_000_000,
+}
 TIMELINE_INTERVAL_S = 0.1  # 10 samples/s: keeps the monitor well under 1% of a core
 START = pools.STEADY_START_PREFERENCE  # the pool is built off the clock: cheapest method first
+SERIAL_BASELINE = {"case": "cpu_serial", "params": {}}  # both modes' speedups divide this
 
 
 def _start_method() -> str:
@@ -35,35 +49,61 @@ def _start_method() -> str:
     return next(m for m in START if m in available)
 
 
+def _work(mpbench: Bench, n: int) -> tuple[int, list[pool_work.Job]]:
+    iterations = BATCH_ITERATIONS[mpbench.profile.name]
+    return iterations, gil.split_work(iterations, n)
+
+
+def _figures(iterations: int) -> list[Figure]:
+    return [Figure("batch", "s", "time"), Figure("per spin step", "s", "time", iterations)]
+
+
+def test_cpu_serial(mpbench: Bench) -> None:
+    iterations, jobs = _work(mpbench, 1)
+    cpus = pools.cpus_for(1)
+    v = Verifier(pool_work.serial_results(jobs))
+    mpbench.info.update(gil.gil_state(), batch_iterations=iterations, cpus=cpus)
+    with cpu.pinned(cpus):
+        mpbench.measure(
+            v.run(lambda: pool_work.serial_results(jobs)),
+            teardown=v.verify,
+            figures=_figures(iterations),
+        )
+        ran_on = workloads.last_cpu()  # where the measuring thread was at the end
+    mpbench.info["ran_on_cpu"] = ran_on
+    mpbench.check("every checksum right", v.ok, v.first_problem or f"{v.rounds} rounds")
+    mpbench.check("ran inside the core mask", ran_on in (*cpus, -1), f"CPU {ran_on}, mask {cpus}")
+
+
 @grid(mode=list(gil.MODES), n=worker_counts)
 def test_cpu_split(
-    mpbench: Bench,
-    opened: list[pools.Workers],
-    iterations_per_s: int,
-    mode: pools.Backend,
-    n: int,
+    mpbench: Bench, opened: list[pools.Workers], mode: pools.Backend, n: int
 ) -> None:
-    iterations = round(iterations_per_s * BATCH_SERIAL_S[mpbench.profile.name])
-    jobs = gil.split_work(iterations, n)
+    iterations, jobs = _work(mpbench, n)
     start = _start_method()
-    w = pools.open_pool(mode, "pool", n, start)
-    opened.append(w)
-    pools.warm(w)
-    v = Verifier(pools.serial_results(jobs))
+    cpus = pools.cpus_for(n)
+    with cpu.pinned(cpus):  # thread workers inherit the mask; process workers pin themselves
+        w = pools.open_pool(mode, "pool", n, start, cpus=cpus if mode == "process" else None)
+        opened.append(w)
+        places = pool_ready.answer_all(w)
+    w.cpus = cpus
+    v = Verifier(pool_work.serial_results(jobs))
     mpbench.info.update(
         gil.gil_state(),
         start_method=start if mode == "process" else None,
         batch_iterations=iterations,
-        scaling={"axis": "n", "usable_cores": mpbench.cores},
+        cpus=cpus,
+        scaling={"axis": "n", "usable_cores": mpbench.cores, "baseline": SERIAL_BASELINE},
         side_step={"axis": "mode", "numerator": "process", "denominator": "thread"},
     )
     with timeline.Timeline(TIMELINE_INTERVAL_S) as tl:
         measure_from = time.monotonic()
-        mpbench.measure(
-            v.run(lambda: pools.run_api("map_chunk1", w, jobs)),
-            teardown=v.verify,
-            figures=[Figure("batch", "s", "time")],
-        )
+        with cpu.pinned(cpus):
+            mpbench.measure(
+                v.run(lambda: pools.run_api("map_chunk1", w, jobs)),
+                teardown=v.verify,
+                figures=_figures(iterations),
+            )
         measure_to = time.monotonic()
     record = tl.result.as_dict()
     record.update(
@@ -76,3 +116,8 @@ def test_cpu_split(
         "timeline_busy_cores", timeline.mean_busy_cores(tl.result.per_cpu_percent), "core"
     )
     mpbench.check("every checksum right", v.ok, v.first_problem or f"{v.rounds} rounds")
+    where = pool_ready.placement(w, places)
+    opened.remove(w)
+    w.close()  # each block builds its own pool: none idles through the next one
+    mpbench.info["placement"] = where
+    mpbench.check("workers inside the core mask", where["inside_mask"], str(where))

@@ -5,18 +5,26 @@
   chunksize 1 / default / one chunk per worker, imap, imap_unordered, starmap) and of
   ``ProcessPoolExecutor`` / ``ThreadPoolExecutor`` (submit, map, map with a tuned chunksize).
   Unit: seconds per task (lower is better) and tasks/s; workers = usable cores.
-- ``pool_start``: creating a pool of usable-cores workers until the first result comes back,
-  per start method. Unit: seconds per start. Closing the pool is off the clock.
-- ``scaling``: a fixed batch of CPU-bound pure-Python tasks (about 0.1, 1 or 10 ms each) with
-  ``Pool.map`` on workers = 1 .. 2x usable cores. Unit: seconds per batch; speedup T1/TN,
-  efficiency and serial fraction are derived across the points (``bench_lib.scaling``).
+- ``pool_start``: creating a pool of usable-cores workers until every one of them has
+  answered (``bench_lib.pool_ready``: N answers from N distinct workers; an executor starts
+  its workers lazily, so this makes it start all of them, as ``Pool`` does), per start
+  method. Unit: seconds per start. Closing the pool is off the clock.
+- ``scaling``: a fixed batch of CPU-bound pure-Python tasks (0.1, 1 or 10 nominal ms each:
+  a fixed number of spin steps, the same in every run) with ``Pool.map`` on workers = 1 ..
+  2x usable cores, pinned to the first min(workers, cores) CPUs. Unit: seconds per batch and
+  per task; speedup T1/TN, efficiency and serial fraction are derived across the points
+  (``bench_lib.scaling``).
 - ``scaling_cores``: the same batch with usable cores = 1 .. all, emulated with CPU affinity
-  masks, workers = cores.
+  masks (the parent and every worker pin themselves: forkserver children do not inherit the
+  parent's mask), workers = cores.
 - ``sleep_tasks``: tasks that sleep (no GIL held): threads do as well as processes here.
 
-Off the clock: calibrating the task size (once per file), building and warming the pool
-(reused across the rounds of one point), computing the expected results, checking every
-round's results, and closing the pool. Every round's results are checked against a serial run.
+Where every worker ran (CPU and mask when it answered, mask and last CPU after the rounds) is
+recorded in ``info.placement`` and checked against the mask the pool was pinned to.
+
+Off the clock: building the pool and waiting until every worker answered (reused across the
+rounds of one point; a dead worker fails the benchmark with its pid and signal), computing the
+expected results, checking every round's results, and closing the pool.
 """
 
 from __future__ import annotations
@@ -28,9 +36,10 @@ from typing import Any, Literal, cast
 
 import pytest
 
-from bench_lib import cpu, pools, spawn
+from bench_lib import cpu, pool_ready, pool_work, pools, spawn
 from bench_lib.engine import Bench, Figure
-from bench_lib.pools import Verifier
+from bench_lib.pool_ready import WorkerPlace
+from bench_lib.pool_work import Verifier
 from bench_lib.profiles import grid, start_methods, worker_counts
 
 OVERHEAD_TASKS: dict[str, Sequence[int]] = {"smoke": [20], "quick": [200], "standard": [1000]}
@@ -41,15 +50,33 @@ SLEEP_S: dict[str, Sequence[float]] = {"smoke": [0.002], "quick": [0.005]}
 SLEEP_WORKERS_PER_CORE = 4  # sleeping tasks need no core: more workers than cores is the point
 
 
-def _open(held: list[pools.Workers], *args: Any, **kwargs: Any) -> pools.Workers:
+def _open(
+    held: list[pools.Workers], *args: Any, **kwargs: Any
+) -> tuple[pools.Workers, list[WorkerPlace]]:
+    """Open a pool and wait (with a deadline) until every worker has answered once."""
     w = pools.open_pool(*args, **kwargs)
     held.append(w)
-    pools.warm(w)
-    return w
+    return w, pool_ready.answer_all(w)
 
 
 def _verify(mpbench: Bench, v: Verifier) -> None:
     mpbench.check("every result right", v.ok, v.first_problem or f"{v.rounds} rounds checked")
+
+
+def _placed(
+    mpbench: Bench, opened: list[pools.Workers], w: pools.Workers, places: list[WorkerPlace]
+) -> None:
+    """Record where the workers ran, close the pool (a block builds its own), check the mask."""
+    where = pool_ready.placement(w, places)
+    opened.remove(w)
+    w.close()
+    mpbench.info["placement"] = where
+    mpbench.check(
+        "workers inside the core mask",
+        where["inside_mask"],
+        f"pinned to CPUs {where['cpus']}, answered from {where['answered']}, "
+        f"after the rounds {where['after_rounds']}",
+    )
 
 
 @grid(
@@ -61,9 +88,9 @@ def test_task_overhead(
     mpbench: Bench, opened: list[pools.Workers], api: str, pool: pools.Backend, start: str
 ) -> None:
     tasks = mpbench.profile.pick(OVERHEAD_TASKS)[0]
-    w = _open(opened, pool, pools.family(api), mpbench.cores, start)
-    jobs = pools.jobs_for(tasks, 0)
-    v = Verifier(pools.serial_results(jobs))
+    w, places = _open(opened, pool, pools.family(api), mpbench.cores, start)
+    jobs = pool_work.jobs_for(tasks, 0)
+    v = Verifier(pool_work.serial_results(jobs))
     mpbench.info.update(tasks_per_round=tasks, workers=w.workers, task="no-op")
     mpbench.measure(
         v.run(lambda: pools.run_api(api, w, jobs)),
@@ -71,6 +98,7 @@ def test_task_overhead(
         figures=[Figure("per task", "s", "time", tasks), Figure("tasks", "task/s", "rate", tasks)],
     )
     _verify(mpbench, v)
+    _placed(mpbench, opened, w, places)
 
 
 @grid(start=start_methods, pool={"smoke": ["pool"], "standard": ["pool", "executor"]})
@@ -80,18 +108,18 @@ def test_pool_start(mpbench: Bench, opened: list[pools.Workers], start: str, poo
     except spawn.StartMethodUnavailable as exc:
         pytest.skip(str(exc))
     family = cast(Literal["pool", "executor"], pool)
-    seen: list[int] = []
+    answered: list[int] = []
 
     def setup() -> tuple[tuple[list[pools.Workers]], dict[str, Any]]:
         if start == "forkserver":  # steady state: the server is up before the clock starts
             multiprocessing.forkserver.ensure_running()
         return ([],), {}
 
-    def create_to_first_result(held: list[pools.Workers]) -> None:
+    def create_until_all_answered(held: list[pools.Workers]) -> None:
         held.append(pools.open_pool("process", family, mpbench.cores, start))
         opened.append(held[0])  # closed by the fixture if the round fails before teardown
-        api = "apply" if family == "pool" else "executor_submit"
-        seen.extend(pools.run_api(api, held[0], [(7, 0)]))
+        places = pool_ready.answer_all(held[0])
+        answered.append(pool_ready.distinct_workers(places))
 
     def close(held: list[pools.Workers]) -> None:
         for w in held:
@@ -100,62 +128,79 @@ def test_pool_start(mpbench: Bench, opened: list[pools.Workers], start: str, poo
 
     mpbench.info["workers"] = mpbench.cores
     mpbench.measure(
-        create_to_first_result,
+        create_until_all_answered,
         setup=setup,
         teardown=close,
-        figures=[Figure("create to first result", "s", "time")],
+        figures=[Figure("create until all workers answered", "s", "time")],
     )
-    mpbench.check("first result right", bool(seen) and set(seen) == {7}, str(seen[:3]))
+    mpbench.info["distinct_workers_answered"] = answered
+    mpbench.check(
+        "every worker answered",
+        bool(answered) and set(answered) == {mpbench.cores},
+        f"distinct workers per round {answered[:5]}, wanted {mpbench.cores}",
+    )
 
 
-def _batch(mpbench: Bench, task_ms: float, rate: float) -> list[pools.Job]:
+def _batch(mpbench: Bench, task_ms: float) -> list[pool_work.Job]:
+    """The round's work: a fixed number of tasks of fixed spin steps (no calibration)."""
     serial_s = BATCH_SERIAL_S[mpbench.profile.name]
     tasks = max(TASKS_PER_WORKER_MIN * 2 * mpbench.cores, round(serial_s / (task_ms / 1000)))
-    iterations = max(1, round(rate * task_ms / 1000))
-    mpbench.info.update(tasks_per_round=tasks, iterations_per_task=iterations, task_ms=task_ms)
-    return pools.jobs_for(tasks, iterations)
-
-
-def _measure_batch(mpbench: Bench, w: pools.Workers, jobs: list[pools.Job], axis: str) -> None:
-    v = Verifier(pools.serial_results(jobs))
-    mpbench.info["scaling"] = {"axis": axis, "usable_cores": mpbench.cores}
-    mpbench.measure(
-        v.run(lambda: pools.run_api("map", w, jobs)),
-        teardown=v.verify,
-        figures=[Figure("batch", "s", "time"), Figure("per task", "s", "time", len(jobs))],
+    iterations = pool_work.iterations_for_ms(task_ms)
+    mpbench.info.update(
+        tasks_per_round=tasks,
+        iterations_per_task=iterations,
+        iterations_per_round=tasks * iterations,
+        task_ms=task_ms,
     )
+    return pool_work.jobs_for(tasks, iterations)
+
+
+def _measure_batch(
+    mpbench: Bench,
+    opened: list[pools.Workers],
+    w: pools.Workers,
+    places: list[WorkerPlace],
+    jobs: list[pool_work.Job],
+    axis: str,
+) -> None:
+    v = Verifier(pool_work.serial_results(jobs))
+    mpbench.info["scaling"] = {"axis": axis, "usable_cores": mpbench.cores}
+    with cpu.pinned(w.cpus or sorted(os.sched_getaffinity(0))):
+        mpbench.measure(
+            v.run(lambda: pools.run_api("map", w, jobs)),
+            teardown=v.verify,
+            figures=[
+                Figure("batch", "s", "time"),
+                Figure("per task", "s", "time", len(jobs)),
+                Figure("per spin step", "s", "time", sum(n for _, n in jobs)),
+            ],
+        )
     _verify(mpbench, v)
+    _placed(mpbench, opened, w, places)
 
 
 @grid(task_ms=TASK_MS, workers=worker_counts, start=pools.steady_start)
 def test_scaling(
-    mpbench: Bench,
-    opened: list[pools.Workers],
-    iterations_per_s: float,
-    task_ms: float,
-    workers: int,
-    start: str,
+    mpbench: Bench, opened: list[pools.Workers], task_ms: float, workers: int, start: str
 ) -> None:
-    jobs = _batch(mpbench, task_ms, iterations_per_s)
-    w = _open(opened, "process", "pool", workers, start)
-    _measure_batch(mpbench, w, jobs, "workers")
+    jobs = _batch(mpbench, task_ms)
+    cpus = pools.cpus_for(workers)
+    mpbench.info["cpus"] = cpus
+    with cpu.pinned(cpus):  # the parent too: its result handler shares the workers' cores
+        w, places = _open(opened, "process", "pool", workers, start, cpus=cpus)
+    _measure_batch(mpbench, opened, w, places, jobs, "workers")
 
 
 @grid(task_ms=TASK_MS, cores=pools.core_counts, start=pools.steady_start)
 def test_scaling_cores(
-    mpbench: Bench,
-    opened: list[pools.Workers],
-    iterations_per_s: float,
-    task_ms: float,
-    cores: int,
-    start: str,
+    mpbench: Bench, opened: list[pools.Workers], task_ms: float, cores: int, start: str
 ) -> None:
-    jobs = _batch(mpbench, task_ms, iterations_per_s)
-    cpus = sorted(os.sched_getaffinity(0))[:cores]
+    jobs = _batch(mpbench, task_ms)
+    cpus = pools.cpus_for(cores)
     mpbench.info["cpus"] = cpus
-    with cpu.pinned(cpus):  # the pool's workers inherit the mask
-        w = _open(opened, "process", "pool", cores, start)
-        _measure_batch(mpbench, w, jobs, "cores")
+    with cpu.pinned(cpus):  # forked workers inherit the mask; every worker also pins itself
+        w, places = _open(opened, "process", "pool", cores, start, cpus=cpus)
+    _measure_batch(mpbench, opened, w, places, jobs, "cores")
 
 
 @grid(pool=["process", "thread"], start=pools.steady_start)
@@ -164,7 +209,7 @@ def test_sleep_tasks(
 ) -> None:
     nap_s = mpbench.profile.pick(SLEEP_S)[0]
     workers = SLEEP_WORKERS_PER_CORE * mpbench.cores
-    w = _open(opened, pool, "pool", workers, start)
+    w, places = _open(opened, pool, "pool", workers, start)
     jobs = [(seed, nap_s) for seed in range(1, 4 * workers + 1)]
     v = Verifier([seed for seed, _ in jobs])
     mpbench.info.update(tasks_per_round=len(jobs), workers=workers, sleep_s=nap_s)
@@ -175,3 +220,4 @@ def test_sleep_tasks(
         figures=[Figure("batch", "s", "time"), Figure("per task", "s", "time", len(jobs))],
     )
     _verify(mpbench, v)
+    _placed(mpbench, opened, w, places)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 
-from bench_lib import gil, timeline
+from bench_lib import charts_gil, gil, recommend, tidy, timeline
+from bench_lib.chart_style import RunContext
 
 
 def test_split_work_adds_up_and_is_even() -> None:
@@ -56,11 +58,17 @@ def test_mean_busy_cores() -> None:
 
 
 def test_smoke_run_of_gil_benchmark(pool_gil_smoke: dict[str, Any]) -> None:
-    benches = [
-        b["extra_info"]["mpbench"]
-        for b in pool_gil_smoke["benchmarks"]
-        if b["extra_info"]["mpbench"]["subject"] == "gil"
+    gil_benches = [
+        b for b in pool_gil_smoke["benchmarks"] if b["extra_info"]["mpbench"]["subject"] == "gil"
     ]
+    serial = [b for b in gil_benches if b["extra_info"]["mpbench"]["case"] == "cpu_serial"]
+    assert len(serial) == 1, "one serial baseline for both modes"
+    base = serial[0]["extra_info"]["mpbench"]
+    assert (
+        base["checks"]["ran inside the core mask"]
+        and base["info"]["ran_on_cpu"] in base["info"]["cpus"]
+    )
+    benches = [b["extra_info"]["mpbench"] for b in gil_benches if b not in serial]
     assert {(m["params"]["mode"], m["params"]["n"]) for m in benches} >= {
         ("thread", 1),
         ("process", 1),
@@ -72,7 +80,77 @@ def test_smoke_run_of_gil_benchmark(pool_gil_smoke: dict[str, Any]) -> None:
         assert tl["t_s"] and len(tl["per_cpu_percent"]) == len(tl["t_s"])
         assert tl["monitor_cpu_fraction"] == m["metrics"]["monitor_cpu_fraction"]["value"] >= 0
         assert m["derived"]["speedup"] > 0 and m["derived"]["effective_cores"] is not None
+        assert m["derived"]["baseline"] == serial[0]["name"]  # both modes: one baseline
+        # the same declared work as the baseline, recorded per spin step too
+        assert m["info"]["batch_iterations"] == base["info"]["batch_iterations"]
+        assert m["figures"][1]["per_round"] == base["figures"][1]["per_round"]
+        where = m["info"]["placement"]
+        assert where["inside_mask"] and where["distinct_workers"] == m["params"]["n"]
+        assert len(m["info"]["cpus"]) == min(m["params"]["n"], m["info"]["scaling"]["usable_cores"])
+    one = [m for m in benches if m["params"]["n"] == 1]
+    assert {tuple(m["info"]["cpus"]) for m in one} == {tuple(base["info"]["cpus"])}  # one CPU
+    for m in one:
+        assert all(
+            p["affinity"] == base["info"]["cpus"] for p in m["info"]["placement"]["answered"]
+        )
     cores = benches[0]["info"]["scaling"]["usable_cores"]
     head = [m for m in benches if m["derived"].get("side_step_headline")]
     assert [(m["params"]["mode"], m["params"]["n"]) for m in head] == [("process", cores)]
     assert head[0]["derived"]["side_step_factor"] > 0
+
+
+def _split(mode: str, n: int, speedup: float, impossible: bool = False) -> dict[str, Any]:
+    flags = [{"code": "impossible", "message": "speedup above the usable cores"}] * impossible
+    derived = {"speedup": speedup, "effective_cores": float(n), "baseline": "test_cpu_serial"}
+    if mode == "process":
+        derived.update(side_step_factor=speedup, side_step_headline=n == 2)
+    block = {
+        "subject": "gil",
+        "case": "cpu_split",
+        "params": {"mode": mode, "n": n},
+        "figures": [
+            {"name": "batch", "unit": "s", "kind": "time", "per_round": 1, "n": 5}
+            | {"median": 1.0 / speedup, "ci_low": None, "ci_high": None}
+        ],
+        "derived": derived,
+        "noise": {"flags": flags},
+        "info": {},
+    }
+    return {"name": f"test_cpu_split[mode={mode}-n={n}]", "extra_info": {"mpbench": block}}
+
+
+def _gil_run(process_2: float, impossible: bool) -> dict[str, Any]:
+    benches = [
+        _split("thread", 1, 1.0),
+        _split("thread", 2, 1.0),
+        _split("process", 1, 1.0),
+        _split("process", 2, process_2, impossible),
+    ]
+    machine = {"usable_cores": 2, "machine_id": "m", "python": "CPython 3.11"}
+    return {"machine_info": {"mpbench": machine}, "benchmarks": benches}
+
+
+def test_an_impossible_speedup_is_left_out_of_sentences_and_charts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    honest = _gil_run(1.9, impossible=False)
+    assert any("processes 1.90x" in ln for ln in recommend.recommendations(honest))
+    flagged = _gil_run(2.6, impossible=True)
+    assert not any("2.60x" in ln for ln in recommend.recommendations(flagged))
+    rows = charts_gil._cpu_split(flagged)
+    assert charts_gil.side_step(rows, 2) is None
+    drawn: dict[str, Any] = {}
+
+    def keep(fig: Any, out_dir: Path, chart: Any, ctx: Any, samples: str) -> Any:
+        ax = fig.axes[0]
+        drawn["labels"] = ax.get_legend_handles_labels()[1]
+        drawn["texts"] = [t.get_text() for t in ax.texts]
+        drawn["lines"] = {ln.get_label(): list(ln.get_ydata()) for ln in ax.lines}
+        return chart
+
+    monkeypatch.setattr(charts_gil, "finish", keep)
+    ctx = RunContext("m", "CPython", "quick")
+    charts_gil.headline(flagged, tidy.figures(flagged), tmp_path, ctx)
+    assert charts_gil.IMPOSSIBLE_LABEL in drawn["labels"]
+    assert not any("side-step" in t for t in drawn["texts"])
+    assert 2.6 not in drawn["lines"].get("processes", [])

@@ -6,14 +6,17 @@ import math
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Callable
 
 import psutil
 import pytest
 from conftest import run_smoke
 
-from bench_lib import io_servers, io_spawn
+from bench_lib import charts_io, io_bounds, io_servers, io_spawn, recommend, tidy, workloads
+from bench_lib.chart_style import RunContext
 from bench_lib.io_client import ClientPool, EchoError, percentile, request
 from bench_lib.io_eventloop import selector_class
 from bench_lib.io_selectors import (
@@ -276,6 +279,8 @@ def test_smoke_echo_reports_rate_latency_cpu_and_memory(io_smoke: dict[str, Any]
             assert name in m["metrics"], name
         assert m["metrics"]["latency_p99_s"]["value"] >= m["metrics"]["latency_median_s"]["value"]
         assert m["cpu"]["tree_cpu_s"] >= 0 and isinstance(m["info"]["client_bound"], bool)
+        codes = {f["code"] for f in m["noise"]["flags"]}
+        assert ("client-bound" in codes) == m["info"]["client_bound"]  # flagged where tables read
 
 
 def test_smoke_selector_scaling_records_the_select_limit(io_smoke: dict[str, Any]) -> None:
@@ -301,3 +306,111 @@ def test_server_module_imports_only_the_standard_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- client-bound rates are lower bounds; servers rank by server CPU per request ---------------
+
+
+def _echo(model: str, rate: float, server_cpu_s: float, client_cores: float) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "subject": "io",
+        "case": "echo",
+        "params": {"model": model, "connections": 1000},
+        "figures": [
+            {"name": "requests", "unit": "req/s", "kind": "rate", "per_round": 2000}
+            | {"median": rate, "ci_low": rate * 0.98, "ci_high": rate * 1.02, "n": 10}
+        ],
+        "metrics": {"server_cpu_per_request_s": {"value": server_cpu_s, "unit": "s"}},
+        "info": {},
+        "noise": {"flags": []},
+        "rounds": 10,
+    }
+    io_bounds.mark(block, client_cores)
+    name = f"test_echo[model={model}-connections=1000]"
+    return {"name": name, "stats": {"median": 2000 / rate}, "extra_info": {"mpbench": block}}
+
+
+def _run(*benchmarks: dict[str, Any]) -> dict[str, Any]:
+    machine = {"usable_cores": 2, "machine_id": "test-machine", "python": "CPython 3.11"}
+    return {"machine_info": {"mpbench": machine}, "benchmarks": list(benchmarks)}
+
+
+README_CASE = (  # issue 12: every event-loop rate client-bound; README ranked poll over epoll
+    _echo("poll", 121_000, 6e-6, 0.97),
+    _echo("epoll", 101_000, 4e-6, 0.95),
+    _echo("threads", 30_000, 25e-6, 0.40),
+)
+
+
+def test_a_busy_client_marks_the_rate_as_a_lower_bound_with_a_flag() -> None:
+    block: dict[str, Any] = {"info": {}, "noise": {"flags": []}}
+    assert io_bounds.mark(block, 0.95) and block["info"]["client_bound"] is True
+    io_bounds.mark(block, 0.95)  # once, not twice
+    assert [f["code"] for f in block["noise"]["flags"]] == ["client-bound"]
+    assert "lower bound" in block["noise"]["flags"][0]["message"]
+    idle: dict[str, Any] = {"info": {}, "noise": {"flags": []}}
+    assert not io_bounds.mark(idle, 0.5) and idle["noise"]["flags"] == []
+    assert io_bounds.lower_bound_names(_run(*README_CASE)) == {
+        "test_echo[model=poll-connections=1000]",
+        "test_echo[model=epoll-connections=1000]",
+    }
+
+
+def test_the_result_file_flags_exactly_the_client_bound_echo_rates() -> None:
+    bound, free = _echo("epoll", 1.0, 1e-6, 0.5), _echo("threads", 1.0, 1e-6, 0.5)
+    bound["extra_info"]["mpbench"]["info"]["client_bound"] = True  # as the benchmark records it
+    bound["extra_info"]["mpbench"]["metrics"]["client_cores"] = {"value": 0.97, "unit": "cores"}
+    other = {"extra_info": {"mpbench": {"subject": "gil", "case": "cpu_split", "info": {}}}}
+    io_bounds.flag_lower_bounds([bound, free, other])
+    io_bounds.flag_lower_bounds([bound])  # idempotent
+    flags = bound["extra_info"]["mpbench"]["noise"]["flags"]
+    assert [f["code"] for f in flags] == ["client-bound"] and "0.97 of a core" in flags[0][
+        "message"
+    ]
+    assert free["extra_info"]["mpbench"]["noise"]["flags"] == []
+    assert "noise" not in other["extra_info"]["mpbench"]
+
+
+def test_sentences_rank_servers_by_server_cpu_and_say_at_least_for_client_bound_rates() -> None:
+    lines = recommend.recommendations(_run(*README_CASE))
+    ranking = [ln for ln in lines if "server CPU per request" in ln]
+    assert len(ranking) == 1
+    assert ranking[0].index("epoll") < ranking[0].index("poll 6") < ranking[0].index("threads")
+    rates = [ln for ln in lines if "req/s" in ln]
+    assert rates and all("at least" in ln for ln in rates)
+    assert not any("x the" in ln and "req/s" in ln for ln in lines)  # no ranking by rate
+
+
+def test_a_rate_the_client_did_not_cap_still_ranks_by_rate() -> None:
+    lines = recommend.recommendations(
+        _run(_echo("epoll", 50_000, 4e-6, 0.5), _echo("threads", 25_000, 9e-6, 0.5))
+    )
+    assert any("2.0x the threads server" in ln and "at least" not in ln for ln in lines)
+
+
+def test_the_rate_chart_draws_lower_bounds_and_a_server_cpu_chart_ranks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: dict[str, list[str]] = {}
+
+    def keep(fig: Any, out_dir: Path, chart: Any, ctx: Any, samples: str) -> Any:
+        drawn[chart.stem] = [t for ax in fig.axes for t in ax.get_legend_handles_labels()[1]]
+        return chart
+
+    monkeypatch.setattr(charts_io, "finish", keep)
+    data = _run(*README_CASE)
+    ctx = RunContext("m", "CPython", "quick")
+    charts_io.echo_rate(data, tidy.figures(data), tmp_path, ctx)
+    charts_io.server_cpu(data, tidy.figures(data), tmp_path, ctx)
+    assert charts_io.LOWER_BOUND_LABEL in drawn["io_echo_rate"]
+    assert set(drawn["io_server_cpu"]) == {"poll", "epoll", "threads"}
+
+
+def test_client_cores_count_the_client_inside_its_rounds_not_the_harness_between() -> None:
+    clock = io_bounds.RoundClock()
+    nap = clock.timed(lambda: time.sleep(0.05))  # an idle client: waits on the server
+    for _ in range(2):
+        nap()
+        workloads.spin(1, 300_000)  # the harness busy between rounds: not the client's
+    assert clock.wall_s >= 0.1 and clock.cpu_s < clock.wall_s / 2
+    assert not io_bounds.client_bound(clock.cores)

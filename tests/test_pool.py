@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from typing import Any
 
 import pytest
 
-from bench_lib import pools, workloads
+from bench_lib import pool_ready, pool_work, pools, workloads
 from bench_lib.profiles import GridContext, get_profile
 
 
@@ -52,12 +55,12 @@ def test_bad_pool_parameters() -> None:
 
 @pytest.mark.parametrize("backend", ["process", "thread"])
 def test_every_api_returns_the_serial_results_in_order(backend: pools.Backend) -> None:
-    jobs = pools.jobs_for(12, 50)
-    expected = pools.serial_results(jobs)
+    jobs = pool_work.jobs_for(12, 50)
+    expected = pool_work.serial_results(jobs)
     for fam in ("pool", "executor"):
         w = pools.open_pool(backend, fam, 2, "fork")
         try:
-            pools.warm(w)
+            pool_ready.answer_all(w)
             for api in pools.APIS:
                 if pools.family(api) == fam:
                     assert pools.run_api(api, w, jobs) == expected, api
@@ -67,7 +70,7 @@ def test_every_api_returns_the_serial_results_in_order(backend: pools.Backend) -
 
 
 def test_verifier_catches_lost_and_wrong_results() -> None:
-    v = pools.Verifier([1, 2, 3])
+    v = pool_work.Verifier([1, 2, 3])
     assert not v.ok  # nothing checked yet is not a pass
     v.run(lambda: [1, 2, 3])()
     v.verify()
@@ -80,11 +83,105 @@ def test_verifier_catches_lost_and_wrong_results() -> None:
     assert "2 results for 3 tasks" in v.first_problem
 
 
-def test_iterations_for_scales_with_task_time() -> None:
-    assert pools.iterations_for(1e-9) >= 1
-    assert pools.iterations_for(0.01) > pools.iterations_for(0.001)
+def test_task_work_is_a_fixed_number_of_steps() -> None:
+    """Declared, not calibrated: two runs (or two machines) do the same work per task."""
+    assert pool_work.iterations_for_ms(1.0) == pool_work.NOMINAL_ITERATIONS_PER_MS
+    assert pool_work.iterations_for_ms(0.1) == pool_work.iterations_for_ms(0.1)
+    assert pool_work.iterations_for_ms(1e-9) == 1
     with pytest.raises(ValueError, match="positive"):
-        pools.iterations_for(0)
+        pool_work.iterations_for_ms(0)
+
+
+@pytest.mark.parametrize(
+    ("backend", "fam", "start"),
+    [
+        ("process", "pool", "fork"),
+        ("process", "executor", "spawn"),  # lazy: one worker per submit, unless made to answer
+        ("process", "executor", "forkserver"),
+        ("thread", "pool", "fork"),
+    ],
+)
+def test_every_worker_answers_once(backend: pools.Backend, fam: Any, start: str) -> None:
+    w = pools.open_pool(backend, fam, 3, start)
+    try:
+        places = pool_ready.answer_all(w, timeout_s=60)
+        assert len(places) == 3 and pool_ready.distinct_workers(places) == 3
+        if backend == "process":
+            assert len({p.pid for p in places}) == 3
+            assert {p.pid for p in places} == {p.pid for p in w.processes()}
+        else:
+            assert {p.pid for p in places} == {os.getpid()}
+    finally:
+        w.close()
+
+
+@pytest.mark.parametrize("start", ["fork", "forkserver", "spawn"])
+def test_pinned_workers_run_inside_their_mask(start: str) -> None:
+    """Every start method, forkserver included: its children inherit the server's mask."""
+    cpus = pools.cpus_for(1)
+    w = pools.open_pool("process", "pool", 2, start, cpus=cpus)
+    try:
+        places = pool_ready.answer_all(w, timeout_s=60)
+        assert all(p.affinity == tuple(cpus) and p.cpu in cpus for p in places)
+        where = pool_ready.placement(w, places)
+        assert where["inside_mask"] and where["cpus"] == cpus
+        assert [x["affinity"] for x in where["after_rounds"]] == [cpus, cpus]
+        assert all(x["last_cpu"] in cpus for x in where["after_rounds"])
+    finally:
+        w.close()
+
+
+def test_placement_catches_a_worker_outside_the_mask() -> None:
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        pytest.skip("needs two usable CPUs")
+    w = pools.open_pool("process", "pool", 1, "fork", cpus=cpus[:1])
+    try:
+        places = pool_ready.answer_all(w, timeout_s=60)
+        os.sched_setaffinity(places[0].pid, cpus[1:2])  # moved away after it answered
+        assert not pool_ready.placement(w, places)["inside_mask"]
+    finally:
+        w.close()
+
+
+@pytest.mark.parametrize("fam", ["pool", "executor"])
+def test_a_worker_killed_during_warm_up_fails_with_its_pid_not_a_hang(
+    monkeypatch: pytest.MonkeyPatch, fam: Any
+) -> None:
+    """Pool replaces a killed worker but loses its task: the old warm-up waited for ever."""
+    killed: list[int] = []
+    parse = pool_ready._parse
+
+    def kill_the_first_to_answer(line: bytes) -> pool_ready.WorkerPlace:
+        place = parse(line)
+        if not killed:  # it holds its warm-up task, waiting for the go: kill it now
+            os.kill(place.pid, signal.SIGKILL)
+            killed.append(place.pid)
+        return place
+
+    monkeypatch.setattr(pool_ready, "_parse", kill_the_first_to_answer)
+    w = pools.open_pool("process", fam, 2, "fork")
+    started = time.monotonic()
+    try:
+        with pytest.raises(pool_ready.PoolNotReady) as failure:
+            pool_ready.answer_all(w, timeout_s=30)
+    finally:
+        w.close()
+    named = f"pid {killed[0]} (SIGKILL)" in str(failure.value)
+    # an executor reaps its dead itself and says so: BrokenProcessPool is the reason then
+    assert named or (fam == "executor" and "BrokenProcessPool" in str(failure.value))
+    assert time.monotonic() - started < 30  # failed as the worker died, not at the deadline
+
+
+def test_close_kills_an_executor_worker_stuck_in_a_task() -> None:
+    w = pools.open_pool("process", "executor", 1, "fork")
+    w.pool.submit(time.sleep, 3600)
+    time.sleep(0.2)
+    procs = w.processes()
+    started = time.monotonic()
+    w.close(timeout_s=1.0)
+    assert time.monotonic() - started < 30
+    assert procs and all(p.exitcode is not None for p in procs)
 
 
 def ctx(profile: str, cores: int, methods: tuple[str, ...] = ("fork", "spawn")) -> GridContext:
@@ -125,3 +222,28 @@ def test_smoke_run_of_pool_benchmarks(pool_gil_smoke: dict[str, Any]) -> None:
         if m["case"] in ("scaling", "scaling_cores"):
             d = m["derived"]
             assert d["speedup"] > 0 and d["efficiency"] > 0 and "serial_fraction_amdahl_fit" in d
+            assert m["figures"][-1]["per_round"] == m["info"]["iterations_per_round"]
+            assert m["info"]["iterations_per_task"] == pool_work.iterations_for_ms(
+                m["params"]["task_ms"]
+            )
+        if m["case"] != "pool_start":
+            where = m["info"]["placement"]
+            assert where["inside_mask"] and where["distinct_workers"] == len(where["answered"])
+    for m in benches:
+        if m["case"] == "scaling_cores":  # forkserver or fork: every worker inside the mask
+            cpus = m["info"]["placement"]["cpus"]
+            assert len(cpus) == m["params"]["cores"]
+            assert all(set(p["affinity"]) <= set(cpus) for p in m["info"]["placement"]["answered"])
+    starts = [m for m in benches if m["case"] == "pool_start"]
+    for m in starts:  # ready = every worker answered, for Pool and executor alike
+        assert set(m["info"]["distinct_workers_answered"]) == {m["info"]["workers"]}
+
+
+def test_close_kills_a_pool_worker_that_ignores_sigterm() -> None:
+    w = pools.open_pool("process", "pool", 2, "fork")
+    procs = w.processes()
+    os.kill(procs[0].pid or 0, signal.SIGSTOP)  # a stopped process never acts on SIGTERM
+    started = time.monotonic()
+    w.close(timeout_s=1.0)
+    assert time.monotonic() - started < 30  # Pool.terminate() alone joins it for ever
+    assert all(p.exitcode is not None for p in procs)

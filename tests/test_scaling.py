@@ -155,3 +155,47 @@ def test_derive_leaves_other_benchmarks_alone() -> None:
     scaling.derive([plain, empty])
     assert "derived" not in plain["extra_info"]["mpbench"]
     assert not math.isnan(plain["stats"]["median"])
+
+
+def test_a_shared_serial_baseline_serves_both_modes_and_cancels_in_the_side_step() -> None:
+    serial = bench("gil", "cpu_serial", {}, [1.0] * 6, axis=None)
+    shared = {"case": "cpu_serial", "params": {}}
+    points = {  # the one-thread point came out slow (say, a busy core): it must not matter
+        ("thread", 1): [1.6] * 6,
+        ("thread", 2): [1.0] * 6,
+        ("process", 1): [1.0] * 6,
+        ("process", 2): [0.5] * 6,
+    }
+    benches = {}
+    for (mode, n), rounds in points.items():
+        b = bench("gil", "cpu_split", {"mode": mode, "n": n}, rounds, side_step=True)
+        b["extra_info"]["mpbench"]["info"]["scaling"]["baseline"] = shared
+        b["name"] = f"test_cpu_split[mode={mode}-n={n}]"
+        benches[mode, n] = b
+    serial["name"] = "test_cpu_serial"
+    scaling.derive([serial, *benches.values()])
+    assert derived(benches["process", 2])["speedup"] == 2.0  # T_serial / T_2, not T_1 / T_2
+    assert derived(benches["thread", 2])["speedup"] == 1.0
+    assert derived(benches["thread", 1])["speedup"] == pytest.approx(1 / 1.6)
+    assert {derived(b)["baseline"] for b in benches.values()} == {"test_cpu_serial"}
+    head = derived(benches["process", 2])
+    assert head["side_step_factor"] == 2.0  # T_thread(2) / T_process(2): the baseline cancels
+    assert head["side_step_ci_low"] == head["side_step_ci_high"] == 2.0
+    assert "derived" not in serial["extra_info"]["mpbench"]
+
+
+def test_a_missing_shared_baseline_derives_nothing() -> None:
+    b = bench("gil", "cpu_split", {"mode": "process", "n": 2}, [0.5] * 6, side_step=True)
+    b["extra_info"]["mpbench"]["info"]["scaling"]["baseline"] = {"case": "cpu_serial"}
+    scaling.derive([b])
+    assert derived(b) == {}
+
+
+def test_impossible_names_reads_the_plugins_flag() -> None:
+    ok = bench("gil", "cpu_split", {"mode": "process", "n": 1}, [1.0] * 6)
+    bad = bench("gil", "cpu_split", {"mode": "process", "n": 2}, [0.4] * 6)
+    ok["name"], bad["name"] = "a", "b"
+    bad["extra_info"]["mpbench"]["noise"] = {"flags": [{"code": "impossible", "message": "x"}]}
+    ok["extra_info"]["mpbench"]["noise"] = {"flags": [{"code": "erratic", "message": "y"}]}
+    assert scaling.impossible_names([ok, bad]) == {"b"}
+    assert scaling.impossible(bad) and not scaling.impossible(ok)
