@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Mutation testing of mpbench's core: would the tests notice if the logic were wrong?
+
+Each mutant changes one thing in one module (a comparison, an arithmetic or boolean operator,
+a numeric constant, ``median`` for ``mean``, ``min`` for ``max``), is written into a private copy
+of the repository, and the tests that cover that module are run against it. A mutant is
+*killed* when they fail and *survives* when they pass. A line ending in ``# pragma: no mutate``
+is left alone (for changes that cannot alter behaviour; the reason goes in the comment).
+
+    python tools/mutation.py                    # every target module (tens of minutes)
+    python tools/mutation.py --only stats,noise # some of them
+    python tools/mutation.py --list             # the mutants, without running anything
+
+Prints each survivor (file:line, what changed) and the score; writes the same as JSON with
+--json. Exit status 0 when the score reaches --target (default 85%), 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import concurrent.futures as cf
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+# module -> the tests that are meant to pin its behaviour
+TARGETS: dict[str, list[str]] = {
+    "stats": ["tests/test_stats.py", "tests/test_compare_stats.py"],
+    "replicates": ["tests/test_replicates.py"],
+    "verdict": ["tests/test_compare_stats.py", "tests/test_compare.py"],
+    "noise": ["tests/test_noise.py"],
+    "scaling": ["tests/test_scaling.py"],
+    "schema": ["tests/test_results.py", "tests/test_result_fuzz.py"],
+    "leaks": ["tests/test_reliability.py"],
+    "engine": ["tests/test_engine.py"],
+    "compare": ["tests/test_compare.py"],
+    "compare_match": ["tests/test_compare.py"],
+    "recommend": ["tests/test_recommend.py", "tests/test_report.py"],
+}
+SWAPS = {
+    ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is,
+    ast.In: ast.NotIn, ast.NotIn: ast.In,
+    ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
+    ast.FloorDiv: ast.Div, ast.Pow: ast.Mult, ast.Mod: ast.FloorDiv,
+    ast.And: ast.Or, ast.Or: ast.And,
+}  # fmt: skip
+NAME_SWAPS = {"median": "fmean", "fmean": "median", "min": "max", "max": "min", "mean": "median"}
+PRAGMA = "pragma: no mutate"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    module: str
+    index: int  # the index-th mutation point of the module, in walk order
+    line: int
+    change: str  # what was changed, for people
+
+
+def _skippable(node: ast.AST, lines: list[str]) -> bool:
+    line = getattr(node, "lineno", 0)
+    return bool(line) and PRAGMA in lines[line - 1]
+
+
+def _points(tree: ast.Module, lines: list[str]) -> list[tuple[ast.AST, str, object]]:
+    """Every (node, description, replacement) this tool can mutate, in a stable order."""
+    docstrings = {
+        id(n.body[0].value)
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+        and n.body
+        and isinstance(n.body[0], ast.Expr)
+    }
+    annotations = {
+        id(sub)
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.AnnAssign, ast.arg)) and getattr(n, "annotation", None)
+        for sub in ast.walk(n.annotation)  # type: ignore[arg-type]
+    }
+    found: list[tuple[ast.AST, str, object]] = []
+    for node in ast.walk(tree):
+        if _skippable(node, lines) or id(node) in docstrings or id(node) in annotations:
+            continue
+        if isinstance(node, ast.Compare):
+            for i, op in enumerate(node.ops):
+                if type(op) in SWAPS:
+                    found.append((node, f"{type(op).__name__} -> {SWAPS[type(op)].__name__}", i))
+        elif isinstance(node, (ast.BinOp, ast.BoolOp)) and type(node.op) in SWAPS:
+            found.append(
+                (node, f"{type(node.op).__name__} -> {SWAPS[type(node.op)].__name__}", None)
+            )
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            found.append((node, "not x -> x", None))
+        elif isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            if not isinstance(node.value, bool):
+                new = node.value + 1 if isinstance(node.value, int) else (node.value * 1.5 or 1.0)
+                found.append((node, f"{node.value!r} -> {new!r}", new))
+        elif (
+            isinstance(node, ast.Name) and node.id in NAME_SWAPS and isinstance(node.ctx, ast.Load)
+        ):
+            found.append((node, f"{node.id} -> {NAME_SWAPS[node.id]}", NAME_SWAPS[node.id]))
+        elif isinstance(node, ast.Attribute) and node.attr in NAME_SWAPS:
+            found.append((node, f".{node.attr} -> .{NAME_SWAPS[node.attr]}", NAME_SWAPS[node.attr]))
+    return found
+
+
+def mutants(module: str) -> list[Mutant]:
+    source = (REPO / "bench_lib" / f"{module}.py").read_text()
+    tree = ast.parse(source)
+    points = _points(tree, source.splitlines())
+    return [Mutant(module, i, getattr(n, "lineno", 0), d) for i, (n, d, _) in enumerate(points)]
+
+
+def mutated_source(m: Mutant) -> str:
+    source = (REPO / "bench_lib" / f"{m.module}.py").read_text()
+    tree = ast.parse(source)
+    node, _, arg = _points(tree, source.splitlines())[m.index]
+    if isinstance(node, ast.Compare):
+        node.ops[arg] = SWAPS[type(node.ops[arg])]()  # type: ignore[index,call-overload]
+    elif isinstance(node, (ast.BinOp, ast.BoolOp)):
+        node.op = SWAPS[type(node.op)]()  # type: ignore[assignment]
+    elif isinstance(node, ast.UnaryOp):
+        node.op = ast.UAdd()  # `+x` on a bool is an int of the same truth: "not" removed
+    elif isinstance(node, ast.Constant):
+        node.value = arg
+    elif isinstance(node, ast.Name):
+        node.id = str(arg)
+    elif isinstance(node, ast.Attribute):
+        node.attr = str(arg)
+    return ast.unparse(tree)
+
+
+def _workspace(root: Path) -> Path:
+    copy_root = root / "repo"
+    shutil.copytree(
+        REPO,
+        copy_root,
+        ignore=shutil.ignore_patterns(".git", ".venv", ".tox", "results", "reports"),
+    )
+    return copy_root
+
+
+def run_mutant(m: Mutant, workspace: Path, timeout_s: float) -> bool:
+    """True when the tests kill the mutant (fail, error or time out)."""
+    target = workspace / "bench_lib" / f"{m.module}.py"
+    original = target.read_text()
+    target.write_text(mutated_source(m))
+    env = {**os.environ, "PYTHONPATH": str(workspace), "PYTHONDONTWRITEBYTECODE": "1"}
+    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+    cmd += [t for t in TARGETS[m.module] if (workspace / t).exists()]
+    try:
+        proc = subprocess.run(cmd, cwd=workspace, env=env, capture_output=True, timeout=timeout_s)
+        return proc.returncode != 0
+    except subprocess.TimeoutExpired:
+        return True
+    finally:
+        target.write_text(original)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    ap.add_argument("--only", help="comma-separated modules of: " + ", ".join(TARGETS))
+    ap.add_argument("--list", action="store_true", help="list the mutants only")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--timeout", type=float, default=300.0, help="seconds a test run may take")
+    ap.add_argument("--target", type=float, default=85.0, help="score (%%) to pass")
+    ap.add_argument("--json", help="write the results here")
+    args = ap.parse_args()
+    modules = args.only.split(",") if args.only else list(TARGETS)
+    todo = [m for module in modules for m in mutants(module)]
+    if args.list:
+        for m in todo:
+            print(f"bench_lib/{m.module}.py:{m.line}: {m.change}")
+        print(f"{len(todo)} mutants")
+        return 0
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="mpbench-mutation-") as tmp:
+        spaces = [_workspace(Path(tmp) / str(i)) for i in range(args.jobs)]
+        free = list(spaces)
+        results: dict[Mutant, bool] = {}
+        with cf.ThreadPoolExecutor(args.jobs) as pool:
+            pending: dict[cf.Future[bool], tuple[Mutant, Path]] = {}
+            queue = list(todo)
+            while queue or pending:
+                while queue and free:
+                    m, space = queue.pop(0), free.pop()
+                    pending[pool.submit(run_mutant, m, space, args.timeout)] = (m, space)
+                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for fut in done:
+                    m, space = pending.pop(fut)
+                    results[m] = fut.result()
+                    free.append(space)
+                    mark = "killed " if results[m] else "SURVIVED"
+                    print(f"{mark} bench_lib/{m.module}.py:{m.line}: {m.change}", flush=True)
+    survivors = [m for m in todo if not results[m]]
+    score = 100.0 * (len(todo) - len(survivors)) / len(todo) if todo else 100.0
+    print(
+        f"\n{len(todo) - len(survivors)} of {len(todo)} mutants killed ({score:.1f}%) "
+        f"in {time.monotonic() - started:.0f} s; survivors:"
+    )
+    for m in survivors:
+        print(f"  bench_lib/{m.module}.py:{m.line}: {m.change}")
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps({"score": score, "survivors": [asdict(m) for m in survivors]}, indent=1)
+        )
+    return 0 if score >= args.target else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
