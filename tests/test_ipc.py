@@ -213,7 +213,8 @@ def test_fan_in_delivers_every_message_once(producers: int) -> None:
 
 def test_floors_and_ping_pong_check_their_data() -> None:
     for session in (
-        ipc_stream.RawPipeStream(CTX, 4096),
+        ipc_stream.RawStream(CTX, 4096),
+        ipc_stream.RawStream(CTX, 4096, "socketpair"),
         ipc_stream.MemcpyFloor(CTX, 4096),
         ipc_pingpong.PingPongSession(CTX, "os_pipe", 4096),
         ipc_pingpong.PingPongSession(CTX, "simple_queue", 64),
