@@ -48,12 +48,12 @@ from bench_lib.units import format_bytes_size
 DEFAULT_START = multiprocessing.get_all_start_methods()[0]  # the platform's preferred method
 SAME, CROSS = PLACEMENTS
 BOTH = (SAME, CROSS)
-# (size, placements) by profile: both placements at the headline sizes (64 B, 1 MiB), the
-# others cross_core only; full straddles 16 KiB, 64 KiB (Linux pipe buffer) and 1 MiB.
+# (size, placements) by profile: both placements at the headline sizes (64 B, 1 MiB; quick:
+# 1 MiB), the others cross_core only; full straddles 16 KiB, 64 KiB (pipe buffer) and 1 MiB.
 Points = dict[str, Sequence[tuple[int, tuple[str, ...]]]]  # profile -> (size, placements)
 STREAM_POINTS: Points = {
     "smoke": [(64, BOTH)],
-    "quick": [(64, BOTH), (1 * MiB, BOTH)],
+    "quick": [(64, (CROSS,)), (1 * MiB, BOTH)],
     "standard": [(64, BOTH), (64 * KiB, (CROSS,)), (1 * MiB, BOTH), (16 * MiB, (CROSS,))],
     "full": [
         (64, BOTH),
@@ -79,10 +79,18 @@ OBJECT_CHANNELS: dict[str, Sequence[str]] = {
     "full": ["pipe", "queue", "simple_queue", "manager_queue", "shared_memory"],
 }
 FAN_IN_CHANNELS = ["queue", "simple_queue", "manager_queue"]
+PROXY_OPS: dict[str, Sequence[str]] = {  # quick: one op of each kind (a call pair, one call)
+    "smoke": list(ipc_proxies.PROXY_OPS),
+    "quick": ["dict_setget", "list_append"],
+    "standard": list(ipc_proxies.PROXY_OPS),
+}
 FAN_IN_SIZE = 64  # small messages: fan-in is about contention on the queue, not bandwidth
-PING_CHANNELS = [c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong] + list(
-    RAW_TRANSPORTS
-)
+PING_CHANNELS: dict[str, Sequence[str]] = {  # every floor its channels need is kept
+    "smoke": [*(c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong), *RAW_TRANSPORTS],
+    "quick": ["pipe", "queue", "manager_queue", *RAW_TRANSPORTS],
+    "standard": ["pipe", "pipe_simplex", "queue", "manager_queue", *RAW_TRANSPORTS],
+    "full": [*(c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong), *RAW_TRANSPORTS],
+}
 # The joint (size, placement) axis of each benchmark, read by pytest_generate_tests below.
 JOINT_AXES: dict[str, Points] = {
     "test_stream": STREAM_POINTS,
@@ -115,6 +123,11 @@ def worker_axis(ctx: GridContext) -> list[int]:
     if ctx.profile.name == "quick":
         return [1, 2 * ctx.cores]
     return worker_counts(ctx)
+
+
+def fan_in_producers(ctx: GridContext) -> list[int]:
+    """Axis: 2x usable cores in ``quick`` (the contended case); ``worker_axis`` otherwise."""
+    return [2 * ctx.cores] if ctx.profile.name == "quick" else worker_axis(ctx)
 
 
 def apart(ctx: GridContext) -> list[str]:
@@ -214,7 +227,7 @@ def test_stream_objects(
     _stream(mpbench, session, size, floor_of(channel, start, size, placement))
 
 
-@grid(start=start_method, channel=FAN_IN_CHANNELS, producers=worker_axis, placement=apart)
+@grid(start=start_method, channel=FAN_IN_CHANNELS, producers=fan_in_producers, placement=apart)
 def test_fan_in(mpbench: Bench, start: str, channel: str, producers: int, placement: str) -> None:
     cpus = pinned(mpbench, placement)
     _describe(mpbench, start, FAN_IN_SIZE, channel=ipc_channels.CHANNELS[channel].what)
@@ -280,7 +293,7 @@ def test_ping_pong(mpbench: Bench, start: str, channel: str, size: int, placemen
     _record_rss(mpbench, peak, session.peers.peak_rss_b)
 
 
-@grid(start=start_method, op=list(ipc_proxies.PROXY_OPS), workers=worker_axis, placement=apart)
+@grid(start=start_method, op=PROXY_OPS, workers=worker_axis, placement=apart)
 def test_manager_proxy(mpbench: Bench, start: str, op: str, workers: int, placement: str) -> None:
     cpus = pinned(mpbench, placement)
     _describe(mpbench, start)
@@ -305,7 +318,7 @@ def test_manager_proxy(mpbench: Bench, start: str, op: str, workers: int, placem
     _record_rss(mpbench, peak, session.peers.peak_rss_b)
 
 
-@grid(op=list(ipc_proxies.PROXY_OPS))
+@grid(op=PROXY_OPS)
 def test_proxy_local(mpbench: Bench, op: str) -> None:
     session = ipc_proxies.LocalOps(op)
     ops = session.calibrate(round_target_s(mpbench.profile.name))
