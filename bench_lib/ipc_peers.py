@@ -236,6 +236,17 @@ def watched(peers: Peers, what: str, timeout_s: float) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, remaining, interval)
 
 
+def start_servers_unpinned(ctx: multiprocessing.context.BaseContext) -> None:
+    """Start the long-lived helpers of ``ctx`` before the parent is pinned: a forkserver or a
+    resource tracker started inside a pinned block would keep that CPU mask for the rest of
+    the session, and hand it to every child it serves (another subject's pool included)."""
+    from multiprocessing import forkserver, resource_tracker
+
+    resource_tracker.ensure_running()
+    if ctx.get_start_method() == "forkserver":
+        forkserver.ensure_running()
+
+
 def parent_rss_window() -> Callable[[], int]:
     """Start a peak-RSS window for this process; the returned call reads its peak so far."""
     ipc_workloads.peak_rss_reset()

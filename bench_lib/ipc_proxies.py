@@ -17,7 +17,13 @@ import types
 from typing import Any
 
 from bench_lib import ipc_workloads, placement
-from bench_lib.ipc_peers import CALIBRATION_TIMEOUT_S, Peers, calibrate, watched
+from bench_lib.ipc_peers import (
+    CALIBRATION_TIMEOUT_S,
+    Peers,
+    calibrate,
+    start_servers_unpinned,
+    watched,
+)
 
 # operation -> proxy calls per operation (a set and a get, or one append)
 PROXY_OPS = {"dict_setget": 2, "list_append": 1, "namespace_attr": 2, "value": 2}
@@ -99,6 +105,7 @@ class ProxySession:
     def __enter__(self) -> ProxySession:
         try:
             if self.cpus is not None:
+                start_servers_unpinned(self.ctx)
                 self._pinned = placement.Pinned(self.cpus.parent_cpu).__enter__()
             with watched(self.peers, "starting the manager and workers", CALIBRATION_TIMEOUT_S):
                 self._open()

@@ -14,7 +14,14 @@ from types import TracebackType
 from typing import Any
 
 from bench_lib import ipc_channels, ipc_workloads, placement
-from bench_lib.ipc_peers import CALIBRATION_TIMEOUT_S, Peers, calibrate, start_messages, watched
+from bench_lib.ipc_peers import (
+    CALIBRATION_TIMEOUT_S,
+    Peers,
+    calibrate,
+    start_messages,
+    start_servers_unpinned,
+    watched,
+)
 
 MIN_STREAM_MESSAGES = 5  # one primes the pipeline off the clock, four or more are timed
 PRIMED_MESSAGES = 1  # received in prime(), before the clock starts
@@ -51,6 +58,7 @@ class Session:
     def __enter__(self) -> Session:
         try:
             if self.cpus is not None:
+                start_servers_unpinned(self.ctx)
                 self._pinned = placement.Pinned(self.cpus.parent_cpu).__enter__()
             with watched(self.peers, "starting the peers", CALIBRATION_TIMEOUT_S):
                 self.open()

@@ -259,6 +259,28 @@ def test_local_ops_floor_reads_back_its_writes(op: str) -> None:
     assert local.mismatches == 0
 
 
+def test_a_16_mib_round_times_four_messages_after_one_primed_off_the_clock() -> None:
+    with ipc_stream.StreamSession(CTX, "pipe_simplex", "bytes", 16 * MiB) as session:
+        messages = session.calibrate(0.001, 16 * MiB)  # a target far below one message
+        assert messages == ipc_stream.MIN_STREAM_MESSAGES
+        assert session.timed_messages == messages - 1 >= 4
+        session.prime()  # the engine's setup: off the clock
+        assert session.pending is not None
+        left, _, check = session.pending
+        assert check.count == 1  # built, sent and received before the clock starts
+        assert left == session.timed_messages
+        session.round()
+    assert session.problems == []
+
+
+def test_the_memcpy_floor_checks_its_copy_once_when_it_closes() -> None:
+    with ipc_stream.MemcpyFloor(CTX, 4096) as session:
+        session.run(5)
+        session.dst[0] ^= 0xFF  # the rounds themselves compare nothing
+        assert session.problems == []
+    assert session.problems == ["the copy differs from its source"]
+
+
 # --- deadlines: a dead or blocked peer never hangs the run (issue 13) ------------------------
 
 STOP_BOUND_S = 3.0  # generous: stop grants 0.5 s, then SIGTERM and SIGKILL 0.2 s each
