@@ -36,7 +36,7 @@ from typing import Any
 
 import pytest
 
-from bench_lib import ipc_channels, ipc_pingpong, ipc_proxies, ipc_stream, spawn
+from bench_lib import ipc_channels, ipc_floors, ipc_pingpong, ipc_proxies, ipc_stream, spawn
 from bench_lib.engine import Bench, Figure, FloorRef
 from bench_lib.ipc_channels import FLOOR_OF, MEMCPY, RAW_TRANSPORTS, KiB, MiB
 from bench_lib.ipc_peers import parent_rss_window, round_target_s
@@ -241,7 +241,7 @@ def _raw(mpbench: Bench, transport: str, start: str, size: int, where: str) -> N
     cpus = pinned(mpbench, where)
     what = "a Unix socketpair" if transport == RAW_TRANSPORTS[1] else "an os.pipe"
     _describe(mpbench, start, size, channel=f"{what}: os.write / os.readv, no framing")
-    session = ipc_stream.RawStream(spawn.context(start), size, transport, cpus)
+    session = ipc_floors.RawStream(spawn.context(start), size, transport, cpus)
     _stream(mpbench, session, size, FloorRef(MEMCPY, {"size": size}))
 
 
@@ -258,7 +258,7 @@ def test_socketpair(mpbench: Bench, start: str, size: int, placement: str) -> No
 @grid(size=SIZES)
 def test_memcpy(mpbench: Bench, size: int) -> None:
     mpbench.info.update(size=format_bytes_size(size), channel="bytearray slice copy, in-process")
-    session = ipc_stream.MemcpyFloor(spawn.context(DEFAULT_START), size)
+    session = ipc_floors.MemcpyFloor(spawn.context(DEFAULT_START), size)
     _stream(mpbench, session, size, None)
 
 

@@ -17,6 +17,7 @@ from conftest import run_smoke
 
 from bench_lib import (
     ipc_channels,
+    ipc_floors,
     ipc_peers,
     ipc_pingpong,
     ipc_proxies,
@@ -224,9 +225,9 @@ def test_fan_in_delivers_every_message_once(producers: int) -> None:
 
 def test_floors_and_ping_pong_check_their_data() -> None:
     for session in (
-        ipc_stream.RawStream(CTX, 4096),
-        ipc_stream.RawStream(CTX, 4096, "socketpair"),
-        ipc_stream.MemcpyFloor(CTX, 4096),
+        ipc_floors.RawStream(CTX, 4096),
+        ipc_floors.RawStream(CTX, 4096, "socketpair"),
+        ipc_floors.MemcpyFloor(CTX, 4096),
         ipc_pingpong.PingPongSession(CTX, "os_pipe", 4096),
         ipc_pingpong.PingPongSession(CTX, "simple_queue", 64),
     ):
@@ -274,7 +275,7 @@ def test_a_16_mib_round_times_four_messages_after_one_primed_off_the_clock() -> 
 
 
 def test_the_memcpy_floor_checks_its_copy_once_when_it_closes() -> None:
-    with ipc_stream.MemcpyFloor(CTX, 4096) as session:
+    with ipc_floors.MemcpyFloor(CTX, 4096) as session:
         session.run(5)
         session.dst[0] ^= 0xFF  # the rounds themselves compare nothing
         assert session.problems == []
@@ -305,7 +306,7 @@ def test_a_peer_killed_during_calibration_fails_it_with_the_reason() -> None:
 
 
 def test_a_peer_killed_before_a_round_is_primed_fails_it() -> None:
-    with ipc_stream.RawStream(CTX, 4096) as session:
+    with ipc_floors.RawStream(CTX, 4096) as session:
         os.kill(session.peers.procs[0].pid, signal.SIGKILL)
         with pytest.raises(ipc_peers.PeerDied, match=r"priming a round: .*killed by signal 9"):
             session.prime()
