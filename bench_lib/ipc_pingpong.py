@@ -113,6 +113,8 @@ class PingPongSession(Session):
             for end in self.ends:
                 end.close()
             for queue in self.queues:
+                if hasattr(queue, "cancel_join_thread"):  # the echo may be gone: never wait
+                    queue.cancel_join_thread()  # on a feeder blocked on a full pipe
                 if hasattr(queue, "close"):
                     queue.close()
             if self.manager is not None:
