@@ -184,7 +184,9 @@ def open_channel(
         shm = shared_memory.SharedMemory(create=True, size=slot)
         mine, theirs = ctx.Pipe()
         opened = Opened((shm, theirs), _shm_receiver(shm, mine, payload))
-        opened.closers += [_unlinker(shm), shm.close, mine.close, theirs.close]
+        # Closers run last first: the name goes while the block is still mapped, so no other
+        # run's leak check on this machine ever sees a segment that nobody holds.
+        opened.closers += [mine.close, theirs.close, shm.close, _unlinker(shm)]
         return opened
     queue = _queue(ctx, channel, size, manager)
     closers: list[Callable[[], None]] = []
