@@ -1,4 +1,9 @@
-"""Charts of the ipc subject: throughput by message size against the floors; round trips."""
+"""Charts of the ipc subject: throughput by message size against the floors; round trips.
+
+Placement is part of every figure: the throughput chart draws one placement (cross_core,
+the children on another core, where the run has it) with the floors at that placement; the
+latency chart has one bar per channel and placement.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +26,25 @@ from bench_lib.chart_style import (
 )
 from bench_lib.units import format_bytes_size, format_value
 
-FLOORS = {"os_pipe": "floor: raw os.pipe", "memcpy": "floor: memcpy in one process"}
+FLOORS = {
+    "os_pipe": ("floor: raw os.pipe", "--"),
+    "socketpair": ("floor: raw socketpair", "-."),
+    "memcpy": ("floor: memcpy in one process", ":"),
+}
+RAW = ("os_pipe", "socketpair")
+PREFERRED_PLACEMENT = "cross_core"  # two processes on two cores: what IPC usually means
+
+
+def one_placement(rows: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """The rows of one placement (cross_core if present) plus rows without a placement."""
+    if "p_placement" not in rows:
+        return rows, None
+    present = [str(p) for p in rows["p_placement"].dropna().unique()]
+    if not present:
+        return rows, None
+    shown = PREFERRED_PLACEMENT if PREFERRED_PLACEMENT in present else sorted(present)[0]
+    keep = rows["p_placement"].isna() | (rows["p_placement"] == shown)
+    return rows[keep], shown
 
 
 def throughput(
@@ -32,6 +55,7 @@ def throughput(
     )
     if rows.empty or "p_size" not in rows:
         return None
+    rows, shown = one_placement(rows)
     stream = rows[rows["case"] == "stream"]
     if stream.empty or stream["p_size"].nunique() < 2:
         return None
@@ -48,14 +72,14 @@ def throughput(
             yerr=error_bars(group["median"], group["ci_low"], group["ci_high"]),
         )
         mark_noisy(ax, group["p_size"], group["median"], group["noisy"])
-    for case, label in FLOORS.items():
+    for case, (label, style) in FLOORS.items():
         floor = rows[rows["case"] == case].sort_values("p_size")
         if len(floor):
             ax.plot(
                 floor["p_size"],
                 floor["median"],
                 color="#555555",
-                linestyle="--" if case == "os_pipe" else ":",
+                linestyle=style,
                 linewidth=2,
                 label=label,
             )
@@ -71,8 +95,10 @@ def throughput(
         "ipc_throughput",
         "How fast processes can talk, by channel and message size",
         "Bytes per second from one child process to the parent through each channel, "
-        "every message checked. The dashed line is a raw os.pipe between two "
-        "processes, the dotted one a copy inside one process: the floors.",
+        f"every message checked{f', placement {shown}' if shown else ''}. The floors: a raw "
+        "os.pipe (dashed, under Pipe(duplex=False) and the queues) and a raw socketpair "
+        "(dash-dot, under Pipe() and the Manager) between the same two CPUs, and a copy "
+        "inside one process (dotted, under shared memory).",
     )
     return finish(fig, out_dir, chart, ctx, samples_text(stream["n"]))
 
@@ -83,10 +109,13 @@ def latency(
     metrics = tidy.select(tidy.metrics(data), "ipc", "ping_pong", headline_only=False)
     if metrics.empty:
         return None
-    table = metrics.pivot_table(
-        index="p_channel", columns="metric", values="value", aggfunc="first"
-    )
-    if not {"rtt_median_us", "rtt_p99_us"} <= set(table.columns):
+    if "p_size" in metrics:
+        metrics = metrics[metrics["p_size"] == metrics["p_size"].min()]
+    metrics = metrics.assign(bar=metrics["p_channel"].astype(str))
+    if "p_placement" in metrics:
+        metrics = metrics.assign(bar=metrics["bar"] + " " + metrics["p_placement"].astype(str))
+    table = metrics.pivot_table(index="bar", columns="metric", values="value", aggfunc="first")
+    if not {"rtt_median_us", "rtt_p99_us"} <= set(table.columns) or table.empty:
         return None
     table = table.sort_values("rtt_median_us")
     fig, (ax,) = new_chart(height_in=0.45 * len(table) + 1.8)
@@ -96,7 +125,7 @@ def latency(
     ax.barh(
         ys,
         median_s,
-        color=[colour(str(c)) if c != "os_pipe" else "#999999" for c in table.index],
+        color=[colour(_channel(c)) if _channel(c) not in RAW else "#999999" for c in table.index],
         label="median",
     )
     ax.scatter(p99_s, ys, marker="|", s=300, color="#222222", label="p99", zorder=4)
@@ -107,7 +136,7 @@ def latency(
         p99_s,
         [f"{format_value(m, 's')} (p99 {format_value(p, 's')})" for m, p in zip(median_s, p99_s)],
     )
-    ax.set_yticks(ys, [("floor: raw os.pipe" if c == "os_pipe" else str(c)) for c in table.index])
+    ax.set_yticks(ys, [("floor: raw " if _channel(c) in RAW else "") + c for c in table.index])
     ax.set_xscale("log")
     ax.set_xlim(right=float(p99_s.max()) * 8)
     ax.set_xlabel("round trip of one small message, parent -> child -> parent (log)")
@@ -116,10 +145,16 @@ def latency(
     chart = Chart(
         "ipc_latency",
         "Round-trip latency per channel",
-        "Ping-pong of one 64-byte message: bars are the median round trip, the tick "
-        "the 99th percentile (the rare slow trips an average hides).",
+        "Ping-pong of one small message, per channel and placement (same_core: both "
+        "processes pinned to one CPU; cross_core: on two): bars are the median round trip, "
+        "the tick the 99th percentile (the rare slow trips an average hides). The raw "
+        "os_pipe and socketpair bars are the floors.",
     )
     return finish(fig, out_dir, chart, ctx, "every trip of the measured rounds")
+
+
+def _channel(bar: str) -> str:
+    return bar.split(" ")[0]
 
 
 CHARTS = (throughput, latency)  # in report order

@@ -59,7 +59,30 @@ CHANNELS: dict[str, Channel] = {
         ),
     )
 }
-RAW_PIPE = "os_pipe"  # the floor: os.write/os.read on an os.pipe, no framing or pickling
+RAW_PIPE = "os_pipe"  # a floor: os.write/os.readv on an os.pipe, no framing or pickling
+RAW_SOCKET = "socketpair"  # a floor: the same on a Unix socketpair
+RAW_TRANSPORTS = (RAW_PIPE, RAW_SOCKET)
+MEMCPY = "memcpy"  # the floor of shared memory: one copy inside one process
+
+# The raw transport each channel is built on: its floor, at the same size and placement.
+# Pipe() is a socketpair and a Manager talks over a Unix socket; Pipe(duplex=False) and the
+# queues write into an os.pipe; shared memory moves the payload with copies, no kernel.
+FLOOR_OF = {
+    "pipe": RAW_SOCKET,
+    "pipe_simplex": RAW_PIPE,
+    "queue": RAW_PIPE,
+    "simple_queue": RAW_PIPE,
+    "joinable_queue": RAW_PIPE,
+    "manager_queue": RAW_SOCKET,
+    "shared_memory": MEMCPY,
+}
+
+
+def raw_ends(ctx: multiprocessing.context.BaseContext, transport: str) -> tuple[Any, Any]:
+    """(reader, writer) connections over the raw ``transport``; a socketpair's ends are both."""
+    if transport == RAW_SOCKET:
+        return ctx.Pipe(duplex=True)
+    return ctx.Pipe(duplex=False)
 
 
 def check_params(
@@ -161,7 +184,9 @@ def open_channel(
         shm = shared_memory.SharedMemory(create=True, size=slot)
         mine, theirs = ctx.Pipe()
         opened = Opened((shm, theirs), _shm_receiver(shm, mine, payload))
-        opened.closers += [_unlinker(shm), shm.close, mine.close, theirs.close]
+        # Closers run last first: the name goes while the block is still mapped, so no other
+        # run's leak check on this machine ever sees a segment that nobody holds.
+        opened.closers += [mine.close, theirs.close, shm.close, _unlinker(shm)]
         return opened
     queue = _queue(ctx, channel, size, manager)
     closers: list[Callable[[], None]] = []

@@ -4,6 +4,12 @@ Peers start before the clock and serve every round: each has a control Pipe on w
 parent sends ``("go", ...)`` per round and ``("stop",)`` at the end; on stop a peer answers
 with its peak RSS. :func:`calibrate` picks the messages per round from a timed warm-up whose
 messages are dropped.
+
+Every wait on a peer has a deadline: replies are awaited in short slices that look at the
+peer's exit code, :func:`watched` bounds blocking receives outside the measured rounds (a peer
+that died fails the benchmark with its exit code instead of hanging it), and :meth:`Peers.stop`
+terminates, then kills, whatever has not stopped within STOP_GRACE_S (a producer blocked on a
+full channel never reads "stop").
 """
 
 from __future__ import annotations
@@ -11,13 +17,20 @@ from __future__ import annotations
 import contextlib
 import math
 import multiprocessing.context
+import signal
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from bench_lib import ipc_workloads
+from bench_lib import ipc_workloads, placement
 
-STOP_REPLY_TIMEOUT_S = 10.0  # a peer answers "stop" at once; longer means it hung
-JOIN_TIMEOUT_S = 5.0  # then it is terminated: the benchmark must not leave children behind
+STOP_GRACE_S = 0.5  # an idle peer answers "stop" in milliseconds; a blocked one never does
+KILL_GRACE_S = 0.2  # after SIGTERM, then SIGKILL: an interrupted run must end in well under 2 s
+REPLY_TIMEOUT_S = 30.0  # "done" comes right after the last message; longer means a hung peer
+WATCH_PERIOD_S = 0.1  # how often a watched wait looks whether a peer died
+CALIBRATION_TIMEOUT_S = 60.0  # calibration moves a few rounds of about 10 ms each
 MAX_MESSAGES = 200_000  # per round: a round of 64 B Pipe messages stays under ~0.5 s
 CALIBRATION_BYTES = 4 * 2**20  # the first warm-up round moves about this much
 CALIBRATION_STEPS = 4  # rounds spent growing towards the target (x10 each: 10^4 x the start)
@@ -67,6 +80,16 @@ def start_messages(size: int) -> int:
     return max(1, min(16, CALIBRATION_BYTES // size))
 
 
+class PeerDied(RuntimeError):
+    """A peer process exited (or hung) while the parent waited on it."""
+
+
+def _exit_reason(code: int) -> str:
+    if code < 0:
+        return f"killed by signal {-code} ({signal.Signals(-code).name})"
+    return f"exited with status {code}"
+
+
 @dataclass
 class Peers:
     """The child processes of one benchmark, each with its control connection."""
@@ -76,6 +99,8 @@ class Peers:
     controls: list[Any] = field(default_factory=list)  # parent ends
     keep: list[Any] = field(default_factory=list)  # child ends, closed at the end
     peak_rss_b: list[int] = field(default_factory=list)  # per peer, reported on stop
+    helpers: list[Any] = field(default_factory=list)  # other children (a manager's server)
+    pinned_run_ns: dict[int, dict[int, int]] = field(default_factory=dict)  # pid -> run_ns
 
     def start(self, target: Callable[..., None], *args: Any, control: bool = True) -> Any:
         """Start a daemon child running ``target(*args, control_end)``; returns the parent end."""
@@ -94,42 +119,132 @@ class Peers:
         for control, command in zip(self.controls, commands):
             control.send(command)
 
+    def dead(self) -> str:
+        """Which peers have exited, in words ("" while all run)."""
+        gone = [
+            f"peer {k} (pid {p.pid}) {_exit_reason(p.exitcode)}"
+            for k, p in enumerate([*self.procs, *self.helpers])
+            if p.exitcode is not None
+        ]
+        return "; ".join(gone)
+
+    def reply(self, k: int, timeout_s: float = REPLY_TIMEOUT_S) -> Any:
+        """Peer ``k``'s next control message; PeerDied if it exits or stays silent."""
+        control, deadline = self.controls[k], time.monotonic() + timeout_s
+        while not control.poll(WATCH_PERIOD_S):
+            if self.procs[k].exitcode is not None:
+                raise PeerDied(f"no reply: {self.dead()}")
+            if time.monotonic() > deadline:
+                raise PeerDied(f"peer {k} did not reply within {timeout_s:.0f} s: it hung")
+        try:
+            return control.recv()
+        except EOFError:
+            raise PeerDied(f"peer {k} closed its control pipe: {self.dead()}") from None
+
     def done(self) -> list[Any]:
         """Each peer's ``("done", result)`` answer; any other answer is a broken peer."""
         results = []
-        for control in self.controls:
-            reply = control.recv()
+        for k in range(len(self.controls)):
+            reply = self.reply(k)
             if reply[0] != "done":
                 raise RuntimeError(f"peer answered {reply!r} instead of done")
             results.append(reply[1])
         return results
 
+    def pin(self, cpu: int) -> None:
+        """Pin every peer and helper to ``cpu``; remember how long each thread had run."""
+        for proc in [*self.procs, *self.helpers]:
+            placement.pin(proc.pid, cpu)
+            self.pinned_run_ns[proc.pid] = placement.run_ns(proc.pid)
+
+    def where_ran(self, cpus: placement.Cpus | None) -> dict[str, Any]:
+        """Where the parent and every peer (then helper) ran since pinned, beside the pins."""
+        return placement.where_ran(cpus, self.pids(), self.pinned_run_ns)
+
+    def pids(self) -> list[int]:
+        """Every peer's, then every helper's, process id."""
+        return [p.pid for p in [*self.procs, *self.helpers]]
+
     def stop(self) -> None:
-        """Ask every peer to stop, collect peak RSS, and make sure none is left running."""
+        """Ask every peer to stop and collect peak RSS; whatever has not stopped within
+        STOP_GRACE_S is terminated, then killed. Bounded even when a peer is blocked."""
+        deadline = time.monotonic() + STOP_GRACE_S
+        for control in self.controls:
+            with contextlib.suppress(OSError, ValueError):
+                control.send(("stop",))
         for control in self.controls:
             with contextlib.suppress(OSError, EOFError, ValueError):
-                control.send(("stop",))
-                if control.poll(STOP_REPLY_TIMEOUT_S):
+                if control.poll(max(0.0, deadline - time.monotonic())):
                     reply = control.recv()
                     if reply[0] == "rss":
                         self.peak_rss_b.append(int(reply[1]))
-        self.join_all()
+        self.join_all(deadline)
 
-    def join_all(self) -> None:
+    def join_all(self, deadline: float | None = None) -> None:
+        """Join every peer by ``deadline`` (default: STOP_GRACE_S from now), else end it."""
+        deadline = deadline if deadline is not None else time.monotonic() + STOP_GRACE_S
         for proc in self.procs:
-            proc.join(JOIN_TIMEOUT_S)
-            if proc.is_alive():
-                proc.terminate()
-                proc.join(JOIN_TIMEOUT_S)
+            proc.join(max(0.0, deadline - time.monotonic()))
+        for end in ("terminate", "kill"):
+            alive = [p for p in self.procs if p.is_alive()]
+            for proc in alive:
+                getattr(proc, end)()
+            for proc in alive:
+                proc.join(KILL_GRACE_S)
         for conn in self.controls + self.keep:
             conn.close()
         self.procs.clear()
         self.controls.clear()
         self.keep.clear()
+        self.helpers.clear()
 
     @property
     def exitcodes(self) -> list[int | None]:
         return [p.exitcode for p in self.procs]
+
+
+@contextlib.contextmanager
+def watched(peers: Peers, what: str, timeout_s: float) -> Iterator[None]:
+    """Bound a block that waits on peers: PeerDied as soon as one exits, or after ``timeout_s``.
+
+    A SIGALRM every WATCH_PERIOD_S looks at the peers (so a receive blocked on a dead
+    producer is interrupted); a timer already running (the engine's round deadline) is put
+    back afterwards with what was left of it. Main thread only; elsewhere it only runs the block.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    deadline = time.monotonic() + timeout_s
+
+    def look(signum: int, frame: object) -> None:
+        gone = peers.dead()
+        if gone:
+            raise PeerDied(f"{what}: {gone}")
+        if time.monotonic() > deadline:
+            raise PeerDied(f"{what} took longer than {timeout_s:.0f} s: a peer hung")
+
+    started = time.monotonic()
+    previous = signal.signal(signal.SIGALRM, look)
+    left, interval = signal.setitimer(signal.ITIMER_REAL, WATCH_PERIOD_S, WATCH_PERIOD_S)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if left > 0:
+            remaining = max(1e-3, left - (time.monotonic() - started))
+            signal.setitimer(signal.ITIMER_REAL, remaining, interval)
+
+
+def start_servers_unpinned(ctx: multiprocessing.context.BaseContext) -> None:
+    """Start the long-lived helpers of ``ctx`` before the parent is pinned: a forkserver or a
+    resource tracker started inside a pinned block would keep that CPU mask for the rest of
+    the session, and hand it to every child it serves (another subject's pool included)."""
+    from multiprocessing import forkserver, resource_tracker
+
+    resource_tracker.ensure_running()
+    if ctx.get_start_method() == "forkserver":
+        forkserver.ensure_running()
 
 
 def parent_rss_window() -> Callable[[], int]:

@@ -2,7 +2,9 @@
 
 Each trip is timed on its own (``perf_counter``) so that the median and the tail (p99) of the
 round-trip latency are known, not only the mean a round time gives. The echo must equal what
-was sent. ``os_pipe`` is the floor: two raw pipes, os.write/os.readv into a fixed buffer.
+was sent. The floors are the raw transports, os.write/os.readv into a fixed buffer: two
+``os_pipe``s (under ``pipe_simplex`` and the queues) or one ``socketpair`` (under ``Pipe()``
+and the Manager). The echo peer has no control pipe; stopping it is bounded like every wait.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from bench_lib import ipc_channels, ipc_workloads
+from bench_lib import ipc_channels, ipc_workloads, placement
+from bench_lib.ipc_peers import STOP_GRACE_S, PeerDied, watched
 from bench_lib.ipc_stream import Session
 
 P99 = 99.0  # the tail percentile reported beside the median
@@ -23,7 +26,7 @@ def _pipe_ends(
     ctx: multiprocessing.context.BaseContext, channel: str
 ) -> tuple[Any, Any, Any, Any, list[Any]]:
     """(parent sends on, parent receives on, child receives on, child sends on, all ends)."""
-    if channel == "pipe":
+    if channel in ("pipe", ipc_channels.RAW_SOCKET):
         mine, theirs = ctx.Pipe()
         return mine, mine, theirs, theirs, [mine, theirs]
     there_r, there_w = ctx.Pipe(duplex=False)
@@ -34,12 +37,18 @@ def _pipe_ends(
 class PingPongSession(Session):
     """Round trips of ``size`` B bytes messages over ``channel`` (or the raw ``os_pipe``)."""
 
-    def __init__(self, ctx: multiprocessing.context.BaseContext, channel: str, size: int) -> None:
-        if channel != ipc_channels.RAW_PIPE:
+    def __init__(
+        self,
+        ctx: multiprocessing.context.BaseContext,
+        channel: str,
+        size: int,
+        cpus: placement.Cpus | None = None,
+    ) -> None:
+        if channel not in ipc_channels.RAW_TRANSPORTS:
             ipc_channels.check_params(channel, "bytes", size, ping_pong=True)
         else:
             ipc_channels.check_params("pipe_simplex", "bytes", size)
-        super().__init__(ctx)
+        super().__init__(ctx, cpus)
         self.channel, self.size = channel, size
         self.body = ipc_workloads.ipc_body("bytes", size)
         self.manager: Any = None
@@ -48,19 +57,21 @@ class PingPongSession(Session):
         self.send: Callable[[Any], None] = lambda message: None
         self.recv: Callable[[], Any] = lambda: None
         self.trips_s: list[list[float]] = []  # per round, seconds per trip
+        self.raw_fds = (-1, -1)  # raw transports: (parent writes to, parent reads from)
         self.next_seq = 0
 
     def open(self) -> None:
         channel = self.channel
-        if channel in ("pipe", "pipe_simplex", ipc_channels.RAW_PIPE):
+        if channel in ("pipe", "pipe_simplex", *ipc_channels.RAW_TRANSPORTS):
             send_end, recv_end, there, back, self.ends = _pipe_ends(self.ctx, channel)
-            if channel == ipc_channels.RAW_PIPE:
+            if channel in ipc_channels.RAW_TRANSPORTS:
                 self._raw(send_end, recv_end)
                 self.peers.start(ipc_workloads.ipc_raw_echo, there, back, self.size, control=False)
                 return
         else:
             if channel == "manager_queue":
                 self.manager = self.ctx.Manager()
+                self.peers.helpers.append(self.manager._process)
             send_end = there = self._queue()
             recv_end = back = self._queue()
             self.queues = [send_end, recv_end]
@@ -79,7 +90,7 @@ class PingPongSession(Session):
         return self.ctx.Queue()
 
     def _raw(self, send_end: Any, recv_end: Any) -> None:
-        out_fd, in_fd = send_end.fileno(), recv_end.fileno()
+        out_fd, in_fd = self.raw_fds = send_end.fileno(), recv_end.fileno()
         buf = bytearray(self.size)
 
         def send(message: Any) -> None:
@@ -93,12 +104,17 @@ class PingPongSession(Session):
     def close(self) -> None:
         try:
             if self.peers.procs:
-                self._stop_echo()
+                with watched(self.peers, "stopping the echo peer", STOP_GRACE_S):
+                    self._stop_echo()
+        except PeerDied:
+            pass  # it is ended below; its peak RSS is not known
         finally:
             self.peers.join_all()
             for end in self.ends:
                 end.close()
             for queue in self.queues:
+                if hasattr(queue, "cancel_join_thread"):  # the echo may be gone: never wait
+                    queue.cancel_join_thread()  # on a feeder blocked on a full pipe
                 if hasattr(queue, "close"):
                     queue.close()
             if self.manager is not None:
@@ -108,11 +124,12 @@ class PingPongSession(Session):
     def _stop_echo(self) -> None:
         """The echo peer has no control pipe: IPC_STOP (for os_pipe a message whose sequence
         number is IPC_RAW_STOP_SEQ) ends it; it answers with its peak RSS."""
-        if self.channel == ipc_channels.RAW_PIPE:
+        if self.channel in ipc_channels.RAW_TRANSPORTS:
             stop = ipc_workloads.ipc_message("bytes", self.body, ipc_workloads.IPC_RAW_STOP_SEQ)
-            ipc_workloads.ipc_write_all(self.ends[1].fileno(), stop)
+            out_fd, in_fd = self.raw_fds
+            ipc_workloads.ipc_write_all(out_fd, stop)
             reply = bytearray(8)
-            if ipc_workloads.ipc_read_exact(self.ends[2].fileno(), reply):
+            if ipc_workloads.ipc_read_exact(in_fd, reply):
                 self.peers.peak_rss_b.append(int.from_bytes(reply, "little"))
             return
         self.send(ipc_workloads.IPC_STOP)
@@ -134,6 +151,11 @@ class PingPongSession(Session):
         self.trips_s.append(trips)
         if bad:
             self.problems.append(f"{bad} of {n} echoes differ from what was sent")
+
+    def round(self) -> None:
+        """One measured round: ``self.messages`` trips, each timed on its own."""
+        self.run(self.messages)
+        self.rounds += 1
 
     def latency_us(self, skip_rounds: int) -> tuple[float, float, int]:
         """Median and p99 round trip in microseconds over the rounds after ``skip_rounds``."""

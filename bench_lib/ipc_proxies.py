@@ -16,8 +16,14 @@ import time
 import types
 from typing import Any
 
-from bench_lib import ipc_workloads
-from bench_lib.ipc_peers import Peers, calibrate
+from bench_lib import ipc_workloads, placement
+from bench_lib.ipc_peers import (
+    CALIBRATION_TIMEOUT_S,
+    Peers,
+    calibrate,
+    start_servers_unpinned,
+    watched,
+)
 
 # operation -> proxy calls per operation (a set and a get, or one append)
 PROXY_OPS = {"dict_setget": 2, "list_append": 1, "namespace_attr": 2, "value": 2}
@@ -77,10 +83,18 @@ def _timer(run: Any) -> Any:
 class ProxySession:
     """A manager, its shared objects, and ``workers`` processes that hammer them per round."""
 
-    def __init__(self, ctx: multiprocessing.context.BaseContext, op: str, workers: int) -> None:
+    def __init__(
+        self,
+        ctx: multiprocessing.context.BaseContext,
+        op: str,
+        workers: int,
+        cpus: placement.Cpus | None = None,
+    ) -> None:
         check_op(op, workers)
         self.ctx, self.op, self.workers = ctx, op, workers
+        self.cpus = cpus  # the workers and the manager's server share cpus.peer_cpu
         self.peers = Peers(ctx)
+        self._pinned: placement.Pinned | None = None
         self.manager: Any = None
         self.shared: Any = None
         self.ops = CALIBRATION_OPS  # per worker per round, set by calibrate()
@@ -90,7 +104,13 @@ class ProxySession:
 
     def __enter__(self) -> ProxySession:
         try:
-            self._open()
+            if self.cpus is not None:
+                start_servers_unpinned(self.ctx)
+                self._pinned = placement.Pinned(self.cpus.parent_cpu).__enter__()
+            with watched(self.peers, "starting the manager and workers", CALIBRATION_TIMEOUT_S):
+                self._open()
+            if self.cpus is not None:
+                self.peers.pin(self.cpus.peer_cpu)
         except BaseException:
             self.close()
             raise
@@ -101,6 +121,7 @@ class ProxySession:
 
     def _open(self) -> None:
         self.manager = self.ctx.Manager()
+        self.peers.helpers.append(self.manager._process)
         m = self.manager
         targets: list[Any]
         if self.op == "dict_setget":
@@ -119,10 +140,15 @@ class ProxySession:
             self.peers.start(ipc_workloads.ipc_proxy_worker, self.op, target, wid)
 
     def close(self) -> None:
-        self.peers.stop()
-        if self.manager is not None:
-            self.manager.shutdown()
-            self.manager = None
+        try:
+            self.peers.stop()
+            if self.manager is not None:
+                self.manager.shutdown()
+                self.manager = None
+        finally:
+            if self._pinned is not None:
+                self._pinned.__exit__(None, None, None)
+                self._pinned = None
 
     def run(self, n: int) -> None:
         self.peers.go([("go", n)] * self.workers)
@@ -136,8 +162,13 @@ class ProxySession:
         self.run(self.ops)
 
     def calibrate(self, target_s: float) -> int:
-        self.ops = calibrate(_timer(self.run), target_s, start=CALIBRATION_OPS)
+        with watched(self.peers, "calibration", CALIBRATION_TIMEOUT_S):
+            self.ops = calibrate(_timer(self.run), target_s, start=CALIBRATION_OPS)
         return self.ops
+
+    def where_ran(self) -> dict[str, Any]:
+        """Where the parent and every peer (and a manager's server) ran, beside their pins."""
+        return self.peers.where_ran(self.cpus)
 
     def problems(self) -> list[str]:
         """What went wrong over all rounds (call before close)."""

@@ -1,8 +1,8 @@
 """Streams: producers send N messages per round to the parent, which checks every one.
 
 :class:`StreamSession` covers stream (one producer) and fan-in (several producers on one
-queue) for every channel of :mod:`bench_lib.ipc_channels`; :class:`RawPipeStream` and
-:class:`MemcpyFloor` are the floors measured beside them. A session is a context manager:
+queue) for every channel of :mod:`bench_lib.ipc_channels`; the floors measured beside them
+(:mod:`bench_lib.ipc_floors`) share :class:`Session`. A session is a context manager:
 peers start on entry (off the clock) and are stopped on exit, whatever happened.
 """
 
@@ -13,10 +13,18 @@ import time
 from types import TracebackType
 from typing import Any
 
-from bench_lib import ipc_channels, ipc_workloads
-from bench_lib.ipc_peers import Peers, calibrate, start_messages
+from bench_lib import ipc_channels, ipc_workloads, placement
+from bench_lib.ipc_peers import (
+    CALIBRATION_TIMEOUT_S,
+    Peers,
+    calibrate,
+    start_messages,
+    start_servers_unpinned,
+    watched,
+)
 
-MIN_STREAM_MESSAGES = 4  # a round of fewer would not let producer and consumer overlap
+MIN_STREAM_MESSAGES = 5  # one primes the pipeline off the clock, four or more are timed
+PRIMED_MESSAGES = 1  # received in prime(), before the clock starts
 
 
 def _split(n: int, parts: int) -> list[int]:
@@ -27,27 +35,49 @@ def _split(n: int, parts: int) -> list[int]:
 
 
 class Session:
-    """What every session shares: peers, the messages per round, the problems seen."""
+    """What every session shares: peers, placement, the messages per round, the problems seen.
 
-    def __init__(self, ctx: multiprocessing.context.BaseContext) -> None:
+    A round is split in two so that filling the pipeline stays off the clock: ``prime()``
+    (pytest-benchmark's setup) starts the producers and takes the first message, building
+    and moving it while nothing else flows; ``round()`` (the timed target) takes the rest, so
+    ``timed_messages`` = messages - PRIMED_MESSAGES are counted per round.
+    """
+
+    def __init__(
+        self, ctx: multiprocessing.context.BaseContext, cpus: placement.Cpus | None = None
+    ) -> None:
         self.ctx = ctx
+        self.cpus = cpus  # None: left to the scheduler
         self.peers = Peers(ctx)
         self.messages = MIN_STREAM_MESSAGES  # per round, set by calibrate()
         self.problems: list[str] = []  # what the consumer found wrong, over all rounds
         self.rounds = 0
+        self._pinned: placement.Pinned | None = None
+        self.primed = False  # prime() began the next round
 
     def __enter__(self) -> Session:
         try:
-            self.open()
+            if self.cpus is not None:
+                start_servers_unpinned(self.ctx)
+                self._pinned = placement.Pinned(self.cpus.parent_cpu).__enter__()
+            with watched(self.peers, "starting the peers", CALIBRATION_TIMEOUT_S):
+                self.open()
+            if self.cpus is not None:
+                self.peers.pin(self.cpus.peer_cpu)
         except BaseException:
-            self.close()
+            self.__exit__(None, None, None)
             raise
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        try:
+            self.close()
+        finally:
+            if self._pinned is not None:
+                self._pinned.__exit__(None, None, None)
+                self._pinned = None
 
     def open(self) -> None:
         raise NotImplementedError
@@ -55,12 +85,36 @@ class Session:
     def close(self) -> None:
         self.peers.stop()
 
-    def run(self, n: int) -> None:
+    def begin(self, n: int) -> None:
+        """Start a round of ``n`` messages and take the first (off the clock when primed)."""
         raise NotImplementedError
 
+    def rest(self) -> None:
+        """The rest of the round begun last: every remaining message, checked."""
+        raise NotImplementedError
+
+    def run(self, n: int) -> None:
+        self.begin(n)
+        self.rest()
+
+    @property
+    def timed_messages(self) -> int:
+        """Messages counted in one measured round (the primed one is off the clock)."""
+        return self.messages - PRIMED_MESSAGES
+
+    def prime(self) -> None:
+        """Setup of one measured round: begin it, under a deadline (a peer may have died)."""
+        with watched(self.peers, "priming a round", CALIBRATION_TIMEOUT_S):
+            self.begin(self.messages)
+        self.primed = True
+
     def round(self) -> None:
-        """One measured round: ``self.messages`` messages, checked on arrival."""
-        self.run(self.messages)
+        """One measured round: the messages after the primed one (without prime(): all of
+        them, fill included), checked on arrival."""
+        if not self.primed:
+            self.begin(self.messages)
+        self.primed = False
+        self.rest()
         self.rounds += 1
 
     def timed(self, n: int) -> float:
@@ -70,10 +124,15 @@ class Session:
 
     def calibrate(self, target_s: float, size: int) -> int:
         """Set messages per round from warm-up rounds (their messages are checked, not timed)."""
-        self.messages = calibrate(
-            self.timed, target_s, start=start_messages(size), minimum=MIN_STREAM_MESSAGES
-        )
+        with watched(self.peers, "calibration", CALIBRATION_TIMEOUT_S):
+            self.messages = calibrate(
+                self.timed, target_s, start=start_messages(size), minimum=MIN_STREAM_MESSAGES
+            )
         return self.messages
+
+    def where_ran(self) -> dict[str, Any]:
+        """Where the parent and every peer (and a manager's server) ran, beside their pins."""
+        return self.peers.where_ran(self.cpus)
 
 
 class StreamSession(Session):
@@ -87,21 +146,24 @@ class StreamSession(Session):
         size: int,
         producers: int = 1,
         fault: str | None = None,
+        cpus: placement.Cpus | None = None,
     ) -> None:
         ipc_channels.check_params(channel, payload, size, producers)
         if fault is not None and fault not in ipc_workloads.IPC_FAULTS:
             raise ValueError(f"unknown fault {fault!r}; choose one of {ipc_workloads.IPC_FAULTS}")
-        super().__init__(ctx)
+        super().__init__(ctx, cpus)
         self.channel, self.payload, self.size = channel, payload, size
         self.producers, self.fault = producers, fault
         self.body = ipc_workloads.ipc_body(payload, size)
         self.manager: Any = None
         self.opened: ipc_channels.Opened | None = None
         self.next_seq = 0
+        self.pending: tuple[int, int, ipc_channels.MessageCheck] | None = None
 
     def open(self) -> None:
         if self.channel == "manager_queue":
             self.manager = self.ctx.Manager()
+            self.peers.helpers.append(self.manager._process)
         self.opened = ipc_channels.open_channel(
             self.ctx, self.channel, self.payload, self.size, self.manager
         )
@@ -122,7 +184,7 @@ class StreamSession(Session):
             self.manager.shutdown()
             self.manager = None
 
-    def run(self, n: int) -> None:
+    def begin(self, n: int) -> None:
         assert self.opened is not None, "open the session first"
         first, commands = self.next_seq, []
         for share in _split(n, self.producers):
@@ -130,66 +192,15 @@ class StreamSession(Session):
             first += share
         check = ipc_channels.MessageCheck(self.payload, self.body, range(self.next_seq, first))
         self.peers.go(commands)
+        self.pending = (n - PRIMED_MESSAGES, first, check)
+        check.accept(self.opened.recv())
+
+    def rest(self) -> None:
+        assert self.opened is not None and self.pending is not None, "begin a round first"
+        left, first, check = self.pending
         recv = self.opened.recv
-        for _ in range(n):
+        for _ in range(left):
             check.accept(recv())
         self.peers.done()
-        self.next_seq = first
+        self.next_seq, self.pending = first, None
         self.problems += check.finish()
-
-
-class RawPipeStream(Session):
-    """The floor: one child writes ``size`` B buffers with os.write, the parent os.readv's them
-    into one preallocated buffer and compares it with the pattern (memcmp)."""
-
-    def __init__(self, ctx: multiprocessing.context.BaseContext, size: int) -> None:
-        ipc_channels.check_params("pipe_simplex", "bytes", size)
-        super().__init__(ctx)
-        self.size = size
-        self.expected = ipc_workloads.ipc_body("bytes", size + ipc_workloads.IPC_HEADER_BYTES)
-        self.buf = bytearray(size)
-        self.fd = -1
-        self.ends: list[Any] = []
-
-    def open(self) -> None:
-        reader, writer = self.ctx.Pipe(duplex=False)
-        self.ends = [reader, writer]
-        self.fd = reader.fileno()
-        self.peers.start(ipc_workloads.ipc_raw_writer, writer, self.size)
-
-    def close(self) -> None:
-        self.peers.stop()
-        for end in self.ends:
-            end.close()
-
-    def run(self, n: int) -> None:
-        self.peers.go([("go", n)])
-        bad = 0
-        for _ in range(n):
-            if not ipc_workloads.ipc_read_exact(self.fd, self.buf):
-                self.problems.append("the raw pipe closed early")
-                break
-            bad += self.buf != self.expected
-        self.peers.done()
-        if bad:
-            self.problems.append(f"{bad} of {n} buffers arrived corrupted")
-
-
-class MemcpyFloor(Session):
-    """The in-process floor: copy ``size`` B into a preallocated bytearray (memmove)."""
-
-    def __init__(self, ctx: multiprocessing.context.BaseContext, size: int) -> None:
-        ipc_channels.check_params("pipe_simplex", "bytes", size)
-        super().__init__(ctx)
-        self.src = ipc_workloads.ipc_body("bytes", size + ipc_workloads.IPC_HEADER_BYTES)
-        self.dst = bytearray(size)
-
-    def open(self) -> None:
-        pass
-
-    def run(self, n: int) -> None:
-        src, dst = self.src, self.dst
-        for _ in range(n):
-            dst[:] = src
-        if dst != src:
-            self.problems.append("the copy differs from its source")

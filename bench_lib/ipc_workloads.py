@@ -8,6 +8,7 @@ that need them, so a child loads only what it uses.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 IPC_HEADER_BYTES = 8  # a bytes message opens with its sequence number, little-endian
@@ -162,22 +163,24 @@ def ipc_echo(channel: str, there: Any, back: Any, payload: str) -> None:
 
 
 def ipc_write_all(fd: int, data: Any) -> None:
-    import os
-
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+    """Write all of ``data``: one os.write when it fits (the raw floors stay lean)."""
+    done = os.write(fd, data)
+    if done < len(data):
+        view = memoryview(data)[done:]
+        while view:
+            view = view[os.write(fd, view) :]
 
 
 def ipc_read_exact(fd: int, buf: bytearray) -> bool:
-    """Fill ``buf`` from ``fd``; False on end of file."""
-    import os
-
-    view = memoryview(buf)
+    """Fill ``buf`` from ``fd``: one os.readv when it is all there; False on end of file."""
+    got = os.readv(fd, [buf])
+    if got == len(buf):
+        return True
+    view = memoryview(buf)[got:]
     while view:
-        got = os.readv(fd, [view])
         if got == 0:
             return False
+        got = os.readv(fd, [view])
         view = view[got:]
     return True
 

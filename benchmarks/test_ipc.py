@@ -9,46 +9,106 @@
 - ``ping_pong``: round-trip latency; figure s per trip, metrics median and p99 in us.
 - ``manager_proxy``: operations/s on a Manager dict/list/Namespace/Value from 1 to 2x usable
   cores concurrent processes; ``proxy_local`` is the same operation on a local object.
-- Floors in the same run: ``os_pipe`` (raw os.write/os.readv between two processes) and
-  ``memcpy`` (an in-process copy) for the same sizes; ping-pong's floor is its ``os_pipe``.
+- Floors in the same run, each at the same size and placement as what it bounds: the raw
+  transport a channel is built on (``os_pipe`` under Pipe(duplex=False) and the queues,
+  ``socketpair`` under Pipe() and the Manager: os.write/os.readv, no framing), ``memcpy`` (an
+  in-process copy) under shared memory; ping-pong's floors are its raw transports.
+
+Placement is an axis (``placement=same_core``: parent and children pinned to one CPU;
+``cross_core``: the children on another CPU): both at the headline sizes, ``cross_core``
+elsewhere; where each process really ran is recorded and checked. ``cross_core`` is skipped,
+with the reason, on a machine with one usable CPU.
 
 Off the clock: starting peer processes and managers (once per benchmark, reused by every
-round), choosing the messages per round from warm-up rounds whose messages are dropped,
-stopping everything. On the clock: building each message, sending, receiving, and checking it
-(sequence number and body: memcmp for bytes, ``==`` for objects). A lost, repeated or
-corrupted message fails the benchmark. Peak RSS of the parent and of each child is recorded.
+round) and pinning them, choosing the messages per round from warm-up rounds whose messages
+are dropped, priming each round (the go command and the first message: building it and
+filling the pipeline), stopping everything. On the clock: building each further message,
+sending, receiving, and checking it (sequence number and body: memcmp for bytes, ``==`` for
+objects). A lost, repeated or corrupted message fails the benchmark, so does a peer that dies
+at any phase. Peak RSS of the parent and of each child is recorded.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Sequence
 from typing import Any
 
-from bench_lib import ipc_channels, ipc_pingpong, ipc_proxies, ipc_stream, spawn
+import pytest
+
+from bench_lib import ipc_channels, ipc_floors, ipc_pingpong, ipc_proxies, ipc_stream, spawn
 from bench_lib.engine import Bench, Figure, FloorRef
-from bench_lib.ipc_channels import KiB, MiB
+from bench_lib.ipc_channels import FLOOR_OF, MEMCPY, RAW_TRANSPORTS, KiB, MiB
 from bench_lib.ipc_peers import parent_rss_window, round_target_s
+from bench_lib.placement import PLACEMENTS, Cpus, cpus_for
+from bench_lib.plugin import grid_context
 from bench_lib.profiles import GridContext, grid, worker_counts
 from bench_lib.units import format_bytes_size
 
 DEFAULT_START = multiprocessing.get_all_start_methods()[0]  # the platform's preferred method
-SIZES = {  # full straddles 16 KiB, 64 KiB (Linux pipe buffer) and 1 MiB, up to 16 MiB
-    "smoke": [64],
-    "quick": [64, 1 * MiB],
-    "standard": [64, 64 * KiB, 1 * MiB, 16 * MiB],
-    "full": [64, *(k * KiB for k in (1, 8, 16, 32, 64, 128)), *(k * MiB for k in (1, 2, 16))],
+SAME, CROSS = PLACEMENTS
+BOTH = (SAME, CROSS)
+# (size, placements) by profile: both placements at the headline sizes (64 B, 1 MiB; quick:
+# 1 MiB), the others cross_core only; full straddles 16 KiB, 64 KiB (pipe buffer) and 1 MiB.
+Points = dict[str, Sequence[tuple[int, tuple[str, ...]]]]  # profile -> (size, placements)
+STREAM_POINTS: Points = {
+    "smoke": [(64, BOTH)],
+    "quick": [(64, (CROSS,)), (1 * MiB, BOTH)],
+    "standard": [(64, BOTH), (64 * KiB, (CROSS,)), (1 * MiB, BOTH), (16 * MiB, (CROSS,))],
+    "full": [
+        (64, BOTH),
+        *((k * KiB, (CROSS,)) for k in (1, 8, 16, 32, 64, 128)),
+        (1 * MiB, BOTH),
+        *((k * MiB, (CROSS,)) for k in (2, 16)),
+    ],
 }
-OBJECT_SIZES = {"smoke": [64], "standard": [64, 64 * KiB], "full": [64, 64 * KiB, 1 * MiB]}
-OBJECT_CHANNELS = {
+PING_POINTS: Points = {
+    "smoke": [(64, BOTH)],
+    "full": [(64, BOTH), *((k, (CROSS,)) for k in (16 * KiB, 64 * KiB, MiB))],
+}
+SIZES: dict[str, Sequence[int]] = {
+    name: [size for size, _ in points] for name, points in STREAM_POINTS.items()
+}
+OBJECT_SIZES: dict[str, Sequence[int]] = {
+    "smoke": [64],
+    "standard": [64, 64 * KiB],
+    "full": [64, 64 * KiB, 1 * MiB],
+}
+OBJECT_CHANNELS: dict[str, Sequence[str]] = {
     "smoke": ["pipe", "queue"],
     "full": ["pipe", "queue", "simple_queue", "manager_queue", "shared_memory"],
 }
 FAN_IN_CHANNELS = ["queue", "simple_queue", "manager_queue"]
+PROXY_OPS: dict[str, Sequence[str]] = {  # quick: one op of each kind (a call pair, one call)
+    "smoke": list(ipc_proxies.PROXY_OPS),
+    "quick": ["dict_setget", "list_append"],
+    "standard": list(ipc_proxies.PROXY_OPS),
+}
 FAN_IN_SIZE = 64  # small messages: fan-in is about contention on the queue, not bandwidth
-PING_CHANNELS = [c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong] + [
-    ipc_channels.RAW_PIPE
-]
-PING_SIZES = {"smoke": [64], "full": [64, 16 * KiB, 64 * KiB, 1 * MiB]}
+PING_CHANNELS: dict[str, Sequence[str]] = {  # every floor its channels need is kept
+    "smoke": [*(c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong), *RAW_TRANSPORTS],
+    "quick": ["pipe", "queue", "manager_queue", *RAW_TRANSPORTS],
+    "standard": ["pipe", "pipe_simplex", "queue", "manager_queue", *RAW_TRANSPORTS],
+    "full": [*(c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong), *RAW_TRANSPORTS],
+}
+# The joint (size, placement) axis of each benchmark, read by pytest_generate_tests below.
+JOINT_AXES: dict[str, Points] = {
+    "test_stream": STREAM_POINTS,
+    "test_os_pipe": STREAM_POINTS,
+    "test_socketpair": STREAM_POINTS,
+    "test_ping_pong": PING_POINTS,
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """size and placement as one axis: both placements only where the table says so."""
+    table = JOINT_AXES.get(metafunc.function.__name__)
+    if table is None:
+        return
+    profile = grid_context(metafunc.config).profile
+    points = [(size, where) for size, wheres in profile.pick(table) for where in wheres]
+    ids = [f"size={size}-placement={where}" for size, where in points]
+    metafunc.parametrize(("size", "placement"), points, ids=ids)
 
 
 def start_method(ctx: GridContext) -> list[str]:
@@ -63,6 +123,35 @@ def worker_axis(ctx: GridContext) -> list[int]:
     if ctx.profile.name == "quick":
         return [1, 2 * ctx.cores]
     return worker_counts(ctx)
+
+
+def fan_in_producers(ctx: GridContext) -> list[int]:
+    """Axis: 2x usable cores in ``quick`` (the contended case); ``worker_axis`` otherwise."""
+    return [2 * ctx.cores] if ctx.profile.name == "quick" else worker_axis(ctx)
+
+
+def apart(ctx: GridContext) -> list[str]:
+    """Axis: cross_core (children beside, not on, the parent's CPU); same_core on one core."""
+    return [CROSS] if ctx.cores >= 2 else [SAME]
+
+
+def pinned(mpbench: Bench, where: str) -> Cpus:
+    """The CPUs for ``where``, or skip the benchmark with the reason it cannot be had here."""
+    if where == CROSS and mpbench.cores < 2:
+        pytest.skip(f"cross_core needs 2 usable cores, this machine has {mpbench.cores}")
+    cpus = cpus_for(where)
+    if isinstance(cpus, str):
+        pytest.skip(cpus)
+    mpbench.info["smt_sibling"] = cpus.smt_sibling
+    return cpus
+
+
+def floor_of(channel: str, start: str, size: int, where: str) -> FloorRef:
+    """The raw transport ``channel`` is built on, at the same size and placement."""
+    raw = FLOOR_OF[channel]
+    if raw == MEMCPY:  # in one process: no placement
+        return FloorRef(MEMCPY, {"size": size})
+    return FloorRef(raw, {"start": start, "size": size, "placement": where})
 
 
 def _stream_figures(messages: int, size: int) -> list[Figure]:
@@ -85,71 +174,105 @@ def _record_rss(mpbench: Bench, parent_peak_b: int, children_b: list[int]) -> No
         mpbench.metric("peak_rss_child_bytes", max(children_b), "B", per_child=children_b)
 
 
+def _check_placement(mpbench: Bench, where_ran: dict[str, Any]) -> None:
+    mpbench.info["ran_on"] = where_ran
+    if "ok" in where_ran:
+        mpbench.check(
+            "every process ran on its pinned CPU",
+            where_ran["ok"],
+            f"pinned parent to CPU {where_ran['parent_cpu']} and peers to "
+            f"{where_ran['peer_cpu']}, they last ran on {where_ran['parent_ran_on']} and "
+            f"{where_ran['peers_ran_on']}: something reset the affinity masks",
+        )
+
+
 def _stream(mpbench: Bench, session: ipc_stream.Session, size: int, floor: FloorRef | None) -> None:
     """Calibrate, measure, check: the body of every stream-shaped benchmark."""
     parent_peak = parent_rss_window()
     with session:
         messages = session.calibrate(round_target_s(mpbench.profile.name), size)
         mpbench.info["messages_per_round"] = messages
-        mpbench.measure(session.round, figures=_stream_figures(messages, size), floor=floor)
+        mpbench.info["timed_messages_per_round"] = session.timed_messages
+        mpbench.measure(
+            session.round,
+            setup=session.prime,
+            figures=_stream_figures(session.timed_messages, size),
+            floor=floor,
+        )
         peak = parent_peak()
+        where_ran = session.where_ran()
     mpbench.check("every message arrived intact", not session.problems, "; ".join(session.problems))
+    _check_placement(mpbench, where_ran)
     _record_rss(mpbench, peak, session.peers.peak_rss_b)
 
 
-@grid(start=start_method, channel=list(ipc_channels.CHANNELS), size=SIZES)
-def test_stream(mpbench: Bench, start: str, channel: str, size: int) -> None:
+@grid(start=start_method, channel=list(ipc_channels.CHANNELS))
+def test_stream(mpbench: Bench, start: str, channel: str, size: int, placement: str) -> None:
+    cpus = pinned(mpbench, placement)
     _describe(mpbench, start, size, channel=ipc_channels.CHANNELS[channel].what)
     if channel != "pipe" and channel.endswith("queue"):
         mpbench.info["queue_depth"] = ipc_channels.queue_depth(size)
-    floor = (
-        FloorRef("memcpy", {"size": size})
-        if channel == "shared_memory"
-        else FloorRef("os_pipe", {"start": start, "size": size})
-    )
-    session = ipc_stream.StreamSession(spawn.context(start), channel, "bytes", size)
-    _stream(mpbench, session, size, floor)
+    session = ipc_stream.StreamSession(spawn.context(start), channel, "bytes", size, cpus=cpus)
+    _stream(mpbench, session, size, floor_of(channel, start, size, placement))
 
 
-@grid(start=start_method, channel=OBJECT_CHANNELS, size=OBJECT_SIZES)
-def test_stream_objects(mpbench: Bench, start: str, channel: str, size: int) -> None:
-    session = ipc_stream.StreamSession(spawn.context(start), channel, "objects", size)
+@grid(start=start_method, channel=OBJECT_CHANNELS, size=OBJECT_SIZES, placement=apart)
+def test_stream_objects(
+    mpbench: Bench, start: str, channel: str, size: int, placement: str
+) -> None:
+    cpus = pinned(mpbench, placement)
+    session = ipc_stream.StreamSession(spawn.context(start), channel, "objects", size, cpus=cpus)
     items = len(session.body)
     _describe(mpbench, start, size, channel=ipc_channels.CHANNELS[channel].what, tuples=items)
-    _stream(mpbench, session, size, FloorRef("os_pipe", {"start": start, "size": size}))
+    _stream(mpbench, session, size, floor_of(channel, start, size, placement))
 
 
-@grid(start=start_method, channel=FAN_IN_CHANNELS, producers=worker_axis)
-def test_fan_in(mpbench: Bench, start: str, channel: str, producers: int) -> None:
+@grid(start=start_method, channel=FAN_IN_CHANNELS, producers=fan_in_producers, placement=apart)
+def test_fan_in(mpbench: Bench, start: str, channel: str, producers: int, placement: str) -> None:
+    cpus = pinned(mpbench, placement)
     _describe(mpbench, start, FAN_IN_SIZE, channel=ipc_channels.CHANNELS[channel].what)
     session = ipc_stream.StreamSession(
-        spawn.context(start), channel, "bytes", FAN_IN_SIZE, producers
+        spawn.context(start), channel, "bytes", FAN_IN_SIZE, producers, cpus=cpus
     )
-    floor = FloorRef("os_pipe", {"start": start, "size": FAN_IN_SIZE})
-    _stream(mpbench, session, FAN_IN_SIZE, floor)
+    _stream(mpbench, session, FAN_IN_SIZE, floor_of(channel, start, FAN_IN_SIZE, placement))
 
 
-@grid(start=start_method, size=SIZES)
-def test_os_pipe(mpbench: Bench, start: str, size: int) -> None:
-    _describe(mpbench, start, size, channel="os.pipe: os.write / os.readv, no framing")
-    session = ipc_stream.RawPipeStream(spawn.context(start), size)
-    _stream(mpbench, session, size, FloorRef("memcpy", {"size": size}))
+def _raw(mpbench: Bench, transport: str, start: str, size: int, where: str) -> None:
+    cpus = pinned(mpbench, where)
+    what = "a Unix socketpair" if transport == RAW_TRANSPORTS[1] else "an os.pipe"
+    _describe(mpbench, start, size, channel=f"{what}: os.write / os.readv, no framing")
+    session = ipc_floors.RawStream(spawn.context(start), size, transport, cpus)
+    _stream(mpbench, session, size, FloorRef(MEMCPY, {"size": size}))
+
+
+@grid(start=start_method)
+def test_os_pipe(mpbench: Bench, start: str, size: int, placement: str) -> None:
+    _raw(mpbench, ipc_channels.RAW_PIPE, start, size, placement)
+
+
+@grid(start=start_method)
+def test_socketpair(mpbench: Bench, start: str, size: int, placement: str) -> None:
+    _raw(mpbench, ipc_channels.RAW_SOCKET, start, size, placement)
 
 
 @grid(size=SIZES)
 def test_memcpy(mpbench: Bench, size: int) -> None:
     mpbench.info.update(size=format_bytes_size(size), channel="bytearray slice copy, in-process")
-    session = ipc_stream.MemcpyFloor(spawn.context(DEFAULT_START), size)
+    session = ipc_floors.MemcpyFloor(spawn.context(DEFAULT_START), size)
     _stream(mpbench, session, size, None)
 
 
-@grid(start=start_method, channel=PING_CHANNELS, size=PING_SIZES)
-def test_ping_pong(mpbench: Bench, start: str, channel: str, size: int) -> None:
+@grid(start=start_method, channel=PING_CHANNELS)
+def test_ping_pong(mpbench: Bench, start: str, channel: str, size: int, placement: str) -> None:
+    cpus = pinned(mpbench, placement)
     _describe(mpbench, start, size)
-    session = ipc_pingpong.PingPongSession(spawn.context(start), channel, size)
+    session = ipc_pingpong.PingPongSession(spawn.context(start), channel, size, cpus)
     floor = None
-    if channel != ipc_channels.RAW_PIPE:
-        floor = FloorRef("ping_pong", {"start": start, "channel": "os_pipe", "size": size})
+    if channel not in RAW_TRANSPORTS:
+        floor = FloorRef(
+            "ping_pong",
+            {"start": start, "channel": FLOOR_OF[channel], "size": size, "placement": placement},
+        )
     parent_peak = parent_rss_window()
     with session:
         trips = session.calibrate(round_target_s(mpbench.profile.name), size)
@@ -159,20 +282,23 @@ def test_ping_pong(mpbench: Bench, start: str, channel: str, size: int) -> None:
             session.round, figures=[Figure("round trip", "s", "time", trips)], floor=floor
         )
         peak = parent_peak()
+        where_ran = session.where_ran()
     mpbench.check(
         "every echo equals its message", not session.problems, "; ".join(session.problems)
     )
+    _check_placement(mpbench, where_ran)
     median_us, p99_us, n = session.latency_us(skip_rounds=mpbench.profile.warmup_rounds)
     mpbench.metric("rtt_median_us", median_us, "us", trips=n)
     mpbench.metric("rtt_p99_us", p99_us, "us", trips=n)
     _record_rss(mpbench, peak, session.peers.peak_rss_b)
 
 
-@grid(start=start_method, op=list(ipc_proxies.PROXY_OPS), workers=worker_axis)
-def test_manager_proxy(mpbench: Bench, start: str, op: str, workers: int) -> None:
+@grid(start=start_method, op=PROXY_OPS, workers=worker_axis, placement=apart)
+def test_manager_proxy(mpbench: Bench, start: str, op: str, workers: int, placement: str) -> None:
+    cpus = pinned(mpbench, placement)
     _describe(mpbench, start)
     parent_peak = parent_rss_window()
-    with ipc_proxies.ProxySession(spawn.context(start), op, workers) as session:
+    with ipc_proxies.ProxySession(spawn.context(start), op, workers, cpus) as session:
         ops = session.calibrate(round_target_s(mpbench.profile.name))
         mpbench.info["ops_per_worker_per_round"] = ops
         per_round = ops * workers
@@ -186,11 +312,13 @@ def test_manager_proxy(mpbench: Bench, start: str, op: str, workers: int) -> Non
         )
         problems = session.problems()
         peak = parent_peak()
+        where_ran = session.where_ran()
     mpbench.check("every proxy read returned its write", not problems, "; ".join(problems))
+    _check_placement(mpbench, where_ran)
     _record_rss(mpbench, peak, session.peers.peak_rss_b)
 
 
-@grid(op=list(ipc_proxies.PROXY_OPS))
+@grid(op=PROXY_OPS)
 def test_proxy_local(mpbench: Bench, op: str) -> None:
     session = ipc_proxies.LocalOps(op)
     ops = session.calibrate(round_target_s(mpbench.profile.name))

@@ -4,7 +4,10 @@ bounds, and the benchmark file in smoke mode. No timing thresholds."""
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +15,16 @@ import psutil
 import pytest
 from conftest import run_smoke
 
-from bench_lib import ipc_channels, ipc_peers, ipc_pingpong, ipc_proxies, ipc_stream, ipc_workloads
+from bench_lib import (
+    ipc_channels,
+    ipc_floors,
+    ipc_peers,
+    ipc_pingpong,
+    ipc_proxies,
+    ipc_stream,
+    ipc_workloads,
+    placement,
+)
 from bench_lib.ipc_channels import MessageCheck, MiB
 
 START = multiprocessing.get_all_start_methods()[0]
@@ -213,8 +225,9 @@ def test_fan_in_delivers_every_message_once(producers: int) -> None:
 
 def test_floors_and_ping_pong_check_their_data() -> None:
     for session in (
-        ipc_stream.RawPipeStream(CTX, 4096),
-        ipc_stream.MemcpyFloor(CTX, 4096),
+        ipc_floors.RawStream(CTX, 4096),
+        ipc_floors.RawStream(CTX, 4096, "socketpair"),
+        ipc_floors.MemcpyFloor(CTX, 4096),
         ipc_pingpong.PingPongSession(CTX, "os_pipe", 4096),
         ipc_pingpong.PingPongSession(CTX, "simple_queue", 64),
     ):
@@ -245,6 +258,71 @@ def test_local_ops_floor_reads_back_its_writes(op: str) -> None:
     local = ipc_proxies.LocalOps(op)
     local.run(100)
     assert local.mismatches == 0
+
+
+def test_a_16_mib_round_times_four_messages_after_one_primed_off_the_clock() -> None:
+    with ipc_stream.StreamSession(CTX, "pipe_simplex", "bytes", 16 * MiB) as session:
+        messages = session.calibrate(0.001, 16 * MiB)  # a target far below one message
+        assert messages == ipc_stream.MIN_STREAM_MESSAGES
+        assert session.timed_messages == messages - 1 >= 4
+        session.prime()  # the engine's setup: off the clock
+        assert session.pending is not None
+        left, _, check = session.pending
+        assert check.count == 1  # built, sent and received before the clock starts
+        assert left == session.timed_messages
+        session.round()
+    assert session.problems == []
+
+
+def test_the_memcpy_floor_checks_its_copy_once_when_it_closes() -> None:
+    with ipc_floors.MemcpyFloor(CTX, 4096) as session:
+        session.run(5)
+        session.dst[0] ^= 0xFF  # the rounds themselves compare nothing
+        assert session.problems == []
+    assert session.problems == ["the copy differs from its source"]
+
+
+# --- deadlines: a dead or blocked peer never hangs the run (issue 13) ------------------------
+
+STOP_BOUND_S = 3.0  # generous: stop grants 0.5 s, then SIGTERM and SIGKILL 0.2 s each
+
+
+def test_a_peer_killed_during_calibration_fails_it_with_the_reason() -> None:
+    with ipc_stream.StreamSession(CTX, "queue", "bytes", 64) as session:
+        (producer,) = session.peers.procs
+        real, rounds = session.timed, []
+
+        def timed(n: int) -> float:
+            if len(rounds) == 2:  # between two calibration rounds
+                os.kill(producer.pid, signal.SIGKILL)
+            rounds.append(n)
+            return real(n)
+
+        session.timed = timed  # type: ignore[method-assign]
+        start = time.monotonic()
+        with pytest.raises(ipc_peers.PeerDied, match=r"calibration: peer 0 .* killed by signal 9"):
+            session.calibrate(0.01, 64)
+        assert time.monotonic() - start < ipc_peers.CALIBRATION_TIMEOUT_S
+
+
+def test_a_peer_killed_before_a_round_is_primed_fails_it() -> None:
+    with ipc_floors.RawStream(CTX, 4096) as session:
+        os.kill(session.peers.procs[0].pid, signal.SIGKILL)
+        with pytest.raises(ipc_peers.PeerDied, match=r"priming a round: .*killed by signal 9"):
+            session.prime()
+
+
+@pytest.mark.parametrize("channel", ["pipe_simplex", "queue", "manager_queue"])
+def test_stop_is_bounded_when_the_producer_is_blocked_on_a_full_channel(channel: str) -> None:
+    session = ipc_stream.StreamSession(CTX, channel, "bytes", 1 * MiB)
+    session.__enter__()
+    procs = list(session.peers.procs)
+    session.peers.go([("go", 0, 200, None)])  # 200 MiB: far more than the channel holds
+    time.sleep(0.3)  # nobody reads: the producer blocks
+    start = time.monotonic()
+    session.__exit__(None, None, None)
+    assert time.monotonic() - start < STOP_BOUND_S
+    assert not any(p.is_alive() for p in procs)
 
 
 COPIES_ALLOWED = 12  # queue depth 4 + the body + one message being built, pickled, received...
@@ -311,7 +389,7 @@ def test_smoke_runs_every_case_with_its_figures_floors_and_checks(
     blocks = [b["extra_info"]["mpbench"] for b in ipc_smoke["benchmarks"]]
     cases = {m["case"] for m in blocks}
     assert cases == {
-        "stream", "stream_objects", "fan_in", "os_pipe", "memcpy",
+        "stream", "stream_objects", "fan_in", "os_pipe", "socketpair", "memcpy",
         "ping_pong", "manager_proxy", "proxy_local",
     }  # fmt: skip
     channels = {m["params"]["channel"] for m in blocks if m["case"] == "stream"}
@@ -319,7 +397,7 @@ def test_smoke_runs_every_case_with_its_figures_floors_and_checks(
     for m in blocks:
         assert all(m["checks"].values()) and m["checks"], m
         units = [f["unit"] for f in m["figures"]]
-        if m["case"] in ("stream", "stream_objects", "fan_in", "os_pipe", "memcpy"):
+        if m["case"] in ("stream", "stream_objects", "fan_in", "os_pipe", "socketpair", "memcpy"):
             assert units == ["msg/s", "B/s"]
         if m["case"] not in ("memcpy", "proxy_local"):
             assert "peak_rss_parent_bytes" in m["metrics"]
@@ -333,3 +411,49 @@ def test_smoke_runs_every_case_with_its_figures_floors_and_checks(
         assert 0 < m["metrics"]["rtt_median_us"]["value"] <= m["metrics"]["rtt_p99_us"]["value"]
     in_process = ("memcpy", "proxy_local")
     assert all("start_method" in m["info"] for m in blocks if m["case"] not in in_process)
+
+
+def test_every_figure_is_bounded_by_its_raw_transport_at_its_size_and_placement(
+    ipc_smoke: dict[str, Any],
+) -> None:
+    blocks = [b["extra_info"]["mpbench"] for b in ipc_smoke["benchmarks"]]
+    bounded = [m for m in blocks if m["case"] in ("stream", "stream_objects", "fan_in")]
+    assert {m["params"]["channel"] for m in bounded} == set(ipc_channels.CHANNELS)
+    for m in bounded:
+        p, floor = m["params"], m["floor"]
+        size = p.get("size", 64)  # fan-in moves 64 B messages
+        raw = ipc_channels.FLOOR_OF[p["channel"]]
+        assert floor["case"] == raw, (p, floor)
+        if raw == ipc_channels.MEMCPY:
+            assert floor["params"] == {"size": size}
+        else:
+            assert floor["params"] == {
+                "start": p["start"],
+                "size": size,
+                "placement": p["placement"],
+            }
+        assert floor["median"] is not None
+    pings = [m for m in blocks if m["case"] == "ping_pong" and m["floor"] is not None]
+    assert {m["params"]["channel"] for m in pings} == {
+        c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong
+    }
+    for m in pings:
+        expected = {**m["params"], "channel": ipc_channels.FLOOR_OF[m["params"]["channel"]]}
+        assert m["floor"]["params"] == expected
+    assert ipc_channels.FLOOR_OF["pipe"] == ipc_channels.FLOOR_OF["manager_queue"] == "socketpair"
+
+
+def test_each_process_ran_on_the_cpu_it_was_pinned_to(ipc_smoke: dict[str, Any]) -> None:
+    blocks = [b["extra_info"]["mpbench"] for b in ipc_smoke["benchmarks"]]
+    placed = [m for m in blocks if "placement" in m["params"]]
+    assert {m["params"]["placement"] for m in placed} == set(placement.PLACEMENTS)
+    for m in placed:
+        ran = m["info"]["ran_on"]
+        assert m["checks"]["every process ran on its pinned CPU"]
+        assert ran["parent_ran_on"] == ran["parent_cpu"]
+        assert ran["peers_ran_on"] and all(
+            c in (ran["peer_cpu"], None) for c in ran["peers_ran_on"]
+        )
+        assert ran["peers_ran_on"][0] == ran["peer_cpu"]  # the producer or echo ran
+        same = m["params"]["placement"] == "same_core"
+        assert (ran["peer_cpu"] == ran["parent_cpu"]) == same, ran
