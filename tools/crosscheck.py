@@ -82,13 +82,101 @@ def python_pass() -> None:
     subprocess.run([sys.executable, "-c", "pass"], check=True)
 
 
+# --- gil: one CPU-bound batch, serial, on 2 threads, on 2 processes --------------------------
+
+
+def spin(job: tuple[int, int]) -> int:
+    x = job[0] & 0x7FFFFFFF
+    for _ in range(job[1]):
+        x = (x * 1103515245 + 12345) & 0x7FFFFFFF
+    return x
+
+
+def pinned(cpus: set[int]) -> None:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, cpus & os.sched_getaffinity(0) or os.sched_getaffinity(0))
+
+
+def batch(info: dict, mode: str, n: int, rounds: int = 9) -> list[float]:
+    steps = int(info["batch_iterations"])
+    jobs = [(seed, steps // n) for seed in range(n)]
+    every = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
+    pinned(set(sorted(every)[:n]))
+    try:
+        if mode == "serial":
+            return per_op(lambda: spin((0, steps)), rounds, warmup=1)
+        if mode == "thread":
+
+            def threads() -> None:
+                ts = [threading.Thread(target=spin, args=(job,)) for job in jobs]
+                for t in ts:
+                    t.start()
+                for t in ts:
+                    t.join()
+
+            return per_op(threads, rounds, warmup=1)
+        with multiprocessing.get_context("fork").Pool(n) as pool:
+            pool.map(spin, [(0, 1)] * n * 4)  # every worker up
+            return per_op(lambda: pool.map(spin, jobs, chunksize=1), rounds, warmup=1)
+    finally:
+        pinned(every)
+
+
+# --- pool: the per-task cost of apply_async on a warm Pool ------------------------------------
+
+
+def apply_async_per_task(tasks: int = 2000, rounds: int = 9) -> list[float]:
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pool.map(spin, [(0, 1)] * workers * 4)
+
+        def one_round() -> None:
+            results = [pool.apply_async(spin, ((i, 0),)) for i in range(tasks)]
+            assert [r.get() for r in results] == list(range(tasks))
+
+        return [t / tasks for t in per_op(one_round, rounds, warmup=1)]
+
+
+# --- locks: N processes take one multiprocessing.Lock, one increment per take ---------------
+
+
+def _take(lock: object, counter: object, total: int, go: object) -> None:
+    go.wait()  # type: ignore[attr-defined]
+    while True:
+        lock.acquire()  # type: ignore[attr-defined]
+        if counter.value >= total:  # type: ignore[attr-defined]
+            lock.release()  # type: ignore[attr-defined]
+            return
+        counter.value += 1  # type: ignore[attr-defined]
+        lock.release()  # type: ignore[attr-defined]
+
+
+def lock_rate(workers: int, total: int = 200_000, rounds: int = 7) -> list[float]:
+    ctx = multiprocessing.get_context("fork")
+    rates = []
+    for _ in range(rounds):
+        lock, counter, go = ctx.Lock(), ctx.RawValue("q", 0), ctx.Event()
+        procs = [ctx.Process(target=_take, args=(lock, counter, total, go)) for _ in range(workers)]
+        for p in procs:
+            p.start()
+        time.sleep(0.05)  # all waiting on the start signal
+        t0 = time.perf_counter()
+        go.set()
+        for p in procs:
+            p.join()
+        rates.append(total / (time.perf_counter() - t0))
+        assert counter.value == total
+    return rates
+
+
 @dataclass(frozen=True)
 class Check:
     subject: str
     benchmark: str  # the mpbench benchmark name in the result file
     label: str  # what a reader calls it
-    measure: Callable[[], list[float]]  # independent samples, same unit as mpbench's first figure
-    unit: str = "s"  # of the independent samples and of mpbench's first figure
+    measure: Callable[..., list[float]]  # independent samples (given the benchmark's info)
+    unit: str = "s"  # of the independent samples and of the mpbench figure compared
+    takes_info: bool = False  # measure(info): the work is read from the mpbench result
 
 
 CHECKS = [
@@ -124,6 +212,45 @@ CHECKS = [
         lambda: per_op(python_pass, 15),
         "s",
     ),
+    Check(
+        "gil", "test_cpu_serial", "CPU batch, serial", lambda i: batch(i, "serial", 1), "s", True
+    ),
+    Check(
+        "gil",
+        "test_cpu_split[mode=thread-n=2]",
+        "CPU batch on 2 threads",
+        lambda i: batch(i, "thread", 2),
+        "s",
+        True,
+    ),
+    Check(
+        "gil",
+        "test_cpu_split[mode=process-n=2]",
+        "CPU batch on 2 processes",
+        lambda i: batch(i, "process", 2),
+        "s",
+        True,
+    ),
+    Check(
+        "pool",
+        "test_task_overhead[api=apply_async-pool=process-start=fork]",
+        "Pool.apply_async per task",
+        apply_async_per_task,
+    ),
+    Check(
+        "locks",
+        "test_contention[primitive=lock-workers=1]",
+        "Lock, 1 process",
+        lambda: lock_rate(1),
+        "acq/s",
+    ),
+    Check(
+        "locks",
+        "test_contention[primitive=lock-workers=2]",
+        "Lock, 2 processes",
+        lambda: lock_rate(2),
+        "acq/s",
+    ),
 ]
 
 
@@ -158,23 +285,39 @@ def run_mpbench(subjects: list[str], profile: str) -> str:
     return files[0]
 
 
-def figures(path: str) -> dict[str, dict[str, float]]:
+def blocks(path: str) -> dict[str, dict]:
     with open(path) as f:
         data = json.load(f)
-    found = {}
-    for b in data["benchmarks"]:
-        fig = b["extra_info"]["mpbench"]["figures"][0]
-        found[b["name"]] = fig
-    return found
+    return {b["name"]: b["extra_info"]["mpbench"] for b in data["benchmarks"]}
 
 
-def fmt(seconds: float | None) -> str:
-    if seconds is None:
+def figure(block: dict, unit: str) -> dict | None:
+    """The benchmark's first figure in ``unit`` (None when it failed before measuring)."""
+    return next((f for f in block.get("figures", []) if f["unit"] == unit and "median" in f), None)
+
+
+def measure_all(checks: list[Check], mp: dict[str, dict]) -> dict[str, list[float]]:
+    out = {}
+    for c in checks:
+        if c.takes_info:
+            if c.benchmark in mp:
+                out[c.benchmark] = c.measure(mp[c.benchmark]["info"])
+        else:
+            out[c.benchmark] = c.measure()
+    return out
+
+
+def fmt(value: float | None, unit: str = "s") -> str:
+    if value is None:
         return "-"
-    for scale, unit in ((1, "s"), (1e-3, "ms"), (1e-6, "us")):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
+    if unit != "s":
+        for scale, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "k"), (1, "")):
+            if value >= scale:
+                return f"{value / scale:.3g} {prefix}{unit}"
+    for scale, prefix in ((1, "s"), (1e-3, "ms"), (1e-6, "us")):
+        if value >= scale:
+            return f"{value / scale:.3g} {prefix}"
+    return f"{value / 1e-9:.3g} ns"
 
 
 def main() -> int:
@@ -188,39 +331,42 @@ def main() -> int:
     if args.only:
         subjects = [s for s in args.only.split(",") if s in subjects]
     checks = [c for c in CHECKS if c.subject in subjects]
-    first = {c.benchmark: c.measure() for c in checks}
-    path = args.result or run_mpbench(subjects, args.profile)
-    second = {c.benchmark: c.measure() for c in checks}
-    mp = figures(path)
+    if args.result:  # the work of each round is read from the result: measure after reading
+        mp = blocks(args.result)
+        first = measure_all(checks, mp)
+        path = args.result
+    else:  # measure before and after the run, in the same minutes
+        first = measure_all([c for c in checks if not c.takes_info], {})
+        path = run_mpbench(subjects, args.profile)
+        mp = blocks(path)
+        first.update(measure_all([c for c in checks if c.takes_info], mp))
+    second = measure_all(checks, mp)
     print(f"crosscheck: mpbench result {path}")
-    print(f"{'figure':32} {'mpbench (95% interval)':32} {'independent':>12} {'ratio':>6}")
+    print(f"{'figure':32} {'mpbench (95% interval)':38} {'independent':>12} {'ratio':>6}")
     bad = 0
     for c in checks:
-        fig = mp.get(c.benchmark)
-        indep = statistics.median(first[c.benchmark] + second[c.benchmark])
-        spread = abs(
-            statistics.median(first[c.benchmark]) / statistics.median(second[c.benchmark]) - 1
-        )
-        if fig is None:
-            print(f"{c.label:32} {'(not in the result)':32} {fmt(indep):>12}")
+        fig = figure(mp[c.benchmark], c.unit) if c.benchmark in mp else None
+        if fig is None or c.benchmark not in first:
+            print(f"{c.label:32} (not in the result)")
             continue
-        interval = f"{fmt(fig.get('ci_low'))}..{fmt(fig.get('ci_high'))}"
+        indep = statistics.median(first[c.benchmark] + second[c.benchmark])
+        a, b = (statistics.median(p[c.benchmark]) for p in (first, second))
+        spread = abs(a / b - 1)
+        interval = f"{fmt(fig.get('ci_low'), c.unit)}..{fmt(fig.get('ci_high'), c.unit)}"
         ratio = fig["median"] / indep
         ok = abs(ratio - 1) <= args.tolerance
         bad += not ok
         mark = "" if ok else "  <- disagrees"
         note = f"  (passes differ {spread:.0%})" if spread > args.tolerance / 2 else ""
-        print(
-            f"{c.label:32} {fmt(fig['median']) + ' (' + interval + ')':32} {fmt(indep):>12} "
-            f"{ratio:6.2f}{mark}{note}"
-        )
+        shown = f"{fmt(fig['median'], c.unit)} ({interval})"
+        print(f"{c.label:32} {shown:38} {fmt(indep, c.unit):>12} {ratio:6.2f}{mark}{note}")
     if "spawn" in subjects:
         for method in ("fork", "spawn"):
             value = pyperf_start(method)
             if value is not None:
-                fig = mp.get(f"test_process_start[start={method}]")
-                ratio = f"{fig['median'] / value:6.2f}" if fig else ""
-                print(f"{'pyperf ' + method + ' start+join':32} {'':32} {fmt(value):>12} {ratio}")
+                block = mp.get(f"test_process_start[start={method}]")
+                ratio = f"{block['figures'][0]['median'] / value:6.2f}" if block else ""
+                print(f"{'pyperf ' + method + ' start+join':32} {'':38} {fmt(value):>12} {ratio}")
     print(f"{len(checks) - bad} of {len(checks)} figures agree within +-{args.tolerance:.0%}")
     return 1 if bad else 0
 
