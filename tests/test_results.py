@@ -51,7 +51,7 @@ def mutate(data: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str,
         (
             ("benchmarks", 0, "stats", "data"),
             ["x"],
-            r"benchmarks\[0\].stats.data\[0\] is not a number",
+            r"benchmarks\[0\].stats.data\[0\] is 'x', not a finite number >= 0",
         ),
         (
             ("benchmarks", 0, "extra_info", "mpbench", "params"),
