@@ -158,6 +158,8 @@ def _draft(base: Entry, cand: Entry) -> dict[str, Any]:
         gap = "no interval of the ratio: resampled medians reach 0 or past the float range"
     test = stats.mann_whitney_u(base.samples, cand.samples)
     speed = speed_of(ratio, direction) if ratio and direction is not None else None
+    if speed is not None and not 0 < speed < math.inf:
+        speed, gap = None, "the speed is past the float range"
     return {
         "subject": base.subject,
         "case": base.case,
@@ -202,7 +204,7 @@ def _finish(draft: dict[str, Any], p_adjusted: float | None) -> FigureComparison
         verdict, reason = "same", "every round the same value in both runs"
     if direction is None and verdict in ("faster", "slower"):
         verdict, reason = "inconclusive", "differs, but higher is not known to be better"
-    if direction is None and draft["n_baseline"] and verdict != "same":
+    elif direction is None and draft["n_baseline"] and verdict != "same":
         reason = f"{reason}; direction unknown"
     return FigureComparison(**draft, p_adjusted=p_adjusted, verdict=verdict, reason=reason)
 

@@ -108,6 +108,7 @@ def draw_charts(data: dict[str, Any], out_dir: Path) -> tuple[dict[str, list[Cha
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)  # overflow: said below
+                    warnings.simplefilter("ignore", UserWarning)  # a log axis with no positives
                     chart = fn(data, frame, out_dir, ctx)
             except CHART_DATA_ERRORS as exc:
                 plt.close("all")
