@@ -8,10 +8,12 @@ charts/scaling_<...>.png/.svg          a figure against a numeric parameter, run
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from bench_lib import compare_charts
+from bench_lib.chart_guard import guarded
 from bench_lib.chart_style import Chart
 from bench_lib.compare import Comparison
 from bench_lib.compare_html import render_compare_html
@@ -36,9 +38,21 @@ def write_compare_outputs(comparison: Comparison, out_dir: Path) -> CompareOutpu
     """Write charts, ``summary.md`` and ``index.html`` as the folder ``out_dir``, which appears
     whole or not at all (written into a temporary sibling, renamed into place at the end)."""
     with replacing(out_dir) as work:
-        ratios = [compare_charts.ratio_chart(comparison, pair, work) for pair in comparison.pairs]
+        not_drawn: list[str] = []  # charts the values cannot draw: listed with the warnings
+        ratios = []
+        for i, pair in enumerate(comparison.pairs, 1):
+            chart, problem = guarded(
+                f"ratio chart {i}", partial(compare_charts.ratio_chart, comparison, pair, work)
+            )
+            ratios.append(chart)
+            not_drawn += [problem] if problem else []
         ratio_charts = tuple(c for c in ratios if c is not None)
-        scaling, left_out = compare_charts.scaling_charts(comparison, work)
+        drawn, problem = guarded(
+            "scaling charts", partial(compare_charts.scaling_charts, comparison, work)
+        )
+        scaling, left_out = drawn or ([], 0)
+        not_drawn += [problem] if problem else []
+        comparison = replace(comparison, warnings=(*comparison.warnings, *not_drawn))
         text = markdown_report(comparison, [c.png for c in (*ratio_charts, *scaling)])
         if left_out:
             text += (

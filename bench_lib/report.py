@@ -9,18 +9,14 @@ instead. The folder appears whole or not at all (:mod:`bench_lib.report_folder`)
 from __future__ import annotations
 
 import html
-import warnings
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
-
 from bench_lib import charts, recommend, summary, tidy
+from bench_lib.chart_guard import guarded
 from bench_lib.chart_style import Chart, RunContext
 from bench_lib.report_folder import replacing
-
-CHART_DATA_ERRORS = (ArithmeticError, LookupError, TypeError, ValueError)  # what odd values
-# (a median of 1e308, a lone zero on a log axis) raise in pandas and matplotlib
 
 SUBJECTS = {  # report order: the headline first
     "gil": "The GIL side-stepped: threads vs processes",
@@ -105,20 +101,12 @@ def draw_charts(data: dict[str, Any], out_dir: Path) -> tuple[dict[str, list[Cha
             continue
         drawn[subject] = []
         for fn in chart_fns:
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)  # overflow: said below
-                    warnings.simplefilter("ignore", UserWarning)  # a log axis with no positives
-                    chart = fn(data, frame, out_dir, ctx)
-            except CHART_DATA_ERRORS as exc:
-                plt.close("all")
-                failed.append(
-                    f"{subject} chart {fn.__name__} not drawn: the file's values do not fit a "
-                    f"chart ({type(exc).__name__}: {str(exc)[:120]})"
-                )
-                continue
+            label = f"{subject} chart {fn.__name__}"
+            chart, problem = guarded(label, partial(fn, data, frame, out_dir, ctx))
             if chart is not None:
                 drawn[subject].append(chart)
+            if problem:
+                failed.append(problem)
     return drawn, failed
 
 

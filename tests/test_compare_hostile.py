@@ -124,3 +124,19 @@ def test_compare_folder_appears_whole_or_not_at_all(
     code, out, err = run_cli([*files, "-o", str(tmp_path)], capsys)  # holds the result files
     assert code == 2 and "holds files that are not a report (a.json, b.json, out)" in err
     assert out == ""  # refused before comparing anything
+
+
+def test_a_chart_the_values_cannot_draw_is_named_not_fatal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def overflowing(*args: Any) -> None:
+        raise ValueError("Axis limits cannot be NaN or Inf")
+
+    monkeypatch.setattr(compare_output.compare_charts, "ratio_chart", overflowing)
+    base = result([bench("x", noisy_rounds(1e-3, n=10, seed=1))])
+    cand = result([bench("x", noisy_rounds(1e-3, n=10, seed=2))], label="b")
+    files = [str(write(tmp_path, "a.json", base)), str(write(tmp_path, "b.json", cand))]
+    code, _, err = run_cli([*files, "-o", str(tmp_path / "out")], capsys)
+    assert code == 0 and err == ""
+    page = (tmp_path / "out" / "index.html").read_text()
+    assert "ratio chart 1 not drawn: the file&#x27;s values do not fit a chart (ValueError" in page
