@@ -28,6 +28,9 @@ SCHEMA_VERSION = 1
 SUPPORTED_SCHEMAS = (1,)
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # a full run of every subject is a few MB (at most 1000
 # rounds a benchmark); 64 MiB is ten times that, and parsing it stays under ~1 GB of memory
+MAX_VALUES = 2_000_000  # counted by commas before parsing: a standard run holds ~35k values
+# and a full one (5x the rounds) a few hundred thousand; 2M values parse and check in seconds,
+# while a 64 MiB file of one-digit rounds (30M values) takes minutes and GBs in every reader
 MAX_NESTING = 32  # a result file nests about 10 deep (benchmarks > ... > per-CPU samples);
 # deeper is not ours, and deep enough nesting overflows the parser's or a printer's recursion
 MAX_INTEGER_DIGITS = 20  # counts, bytes and rounds fit in 64 bits (2**64 - 1 has 20 digits);
@@ -131,6 +134,11 @@ def nesting_depth(data: Any) -> int:
 
 def parse(text: str, path: Path | str = "<data>") -> Any:
     """JSON text to Python values, refusing what no result file holds (see docs/RESULTS.md)."""
+    values = text.count(",") + 1  # a comma follows every value but the last of each list
+    if values > MAX_VALUES:
+        raise ResultFileError(
+            path, f"holds about {values:,} values, more than a result file can ({MAX_VALUES:,})"
+        )
     try:
         data = json.loads(text, parse_int=_integer, parse_constant=_constant)
     except json.JSONDecodeError as exc:

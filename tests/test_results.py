@@ -164,6 +164,15 @@ def test_a_file_over_the_size_cap_is_refused_before_reading(tmp_path: Path) -> N
         results.load(big)
 
 
+def test_a_file_of_too_many_values_is_refused_before_parsing(tmp_path: Path) -> None:
+    many = tmp_path / "many.json"  # 4 MB: far under the size cap, but 2M one-digit rounds
+    many.write_text("[" + "1," * results.MAX_VALUES + "1]")
+    with pytest.raises(
+        results.ResultFileError, match="more than a result file can \\(2,000,000\\)"
+    ):
+        results.load(many)
+
+
 def test_many_rounds_and_odd_but_valid_values_are_read(
     spawn_smoke: dict[str, Any], tmp_path: Path
 ) -> None:
