@@ -189,7 +189,12 @@ def write_report(data: dict[str, Any], out_dir: Path) -> Path:
     """
     with replacing(out_dir) as work:
         drawn, not_drawn = draw_charts(data, work)
-        advice = recommend.recommendations(data, tidy.figures(data))
+        advice, problem = guarded(
+            "the advice (What this run says)",
+            partial(recommend.recommendations, data, tidy.figures(data)),
+        )
+        not_drawn += [problem] if problem else []
+        advice = advice or []
         markdown = render_markdown(data, advice, not_drawn)
         (work / "summary.md").write_text(markdown, encoding="utf-8")
         page = render_html(data, drawn, advice, not_drawn)

@@ -139,4 +139,4 @@ def test_a_chart_the_values_cannot_draw_is_named_not_fatal(
     code, _, err = run_cli([*files, "-o", str(tmp_path / "out")], capsys)
     assert code == 0 and err == ""
     page = (tmp_path / "out" / "index.html").read_text()
-    assert "ratio chart 1 not drawn: the file&#x27;s values do not fit a chart (ValueError" in page
+    assert "ratio chart 1 left out: the file&#x27;s values do not fit it (ValueError" in page

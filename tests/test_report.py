@@ -112,7 +112,7 @@ def test_odd_values_still_give_a_whole_report(
     page = (out / "index.html").read_text()
     assert "Process start cost" in page and (out / "summary.md").exists()
     if kind == "huge":
-        assert "spawn chart start_cost not drawn: the file&#x27;s values do not fit" in page
+        assert "spawn chart start_cost left out: the file&#x27;s values do not fit it" in page
     if kind == "duplicated":
         assert "duplicated spawn process_start start=fork: 2 benchmarks" in page
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json", "report"]
@@ -156,3 +156,15 @@ def test_a_report_replaces_an_earlier_report_but_never_other_files(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "holds files that are not a report (notes.txt)" in err
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+def test_advice_the_values_break_is_left_out_not_fatal(
+    spawn_smoke: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def dividing(*args: Any) -> list[str]:
+        raise ZeroDivisionError("float division by zero")  # as a derived speedup of 0 does
+
+    monkeypatch.setattr(report.recommend, "recommendations", dividing)
+    page = report.write_report(spawn_smoke, tmp_path / "r").read_text()
+    assert "the advice (What this run says) left out: the file&#x27;s values do not fit it" in page
+    assert "ZeroDivisionError: float division by zero" in page
