@@ -16,6 +16,7 @@ from typing import Any
 from bench_lib import charts, recommend, summary, tidy
 from bench_lib.chart_guard import guarded
 from bench_lib.chart_style import Chart, RunContext
+from bench_lib.printable import printable
 from bench_lib.report_folder import replacing
 
 SUBJECTS = {  # report order: the headline first
@@ -39,7 +40,9 @@ figcaption{color:#444;font-size:.9em} nav a{margin-right:1em}
 
 
 def esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    """A string from a result file as HTML text: markup escaped, and control or bidi
+    characters (U+202E would reverse the text around it) shown as escapes."""
+    return html.escape(printable(str(value)), quote=True)
 
 
 def machine_lines(data: dict[str, Any]) -> list[tuple[str, str]]:

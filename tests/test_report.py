@@ -12,7 +12,7 @@ from conftest import run_smoke
 
 from bench_lib import cli, report, results
 
-HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> $\\badcmd{$'
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> $\\badcmd{$ x\u202ey\x1b[2J'
 
 
 def hostile(data: dict[str, Any]) -> dict[str, Any]:
@@ -59,6 +59,8 @@ def test_hostile_strings_render_as_text(spawn_smoke: dict[str, Any], tmp_path: P
     assert "Partial run" in page
     md = (tmp_path / "summary.md").read_text()
     assert "<script" not in md and "&lt;script&gt;" in md
+    for text in (page, md):  # hostname and label: nothing reverses or hides the page's text
+        assert "\u202e" not in text and "\x1b" not in text and "x\\u202ey" in text
 
 
 @needs_chromium
