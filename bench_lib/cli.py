@@ -15,6 +15,7 @@ from typing import Any
 
 from bench_lib import environment, results, runner, summary
 from bench_lib.ab import DEFAULT_BLOCKS as DEFAULT_AB_BLOCKS
+from bench_lib.printable import printable
 from bench_lib.profiles import (
     DEFAULT_PROFILE,
     PROFILE_NAMES,
@@ -22,6 +23,7 @@ from bench_lib.profiles import (
     UnknownProfileError,
     get_profile,
 )
+from bench_lib.report_folder import FolderInUseError, check_replaceable
 
 REPO = Path(__file__).resolve().parent.parent
 BENCHMARKS = REPO / "benchmarks"
@@ -63,6 +65,14 @@ def writable_folder(path: Path) -> Path:
             pass
     except OSError as exc:
         raise UsageError(f"cannot write to output folder {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def report_target(path: Path) -> Path:
+    """A report folder to write: its parent writable, and nothing but an earlier report in it
+    (the folder itself appears only once complete, see report_folder)."""
+    check_replaceable(path.absolute())
+    writable_folder(path.absolute().parent)
     return path
 
 
@@ -155,7 +165,7 @@ def write_report_for(
     from bench_lib import report  # pandas and matplotlib load only when a report is made
 
     target = out or report.default_dir(result, reports_root)
-    return report.write_report(data, writable_folder(target))
+    return report.write_report(data, report_target(target))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -168,7 +178,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     data = results.load(args.result)
     rows = summary.rows(data)
-    if args.only:
+    if args.only is not None:  # `--only ''` is refused, as `run` refuses it
         subjects = parse_choices(args.only, sorted({r.subject for r in rows}), "subject")
         rows = [r for r in rows if r.subject in subjects]
     if args.headline:
@@ -209,7 +219,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     threshold = parse_percent(args.fail_if_slower)
     named = load_comparable(args.results)
-    out_dir = writable_folder(Path(args.output)) if args.output else None
+    out_dir = report_target(Path(args.output)) if args.output else None
     try:
         comparison = compare.build(named)
     except compare.NothingInCommonError as exc:
@@ -231,8 +241,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for label, f in regressions:
         assert f.speed is not None
         print(
-            f"REGRESSION {label}: {f.subject} {f.name}: {f.figure} takes "
-            f"{slowdown(f.speed):.0%} longer (> {threshold:g}%)"
+            printable(
+                f"REGRESSION {label}: {f.subject} {f.name}: {f.figure} takes "
+                f"{slowdown(f.speed):.0%} longer (> {threshold:g}%)"
+            )
         )
     return 1 if regressions else 0
 
@@ -336,8 +348,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code: int = args.func(args)
         return code
-    except (UsageError, UnknownProfileError, results.ResultFileError) as exc:
-        print(f"mpbench {args.command}: error: {exc}", file=sys.stderr)
+    except (UsageError, UnknownProfileError, results.ResultFileError, FolderInUseError) as exc:
+        print(f"mpbench {args.command}: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # `mpbench show ... | head`: the reader has all it wanted
         sys.stderr.close()

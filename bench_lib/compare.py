@@ -10,11 +10,14 @@ Holm-corrected over the pair; metrics stored as one value get a ratio only. The 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any
+from warnings import catch_warnings, simplefilter
 
 from bench_lib import stats
 from bench_lib.compare_match import (
+    MAX_ROUNDS_COMPARED,
     Entry,
     MachineField,
     RunInfo,
@@ -29,6 +32,7 @@ from bench_lib.verdict import (
     MIN_ROUNDS_FOR_VERDICT,
     Verdict,
     decide,
+    no_ratio_reason,
     speed_of,
 )
 
@@ -145,10 +149,17 @@ def _draft(base: Entry, cand: Entry) -> dict[str, Any]:
     direction = base.higher_is_better if base.higher_is_better == cand.higher_is_better else None
     b_med, b_ci = _summary(base.samples) if base.samples else (base.value, None)
     c_med, c_ci = _summary(cand.samples) if cand.samples else (cand.value, None)
-    ratio = c_med / b_med if b_med and c_med is not None else None
-    ratio_ci = stats.ratio_of_medians_ci(base.samples, cand.samples)
+    gap = no_ratio_reason(b_med, c_med)
+    ratio = c_med / b_med if gap is None and b_med and c_med is not None else None
+    if ratio is not None and not math.isfinite(ratio):
+        ratio, gap = None, "the ratio of the medians is past the float range"
+    ratio_ci = stats.ratio_of_medians_ci(base.samples, cand.samples) if ratio else None
+    if ratio and ratio_ci is None and base.samples and cand.samples:
+        gap = "no interval of the ratio: resampled medians reach 0 or past the float range"
     test = stats.mann_whitney_u(base.samples, cand.samples)
-    speed = speed_of(ratio, direction) if ratio is not None and direction is not None else None
+    speed = speed_of(ratio, direction) if ratio and direction is not None else None
+    if speed is not None and not 0 < speed < math.inf:
+        speed, gap = None, "the speed is past the float range"
     return {
         "subject": base.subject,
         "case": base.case,
@@ -168,21 +179,32 @@ def _draft(base: Entry, cand: Entry) -> dict[str, Any]:
         "speed": speed,
         "p_value": test.p_value if test else None,
         "noisy": base.noisy or cand.noisy,
+        "gap": gap,
+        "identical": bool(base.samples and cand.samples)
+        and len({*base.samples, *cand.samples}) == 1,
     }
 
 
 def _finish(draft: dict[str, Any], p_adjusted: float | None) -> FigureComparison:
+    draft = dict(draft)
+    gap, identical = draft.pop("gap"), draft.pop("identical")
     direction = draft["higher_is_better"]
-    speed_ci = None
-    if draft["ratio_ci"] is not None and direction is not None and draft["ratio_ci"][0] > 0:
-        ends = sorted(speed_of(r, direction) for r in draft["ratio_ci"])
-        speed_ci = (ends[0], ends[1])
+    # a figure with a direction is judged on its speed; one without, on its ratio: it can be
+    # "same" (the interval is what says so), never faster or slower
+    effect = draft["speed"] if direction is not None else draft["ratio"]
+    effect_ci = draft["ratio_ci"]
+    if effect_ci is not None and direction is not None:
+        ends = sorted(speed_of(r, direction) for r in effect_ci) if effect_ci[0] > 0 else None
+        effect_ci = (ends[0], ends[1]) if ends else None
     verdict, reason = decide(
-        draft["speed"], speed_ci, p_adjusted, draft["n_baseline"], draft["n_candidate"]
+        effect, effect_ci, p_adjusted, draft["n_baseline"], draft["n_candidate"], gap=gap
     )
+    enough = min(draft["n_baseline"], draft["n_candidate"]) >= MIN_ROUNDS_FOR_VERDICT
+    if identical and enough and verdict == "inconclusive" and gap is not None:
+        verdict, reason = "same", "every round the same value in both runs"
     if direction is None and verdict in ("faster", "slower"):
         verdict, reason = "inconclusive", "differs, but higher is not known to be better"
-    if direction is None and draft["n_baseline"] and verdict != "same":
+    elif direction is None and draft["n_baseline"] and verdict != "same":
         reason = f"{reason}; direction unknown"
     return FigureComparison(**draft, p_adjusted=p_adjusted, verdict=verdict, reason=reason)
 
@@ -191,7 +213,11 @@ def _subjects(figures: list[FigureComparison]) -> tuple[SubjectSummary, ...]:
     out = []
     for subject in dict.fromkeys(f.subject for f in figures):
         mine = [f for f in figures if f.subject == subject]
-        speeds = [f.speed for f in mine if f.speed is not None and f.speed > 0 and f.n_baseline > 0]
+        speeds = [
+            f.speed
+            for f in mine
+            if f.speed is not None and 0 < f.speed < math.inf and f.n_baseline > 0
+        ]
         counts = tuple((v, sum(f.verdict == v for f in mine)) for v in _VERDICT_ORDER)
         out.append(SubjectSummary(subject, stats.geometric_mean(speeds), len(speeds), counts))
     return tuple(out)
@@ -240,7 +266,8 @@ def _points(
         if key not in keep or not e.samples:
             continue
         med, ci = _summary(e.samples)
-        assert med is not None
+        if med is None or not math.isfinite(med):
+            continue  # a median past the float range has no place on a chart
         out.append(
             Point(
                 run, e.subject, e.case, e.params, e.figure, e.unit, med, ci, len(e.samples), e.noisy
@@ -277,6 +304,12 @@ def build(named: list[tuple[str, dict[str, Any]]]) -> Comparison:
     """
     if len(named) < 2:
         raise ValueError("need at least two result files to compare")
+    with catch_warnings():  # overflow near the float range: the verdicts' reasons say so
+        simplefilter("ignore", RuntimeWarning)
+        return _build(named)
+
+
+def _build(named: list[tuple[str, dict[str, Any]]]) -> Comparison:
     runs = tuple(RunInfo.of(path, data) for path, data in named)
     tables = [entries(data) for _, data in named]
     pairs = []
@@ -291,6 +324,13 @@ def build(named: list[tuple[str, dict[str, Any]]]) -> Comparison:
     matched = {k for t in tables[1:] for k in t if k in tables[0]}
     points = [p for i, t in enumerate(tables) for p in _points(i, t, matched)]
     warnings = mixing_warnings(runs, [data for _, data in named])
+    capped = sum(e.rounds_total > len(e.samples) for t in tables for e in t.values())
+    if capped:
+        warnings.append(
+            f"{capped} figure(s) have more than {MAX_ROUNDS_COMPARED} rounds: each is compared "
+            f"on a seeded random subsample of {MAX_ROUNDS_COMPARED} rounds (median, interval "
+            "and test), which bounds the work"
+        )
     for pair in pairs:
         name = runs[pair.candidate].title
         if pair.only_in_baseline or pair.only_in_candidate:

@@ -5,12 +5,16 @@ recomputed per round from ``stats.data`` with the figure's kind and ``per_round`
 :meth:`bench_lib.engine.Figure.of`), so every comparison starts from the raw rounds. Metrics
 (``extra_info.mpbench.metrics``, and ``derived`` where a subject stores one) come along with
 their per-round ``samples`` when they have them, else as one stored value.
+
+A figure with more than MAX_ROUNDS_COMPARED rounds is compared on a seeded random subsample of
+that many (the same file always gives the same subsample); the comparison says so.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +24,11 @@ BUSY_LOAD_PER_CORE = 0.5  # load average above half a task per usable core when 
 # other work competed with the benchmarks, so that run's figures are suspect (files without
 # a sampled busy_cores; the load average lags a minute behind an earlier run that just ended)
 BUSY_CORES_AT_START = 0.3  # other processes kept a third of a core busy as the run started
+MAX_ROUNDS_COMPARED = 2000  # twice the full profile's most rounds (1000): real runs never hit
+# it. Each bootstrap interval draws resamples x rounds values (2000 x 2000 = 4M, 32 MB), so a
+# file of 300k rounds would need GBs and minutes; 2000 rounds already pin a median's interval
+# to about +-0.06 standard deviations
+SUBSAMPLE_SEED = 20240229
 METRIC_BLOCKS = ("metrics", "derived")  # extra_info.mpbench blocks holding {name: {value, unit}}
 
 Key = tuple[str, ...]
@@ -41,6 +50,7 @@ class Entry:
     noisy: bool  # the benchmark carries a noise flag
     work: tuple[float, ...] = ()  # per_round of each figure of the benchmark: the work in a round
     per_round: float = 1.0  # this figure's: 1 = the whole round's time, else normalised per op
+    rounds_total: int = 0  # rounds in the file; more than len(samples) when subsampled
 
     @property
     def key(self) -> Key:
@@ -82,6 +92,14 @@ def metric_direction(metric: dict[str, Any]) -> bool | None:
     return None
 
 
+def capped(samples: list[float], cap: int = MAX_ROUNDS_COMPARED) -> list[float]:
+    """At most ``cap`` samples: a seeded random subsample (in round order) when there are more."""
+    if len(samples) <= cap:
+        return samples
+    keep = sorted(random.Random(SUBSAMPLE_SEED).sample(range(len(samples)), cap))
+    return [samples[i] for i in keep]
+
+
 def _finite(values: Any) -> list[float]:
     if not isinstance(values, list):
         return []
@@ -109,8 +127,9 @@ def _bench_entries(bench: dict[str, Any]) -> list[Entry]:
                 source="round",
                 per_round=float(fig.get("per_round") or 1.0),
                 higher_is_better=fig.get("kind") == "rate",
-                samples=values,
+                samples=capped(values),
                 value=None,
+                rounds_total=len(values),
                 **common,
             )
         )
@@ -120,16 +139,17 @@ def _bench_entries(bench: dict[str, Any]) -> list[Entry]:
                 continue
             value = metric.get("value")
             samples = _finite(metric.get("samples"))
-            if not samples and not isinstance(value, (int, float)):
-                continue  # no number to compare (a metric recorded as missing)
+            if not samples and not _finite([value]):
+                continue  # no number to compare (a metric recorded as missing, or not finite)
             out.append(
                 Entry(
                     figure=str(name),
                     unit=str(metric.get("unit", "")),
                     source="metric samples" if samples else "metric",
                     higher_is_better=metric_direction(metric),
-                    samples=samples,
+                    samples=capped(samples),
                     value=None if samples else float(value),  # type: ignore[arg-type]
+                    rounds_total=len(samples),
                     **common,
                 )
             )

@@ -8,14 +8,17 @@ charts/scaling_<...>.png/.svg          a figure against a numeric parameter, run
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from bench_lib import compare_charts
+from bench_lib.chart_guard import guarded
 from bench_lib.chart_style import Chart
 from bench_lib.compare import Comparison
 from bench_lib.compare_html import render_compare_html
 from bench_lib.compare_text import markdown_report
+from bench_lib.report_folder import replacing
 
 
 @dataclass(frozen=True)
@@ -32,19 +35,31 @@ class CompareOutputs:
 
 
 def write_compare_outputs(comparison: Comparison, out_dir: Path) -> CompareOutputs:
-    """Draw the charts into ``out_dir/charts`` and write ``out_dir/summary.md``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    ratios = [compare_charts.ratio_chart(comparison, pair, out_dir) for pair in comparison.pairs]
-    ratio_charts = tuple(c for c in ratios if c is not None)
-    scaling, left_out = compare_charts.scaling_charts(comparison, out_dir)
-    text = markdown_report(comparison, [c.png for c in (*ratio_charts, *scaling)])
-    if left_out:
-        text += (
-            f"\n{left_out} more scaling charts were left out "
-            f"(more than {compare_charts.MAX_SCALING_CHARTS}); compare results of fewer subjects\n"
+    """Write charts, ``summary.md`` and ``index.html`` as the folder ``out_dir``, which appears
+    whole or not at all (written into a temporary sibling, renamed into place at the end)."""
+    with replacing(out_dir) as work:
+        not_drawn: list[str] = []  # charts the values cannot draw: listed with the warnings
+        ratios = []
+        for i, pair in enumerate(comparison.pairs, 1):
+            chart, problem = guarded(
+                f"ratio chart {i}", partial(compare_charts.ratio_chart, comparison, pair, work)
+            )
+            ratios.append(chart)
+            not_drawn += [problem] if problem else []
+        ratio_charts = tuple(c for c in ratios if c is not None)
+        drawn, problem = guarded(
+            "scaling charts", partial(compare_charts.scaling_charts, comparison, work)
         )
-    summary = out_dir / "summary.md"
-    summary.write_text(text, encoding="utf-8")
-    page = render_compare_html(comparison, ratio_charts, tuple(scaling))
-    (out_dir / "index.html").write_text(page, encoding="utf-8")
-    return CompareOutputs(out_dir, summary, ratio_charts, tuple(scaling), left_out)
+        scaling, left_out = drawn or ([], 0)
+        not_drawn += [problem] if problem else []
+        comparison = replace(comparison, warnings=(*comparison.warnings, *not_drawn))
+        text = markdown_report(comparison, [c.png for c in (*ratio_charts, *scaling)])
+        if left_out:
+            text += (
+                f"\n{left_out} more scaling charts were left out (more than "
+                f"{compare_charts.MAX_SCALING_CHARTS}); compare results of fewer subjects\n"
+            )
+        (work / "summary.md").write_text(text, encoding="utf-8")
+        page = render_compare_html(comparison, ratio_charts, tuple(scaling))
+        (work / "index.html").write_text(page, encoding="utf-8")
+    return CompareOutputs(out_dir, out_dir / "summary.md", ratio_charts, tuple(scaling), left_out)

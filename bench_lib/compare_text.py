@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from bench_lib.compare import Comparison, FigureComparison, PairComparison
+from bench_lib.printable import printable
 from bench_lib.units import format_value
 
 HEADERS = (
@@ -30,7 +31,12 @@ _MD_ORDERED = re.compile(r"^(\d+)([.)])")  # would open a numbered list
 
 def md_escape(text: str) -> str:
     """Safe inside a Markdown table cell and inside the HTML a renderer makes of it."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = (
+        printable(text.replace("\n", " "))
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
     text = _MD_SPECIAL.sub(r"\\\1", text.replace("\n", " "))
     return _MD_ORDERED.sub(r"\1\\\2", _MD_LINE_START.sub(r"\\\1", text))
 
@@ -67,7 +73,8 @@ def cells(f: FigureComparison) -> tuple[str, ...]:
 
 
 def text_table(rows: list[tuple[str, ...]], headers: tuple[str, ...] = HEADERS) -> str:
-    table = [headers, *rows]
+    """Aligned columns for a terminal; control characters in cells are shown escaped."""
+    table = [tuple(map(printable, r)) for r in (headers, *rows)]
     widths = [max(len(r[i]) for r in table) for i in range(len(headers))]
     lines = ["  ".join(r[i].ljust(widths[i]) for i in range(len(headers))).rstrip() for r in table]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -107,23 +114,25 @@ def pair_title(comparison: Comparison, pair: PairComparison) -> str:
 
 
 def terminal_report(comparison: Comparison) -> str:
-    """What `mpbench compare` prints: runs, machine differences, warnings, a table per pair."""
+    """What `mpbench compare` prints: runs, machine differences, warnings, a table per pair.
+
+    Every line from a result file is escaped by :func:`printable` (tables cell by cell)."""
+    safe = printable
     out = ["runs:"]
-    out += [f"  {i}. {r.title}: {r.path}" for i, r in enumerate(comparison.runs)]
+    out += [safe(f"  {i}. {r.title}: {r.path}") for i, r in enumerate(comparison.runs)]
     diffs = machine_rows(comparison, only_differences=True)
     out.append("")
     if diffs:
         out += ["what differs:", text_table(diffs, machine_headers(comparison))]
     else:
         out.append("machines and Pythons: no difference in the fingerprint")
-    for w in comparison.warnings:
-        out.append(f"! {w}")
+    out += [safe(f"! {w}") for w in comparison.warnings]
     for pair in comparison.pairs:
-        out += ["", pair_title(comparison, pair), ""]
+        out += ["", safe(pair_title(comparison, pair)), ""]
         out.append(text_table([cells(f) for f in pair.figures]))
-        out += ["", *subject_lines(pair)]
-        out += [f"  only in baseline: {x}" for x in pair.only_in_baseline]
-        out += [f"  only in candidate: {x}" for x in pair.only_in_candidate]
+        out += ["", *map(safe, subject_lines(pair))]
+        out += [safe(f"  only in baseline: {x}") for x in pair.only_in_baseline]
+        out += [safe(f"  only in candidate: {x}") for x in pair.only_in_candidate]
     out += ["", legend(comparison)]
     return "\n".join(out)
 

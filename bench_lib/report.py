@@ -1,17 +1,23 @@
 """``mpbench report``: one self-contained folder per run: index.html, summary.md, charts/.
 
 The page opens offline (no scripts, no network), and every string that comes from
-a result file is escaped. Subjects the run did not measure are said, not broken.
+a result file is escaped. Subjects the run did not measure are said, not broken. A chart
+that the file's values cannot draw (an axis past the float range) is named on the page
+instead. The folder appears whole or not at all (:mod:`bench_lib.report_folder`).
 """
 
 from __future__ import annotations
 
 import html
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from bench_lib import charts, recommend, summary, tidy
+from bench_lib.chart_guard import guarded
 from bench_lib.chart_style import Chart, RunContext
+from bench_lib.printable import printable
+from bench_lib.report_folder import replacing
 
 SUBJECTS = {  # report order: the headline first
     "gil": "The GIL side-stepped: threads vs processes",
@@ -34,7 +40,9 @@ figcaption{color:#444;font-size:.9em} nav a{margin-right:1em}
 
 
 def esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    """A string from a result file as HTML text: markup escaped, and control or bidi
+    characters (U+202E would reverse the text around it) shown as escapes."""
+    return html.escape(printable(str(value)), quote=True)
 
 
 def machine_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -81,7 +89,36 @@ def figure_html(chart: Chart) -> str:
     )
 
 
-def render_html(data: dict[str, Any], drawn: dict[str, list[Chart]], advice: list[str]) -> str:
+def draw_charts(data: dict[str, Any], out_dir: Path) -> tuple[dict[str, list[Chart]], list[str]]:
+    """Every chart the run supports, by subject, and a line for each one its values could not
+    draw (the rest of the report does not depend on it)."""
+    frame = tidy.figures(data)
+    if frame.empty:
+        return {}, []
+    ctx = RunContext.of(data)
+    present = set(frame["subject"])
+    drawn: dict[str, list[Chart]] = {}
+    failed = []
+    for subject, chart_fns in charts.SUBJECT_CHARTS.items():
+        if subject not in present:
+            continue
+        drawn[subject] = []
+        for fn in chart_fns:
+            label = f"{subject} chart {fn.__name__}"
+            chart, problem = guarded(label, partial(fn, data, frame, out_dir, ctx))
+            if chart is not None:
+                drawn[subject].append(chart)
+            if problem:
+                failed.append(problem)
+    return drawn, failed
+
+
+def render_html(
+    data: dict[str, Any],
+    drawn: dict[str, list[Chart]],
+    advice: list[str],
+    not_drawn: list[str] | None = None,
+) -> str:
     rows = summary.rows(data)
     ctx = RunContext.of(data)
     parts = [
@@ -117,7 +154,7 @@ def render_html(data: dict[str, Any], drawn: dict[str, list[Chart]], advice: lis
             continue
         parts += [figure_html(c) for c in drawn.get(subject, [])]
         parts.append(_table_html(subject_rows))
-    problems = summary.problems(data)
+    problems = summary.problems(data) + (not_drawn or [])
     if problems:
         parts.append("<h2>Failures, skips and noise</h2><ul>")
         parts += [f"<li>{esc(p)}</li>" for p in problems]
@@ -132,13 +169,15 @@ def render_html(data: dict[str, Any], drawn: dict[str, list[Chart]], advice: lis
     return "\n".join(parts)
 
 
-def render_markdown(data: dict[str, Any], advice: list[str]) -> str:
+def render_markdown(
+    data: dict[str, Any], advice: list[str], not_drawn: list[str] | None = None
+) -> str:
     lines = ["# mpbench report", ""]
     lines += [f"- **{k}**: {summary.md_escape(v)}" for k, v in machine_lines(data)]
     if advice:
         lines += ["", "## What this run says", ""] + [f"- {summary.md_escape(a)}" for a in advice]
     lines += ["", "## Figures", "", summary.markdown_table(summary.rows(data))]
-    problems = summary.problems(data)
+    problems = summary.problems(data) + (not_drawn or [])
     if problems:
         lines += ["", "## Failures, skips and noise", ""]
         lines += [f"- {summary.md_escape(p)}" for p in problems]
@@ -146,14 +185,24 @@ def render_markdown(data: dict[str, Any], advice: list[str]) -> str:
 
 
 def write_report(data: dict[str, Any], out_dir: Path) -> Path:
-    """Write index.html, summary.md and charts/ into ``out_dir``; returns index.html's path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    drawn = charts.draw_all(data, out_dir)
-    advice = recommend.recommendations(data, tidy.figures(data))
-    (out_dir / "summary.md").write_text(render_markdown(data, advice), encoding="utf-8")
-    index = out_dir / "index.html"
-    index.write_text(render_html(data, drawn, advice), encoding="utf-8")
-    return index
+    """Write index.html, summary.md and charts/ as the folder ``out_dir``; returns index.html.
+
+    Everything is written into a temporary sibling first and renamed into place at the end,
+    so a failure leaves no half-written folder (an earlier report there stays as it was).
+    """
+    with replacing(out_dir) as work:
+        drawn, not_drawn = draw_charts(data, work)
+        advice, problem = guarded(
+            "the advice (What this run says)",
+            partial(recommend.recommendations, data, tidy.figures(data)),
+        )
+        not_drawn += [problem] if problem else []
+        advice = advice or []
+        markdown = render_markdown(data, advice, not_drawn)
+        (work / "summary.md").write_text(markdown, encoding="utf-8")
+        page = render_html(data, drawn, advice, not_drawn)
+        (work / "index.html").write_text(page, encoding="utf-8")
+    return out_dir / "index.html"
 
 
 def default_dir(result_path: Path, reports_root: Path) -> Path:

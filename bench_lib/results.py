@@ -26,7 +26,16 @@ from bench_lib import schema
 
 SCHEMA_VERSION = 1
 SUPPORTED_SCHEMAS = (1,)
-MAX_RESULT_BYTES = 256 * 1024 * 1024  # a standard run is ~1 MB; far larger is not ours
+MAX_RESULT_BYTES = 64 * 1024 * 1024  # a full run of every subject is a few MB (at most 1000
+# rounds a benchmark); 64 MiB is ten times that, and parsing it stays under ~1 GB of memory
+MAX_VALUES = 2_000_000  # counted by commas before parsing: a standard run holds ~35k values
+# and a full one (5x the rounds) a few hundred thousand; 2M values parse and check in seconds,
+# while a 64 MiB file of one-digit rounds (30M values) takes minutes and GBs in every reader
+MAX_NESTING = 32  # a result file nests about 10 deep (benchmarks > ... > per-CPU samples);
+# deeper is not ours, and deep enough nesting overflows the parser's or a printer's recursion
+MAX_INTEGER_DIGITS = 20  # counts, bytes and rounds fit in 64 bits (2**64 - 1 has 20 digits);
+# longer integers are not ours: numpy and pandas overflow past 64 bits, a float past 309
+# digits, and Python refuses to read over 4300
 
 
 class ResultFileError(ValueError):
@@ -83,12 +92,67 @@ def validate(data: Any, path: Path | str = "<data>") -> dict[str, Any]:
     _require(
         version in SUPPORTED_SCHEMAS,
         path,
-        f"unknown mpbench schema version {version!r}; this mpbench reads "
+        f"unknown mpbench schema version {schema.shown(version)}; this mpbench reads "
         f"{', '.join(map(str, SUPPORTED_SCHEMAS))} (upgrade mpbench to read newer files)",
     )
     found = schema.problem(data, schema.RESULT, "result")
     if found:
         raise ResultFileError(path, found.removeprefix("result."))
+    return data
+
+
+def _integer(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _Refused(
+            f"holds an integer of {len(text.lstrip('-'))} digits (a result file's "
+            f"integers have at most {MAX_INTEGER_DIGITS})"
+        )
+    return int(text)
+
+
+def _constant(name: str) -> float:
+    raise _Refused(f"holds {name}, which JSON does not allow and mpbench never writes")
+
+
+class _Refused(Exception):
+    """Raised from inside the JSON parser's hooks: the reason a file is refused."""
+
+
+def nesting_depth(data: Any) -> int:
+    """How deep lists and objects nest (a scalar is 0), walked without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        deepest = max(deepest, depth)
+        kinds = set(map(type, children))  # a list of a million rounds: one pass in C
+        if depth <= MAX_NESTING and (dict in kinds or list in kinds):  # deeper: refused anyway
+            stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return deepest
+
+
+def parse(text: str, path: Path | str = "<data>") -> Any:
+    """JSON text to Python values, refusing what no result file holds (see docs/RESULTS.md)."""
+    values = text.count(",") + 1  # a comma follows every value but the last of each list
+    if values > MAX_VALUES:
+        raise ResultFileError(
+            path, f"holds about {values:,} values, more than a result file can ({MAX_VALUES:,})"
+        )
+    try:
+        data = json.loads(text, parse_int=_integer, parse_constant=_constant)
+    except json.JSONDecodeError as exc:
+        raise ResultFileError(path, f"is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise ResultFileError(
+            path, f"nests lists or objects deeper than a result file can ({MAX_NESTING} levels)"
+        ) from None
+    except _Refused as exc:
+        raise ResultFileError(path, str(exc)) from None
+    if isinstance(data, (dict, list)) and nesting_depth(data) > MAX_NESTING:
+        raise ResultFileError(
+            path, f"nests lists or objects deeper than a result file can ({MAX_NESTING} levels)"
+        )
     return data
 
 
@@ -110,9 +174,6 @@ def load(path: Path | str) -> dict[str, Any]:
         raise ResultFileError(p, exc.strerror or str(exc)) from None
     except UnicodeDecodeError:
         raise ResultFileError(p, "is not text (not UTF-8)") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ResultFileError(p, f"is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    data = parse(text, p)
     checked: dict[str, Any] = validate(data, p)
     return checked

@@ -1,12 +1,14 @@
 """The shape of a result file that readers rely on, declared once and checked in one place.
 
 A spec is a type (or tuple of types), a ``{key: spec}`` mapping of required keys, a
-one-item list ``[spec]`` for lists, :class:`Opt` for what may be missing or null, or
-:class:`OneOf` for a fixed set of values. docs/RESULTS.md explains each field.
+one-item list ``[spec]`` for lists, :class:`Opt` for what may be missing or null,
+:class:`OneOf` for a fixed set of values, or ``MEASURE`` for a time or a rate. docs/RESULTS.md
+explains each field.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,15 +26,44 @@ class OneOf:
     values: tuple[Any, ...]
 
 
+@dataclass(frozen=True)
+class Measure:
+    """A round time or a figure: a finite number >= 0 (a time or a rate is never negative);
+    with ``positive``, > 0 (the work a round does, which figures divide by)."""
+
+    positive: bool = False
+
+
+MEASURE = Measure()
+WORK = Measure(positive=True)
+
+
+def _is_measure(value: Any, positive: bool = False) -> bool:
+    if isinstance(value, bool) or not isinstance(value, NUMBER):
+        return False
+    return (value > 0 if positive else value >= 0) and math.isfinite(value)
+
+
+def _all_measures(values: list[Any]) -> bool:
+    """Every item a finite number >= 0 (bool excluded), without a Python call per item."""
+    if not values:
+        return True
+    if not set(map(type, values)) <= {int, float}:
+        return False
+    return min(values) >= 0 and max(values) < math.inf and not any(map(math.isnan, values))
+
+
 FLAG = {"code": str, "message": str}
 FIGURE = {
     "name": str,
     "unit": str,
     "kind": OneOf(("time", "rate")),
-    "median": NUMBER,
-    "ci_low": Opt(NUMBER),
-    "ci_high": Opt(NUMBER),
+    "median": MEASURE,
+    "ci_low": Opt(MEASURE),
+    "ci_high": Opt(MEASURE),
     "n": Opt(int),
+    "per_round": Opt(WORK),
+    "higher_is_better": Opt(bool),
 }
 BENCH_BLOCK = {
     "subject": str,
@@ -45,11 +76,17 @@ BENCH_BLOCK = {
     "info": Opt({}),
     "cpu": Opt({}),
     "floor": Opt(
-        {"case": str, "params": {}, "median": Opt(NUMBER), "ratio": Opt(NUMBER), "unit": Opt(str)}
+        {
+            "case": str,
+            "params": {},
+            "median": Opt(MEASURE),
+            "ratio": Opt(MEASURE),
+            "unit": Opt(str),
+        }
     ),
     "noise": Opt({"flags": [FLAG]}),
 }
-BENCHMARK = {"name": str, "stats": {"data": [NUMBER]}, "extra_info": {"mpbench": BENCH_BLOCK}}
+BENCHMARK = {"name": str, "stats": {"data": [MEASURE]}, "extra_info": {"mpbench": BENCH_BLOCK}}
 MACHINE = {
     "machine_id": str,
     "hostname": str,
@@ -87,6 +124,8 @@ def _type_name(spec: Any) -> str:
         return "an object"
     if isinstance(spec, list):
         return "a list"
+    if isinstance(spec, Measure):
+        return "a finite number > 0" if spec.positive else "a finite number >= 0"
     if isinstance(spec, OneOf):
         return "one of " + ", ".join(map(repr, spec.values))
     if spec == NUMBER:
@@ -94,12 +133,26 @@ def _type_name(spec: Any) -> str:
     return TYPE_NAMES.get(spec, getattr(spec, "__name__", str(spec)))
 
 
+def shown(value: Any) -> str:
+    """A value for an error message: short, one line, no control characters."""
+    text = ascii(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def problem(value: Any, spec: Any, where: str) -> str | None:
     """The first mismatch between ``value`` and ``spec``, as 'where: what'; None if it fits."""
     if isinstance(spec, Opt):
         return None if value is None else problem(value, spec.spec, where)
+    if isinstance(spec, Measure):
+        return (
+            None
+            if _is_measure(value, spec.positive)
+            else f"{where} is {shown(value)}, not {_type_name(spec)}"
+        )
     if isinstance(spec, OneOf):
-        return None if value in spec.values else f"{where} is {value!r}, not {_type_name(spec)}"
+        return (
+            None if value in spec.values else f"{where} is {shown(value)}, not {_type_name(spec)}"
+        )
     if isinstance(spec, dict):
         if not isinstance(value, dict):
             return f"{where} is not an object"
@@ -113,6 +166,8 @@ def problem(value: Any, spec: Any, where: str) -> str | None:
     if isinstance(spec, list):
         if not isinstance(value, list):
             return f"{where} is not a list"
+        if spec[0] is MEASURE and _all_measures(value):
+            return None  # the common case of many raw rounds, checked in C-speed passes
         for i, item in enumerate(value):
             found = problem(item, spec[0], f"{where}[{i}]")
             if found:

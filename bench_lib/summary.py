@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bench_lib.printable import printable
 from bench_lib.units import format_interval, format_value
 
 
@@ -71,6 +72,11 @@ HEADERS = ("subject", "benchmark", "figure", "median", "95% interval", "n", "vs 
 
 
 def cells(row: Row) -> tuple[str, ...]:
+    """The table cells of a row, printable on a terminal (control characters escaped)."""
+    return tuple(map(printable, _raw_cells(row)))
+
+
+def _raw_cells(row: Row) -> tuple[str, ...]:
     return (
         row.subject,
         row.name,
@@ -93,7 +99,7 @@ def text_table(table_rows: list[Row]) -> str:
 
 def md_escape(text: str) -> str:
     """Markdown table cells and list items show result strings as text, never as HTML."""
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    return printable(text).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def markdown_table(table_rows: list[Row]) -> str:
@@ -111,6 +117,29 @@ def problems(data: dict[str, Any]) -> list[str]:
         m = bench["extra_info"]["mpbench"]
         name = f"{m['subject']} {m['case']} {params_text(m['params'])}".strip()
         lines += [f"noisy {name}: {f['message']}" for f in (m.get("noise") or {}).get("flags", [])]
+    lines += duplicates(data)
     if block.get("partial"):
         lines.insert(0, "PARTIAL RUN: interrupted or with failures; figures present are valid")
-    return lines
+    return [printable(line) for line in lines]
+
+
+def benchmark_key(m: dict[str, Any]) -> tuple[str, str, str]:
+    """What names a benchmark: subject, case and parameters (a second one is a duplicate)."""
+    return m["subject"], m["case"], repr(sorted(map(repr, m["params"].items())))
+
+
+def duplicates(data: dict[str, Any]) -> list[str]:
+    """One line per benchmark that appears more than once: only its first appearance counts."""
+    counts: dict[tuple[str, str, str], int] = {}
+    names: dict[tuple[str, str, str], str] = {}
+    for bench in data["benchmarks"]:
+        m = bench["extra_info"]["mpbench"]
+        key = benchmark_key(m)
+        counts[key] = counts.get(key, 0) + 1
+        names[key] = f"{m['subject']} {m['case']} {params_text(m['params'])}".strip()
+    return [
+        f"duplicated {names[key]}: {count} benchmarks with the same subject, case and "
+        "parameters; charts and comparisons use the first (a hand-merged or edited file?)"
+        for key, count in counts.items()
+        if count > 1
+    ]

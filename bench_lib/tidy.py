@@ -5,11 +5,13 @@ Charts and reports read these tables; nothing here measures.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
 
-from bench_lib.summary import params_text
+from bench_lib.summary import benchmark_key, params_text
 
 PARAM_PREFIX = "p_"  # parameter columns: p_start, p_size, p_workers, ...
 DERIVED_COLUMNS = (
@@ -22,11 +24,30 @@ DERIVED_COLUMNS = (
 )
 
 
+def param_columns(params: dict[str, Any]) -> dict[str, Any]:
+    """``p_<name>`` columns; a list or object value becomes its JSON text (cells must hash)."""
+    return {
+        PARAM_PREFIX + k: v if v is None or isinstance(v, (str, int, float)) else json.dumps(v)
+        for k, v in params.items()
+    }
+
+
+def first_benchmarks(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Each benchmark's ``extra_info.mpbench`` block, with its name; later duplicates skipped
+    (summary.problems says so), so a pivot or a chart never meets one point twice."""
+    seen = set()
+    for bench in data["benchmarks"]:
+        m = bench["extra_info"]["mpbench"]
+        key = benchmark_key(m)
+        if key not in seen:
+            seen.add(key)
+            yield {**m, "_name": bench["name"]}
+
+
 def figures(data: dict[str, Any]) -> pd.DataFrame:
     """One row per (benchmark, figure), with its interval, floor, CPU use and noise flags."""
     rows = []
-    for bench in data["benchmarks"]:
-        m = bench["extra_info"]["mpbench"]
+    for m in first_benchmarks(data):
         floor = m.get("floor") or {}
         flags = [f["code"] for f in (m.get("noise") or {}).get("flags", [])]
         for order, fig in enumerate(m["figures"]):
@@ -48,9 +69,9 @@ def figures(data: dict[str, Any]) -> pd.DataFrame:
                 "effective_cores": (m.get("cpu") or {}).get("effective_cores"),
                 "noisy": bool(flags),
                 "flags": ",".join(flags),
-                "name": bench["name"],
+                "name": m["_name"],
             }
-            row.update({PARAM_PREFIX + k: v for k, v in m["params"].items()})
+            row.update(param_columns(m["params"]))
             rows.append(row)
     table: pd.DataFrame = pd.DataFrame(rows)
     return table
@@ -59,8 +80,7 @@ def figures(data: dict[str, Any]) -> pd.DataFrame:
 def metrics(data: dict[str, Any]) -> pd.DataFrame:
     """One row per (benchmark, metric): numbers that are not round times."""
     rows = []
-    for bench in data["benchmarks"]:
-        m = bench["extra_info"]["mpbench"]
+    for m in first_benchmarks(data):
         for name, metric in (m.get("metrics") or {}).items():
             if not isinstance(metric, dict) or not isinstance(metric.get("value"), (int, float)):
                 continue
@@ -74,7 +94,7 @@ def metrics(data: dict[str, Any]) -> pd.DataFrame:
                 "ci_low": metric.get("ci_low"),
                 "ci_high": metric.get("ci_high"),
             }
-            row.update({PARAM_PREFIX + k: v for k, v in m["params"].items()})
+            row.update(param_columns(m["params"]))
             rows.append(row)
     table: pd.DataFrame = pd.DataFrame(rows)
     return table
@@ -98,8 +118,7 @@ def select(
 def derived(data: dict[str, Any]) -> pd.DataFrame:
     """One row per benchmark with derived scaling figures (speedup, efficiency, side-step)."""
     rows = []
-    for bench in data["benchmarks"]:
-        m = bench["extra_info"]["mpbench"]
+    for m in first_benchmarks(data):
         extra = m.get("derived")
         if not isinstance(extra, dict):
             continue
@@ -107,10 +126,10 @@ def derived(data: dict[str, Any]) -> pd.DataFrame:
             "subject": m["subject"],
             "case": m["case"],
             "params": params_text(m["params"]),
-            "name": bench["name"],
+            "name": m["_name"],
         }
         row.update({k: v for k, v in extra.items() if isinstance(v, (int, float, bool))})
-        row.update({PARAM_PREFIX + k: v for k, v in m["params"].items()})
+        row.update(param_columns(m["params"]))
         noise = (m.get("noise") or {}).get("flags", [])
         row["noisy"] = bool(noise)
         rows.append(row)

@@ -9,6 +9,10 @@ A figure is compared as ``speed``: how many times faster the candidate is than t
   lies entirely on one side of 1, and the median ratio is beyond MIN_EFFECT.
 * ``inconclusive``: everything else, and always when either side has fewer than
   MIN_ROUNDS_FOR_VERDICT rounds, or no rounds at all (a derived figure stored as one value).
+
+A figure with no known direction (a count, a fairness index) is judged on its ratio instead of
+a speed: it can be ``same``, never ``faster`` or ``slower``. Where no ratio exists (a median of
+0, a value past the float range) the verdict is ``inconclusive`` and the reason says which.
 """
 
 from __future__ import annotations
@@ -46,8 +50,11 @@ def decide(
     min_effect: float = MIN_EFFECT,
     alpha: float = ALPHA,
     min_rounds: int = MIN_ROUNDS_FOR_VERDICT,
+    gap: str | None = None,
 ) -> tuple[Verdict, str]:
-    """The verdict and its reason in words, for one figure (speed > 1 = candidate faster)."""
+    """The verdict and its reason in words, for one figure (speed > 1 = candidate faster).
+
+    ``gap`` says why the speed, its interval or the test is missing, when one is."""
     if n_baseline == 0 or n_candidate == 0:
         return "inconclusive", "one value each, no rounds to test"
     if min(n_baseline, n_candidate) < min_rounds:
@@ -56,7 +63,7 @@ def decide(
             f"{min(n_baseline, n_candidate)} rounds < {min_rounds}: too few to tell",
         )
     if speed is None or speed_ci is None or p_adjusted is None:
-        return "inconclusive", "no interval or test (a median is zero)"
+        return "inconclusive", gap or "no ratio, interval or test"
     low, high = speed_ci
     bound = 1 + min_effect
     if low >= 1 / bound and high <= bound:
@@ -70,6 +77,22 @@ def decide(
     if not one_sided:
         return "inconclusive", "interval spans 1"
     return "inconclusive", f"change below {min_effect:.0%}, interval wider than +-{min_effect:.0%}"
+
+
+def no_ratio_reason(baseline: float | None, candidate: float | None) -> str | None:
+    """Why candidate / baseline is no ratio to judge; None when it is one (both finite and
+    > 0: a median of 0 makes a time's speed infinite or a rate's 0)."""
+    if baseline is None or candidate is None:
+        return "a value is missing"
+    if not (math.isfinite(baseline) and math.isfinite(candidate)):
+        return "a median is not a finite number (values past the float range)"
+    if baseline < 0 or candidate < 0:
+        return "a median is negative: a ratio of it means nothing"
+    if baseline == 0:
+        return "both medians are 0: no ratio" if candidate == 0 else "the baseline median is 0"
+    if candidate == 0:
+        return "the candidate median is 0: no speed to judge"
+    return None
 
 
 def slowdown(speed: float) -> float:

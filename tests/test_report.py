@@ -6,12 +6,13 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import pytest
 from browser import needs_chromium, render_in_chromium
 from conftest import run_smoke
 
-from bench_lib import report
+from bench_lib import cli, report, results
 
-HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> $\\badcmd{$'
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> $\\badcmd{$ x\u202ey\x1b[2J'
 
 
 def hostile(data: dict[str, Any]) -> dict[str, Any]:
@@ -58,6 +59,8 @@ def test_hostile_strings_render_as_text(spawn_smoke: dict[str, Any], tmp_path: P
     assert "Partial run" in page
     md = (tmp_path / "summary.md").read_text()
     assert "<script" not in md and "&lt;script&gt;" in md
+    for text in (page, md):  # hostname and label: nothing reverses or hides the page's text
+        assert "\u202e" not in text and "\x1b" not in text and "x\\u202ey" in text
 
 
 @needs_chromium
@@ -82,3 +85,88 @@ def test_a_smoke_run_of_every_subject_reports_every_subject(tmp_path: Path) -> N
     rendered = render_in_chromium(index, "report_all_subjects.png")
     assert rendered.images and all(width for _, width in rendered.images)
     assert rendered.errors == []
+
+
+def odd_values(data: dict[str, Any], kind: str) -> dict[str, Any]:
+    out = copy.deepcopy(data)
+    first = out["benchmarks"][0]["extra_info"]["mpbench"]
+    if kind == "huge":  # a valid float: the chart axis (x6 for the labels) overflows
+        first["figures"][0].update(median=1e308, ci_low=1e308, ci_high=1e308)
+    elif kind == "zero":  # nothing to put on a log axis
+        for bench in out["benchmarks"]:
+            bench["extra_info"]["mpbench"]["figures"][0].update(median=0, ci_low=0, ci_high=0)
+    elif kind == "duplicated":
+        out["benchmarks"] = out["benchmarks"] + out["benchmarks"]
+    elif kind == "list_params":  # JSON allows it; a pandas pivot cannot hash it
+        for bench in out["benchmarks"]:
+            m = bench["extra_info"]["mpbench"]
+            m["params"] = {k: [v, v] for k, v in m["params"].items()}
+    return out
+
+
+@pytest.mark.parametrize("kind", ["huge", "zero", "duplicated", "list_params"])
+def test_odd_values_still_give_a_whole_report(
+    spawn_smoke: dict[str, Any], tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = results.write_atomic(tmp_path / "r.json", odd_values(spawn_smoke, kind))
+    out = tmp_path / "report"
+    assert cli.main(["report", str(path), "-o", str(out)]) == 0, capsys.readouterr().err
+    page = (out / "index.html").read_text()
+    assert "Process start cost" in page and (out / "summary.md").exists()
+    if kind == "huge":
+        assert "spawn chart start_cost left out: the file&#x27;s values do not fit it" in page
+    if kind == "duplicated":
+        assert "duplicated spawn process_start start=fork: 2 benchmarks" in page
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json", "report"]
+
+
+def test_a_failing_report_leaves_no_folder_and_keeps_an_earlier_one(
+    spawn_smoke: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("crashed while writing the page")
+
+    monkeypatch.setattr(report, "render_html", broken)
+    with pytest.raises(RuntimeError):
+        report.write_report(spawn_smoke, tmp_path / "new")
+    assert list(tmp_path.iterdir()) == []  # neither the folder nor its temporary sibling
+
+    monkeypatch.undo()
+    earlier = report.write_report(spawn_smoke, tmp_path / "old")
+    before = earlier.read_text()
+    monkeypatch.setattr(report, "render_html", broken)
+    with pytest.raises(RuntimeError):
+        report.write_report(hostile(spawn_smoke), tmp_path / "old")
+    assert earlier.read_text() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["old"]
+
+
+def test_a_report_replaces_an_earlier_report_but_never_other_files(
+    spawn_smoke: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = results.write_atomic(tmp_path / "r.json", spawn_smoke)
+    out = tmp_path / "rep"
+    assert cli.main(["report", str(path), "-o", str(out)]) == 0
+    (out / "charts" / "stale.png").write_bytes(b"old chart")
+    assert cli.main(["report", str(path), "-o", str(out)]) == 0
+    assert not (out / "charts" / "stale.png").exists()  # replaced whole, not overlaid
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    capsys.readouterr()
+    assert cli.main(["report", str(path), "-o", str(mine)]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "holds files that are not a report (notes.txt)" in err
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+def test_advice_the_values_break_is_left_out_not_fatal(
+    spawn_smoke: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def dividing(*args: Any) -> list[str]:
+        raise ZeroDivisionError("float division by zero")  # as a derived speedup of 0 does
+
+    monkeypatch.setattr(report.recommend, "recommendations", dividing)
+    page = report.write_report(spawn_smoke, tmp_path / "r").read_text()
+    assert "the advice (What this run says) left out: the file&#x27;s values do not fit it" in page
+    assert "ZeroDivisionError: float division by zero" in page

@@ -51,7 +51,7 @@ def mutate(data: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str,
         (
             ("benchmarks", 0, "stats", "data"),
             ["x"],
-            r"benchmarks\[0\].stats.data\[0\] is not a number",
+            r"benchmarks\[0\].stats.data\[0\] is 'x', not a finite number >= 0",
         ),
         (
             ("benchmarks", 0, "extra_info", "mpbench", "params"),
@@ -94,3 +94,90 @@ def test_bad_files_are_one_line_errors(tmp_path: Path, content: bytes, message: 
 def test_a_directory_is_not_a_result(tmp_path: Path) -> None:
     with pytest.raises(results.ResultFileError, match="is a directory"):
         results.load(tmp_path)
+
+
+def as_text(data: dict[str, Any]) -> str:
+    return json.dumps(data)  # allow_nan: NaN and Infinity written as JSON never allows
+
+
+FIGURE = ("benchmarks", 0, "extra_info", "mpbench", "figures", 0)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: "[" * 100_000 + "]" * 100_000, "nests lists or objects deeper"),
+        (
+            lambda d: as_text(
+                mutate(d, ("benchmarks", 0, "extra_info", "mpbench", "info"), {"x": [[[[]]]] * 1})
+            ).replace("[[[[]]]]", "[" * 200 + "]" * 200),
+            "nests lists or objects deeper than a result file can \\(32 levels\\)",
+        ),
+        (
+            lambda d: as_text(d).replace('"usable_cores": ', '"usable_cores": ' + "9" * 5000, 1),
+            "holds an integer of 50\\d\\d digits",
+        ),
+        (
+            lambda d: as_text(mutate(d, ("machine_info", "mpbench", "memory_bytes"), 10**24)),
+            "25 digits",
+        ),
+        (lambda d: as_text(mutate(d, (*FIGURE, "median"), float("nan"))), "holds NaN"),
+        (lambda d: as_text(mutate(d, (*FIGURE, "ci_high"), float("-inf"))), "holds -Infinity"),
+        (
+            lambda d: as_text(d).replace('"median": ', '"median": 1e400, "x": ', 1),
+            "median is inf, not a finite number >= 0",
+        ),
+        (lambda d: as_text(mutate(d, (*FIGURE, "median"), -1.0)), "median is -1.0, not a finite"),
+        (
+            lambda d: as_text(mutate(d, ("benchmarks", 0, "stats", "data"), [1.0, -1e-9])),
+            r"stats.data\[1\] is -1e-09, not a finite number >= 0",
+        ),
+        (
+            lambda d: as_text(mutate(d, (*FIGURE, "per_round"), 0)),
+            "per_round is 0, not a finite number > 0",
+        ),
+        (
+            lambda d: as_text(mutate(d, (*FIGURE, "kind"), "\x1b[2J" + "x" * 100)),
+            r"kind is '\\x1b\[2Jxxx",
+        ),
+    ],
+)
+def test_hostile_files_are_refused_in_one_line(
+    spawn_smoke: dict[str, Any], tmp_path: Path, edit: Any, message: str
+) -> None:
+    path = tmp_path / "hostile.json"
+    path.write_text(edit(spawn_smoke))
+    with pytest.raises(results.ResultFileError, match=message) as err:
+        results.load(path)
+    text = str(err.value)
+    assert "\n" not in text and "\x1b" not in text and len(text) < 300
+
+
+def test_a_file_over_the_size_cap_is_refused_before_reading(tmp_path: Path) -> None:
+    big = tmp_path / "big.json"
+    with big.open("wb") as fh:
+        fh.truncate(results.MAX_RESULT_BYTES + 1)  # sparse: nothing on disk
+    assert results.MAX_RESULT_BYTES == 64 * 2**20  # docs/RESULTS.md states this cap
+    with pytest.raises(
+        results.ResultFileError, match="more than a result file can be \\(64 MiB\\)"
+    ):
+        results.load(big)
+
+
+def test_a_file_of_too_many_values_is_refused_before_parsing(tmp_path: Path) -> None:
+    many = tmp_path / "many.json"  # 4 MB: far under the size cap, but 2M one-digit rounds
+    many.write_text("[" + "1," * results.MAX_VALUES + "1]")
+    with pytest.raises(
+        results.ResultFileError, match="more than a result file can \\(2,000,000\\)"
+    ):
+        results.load(many)
+
+
+def test_many_rounds_and_odd_but_valid_values_are_read(
+    spawn_smoke: dict[str, Any], tmp_path: Path
+) -> None:
+    data = mutate(spawn_smoke, ("benchmarks", 0, "stats", "data"), [0.0, 5e-324, 1e308] * 1000)
+    data = mutate(data, (*FIGURE, "median"), 0)
+    path = tmp_path / "odd.json"
+    path.write_text(as_text(data))
+    assert results.load(path)["benchmarks"][0]["stats"]["data"][-1] == 1e308
