@@ -54,7 +54,12 @@ class Summary:
 def median(samples: Sequence[float]) -> float:
     if not samples:
         raise ValueError("median of no samples")
-    return float(statistics.median(float(x) for x in samples))
+    ordered = sorted(float(x) for x in samples)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[mid]
+    low, high = ordered[mid - 1], ordered[mid]
+    return low + (high - low) / 2  # not (low + high) / 2: that overflows near the float limit
 
 
 def order_statistic_ranks(n: int, confidence: float = CONFIDENCE) -> tuple[int, int] | None:
@@ -106,8 +111,11 @@ def bootstrap_ci(
 def coefficient_of_variation(samples: Sequence[float]) -> float | None:
     if len(samples) < 2:
         return None
-    mean = statistics.fmean(samples)
-    return statistics.stdev(samples) / abs(mean) if mean != 0 else None
+    try:
+        mean = statistics.fmean(samples)
+        return statistics.stdev(samples) / abs(mean) if mean != 0 else None
+    except OverflowError:  # values near the float limit (a hostile file): spread unknown
+        return None
 
 
 MAD_TO_SIGMA = 1.4826  # scales the median absolute deviation to a standard deviation (normal data)
