@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bench_lib import environment, leaks, noise, results
+from bench_lib import environment, gil_runtime, leaks, noise, results
 from bench_lib.engine import SCHEMA_KEY, Bench
 from bench_lib.profiles import (
     DEFAULT_PROFILE,
@@ -32,11 +32,16 @@ class SessionLog:
     def __init__(self) -> None:
         self.started = datetime.now(timezone.utc)
         self.conditions = environment.run_conditions()
+        self.gil_watch = gil_runtime.GilWatch()
+        self.gil_check: gil_runtime.GilCheck | None = None
         self.failures: list[dict[str, str]] = []
         self.skipped: list[dict[str, str]] = []
         self.passed = 0
         self.interrupted = False
         self.main_module_note = ""
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.gil_watch.start()  # every benchmark module (and what it imports) is loaded now
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         # Before fixtures are torn down: they then kill leftovers at once instead of waiting.
@@ -184,6 +189,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
     # Runs before pytest-benchmark saves (its wrapper is inner), so the file says "partial".
     log = _log(session.config)
     log.interrupted = log.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED
+    log.gil_check = log.gil_watch.finish()
     return (yield)
 
 
@@ -203,6 +209,7 @@ def pytest_benchmark_update_json(
         "skipped": log.skipped,
         "partial": log.interrupted or bool(log.failures),
         "main_module": log.main_module_note,
+        "gil": _gil_block(log),
     }
     output_json["benchmarks"] = [
         b for b in output_json["benchmarks"] if SCHEMA_KEY in b.get("extra_info", {})
@@ -213,6 +220,11 @@ def pytest_benchmark_update_json(
     scaling.derive(output_json["benchmarks"])
     cores = int(output_json.get("machine_info", {}).get(SCHEMA_KEY, {}).get("usable_cores") or 0)
     flag_impossible_speedups(output_json["benchmarks"], cores)
+
+
+def _gil_block(log: SessionLog) -> dict[str, Any]:
+    check = log.gil_check or log.gil_watch.finish()
+    return {**check.as_dict(), "warning": check.warning()}
 
 
 def _key(subject: str, case: str, params: dict[str, Any]) -> tuple[str, str, str]:

@@ -111,6 +111,8 @@ def problems(data: dict[str, Any]) -> list[str]:
         m = bench["extra_info"]["mpbench"]
         name = f"{m['subject']} {m['case']} {params_text(m['params'])}".strip()
         lines += [f"noisy {name}: {f['message']}" for f in (m.get("noise") or {}).get("flags", [])]
+    if gil_warning := (block.get("gil") or {}).get("warning"):
+        lines.insert(0, f"GIL ON: {gil_warning}")
     if block.get("partial"):
         lines.insert(0, "PARTIAL RUN: interrupted or with failures; figures present are valid")
     return lines
