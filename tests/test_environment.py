@@ -81,9 +81,7 @@ def test_gil_check_warns_only_when_a_free_threaded_build_runs_with_the_gil_on() 
 def test_extension_packages_lists_third_party_compiled_modules_only() -> None:
     fake = {
         "psutil": types.SimpleNamespace(__file__="/x/psutil/__init__.py"),
-        "psutil._psutil_linux": types.SimpleNamespace(
-            __file__="/x/psutil/_psutil_linux.abi3.so"
-        ),
+        "psutil._psutil_linux": types.SimpleNamespace(__file__="/x/psutil/_psutil_linux.abi3.so"),
         "_ssl": types.SimpleNamespace(__file__="/lib/_ssl.cpython-313t-x86_64-linux-gnu.so"),
         "math": types.SimpleNamespace(__file__="/lib/math.cpython-313-x86_64-linux-gnu.so"),
         "json": types.SimpleNamespace(__file__="/lib/json/__init__.py"),
