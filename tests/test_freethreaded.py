@@ -38,7 +38,7 @@ def _ft_venv_python() -> Path:
     venv = Path(os.environ.get("MPBENCH_FT_VENV") or CACHE / "venv-3.13t")
     python = venv / "bin/python"
     if not python.exists():
-        pytest.skip(f"no free-threaded venv at {venv}: make it as docs/freethreaded.md says")
+        pytest.skip(f"no free-threaded venv at {venv}: run tools/make-freethreaded-venv.sh (see docs/freethreaded.md)")
     return python
 
 
