@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from bench_lib import gil_runtime
+
 REPO = Path(__file__).resolve().parent.parent
 CACHE = Path(
     os.environ.get("MPBENCH_FT_CACHE")
@@ -38,7 +40,7 @@ def _ft_venv_python() -> Path:
     venv = Path(os.environ.get("MPBENCH_FT_VENV") or CACHE / "venv-3.13t")
     python = venv / "bin/python"
     if not python.exists():
-        pytest.skip(f"no free-threaded venv at {venv}: run tools/make-freethreaded-venv.sh (see docs/freethreaded.md)")
+        pytest.skip(f"no free-threaded venv at {venv}: run tools/make-freethreaded-venv.sh")
     return python
 
 
@@ -213,3 +215,52 @@ def test_gevent_models_skip_with_the_free_threading_reason() -> None:
     if not reason:
         pytest.skip("gevent is installed in the free-threaded venv: nothing is skipped")
     assert "free-threaded" in reason and "docs/freethreaded.md" in reason
+
+
+def test_a_gil_warning_heads_the_run_summary() -> None:
+    from bench_lib import summary
+
+    check = gil_runtime.GilCheck(True, False, True, None, ["gil_needing"])
+    data = {"mpbench": {"gil": {**check.as_dict(), "warning": check.warning()}}, "benchmarks": []}
+    (line,) = summary.problems(data)
+    assert line.startswith("GIL ON: ") and "gil_needing" in line
+    quiet = gil_runtime.GilCheck(True, False, False, None)
+    assert (
+        summary.problems(
+            {"mpbench": {"gil": {**quiet.as_dict(), "warning": None}}, "benchmarks": []}
+        )
+        == []
+    )
+
+
+def test_a_run_that_loads_a_gil_needing_module_mid_run_records_it(tmp_path: Path) -> None:
+    """End to end through the plugin: GIL off after collection, on at the end, culprit named."""
+    python = _ft_venv_python()
+    _compile_extension(python, tmp_path, "gil_needing", declares=False)
+    (tmp_path / "test_x.py").write_text(
+        "def test_x(benchmark):\n    import gil_needing\n    benchmark(lambda: None)\n"
+    )
+    out = tmp_path / "out.json"
+    run = subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pytest",
+            "test_x.py",
+            f"--benchmark-json={out}",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "ignore::RuntimeWarning",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(tmp_path)])},
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    gil = json.loads(out.read_text())["mpbench"]["gil"]
+    assert (gil["enabled_at_start"], gil["enabled_at_end"]) == (False, True)
+    assert gil["enabled_by"] == ["gil_needing"] and "gil_needing" in gil["warning"]
