@@ -94,6 +94,10 @@ install_build_deps() {
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
             || missing+=("$pkg")
     done
+    if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" -ne 0 ]; then
+        log "missing build dependencies: ${missing[*]}; install them as root (apt-get install)"
+        exit 1
+    fi
     if [ "${#missing[@]}" -gt 0 ]; then
         log "installing build dependencies: ${missing[*]}"
         apt-get -qq update >&2
