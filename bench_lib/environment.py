@@ -18,13 +18,14 @@ import platform
 import re
 import socket
 import sys
-import sysconfig
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import psutil
+
+from bench_lib.gil_runtime import free_threaded_build, gil_enabled
 
 CGROUP_V2_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
 CGROUP_V1_QUOTA = Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")
@@ -109,11 +110,6 @@ def usable_cores() -> int:
     return max(1, cores)
 
 
-def gil_enabled() -> bool:
-    probe = getattr(sys, "_is_gil_enabled", None)
-    return bool(probe()) if probe is not None else True
-
-
 def virtualisation() -> str:
     if Path("/.dockerenv").exists() or Path("/run/.containerenv").exists():
         return "container"
@@ -177,7 +173,7 @@ def fingerprint() -> Fingerprint:
         python_compiler=platform.python_compiler(),
         python_executable=sys.executable,
         gil_enabled=gil_enabled(),
-        free_threaded_build=bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+        free_threaded_build=free_threaded_build(),
         switch_interval_s=sys.getswitchinterval(),
         start_methods=list(methods),
         default_start_method=methods[0],

@@ -15,6 +15,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import sysconfig
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,11 @@ def gevent_missing() -> str | None:
     import importlib.util
 
     if importlib.util.find_spec("gevent") is None:
+        if sysconfig.get_config_var("Py_GIL_DISABLED"):
+            return (
+                "gevent is not installed: it has no free-threaded (cp313t) wheel and its build "
+                "fails on free-threaded 3.13 (docs/freethreaded.md)"
+            )
         return "gevent is not installed (pip install gevent)"
     return None
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bench_lib import environment, leaks, noise, progress, results
+from bench_lib import environment, gil_runtime, leaks, noise, progress, results
 from bench_lib.engine import SCHEMA_KEY, Bench
 from bench_lib.profiles import (
     DEFAULT_PROFILE,
@@ -34,6 +34,8 @@ class SessionLog:
     def __init__(self) -> None:
         self.started = datetime.now(timezone.utc)
         self.conditions = environment.run_conditions()
+        self.gil_watch = gil_runtime.GilWatch()
+        self.gil_check: gil_runtime.GilCheck | None = None
         self.failures: list[dict[str, str]] = []
         self.skipped: list[dict[str, str]] = []
         self.passed = 0
@@ -46,6 +48,9 @@ class SessionLog:
         self.item_t0 = time.monotonic()
         if self.display is not None:
             self.display.starting(_display_name(nodeid))
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.gil_watch.start()  # every benchmark module (and what it imports) is loaded now
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         # Before fixtures are torn down: they then kill leftovers at once instead of waiting.
@@ -217,6 +222,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
     log.interrupted = log.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED
     if log.display is not None:
         log.display.close()
+    log.gil_check = log.gil_watch.finish()
     return (yield)
 
 
@@ -236,6 +242,7 @@ def pytest_benchmark_update_json(
         "skipped": log.skipped,
         "partial": log.interrupted or bool(log.failures),
         "main_module": log.main_module_note,
+        "gil": _gil_block(log),
     }
     output_json["benchmarks"] = [
         b for b in output_json["benchmarks"] if SCHEMA_KEY in b.get("extra_info", {})
@@ -246,6 +253,11 @@ def pytest_benchmark_update_json(
     scaling.derive(output_json["benchmarks"])
     cores = int(output_json.get("machine_info", {}).get(SCHEMA_KEY, {}).get("usable_cores") or 0)
     flag_impossible_speedups(output_json["benchmarks"], cores)
+
+
+def _gil_block(log: SessionLog) -> dict[str, Any]:
+    check = log.gil_check or log.gil_watch.finish()
+    return {**check.as_dict(), "warning": check.warning()}
 
 
 def _key(subject: str, case: str, params: dict[str, Any]) -> tuple[str, str, str]:

@@ -118,6 +118,8 @@ def problems(data: dict[str, Any]) -> list[str]:
         name = f"{m['subject']} {m['case']} {params_text(m['params'])}".strip()
         lines += [f"noisy {name}: {f['message']}" for f in (m.get("noise") or {}).get("flags", [])]
     lines += duplicates(data)
+    if gil_warning := (block.get("gil") or {}).get("warning"):
+        lines.insert(0, f"GIL ON: {gil_warning}")
     if block.get("partial"):
         lines.insert(0, "PARTIAL RUN: interrupted or with failures; figures present are valid")
     return [printable(line) for line in lines]

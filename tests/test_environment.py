@@ -5,8 +5,9 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import types
 
-from bench_lib import environment
+from bench_lib import environment, gil_runtime
 
 
 def test_fingerprint_has_the_fields_a_comparison_needs() -> None:
@@ -60,3 +61,46 @@ def test_workloads_import_stays_lean() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_gil_check_warns_only_when_a_free_threaded_build_runs_with_the_gil_on() -> None:
+    off = gil_runtime.GilCheck(True, False, False, None)
+    assert off.warning() is None
+    gil_build = gil_runtime.GilCheck(False, True, True, None)
+    assert gil_build.warning() is None  # the GIL is meant to be on there
+    named = gil_runtime.GilCheck(True, False, True, None, ["tinyext"])
+    text = named.warning()
+    assert text and "tinyext" in text and "during the run" in text and "PYTHON_GIL=0" in text
+    forced = gil_runtime.GilCheck(True, True, True, "PYTHON_GIL=1")
+    assert "PYTHON_GIL=1" in (forced.warning() or "") and "whole run" in (forced.warning() or "")
+    unknown = gil_runtime.GilCheck(True, True, True, None, [], unexplained=True)
+    assert "no single loaded extension module" in (unknown.warning() or "")
+    json.dumps(named.as_dict())
+
+
+def test_extension_packages_lists_third_party_compiled_modules_only() -> None:
+    fake = {
+        "psutil": types.SimpleNamespace(__file__="/x/psutil/__init__.py"),
+        "psutil._psutil_linux": types.SimpleNamespace(__file__="/x/psutil/_psutil_linux.abi3.so"),
+        "_ssl": types.SimpleNamespace(__file__="/lib/_ssl.cpython-313t-x86_64-linux-gnu.so"),
+        "math": types.SimpleNamespace(__file__="/lib/math.cpython-313-x86_64-linux-gnu.so"),
+        "json": types.SimpleNamespace(__file__="/lib/json/__init__.py"),
+        "builtin": types.SimpleNamespace(),
+    }
+    assert gil_runtime.extension_packages(fake) == ["psutil"]
+
+
+def test_enables_gil_probes_a_fresh_interpreter() -> None:
+    # On a GIL build every import "leaves the GIL on"; the probe reports the fresh process's state.
+    assert gil_runtime.enables_gil("json") is gil_runtime.gil_enabled()
+    assert gil_runtime.enables_gil("no_such_module_mpbench") is None
+
+
+def test_gil_watch_records_start_and_end_state() -> None:
+    watch = gil_runtime.GilWatch()
+    watch.start()
+    check = watch.finish()
+    assert check.enabled_at_start is check.enabled_at_end is gil_runtime.gil_enabled()
+    assert check.free_threaded_build is environment.fingerprint().free_threaded_build
+    if not check.free_threaded_build:
+        assert check.enabled_by == [] and not check.unexplained and check.warning() is None
