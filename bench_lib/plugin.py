@@ -156,10 +156,12 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if not isinstance(bench, Bench):
         return None
     args = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-    for block in range(bench.profile.blocks):
-        bench.block = block
-        pyfuncitem.obj(**args)
-    bench.finish()
+    try:
+        for block in range(bench.profile.blocks):
+            bench.block = block
+            pyfuncitem.obj(**args)
+    finally:  # a failed check or a dead worker: the rounds measured so far are still kept
+        bench.finish()
     return True
 
 
