@@ -224,7 +224,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         comparison = compare.build(named)
     except compare.NothingInCommonError as exc:
         raise UsageError(str(exc)) from None
-    print(compare_text.terminal_report(comparison))
+    print(compare_text.terminal_report(comparison, all_figures=args.all))
     if out_dir is not None:
         from bench_lib.compare_output import write_compare_outputs  # matplotlib only here
 
@@ -315,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     ab.add_argument("--output", default=str(REPO / "results"), help="results folder")
     ab.add_argument("-o", "--report", help="write the comparison report into this folder")
     ab.add_argument("--fail-if-slower", metavar="PCT", help="as for compare")
+    ab.add_argument("--all", action="store_true", help="print every figure's row too")
     ab.set_defaults(func=cmd_ab)
     rep = sub.add_parser("report", help="write the HTML + Markdown + charts report of a result")
     rep.add_argument("result", type=Path)
@@ -333,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     comp.add_argument("results", type=Path, nargs="+", help="result files, baseline first")
     comp.add_argument("-o", "--output", help="write summary.md and charts into this folder")
+    comp.add_argument("--all", action="store_true", help="print every figure's row too")
     comp.add_argument(
         "--fail-if-slower",
         metavar="PCT",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from warnings import catch_warnings, simplefilter
 
-from bench_lib import stats
+from bench_lib import replicates, stats
 from bench_lib.compare_match import (
     MAX_ROUNDS_COMPARED,
     Entry,
@@ -28,8 +28,8 @@ from bench_lib.compare_match import (
 from bench_lib.verdict import (
     ALPHA,
     CORRECTION,
+    MIN_BLOCKS_FOR_VERDICT,
     MIN_EFFECT,
-    MIN_ROUNDS_FOR_VERDICT,
     Verdict,
     decide,
     no_ratio_reason,
@@ -70,11 +70,14 @@ class FigureComparison:
     candidate_ci: tuple[float, float] | None
     n_baseline: int  # rounds; 0 for a single stored value
     n_candidate: int
-    ratio: float | None  # candidate / baseline on the figure's own scale
-    ratio_ci: tuple[float, float] | None  # 95% bootstrap interval of the ratio
+    blocks_baseline: int  # independent blocks the rounds came in; 0 for a single stored value
+    blocks_candidate: int
+    ratio: float | None  # candidate / baseline on the figure's own scale (of block medians)
+    ratio_ci: tuple[float, float] | None  # 95% interval of the ratio, from the blocks
     speed: float | None  # how many times faster the candidate is (> 1 = faster)
-    p_value: float | None  # Mann-Whitney U, two-sided, uncorrected
-    p_adjusted: float | None  # after the Holm correction over the pair
+    log_se: float | None  # standard error of log(ratio), from the blocks
+    p_value: float | None  # Welch's t on log block medians, two-sided, uncorrected
+    p_adjusted: float | None  # after the Holm correction over the pair's benchmarks
     verdict: Verdict
     reason: str  # why the verdict, in a few words
     noisy: bool  # a noise flag on either side
@@ -88,9 +91,10 @@ class FigureComparison:
 @dataclass(frozen=True)
 class SubjectSummary:
     subject: str
-    geomean_speed: float | None  # geometric mean of speed over figures with rounds and a direction
-    figures: int  # how many went into it
+    geomean_speed: float | None  # geometric mean speed, one figure per benchmark (its first)
+    figures: int  # how many benchmarks went into it
     counts: tuple[tuple[Verdict, int], ...]  # verdict -> how many figures
+    geomean_ci: tuple[float, float] | None = None  # 95%, from each benchmark's block error
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,7 @@ class Comparison:
     warnings: tuple[str, ...]  # mixing, partial runs, noise, unmatched benchmarks
     min_effect: float = MIN_EFFECT  # changes smaller than this are "same" at best
     alpha: float = ALPHA  # family-wise error rate of "faster"/"slower" per pair
-    min_rounds: int = MIN_ROUNDS_FOR_VERDICT  # fewer rounds on either side: "inconclusive"
+    min_blocks: int = MIN_BLOCKS_FOR_VERDICT  # fewer blocks on either side: "inconclusive"
     correction: str = CORRECTION
 
     @property
@@ -153,10 +157,16 @@ def _draft(base: Entry, cand: Entry) -> dict[str, Any]:
     ratio = c_med / b_med if gap is None and b_med and c_med is not None else None
     if ratio is not None and not math.isfinite(ratio):
         ratio, gap = None, "the ratio of the medians is past the float range"
-    ratio_ci = stats.ratio_of_medians_ci(base.samples, cand.samples) if ratio else None
-    if ratio and ratio_ci is None and base.samples and cand.samples:
-        gap = "no interval of the ratio: resampled medians reach 0 or past the float range"
-    test = stats.mann_whitney_u(base.samples, cand.samples)
+    ratio_ci, p_value, log_se = None, None, None
+    if ratio and base.samples and cand.samples:
+        blocks = replicates.block_ratio(base.block_medians, cand.block_medians)
+        if blocks is None:
+            gap = "a block median is 0 or not finite: no ratio of blocks"
+        else:
+            ratio = blocks.ratio
+            if blocks.ci_low is not None and blocks.ci_high is not None:
+                ratio_ci = (blocks.ci_low, blocks.ci_high)
+            p_value, log_se = blocks.p_value, blocks.log_se
     speed = speed_of(ratio, direction) if ratio and direction is not None else None
     if speed is not None and not 0 < speed < math.inf:
         speed, gap = None, "the speed is past the float range"
@@ -174,10 +184,13 @@ def _draft(base: Entry, cand: Entry) -> dict[str, Any]:
         "candidate_ci": c_ci,
         "n_baseline": len(base.samples),
         "n_candidate": len(cand.samples),
+        "blocks_baseline": len(base.block_medians) if base.samples else 0,
+        "blocks_candidate": len(cand.block_medians) if cand.samples else 0,
         "ratio": ratio,
         "ratio_ci": ratio_ci,
         "speed": speed,
-        "p_value": test.p_value if test else None,
+        "log_se": log_se,
+        "p_value": p_value,
         "noisy": base.noisy or cand.noisy,
         "gap": gap,
         "identical": bool(base.samples and cand.samples)
@@ -197,9 +210,9 @@ def _finish(draft: dict[str, Any], p_adjusted: float | None) -> FigureComparison
         ends = sorted(speed_of(r, direction) for r in effect_ci) if effect_ci[0] > 0 else None
         effect_ci = (ends[0], ends[1]) if ends else None
     verdict, reason = decide(
-        effect, effect_ci, p_adjusted, draft["n_baseline"], draft["n_candidate"], gap=gap
+        effect, effect_ci, p_adjusted, draft["blocks_baseline"], draft["blocks_candidate"], gap=gap
     )
-    enough = min(draft["n_baseline"], draft["n_candidate"]) >= MIN_ROUNDS_FOR_VERDICT
+    enough = min(draft["blocks_baseline"], draft["blocks_candidate"]) >= MIN_BLOCKS_FOR_VERDICT
     if identical and enough and verdict == "inconclusive" and gap is not None:
         verdict, reason = "same", "every round the same value in both runs"
     if direction is None and verdict in ("faster", "slower"):
@@ -209,21 +222,51 @@ def _finish(draft: dict[str, Any], p_adjusted: float | None) -> FigureComparison
     return FigureComparison(**draft, p_adjusted=p_adjusted, verdict=verdict, reason=reason)
 
 
+def _benchmark(f: FigureComparison) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    return f.subject, f.case, f.params
+
+
 def _subjects(figures: list[FigureComparison]) -> tuple[SubjectSummary, ...]:
+    """Per subject: verdict counts, and the geometric mean speed of one figure per benchmark
+    (its first with rounds and a direction: a benchmark's figures share its rounds)."""
     out = []
     for subject in dict.fromkeys(f.subject for f in figures):
         mine = [f for f in figures if f.subject == subject]
-        speeds = [
-            f.speed
-            for f in mine
-            if f.speed is not None and 0 < f.speed < math.inf and f.n_baseline > 0
-        ]
+        first: dict[Any, FigureComparison] = {}
+        for f in mine:
+            if f.speed is not None and 0 < f.speed < math.inf and f.n_baseline > 0:
+                first.setdefault(_benchmark(f), f)
+        speeds = [f.speed for f in first.values() if f.speed is not None]
+        errors = [f.log_se for f in first.values()]
+        ci = (
+            replicates.geometric_mean_ci([math.log(s) for s in speeds], errors)  # type: ignore[arg-type]
+            if speeds and all(e is not None for e in errors)
+            else None
+        )
         counts = tuple((v, sum(f.verdict == v for f in mine)) for v in _VERDICT_ORDER)
-        out.append(SubjectSummary(subject, stats.geometric_mean(speeds), len(speeds), counts))
+        out.append(SubjectSummary(subject, stats.geometric_mean(speeds), len(speeds), counts, ci))
     return tuple(out)
 
 
 _VERDICT_ORDER: tuple[Verdict, ...] = ("faster", "slower", "same", "inconclusive")
+
+
+def _holm_per_benchmark(drafts: list[dict[str, Any]]) -> dict[int, float]:
+    """Holm over one test per benchmark (its first tested figure: the others are the same rounds
+    on another scale); every tested figure of a benchmark has its own p multiplied by the
+    factor Holm gave its benchmark."""
+    tested = [i for i, d in enumerate(drafts) if d["p_value"] is not None and d["n_baseline"]]
+    lead: dict[tuple[Any, ...], int] = {}
+    for i in tested:
+        lead.setdefault((drafts[i]["subject"], drafts[i]["case"], drafts[i]["params"]), i)
+    family = list(lead.values())
+    adjusted = dict(zip(family, stats.holm_adjust([drafts[i]["p_value"] for i in family])))
+    scale = {i: adjusted[i] / drafts[i]["p_value"] if drafts[i]["p_value"] else 1.0 for i in family}
+    out = {}
+    for i in tested:
+        j = lead[(drafts[i]["subject"], drafts[i]["case"], drafts[i]["params"])]
+        out[i] = min(1.0, drafts[i]["p_value"] * scale[j])
+    return out
 
 
 def compare_pair(
@@ -238,9 +281,7 @@ def compare_pair(
     }
     for i in resized:
         drafts[i].update(p_value=None, speed=None, ratio_ci=None)
-    tested = [i for i, d in enumerate(drafts) if d["p_value"] is not None and d["n_baseline"]]
-    adjusted = stats.holm_adjust([drafts[i]["p_value"] for i in tested])
-    p_adj: dict[int, float] = dict(zip(tested, adjusted))
+    p_adj = _holm_per_benchmark(drafts)
     figures = [_finish(d, p_adj.get(i)) for i, d in enumerate(drafts)]
     for i in resized:
         figures[i] = dataclasses.replace(

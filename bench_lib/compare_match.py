@@ -18,6 +18,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from bench_lib import stats
 from bench_lib.units import format_value
 
 BUSY_LOAD_PER_CORE = 0.5  # load average above half a task per usable core when a run started:
@@ -51,6 +52,7 @@ class Entry:
     work: tuple[float, ...] = ()  # per_round of each figure of the benchmark: the work in a round
     per_round: float = 1.0  # this figure's: 1 = the whole round's time, else normalised per op
     rounds_total: int = 0  # rounds in the file; more than len(samples) when subsampled
+    block_medians: tuple[float, ...] = ()  # the median of each block (independent replicate)
 
     @property
     def key(self) -> Key:
@@ -107,8 +109,23 @@ def _finite(values: Any) -> list[float]:
     return out if len(out) == len(values) and all(math.isfinite(v) for v in out) else []
 
 
+def block_medians(values: list[float], sizes: Any) -> tuple[float, ...]:
+    """Each block's median, blocks being ``sizes`` consecutive rounds; one block if unknown."""
+    if not values:
+        return ()
+    ok = isinstance(sizes, list) and all(isinstance(n, int) and n > 0 for n in sizes)
+    if not ok or sum(sizes) != len(values):
+        return (stats.median(values),)
+    out, start = [], 0
+    for n in sizes:
+        out.append(stats.median(values[start : start + n]))
+        start += n
+    return tuple(out)
+
+
 def _bench_entries(bench: dict[str, Any]) -> list[Entry]:
     m = bench["extra_info"]["mpbench"]
+    sizes = (m.get("info") or {}).get("block_rounds")
     common = {
         "subject": m["subject"],
         "case": m["case"],
@@ -130,6 +147,7 @@ def _bench_entries(bench: dict[str, Any]) -> list[Entry]:
                 samples=capped(values),
                 value=None,
                 rounds_total=len(values),
+                block_medians=block_medians(values, sizes),
                 **common,
             )
         )
@@ -150,6 +168,7 @@ def _bench_entries(bench: dict[str, Any]) -> list[Entry]:
                     samples=capped(samples),
                     value=None if samples else float(value),  # type: ignore[arg-type]
                     rounds_total=len(samples),
+                    block_medians=block_medians(samples, sizes),
                     **common,
                 )
             )

@@ -6,6 +6,7 @@ for Markdown (and so for the HTML a Markdown renderer makes) by :func:`md_escape
 
 from __future__ import annotations
 
+import math
 import re
 
 from bench_lib.compare import Comparison, FigureComparison, PairComparison
@@ -19,7 +20,7 @@ HEADERS = (
     "baseline",
     "candidate",
     "ratio (95% interval)",
-    "n",
+    "blocks",
     "p (Holm)",
     "verdict",
     "why",
@@ -57,7 +58,7 @@ def figure_text(f: FigureComparison) -> str:
 
 
 def cells(f: FigureComparison) -> tuple[str, ...]:
-    n = f"{f.n_baseline}/{f.n_candidate}" if f.n_baseline or f.n_candidate else "1 value"
+    n = f"{f.blocks_baseline}/{f.blocks_candidate}" if f.n_baseline or f.n_candidate else "1 value"
     return (
         f.subject,
         f.name,
@@ -91,13 +92,29 @@ def subject_lines(pair: PairComparison) -> list[str]:
     out = []
     for s in pair.subjects:
         counts = ", ".join(f"{n} {v}" for v, n in s.counts if n)
+        interval = f" ({s.geomean_ci[0]:.3f}..{s.geomean_ci[1]:.3f})" if s.geomean_ci else ""
         speed = (
-            f"geometric mean speed {s.geomean_speed:.3f}x over {s.figures} figures (>1 = faster)"
+            f"speed {s.geomean_speed:.3f}x{interval}, geometric mean of {s.figures} benchmarks"
             if s.geomean_speed is not None
             else "no figure with rounds and a direction"
         )
         out.append(f"{s.subject}: {speed}; {counts}")
     return out
+
+
+BIGGEST = 5  # real changes listed before any table
+
+
+def biggest_changes(pair: PairComparison, top: int = BIGGEST) -> list[str]:
+    """The largest faster/slower verdicts, one per benchmark, largest change first."""
+    seen, out = set(), []
+    decided = [f for f in pair.figures if f.verdict in ("faster", "slower") and f.speed]
+    for f in sorted(decided, key=lambda f: -abs(math.log(f.speed or 1.0))):
+        if (f.subject, f.name) in seen:
+            continue
+        seen.add((f.subject, f.name))
+        out.append(f"{f.verdict} {f.subject} {f.name}: {f.figure} {ratio_text(f)}, {f.reason}")
+    return out[:top]
 
 
 def machine_rows(comparison: Comparison, only_differences: bool) -> list[tuple[str, ...]]:
@@ -113,8 +130,10 @@ def pair_title(comparison: Comparison, pair: PairComparison) -> str:
     return f"{cand.title} against baseline {base.title}"
 
 
-def terminal_report(comparison: Comparison) -> str:
-    """What `mpbench compare` prints: runs, machine differences, warnings, a table per pair.
+def terminal_report(comparison: Comparison, all_figures: bool = False) -> str:
+    """What `mpbench compare` prints: runs, machine differences, warnings, then per pair the
+    subjects' verdicts and geometric means, the largest real changes, and (``all_figures``)
+    the table of every figure.
 
     Every line from a result file is escaped by :func:`printable` (tables cell by cell)."""
     safe = printable
@@ -129,21 +148,28 @@ def terminal_report(comparison: Comparison) -> str:
     out += [safe(f"! {w}") for w in comparison.warnings]
     for pair in comparison.pairs:
         out += ["", safe(pair_title(comparison, pair)), ""]
-        out.append(text_table([cells(f) for f in pair.figures]))
-        out += ["", *map(safe, subject_lines(pair))]
-        out += [safe(f"  only in baseline: {x}") for x in pair.only_in_baseline]
-        out += [safe(f"  only in candidate: {x}") for x in pair.only_in_candidate]
+        out += [safe(f"  {line}") for line in subject_lines(pair)]
+        changes = biggest_changes(pair)
+        out += ["", "largest real changes:" if changes else "no real change found"]
+        out += [safe(f"  {line}") for line in changes]
+        if all_figures:
+            out += ["", text_table([cells(f) for f in pair.figures])]
+            out += [safe(f"  only in baseline: {x}") for x in pair.only_in_baseline]
+            out += [safe(f"  only in candidate: {x}") for x in pair.only_in_candidate]
+        else:
+            out.append(f"  ({len(pair.figures)} figures: --all prints them, the report has them)")
     out += ["", legend(comparison)]
     return "\n".join(out)
 
 
 def legend(comparison: Comparison) -> str:
     return (
-        "ratio = candidate / baseline on each figure's own scale (a time below 1 or a rate above "
-        f"1 is faster); 95% bootstrap intervals; Mann-Whitney U, {comparison.correction}; "
+        "ratio = candidate / baseline of the block medians on each figure's own scale (a time "
+        "below 1 or a rate above 1 is faster); 95% intervals and Welch's t from the blocks, "
+        f"the independent replicates of a run; {comparison.correction}; "
         f"'same' = interval within +-{comparison.min_effect:.0%}, 'faster'/'slower' = "
         f"significant (alpha {comparison.alpha}), interval clear of 1 and change beyond "
-        f"{comparison.min_effect:.0%}; under {comparison.min_rounds} rounds: 'inconclusive'"
+        f"{comparison.min_effect:.0%}; under {comparison.min_blocks} blocks a side: 'inconclusive'"
     )
 
 

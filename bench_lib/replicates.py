@@ -28,6 +28,7 @@ class BlockRatio:
     ci_high: float | None
     p_value: float | None  # two-sided Welch t on log block medians; None as above
     blocks: tuple[int, int]  # (baseline, candidate) block counts
+    log_se: float | None = None  # standard error of log(ratio); None as above
 
 
 def _betacf(a: float, b: float, x: float) -> float:
@@ -107,7 +108,7 @@ def block_ratio(
     se = math.sqrt(va + vb)
     if se == 0:
         p = 1.0 if diff == 0 else 0.0
-        return BlockRatio(math.exp(diff), math.exp(diff), math.exp(diff), p, counts)
+        return BlockRatio(math.exp(diff), math.exp(diff), math.exp(diff), p, counts, 0.0)
     df = (va + vb) ** 2 / (va**2 / (len(base) - 1) + vb**2 / (len(cand) - 1))  # Welch-Satterthwaite
     half = t_quantile(1 - confidence, df) * se
     return BlockRatio(
@@ -116,4 +117,20 @@ def block_ratio(
         math.exp(diff + half),
         t_two_sided_p(diff / se, df),
         counts,
+        se,
     )
+
+
+def geometric_mean_ci(
+    log_ratios: Sequence[float], log_ses: Sequence[float], z: float = 1.96
+) -> tuple[float, float] | None:
+    """95% interval of exp(mean of log ratios) from each ratio's own standard error.
+
+    The benchmarks' errors are taken as independent (they come from different blocks); the
+    interval says how well the mean effect is measured, not how much the effects differ.
+    """
+    if not log_ratios or len(log_ratios) != len(log_ses):
+        return None
+    mean = statistics.fmean(log_ratios)
+    half = z * math.sqrt(sum(se * se for se in log_ses)) / len(log_ses)
+    return math.exp(mean - half), math.exp(mean + half)

@@ -5,10 +5,14 @@ A figure is compared as ``speed``: how many times faster the candidate is than t
 
 * ``same``: the whole 95% interval of the speed ratio lies within +-MIN_EFFECT (in log terms:
   between 1/(1+e) and 1+e). A tight interval around a 2% change is "same": too small to matter.
-* ``faster`` / ``slower``: the rank test is significant after the Holm correction, the interval
-  lies entirely on one side of 1, and the median ratio is beyond MIN_EFFECT.
+* ``faster`` / ``slower``: the block-level test is significant after the Holm correction, the
+  interval lies entirely on one side of 1, and the ratio is beyond MIN_EFFECT.
 * ``inconclusive``: everything else, and always when either side has fewer than
-  MIN_ROUNDS_FOR_VERDICT rounds, or no rounds at all (a derived figure stored as one value).
+  MIN_BLOCKS_FOR_VERDICT blocks, or no rounds at all (a derived figure stored as one value).
+
+The interval and the test come from the runs' blocks (:mod:`bench_lib.replicates`), never from
+rounds: rounds of one block share its processes, placement and moment, so a test on rounds
+finds "differences" between two runs of the same code (16% of figures, before this rule).
 
 A figure with no known direction (a count, a fairness index) is judged on its ratio instead of
 a speed: it can be ``same``, never ``faster`` or ``slower``. Where no ratio exists (a median of
@@ -28,10 +32,9 @@ MIN_EFFECT = 0.05  # 5%: back-to-back runs of one idle machine drift by a few pe
 # a CI gate below it would fail on noise
 ALPHA = 0.05  # family-wise error rate after the Holm correction: 1 false "significant" in 20
 # comparisons of identical runs, at most
-MIN_ROUNDS_FOR_VERDICT = 5  # with 5 rounds each the exact two-sided U test reaches p = 0.008;
-# with 4 each its smallest p is 0.029 and any Holm correction over a handful of figures makes
-# "significant" impossible, so fewer rounds would only ever say "no difference" by default
-CORRECTION = "Holm (1979) step-down, per baseline/candidate pair"
+MIN_BLOCKS_FOR_VERDICT = 2  # one block a side has no between-block spread: nothing to test
+# a difference against (replicates.MIN_BLOCKS)
+CORRECTION = "Holm (1979) step-down over the benchmarks of a baseline/candidate pair"
 
 
 def speed_of(ratio: float, higher_is_better: bool) -> float:
@@ -45,22 +48,24 @@ def decide(
     speed: float | None,
     speed_ci: tuple[float, float] | None,
     p_adjusted: float | None,
-    n_baseline: int,
-    n_candidate: int,
+    blocks_baseline: int,
+    blocks_candidate: int,
     min_effect: float = MIN_EFFECT,
     alpha: float = ALPHA,
-    min_rounds: int = MIN_ROUNDS_FOR_VERDICT,
+    min_blocks: int = MIN_BLOCKS_FOR_VERDICT,
     gap: str | None = None,
 ) -> tuple[Verdict, str]:
     """The verdict and its reason in words, for one figure (speed > 1 = candidate faster).
 
+    ``blocks_*``: independent blocks on each side (0: a single stored value, no rounds).
     ``gap`` says why the speed, its interval or the test is missing, when one is."""
-    if n_baseline == 0 or n_candidate == 0:
+    if blocks_baseline == 0 or blocks_candidate == 0:
         return "inconclusive", "one value each, no rounds to test"
-    if min(n_baseline, n_candidate) < min_rounds:
+    if min(blocks_baseline, blocks_candidate) < min_blocks:
         return (
             "inconclusive",
-            f"{min(n_baseline, n_candidate)} rounds < {min_rounds}: too few to tell",
+            f"{min(blocks_baseline, blocks_candidate)} block(s) < {min_blocks}: no between-run "
+            "spread to judge by (use --blocks 2+, the standard profile or mpbench ab)",
         )
     if speed is None or speed_ci is None or p_adjusted is None:
         return "inconclusive", gap or "no ratio, interval or test"

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from conftest import REPO, run_smoke
 
-from bench_lib import cli, compare, compare_match, results
+from bench_lib import cli, compare, compare_match, results, stats
 from bench_lib.compare_text import md_escape, terminal_report
 
 
@@ -25,8 +25,13 @@ def bench(
     figures: list[dict[str, Any]] | None = None,
     metrics: dict[str, Any] | None = None,
     noisy: bool = False,
+    blocks: int = 3,
 ) -> dict[str, Any]:
+    """A benchmark whose rounds came in ``blocks`` equal blocks (the last takes the rest)."""
     params = params or {}
+    n = len(rounds_s)
+    size = n // blocks if n >= blocks else n
+    block_rounds = [size] * (blocks - 1) + [n - size * (blocks - 1)] if n >= blocks else [n]
     name = f"test_{case}" + (
         f"[{'-'.join(f'{k}={v}' for k, v in params.items())}]" if params else ""
     )
@@ -44,6 +49,7 @@ def bench(
                     or [{"name": "op", "unit": "s", "kind": "time", "per_round": 1}]
                 ],
                 "metrics": metrics or {},
+                "info": {"block_rounds": block_rounds},
                 "noise": {"flags": [{"code": "high-cv", "message": "m"}] if noisy else []},
             }
         },
@@ -104,7 +110,7 @@ def two_runs() -> tuple[dict[str, Any], dict[str, Any]]:
             bench("steady", noisy_rounds(1e-3, seed=1)),
             bench("regressed", noisy_rounds(1e-3, seed=2)),
             bench("improved", noisy_rounds(1e-3, seed=3), {"workers": 2}),
-            bench("tiny", noisy_rounds(1e-3, n=3, seed=4)),
+            bench("tiny", noisy_rounds(1e-3, n=3, seed=4), blocks=1),
             bench("only_base", noisy_rounds(1e-3)),
         ],
         label="base",
@@ -114,7 +120,7 @@ def two_runs() -> tuple[dict[str, Any], dict[str, Any]]:
             bench("steady", noisy_rounds(1e-3, seed=11)),
             bench("regressed", noisy_rounds(1.5e-3, seed=12)),
             bench("improved", noisy_rounds(0.5e-3, seed=13), {"workers": 2}),
-            bench("tiny", noisy_rounds(3e-3, n=3, seed=14)),
+            bench("tiny", noisy_rounds(3e-3, n=3, seed=14), blocks=1),
             bench("only_cand", noisy_rounds(1e-3)),
         ],
         label="cand",
@@ -346,7 +352,7 @@ def test_pytest_benchmark_compare_reads_our_result_file(smoke_file: Path, tmp_pa
 def test_mpbench_compare_reads_a_real_smoke_file(
     smoke_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run_cli([str(smoke_file), str(smoke_file)], capsys)
+    code, out, _ = run_cli([str(smoke_file), str(smoke_file), "--all"], capsys)
     assert code == 0 and "raw_fork" in out and "looks like the same run" in out
 
 
@@ -434,3 +440,46 @@ def test_busy_start_is_judged_by_the_sampled_cores_not_the_lagging_load() -> Non
     assert any("kept 0.90 of 2 cores busy" in w for w in busy.warnings), busy.warnings
     old_file = compare.build([("a", run("a", 0.1, 0.0)), ("b", run("b", 1.9, None))])
     assert any("load 1.9 on 2 cores" in w for w in old_file.warnings), old_file.warnings
+
+
+def _drifting_run(seed: int, label: str, benchmarks: int = 20) -> dict[str, Any]:
+    """Each block lands somewhere else (placement, a fresh pool): +-3% between blocks, 0.2%
+    between rounds of one block; the same code in every run."""
+    rng = np.random.default_rng(seed)
+    benches = []
+    for i in range(benchmarks):
+        rounds: list[float] = []
+        for _ in range(3):
+            shift = 1 + 0.03 * rng.standard_normal()
+            rounds += [float(x) for x in 1e-3 * shift * (1 + 0.002 * rng.standard_normal(10))]
+        benches.append(bench(f"case{i}", rounds))
+    return result(benches, label=label)
+
+
+def test_same_code_with_block_drift_is_never_called_faster_or_slower() -> None:
+    a, b = _drifting_run(1, "a"), _drifting_run(2, "b")
+    c = compare.build([("a", a), ("b", b)])
+    assert not {"faster", "slower"} & set(verdicts(c).values())
+    # the rounds alone (the old test) call most of these different: they are not independent
+    rank_tests = [
+        stats.mann_whitney_u(x["stats"]["data"], y["stats"]["data"])
+        for x, y in zip(a["benchmarks"], b["benchmarks"])
+    ]
+    assert sum(t is not None and t.p_value < 0.05 / 20 for t in rank_tests) >= 5
+
+
+def test_one_test_per_benchmark_in_the_holm_family() -> None:
+    figures = [
+        {"name": "per op", "unit": "s", "kind": "time", "per_round": 100},
+        {"name": "ops", "unit": "op/s", "kind": "rate", "per_round": 100},
+    ]
+    base = result([bench("x", noisy_rounds(1e-3, seed=1), figures=figures)])
+    cand = result([bench("x", noisy_rounds(2e-3, seed=2), figures=figures)], label="b")
+    per_op, ops = compare.build([("a", base), ("b", cand)]).pairs[0].figures
+    # two figures of the same rounds: one test, not a family of two
+    assert per_op.p_adjusted == pytest.approx(per_op.p_value)
+    assert ops.p_adjusted == pytest.approx(per_op.p_adjusted, rel=0.05)  # medians of 1/x
+    summary = compare.build([("a", base), ("b", cand)]).pairs[0].subjects[0]
+    assert summary.figures == 1  # one benchmark in the geometric mean, not two figures
+    assert summary.geomean_ci is not None
+    assert summary.geomean_ci[0] < summary.geomean_speed < summary.geomean_ci[1]  # type: ignore[operator]
