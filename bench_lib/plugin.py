@@ -62,6 +62,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="print one line per finished benchmark (used by `mpbench run`)",
     )
+    group.addoption(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="run the distributed subject on this dask scheduler (default: a LocalCluster)",
+    )
 
 
 def _keep_spawn_children_lean() -> str:
@@ -86,6 +92,19 @@ def pytest_configure(config: pytest.Config) -> None:
     leaks.claim_semaphore_prefix()
     config._mpbench_log = log  # type: ignore[attr-defined]
     config.pluginmanager.register(log, "mpbench-session-log")
+    _check_scheduler(config)
+
+
+def _check_scheduler(config: pytest.Config) -> None:
+    """A wrong or unreachable ``--scheduler`` stops the run at once: one line, exit code 2."""
+    address = config.getoption("scheduler", default=None)
+    if address:
+        from bench_lib import distributed_address
+
+        try:
+            distributed_address.probe(address)
+        except distributed_address.SchedulerAddressError as exc:
+            pytest.exit(str(exc), returncode=2)
 
 
 def _log(config: pytest.Config) -> SessionLog:
