@@ -49,12 +49,12 @@ class WorkerGuard:
             self.loss = WorkerLoss(lost, retried=results_right, error="")
         return self.loss
 
-    def run(self, call: Callable[[], T]) -> Callable[[], T]:
+    def run(self, call: Callable[..., T]) -> Callable[..., T]:
         """Wrap a measured round: an exception from a lost worker is recorded, then re-raised."""
 
-        def guarded() -> T:
+        def guarded(*args: Any, **kwargs: Any) -> T:
             try:
-                return call()
+                return call(*args, **kwargs)
             except Exception as exc:
                 lost = sorted(self.start - set(_addresses_or_empty(self.cluster)))
                 if not lost and type(exc).__name__ != "KilledWorker":
