@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Callable, TypeVar
 
 from bench_lib.distributed_cluster import Cluster
+from bench_lib.engine import Bench
 
 T = TypeVar("T")
 
@@ -77,3 +78,30 @@ def _addresses_or_empty(cluster: Cluster) -> list[str]:
         return cluster.worker_addresses()
     except Exception:  # the scheduler itself may be gone
         return []
+
+
+def measure_guarded(
+    mpbench: Bench,
+    cluster: Cluster,
+    call: Callable[..., Any],
+    right: Callable[[], bool],
+    **kwargs: Any,
+) -> None:
+    """``mpbench.measure`` with the worker guard around each round and its check after."""
+    guard = WorkerGuard(cluster)
+    teardown = kwargs.pop("teardown", None)
+
+    def after(*args: Any) -> None:
+        if teardown is not None:
+            teardown(*args)
+        loss = guard.check(right())
+        if loss is not None:
+            mpbench.info["worker_lost"] = guard.record()
+            mpbench.check("no worker lost", False, loss.message())
+
+    try:
+        mpbench.measure(guard.run(call), teardown=after, **kwargs)
+    finally:
+        if guard.loss is not None:
+            mpbench.info["worker_lost"] = guard.record()
+    mpbench.check("no worker lost", True)

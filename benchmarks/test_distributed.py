@@ -25,7 +25,7 @@ retried). With ``--scheduler tcp://HOST:PORT`` the same benchmarks run on that c
 from __future__ import annotations
 
 import multiprocessing
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -33,7 +33,7 @@ from bench_lib import distributed_cluster as dcl
 from bench_lib import distributed_ops as ops
 from bench_lib import distributed_workloads as dw
 from bench_lib import pools
-from bench_lib.distributed_guard import WorkerGuard
+from bench_lib.distributed_guard import measure_guarded
 from bench_lib.engine import Bench, Figure
 from bench_lib.pools import Verifier
 from bench_lib.profiles import GridContext, grid
@@ -43,9 +43,18 @@ START_ROUNDS = {"smoke": 1, "quick": 2, "standard": 6, "full": 10}  # each round
 SCALING_TASK_MS = {"smoke": [1.0], "quick": [], "standard": [1.0, 10.0]}  # quick: 15 s budget
 BATCH_SERIAL_S = {"smoke": 0.02, "quick": 0.05, "standard": 0.2, "full": 0.5}  # serial work/round
 TASKS_PER_WORKER_MIN = 4  # the batch keeps even 2x-oversubscribed workers busy for 2 waves
-TRANSFER_KIB = {"smoke": [64], "quick": [], "standard": [64, 1024, 16384], "full": [64, 256, 1024, 4096, 16384]}
+TRANSFER_KIB = {
+    "smoke": [64],
+    "quick": [],
+    "standard": [64, 1024, 16384],
+    "full": [64, 256, 1024, 4096, 16384],
+}
 TRANSFER_WORKERS = 2  # a worker-to-worker transfer needs two
-POOL_API = {"pool_apply": "apply", "pool_apply_async": "apply_async", "executor_submit": "executor_submit"}
+POOL_API = {
+    "pool_apply": "apply",
+    "pool_apply_async": "apply_async",
+    "executor_submit": "executor_submit",
+}
 
 
 def start_workers(ctx: GridContext) -> list[int]:
@@ -71,33 +80,6 @@ def _start_method() -> str:
 def scheduler(request: pytest.FixtureRequest) -> str | None:
     address: str | None = request.config.getoption("scheduler", default=None)
     return address
-
-
-def _guarded_measure(
-    mpbench: Bench,
-    cluster: dcl.Cluster,
-    call: Callable[..., Any],
-    right: Callable[[], bool],
-    **kwargs: Any,
-) -> None:
-    """``mpbench.measure`` with the worker guard around each round and its check after."""
-    guard = WorkerGuard(cluster)
-    teardown = kwargs.pop("teardown", None)
-
-    def after(*args: Any) -> None:
-        if teardown is not None:
-            teardown(*args)
-        loss = guard.check(right())
-        if loss is not None:
-            mpbench.info["worker_lost"] = guard.record()
-            mpbench.check("no worker lost", False, loss.message())
-
-    try:
-        mpbench.measure(guard.run(call), teardown=after, **kwargs)
-    finally:
-        if guard.loss is not None:
-            mpbench.info["worker_lost"] = guard.record()
-    mpbench.check("no worker lost", True)
 
 
 def _record_cluster(mpbench: Bench, cluster: dcl.Cluster) -> None:
@@ -163,7 +145,7 @@ def test_task_overhead(
             workers = cluster.worker_addresses()
             op(cluster, jobs[: 2 * len(workers)], workers)  # warm: every worker answers once
             mpbench.info["workers"] = len(workers)
-            _guarded_measure(
+            measure_guarded(
                 mpbench,
                 cluster,
                 v.run(lambda: op(cluster, jobs, workers)),
@@ -172,7 +154,6 @@ def test_task_overhead(
                 figures=figures,
             )
     mpbench.check("every result right", v.ok, v.first_problem or f"{v.rounds} rounds checked")
-
 
 
 @grid(engine=["dask", "pool"], task_ms=SCALING_TASK_MS, workers=scaling_workers)
@@ -211,7 +192,7 @@ def test_scaling(
             cores = mpbench.cores if scheduler is None else threads
             mpbench.info["scaling"] = {"axis": "workers", "usable_cores": cores}
             ops.map_all(cluster, pools.jobs_for(2 * workers, 0), use)  # warm every worker
-            _guarded_measure(
+            measure_guarded(
                 mpbench,
                 cluster,
                 v.run(lambda: ops.map_all(cluster, jobs, use)),
@@ -252,11 +233,12 @@ def test_transfer(mpbench: Bench, scheduler: str | None, path: str, size_kib: in
             a, b = every[:2]
             mpbench.info["route"] = "client-scheduler-worker (dask default)"
             if path == "scatter_gather":
+
                 def target() -> None:
                     seen.append(dw.digest(ops.scatter_gather(cluster, data, a)))
 
                 ops.scatter_gather(cluster, data, a)  # warm
-                _guarded_measure(
+                measure_guarded(
                     mpbench, cluster, target, lambda: seen[-1] == expected, figures=figures
                 )
             else:
@@ -268,9 +250,13 @@ def test_transfer(mpbench: Bench, scheduler: str | None, path: str, size_kib: in
                 def move(produced: ops.Produced) -> None:
                     seen.append(ops.consume_on(cluster, produced, b))
 
-                _guarded_measure(
-                    mpbench, cluster, move, lambda: seen[-1] == expected,
-                    setup=setup, figures=figures,
+                measure_guarded(
+                    mpbench,
+                    cluster,
+                    move,
+                    lambda: seen[-1] == expected,
+                    setup=setup,
+                    figures=figures,
                 )
     mpbench.check(
         "every payload intact",
