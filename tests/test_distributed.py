@@ -23,6 +23,7 @@ from bench_lib import distributed_address, distributed_breakeven, distributed_wo
 from tests.conftest import REPO, run_benchmark_source, run_smoke
 
 STOP_DEADLINE_S = 15.0  # an interrupted run stops in ~5 s; a loaded CI machine gets a margin
+EXIT_GRACE_S = 3.0  # multiprocessing's resource tracker exits a moment after its parent
 BAD_ADDRESS_DEADLINE_S = 20.0  # "within a few seconds" plus pytest's own start on a busy machine
 
 
@@ -36,6 +37,18 @@ def _session_processes(sid: int) -> list[psutil.Process]:
         with contextlib.suppress(psutil.Error, ProcessLookupError):
             if os.getsid(proc.pid) == sid and proc.status() != psutil.STATUS_ZOMBIE:
                 out.append(proc)
+    return out
+
+
+def _left_in_session(sid: int, grace_s: float = EXIT_GRACE_S) -> list[str]:
+    """Command lines of the session's processes still alive ``grace_s`` after its leader ended."""
+    deadline = time.monotonic() + grace_s
+    while (left := _session_processes(sid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    out = []
+    for proc in left:
+        with contextlib.suppress(psutil.Error):
+            out.append(f"{proc.pid}: {' '.join(proc.cmdline())[:200]}")
     return out
 
 
@@ -156,7 +169,7 @@ def test_embedded_smoke_run_checks_records_and_leaves_nothing(tmp_path: Path) ->
     )
     output, _ = proc.communicate(timeout=600)
     assert proc.returncode == 0, output
-    assert _session_processes(proc.pid) == []
+    assert _left_in_session(proc.pid) == []
     blocks = {
         (m["case"], tuple(sorted(m["params"].items()))): m
         for m in _blocks(json.loads(out.read_text()))
@@ -208,6 +221,10 @@ def dask_cluster(tmp_path: Path) -> Iterator[str]:
                 **common,  # type: ignore[call-overload]
             )
         )
+        import distributed
+
+        with distributed.Client(address, timeout=30) as client:
+            client.wait_for_workers(2, timeout=60)
         yield address
     finally:
         for p in reversed(started):
@@ -226,7 +243,11 @@ def test_address_path_runs_on_a_real_scheduler_and_records_the_cluster(
     code, data, output = run_smoke(
         tmp_path,
         "benchmarks/test_distributed.py",
-        extra=(f"--scheduler={dask_cluster}", "-k", "dask or scatter or worker_to_worker"),
+        extra=(
+            f"--scheduler={dask_cluster}",
+            "-k",
+            "dask or scatter or worker_to_worker or cluster_start",
+        ),
     )
     assert code == 0, output
     blocks = _blocks(data)
@@ -311,4 +332,4 @@ def test_ctrl_c_mid_run_leaves_no_scheduler_nanny_or_worker(tmp_path: Path) -> N
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
     assert code == 130, proc.stdout.read()
-    assert _session_processes(proc.pid) == []
+    assert _left_in_session(proc.pid) == []
