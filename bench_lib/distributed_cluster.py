@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import platform
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import distributed
+import distributed as _distributed
 
 from bench_lib import cpu
+
+dask: Any = _distributed  # dask.distributed is only partly annotated: its calls are untyped
 
 CONNECT_TIMEOUT_S = 5.0  # a client that cannot greet a scheduler in 5 s will not do better
 WORKERS_TIMEOUT_S = 60.0  # embedded workers on a loaded 2-core machine take seconds to start
@@ -55,8 +56,8 @@ def _worker_facts() -> tuple[int, str]:
 class Cluster:
     """A client and, when embedded, the ``LocalCluster`` behind it."""
 
-    client: distributed.Client
-    local: distributed.LocalCluster | None
+    client: Any  # distributed.Client
+    local: Any  # distributed.LocalCluster, or None when the cluster is given by address
 
     @property
     def kind(self) -> str:
@@ -76,7 +77,7 @@ class Cluster:
             threads_per_worker=[int(nthreads[a]) for a in addresses],
             worker_cores=[int(facts[a][0]) for a in addresses if a in facts],
             worker_python=[str(facts[a][1]) for a in addresses if a in facts],
-            dask_version=distributed.__version__,
+            dask_version=str(dask.__version__),
             nanny=True if self.local is not None else None,
         )
 
@@ -93,7 +94,7 @@ class Cluster:
 
 def start_embedded(workers: int) -> Cluster:
     """A LocalCluster of ``workers`` single-threaded worker processes, all connected."""
-    local = distributed.LocalCluster(
+    local = dask.LocalCluster(
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
@@ -102,7 +103,7 @@ def start_embedded(workers: int) -> Cluster:
         silence_logs=logging.CRITICAL,
     )
     try:
-        client = distributed.Client(local, timeout=CONNECT_TIMEOUT_S)
+        client = dask.Client(local, timeout=CONNECT_TIMEOUT_S)
         client.wait_for_workers(workers, timeout=WORKERS_TIMEOUT_S)
     except BaseException:
         local.close()
@@ -114,7 +115,7 @@ def connect(address: str) -> Cluster:
     """A client of the scheduler at ``address``, with at least one worker that can run our tasks."""
     logging.getLogger("distributed").setLevel(logging.CRITICAL)
     try:
-        client = distributed.Client(address, timeout=CONNECT_TIMEOUT_S)
+        client = dask.Client(address, timeout=CONNECT_TIMEOUT_S)
     except (OSError, TimeoutError) as exc:
         raise ClusterError(
             f"cannot connect to a dask scheduler at {address} within {CONNECT_TIMEOUT_S:g} s "
@@ -161,7 +162,3 @@ def opened(address: str | None, workers: int) -> Iterator[Cluster]:
         yield cluster
     finally:
         cluster.close()
-
-
-def python_here() -> str:
-    return f"{platform.python_implementation()} {platform.python_version()}"

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing import shared_memory
 from typing import Any
 
-import distributed
-
 from bench_lib import distributed_workloads as dw
 from bench_lib import workloads
-from bench_lib.distributed_cluster import Cluster
+from bench_lib.distributed_cluster import Cluster, dask
 
 Job = tuple[int, int]  # (seed, iterations) of workloads.spin, as in bench_lib.pools
 DASK_APIS = ("dask_submit", "dask_map")
@@ -55,14 +53,14 @@ def scatter_gather(cluster: Cluster, data: bytes, worker: str) -> bytes:
 class Produced:
     """A payload made on the source worker (off the clock), waiting to be moved."""
 
-    future: distributed.Future
+    future: Any  # distributed.Future on the source worker
     expected: tuple[int, int]  # digest of the payload
 
 
 def produce(cluster: Cluster, size: int, seed: int, worker: str) -> Produced:
     c = cluster.client
     future = c.submit(dw.payload, size, seed, pure=False, workers=[worker])
-    distributed.wait(future)
+    dask.wait(future)
     return Produced(future, dw.digest(dw.payload(size, seed)))
 
 
@@ -87,18 +85,17 @@ class EchoPeer:
     conn: Any
     process: Any
     shm: shared_memory.SharedMemory | None = None
-    kept: list[bytes] = field(default_factory=list)
 
     def round_trip(self, data: bytes) -> bytes:
         if self.shm is None:
             self.conn.send_bytes(data)
             back: bytes = self.conn.recv_bytes()
             return back
-        n = len(data)
-        self.shm.buf[:n] = data
+        n, buf = len(data), dw.buffer(self.shm)
+        buf[:n] = data
         self.conn.send_bytes(n.to_bytes(8, "little"))
         self.conn.recv_bytes()
-        return bytes(self.shm.buf[:n])
+        return bytes(buf[:n])
 
     def close(self) -> None:
         try:
@@ -120,7 +117,7 @@ class EchoPeer:
 
 def open_echo(mode: str, size: int, start: str) -> EchoPeer:
     """Start the echo child for ``mode`` (``pipe`` or ``shm``) with start method ``start``."""
-    ctx = multiprocessing.get_context(start)
+    ctx: Any = multiprocessing.get_context(start)
     mine, theirs = ctx.Pipe()
     if mode == "pipe":
         proc = ctx.Process(target=dw.pipe_echo, args=(theirs,), daemon=True)

@@ -43,6 +43,14 @@ def die_once(flag: str, seed: int) -> int:
     return seed  # not reached
 
 
+def buffer(shm: shared_memory.SharedMemory) -> memoryview:
+    """The segment's bytes (typeshed says the buffer may be None once closed)."""
+    buf = shm.buf
+    if buf is None:
+        raise ValueError(f"shared memory {shm.name} is closed")
+    return buf
+
+
 def pipe_echo(conn: Any) -> None:
     """Send every bytes message back until an empty one arrives (the Pipe reference)."""
     while True:
@@ -64,8 +72,9 @@ def shm_echo(name: str, conn: Any) -> None:
             n = int.from_bytes(conn.recv_bytes(), "little")
             if n == 0:
                 return
-            kept = bytes(shm.buf[:n])
-            shm.buf[:n] = kept
+            buf = buffer(shm)
+            kept = bytes(buf[:n])
+            buf[:n] = kept
             conn.send_bytes(b"1")
     finally:
         shm.close()

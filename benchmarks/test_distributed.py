@@ -25,6 +25,7 @@ retried). With ``--scheduler tcp://HOST:PORT`` the same benchmarks run on that c
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -38,12 +39,16 @@ from bench_lib.engine import Bench, Figure
 from bench_lib.pools import Verifier
 from bench_lib.profiles import GridContext, grid
 
-OVERHEAD_TASKS = {"smoke": [10], "quick": [100], "standard": [300]}
+OVERHEAD_TASKS: dict[str, Sequence[int]] = {"smoke": [10], "quick": [100], "standard": [300]}
 START_ROUNDS = {"smoke": 1, "quick": 2, "standard": 6, "full": 10}  # each round starts a cluster
-SCALING_TASK_MS = {"smoke": [1.0], "quick": [], "standard": [1.0, 10.0]}  # quick: 15 s budget
+SCALING_TASK_MS: dict[str, Sequence[float]] = {  # none in quick: 15 s for the whole subject
+    "smoke": [1.0],
+    "quick": [],
+    "standard": [1.0, 10.0],
+}
 BATCH_SERIAL_S = {"smoke": 0.02, "quick": 0.05, "standard": 0.2, "full": 0.5}  # serial work/round
 TASKS_PER_WORKER_MIN = 4  # the batch keeps even 2x-oversubscribed workers busy for 2 waves
-TRANSFER_KIB = {
+TRANSFER_KIB: dict[str, Sequence[int]] = {
     "smoke": [64],
     "quick": [],
     "standard": [64, 1024, 16384],

@@ -189,7 +189,7 @@ def test_embedded_smoke_run_checks_records_and_leaves_nothing(tmp_path: Path) ->
 @pytest.fixture
 def dask_cluster(tmp_path: Path) -> Iterator[str]:
     """A real `dask scheduler` and a `dask worker` (2 processes) on 127.0.0.1; gone after."""
-    dask = shutil.which("dask") or str(Path(sys.executable).parent / "dask")
+    cli = shutil.which("dask") or str(Path(sys.executable).parent / "dask")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     file = tmp_path / "scheduler.json"
     common = {"env": env, "cwd": tmp_path, "start_new_session": True}
@@ -197,7 +197,7 @@ def dask_cluster(tmp_path: Path) -> Iterator[str]:
     started = [
         subprocess.Popen(
             [
-                dask,
+                cli,
                 "scheduler",
                 "--host",
                 "127.0.0.1",
@@ -217,13 +217,13 @@ def dask_cluster(tmp_path: Path) -> Iterator[str]:
         address = json.loads(file.read_text())["address"]
         started.append(
             subprocess.Popen(
-                [dask, "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard"],
+                [cli, "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard"],
                 **common,  # type: ignore[call-overload]
             )
         )
-        import distributed
+        from bench_lib.distributed_cluster import dask
 
-        with distributed.Client(address, timeout=30) as client:
+        with dask.Client(address, timeout=30) as client:
             client.wait_for_workers(2, timeout=60)
         yield address
     finally:
