@@ -25,6 +25,7 @@ retried). With ``--scheduler tcp://HOST:PORT`` the same benchmarks run on that c
 from __future__ import annotations
 
 import multiprocessing
+import time
 from collections.abc import Sequence
 from typing import Any, Callable
 
@@ -40,6 +41,8 @@ from bench_lib.pools import Verifier
 from bench_lib.profiles import AxisValues, GridContext, grid, resolve_axis
 
 OVERHEAD_TASKS: dict[str, Sequence[int]] = {"smoke": [10], "quick": [100], "standard": [300]}
+ROUND_TARGET_S = {"smoke": 0.05, "quick": 0.1, "standard": 0.2, "full": 0.5}  # one round, about
+CALIBRATION_TASKS = 10  # tasks timed (off the clock) to size a round; also the fewest per round
 START_ROUNDS = {"smoke": 1, "quick": 2, "standard": 6, "full": 10}  # each round starts a cluster
 SCALING_TASK_MS: dict[str, Sequence[float]] = {"smoke": [1.0], "standard": [1.0, 10.0]}
 BATCH_SERIAL_S = {"smoke": 0.02, "quick": 0.05, "standard": 0.2, "full": 0.5}  # serial work/round
@@ -129,15 +132,41 @@ def test_cluster_start(mpbench: Bench, scheduler: str | None, workers: int) -> N
     )
 
 
+def _tasks_per_round(mpbench: Bench, run: Callable[[list[pools.Job]], list[int]]) -> int:
+    """No-op tasks in a round of about ``ROUND_TARGET_S``, sized once (block 0) and recorded.
+
+    A dask round trip costs 1 ms on a quiet machine and 50 ms on a busy one: a fixed count
+    would make a round last minutes there. Every block reuses the first block's count, so
+    all rounds do the same work (DESIGN.md, principle 14).
+    """
+    if "tasks_per_round" not in mpbench.info:
+        probe = pools.jobs_for(CALIBRATION_TASKS, 0)
+        start = time.perf_counter()
+        run(probe)
+        per_task_s = (time.perf_counter() - start) / len(probe)
+        target_s = ROUND_TARGET_S[mpbench.profile.name]
+        ceiling = mpbench.profile.pick(OVERHEAD_TASKS)[0]
+        mpbench.info["tasks_per_round"] = max(
+            CALIBRATION_TASKS, min(ceiling, round(target_s / per_task_s))
+        )
+    return int(mpbench.info["tasks_per_round"])
+
+
+def _overhead_rounds(
+    mpbench: Bench, run: Callable[[list[pools.Job]], list[int]]
+) -> tuple[Verifier, Callable[[], None], list[Figure]]:
+    tasks = _tasks_per_round(mpbench, run)
+    jobs = pools.jobs_for(tasks, 0)
+    v = Verifier(pools.serial_results(jobs))
+    figures = [Figure("per task", "s", "time", tasks), Figure("tasks", "task/s", "rate", tasks)]
+    return v, v.run(lambda: run(jobs)), figures
+
+
 @grid(api=list(ops.DASK_APIS + ops.POOL_APIS))
 def test_task_overhead(
     mpbench: Bench, opened: list[pools.Workers], scheduler: str | None, api: str
 ) -> None:
-    tasks = mpbench.profile.pick(OVERHEAD_TASKS)[0]
-    jobs = pools.jobs_for(tasks, 0)
-    v = Verifier(pools.serial_results(jobs))
-    figures = [Figure("per task", "s", "time", tasks), Figure("tasks", "task/s", "rate", tasks)]
-    mpbench.info.update(tasks_per_round=tasks, task="no-op", round_trip=api in ops.ROUND_TRIP_APIS)
+    mpbench.info.update(task="no-op", round_trip=api in ops.ROUND_TRIP_APIS)
     if api in ops.POOL_APIS:
         start = _start_method()
         fam = pools.family(POOL_API[api])
@@ -145,22 +174,20 @@ def test_task_overhead(
         opened.append(w)
         pools.warm(w)
         mpbench.info.update(workers=w.workers, start=start)
-        mpbench.measure(
-            v.run(lambda: pools.run_api(POOL_API[api], w, jobs)),
-            teardown=v.verify,
-            figures=figures,
-        )
+        v, target, figures = _overhead_rounds(mpbench, lambda j: pools.run_api(POOL_API[api], w, j))
+        mpbench.measure(target, teardown=v.verify, figures=figures)
     else:
         op = ops.submit_each if api == "dask_submit" else ops.map_all
         with dcl.opened(scheduler, mpbench.cores) as cluster:
             _record_cluster(mpbench, cluster)
             workers = cluster.worker_addresses()
-            op(cluster, jobs[: 2 * len(workers)], workers)  # warm: every worker answers once
+            op(cluster, pools.jobs_for(2 * len(workers), 0), workers)  # every worker answers
             mpbench.info["workers"] = len(workers)
+            v, target, figures = _overhead_rounds(mpbench, lambda j: op(cluster, j, workers))
             measure_guarded(
                 mpbench,
                 cluster,
-                v.run(lambda: op(cluster, jobs, workers)),
+                target,
                 lambda: v.last == v.expected,
                 teardown=v.verify,
                 figures=figures,
