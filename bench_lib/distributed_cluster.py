@@ -12,10 +12,11 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import distributed as _distributed
+import psutil
 
 from bench_lib import cpu
 
@@ -23,6 +24,7 @@ dask: Any = _distributed  # dask.distributed is only partly annotated: its calls
 
 CONNECT_TIMEOUT_S = 5.0  # a client that cannot greet a scheduler in 5 s will not do better
 WORKERS_TIMEOUT_S = 60.0  # embedded workers on a loaded 2-core machine take seconds to start
+KILL_GRACE_S = 0.5  # SIGTERM to SIGKILL: a nanny that does not stop at once is killed
 WORKER_MODULES = ("bench_lib.workloads", "bench_lib.distributed_workloads")  # tasks' modules
 
 
@@ -58,6 +60,7 @@ class Cluster:
 
     client: Any  # distributed.Client
     local: Any  # distributed.LocalCluster, or None when the cluster is given by address
+    processes: list[psutil.Process] = field(default_factory=list)  # embedded: ours to stop
 
     @property
     def kind(self) -> str:
@@ -83,17 +86,33 @@ class Cluster:
 
     def close(self) -> None:
         """Close the client, and the embedded cluster; kill what is left of its processes."""
-        children = cpu.live_children() if self.local is not None else []
         with contextlib.suppress(Exception):
             self.client.close(timeout=CONNECT_TIMEOUT_S)
         if self.local is not None:
             with contextlib.suppress(Exception):
                 self.local.close(timeout=CONNECT_TIMEOUT_S)
-            cpu.kill_tree([p for p in children if p.is_running()], grace_s=1.0)
+        self.kill()
+
+    def kill(self) -> None:
+        """Stop the embedded cluster's nannies and workers now (after Ctrl-C: no goodbyes)."""
+        kill_now(self.processes)
+
+
+def kill_now(processes: list[psutil.Process]) -> None:
+    tree = list(processes)
+    for proc in processes:
+        with contextlib.suppress(psutil.Error):
+            tree += proc.children(recursive=True)
+    cpu.kill_tree([p for p in tree if p.is_running()], grace_s=KILL_GRACE_S)
+
+
+def _new_children(before: set[int]) -> list[psutil.Process]:
+    return [p for p in cpu.live_children() if p.pid not in before]
 
 
 def start_embedded(workers: int) -> Cluster:
     """A LocalCluster of ``workers`` single-threaded worker processes, all connected."""
+    before = {p.pid for p in cpu.live_children()}
     local = dask.LocalCluster(
         n_workers=workers,
         threads_per_worker=1,
@@ -105,10 +124,14 @@ def start_embedded(workers: int) -> Cluster:
     try:
         client = dask.Client(local, timeout=CONNECT_TIMEOUT_S)
         client.wait_for_workers(workers, timeout=WORKERS_TIMEOUT_S)
+    except KeyboardInterrupt:
+        kill_now(_new_children(before))
+        raise
     except BaseException:
         local.close()
+        kill_now(_new_children(before))
         raise
-    return Cluster(client, local)
+    return Cluster(client, local, _new_children(before))
 
 
 def connect(address: str) -> Cluster:
@@ -160,5 +183,11 @@ def opened(address: str | None, workers: int) -> Iterator[Cluster]:
     cluster = connect(address) if address else start_embedded(workers)
     try:
         yield cluster
-    finally:
+    except KeyboardInterrupt:  # the run is stopping: its result must be saved within seconds
+        cluster.kill()
+        raise
+    except BaseException:
+        cluster.close()
+        raise
+    else:
         cluster.close()

@@ -294,7 +294,16 @@ def test_worker_killed_mid_round_fails_the_benchmark_saying_dask_retried(tmp_pat
     assert "no worker lost" in failure["reason"] and "dask retried" in failure["reason"]
 
 
-def test_ctrl_c_mid_run_leaves_no_scheduler_nanny_or_worker(tmp_path: Path) -> None:
+def _cmdlines(sid: int) -> str:
+    out = []
+    for proc in _session_processes(sid):
+        with contextlib.suppress(psutil.Error):
+            out.append(" ".join(proc.cmdline()))
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_interrupt_mid_run_saves_and_leaves_no_nanny_or_worker(tmp_path: Path, how: str) -> None:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -322,10 +331,13 @@ def test_ctrl_c_mid_run_leaves_no_scheduler_nanny_or_worker(tmp_path: Path) -> N
             break
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # wait until worker processes run
-        if any("spawn_main" in " ".join(p.cmdline()) for p in _session_processes(proc.pid)):
+        if "spawn_main" in _cmdlines(proc.pid):
             break
         time.sleep(0.1)
-    os.killpg(proc.pid, signal.SIGINT)
+    if how == "ctrl-c":  # the terminal signals the whole foreground group
+        os.killpg(proc.pid, signal.SIGINT)
+    else:  # a supervisor signals the command only: the workers hear nothing
+        proc.send_signal(signal.SIGTERM)
     try:
         code = proc.wait(timeout=STOP_DEADLINE_S)
     finally:
@@ -333,3 +345,5 @@ def test_ctrl_c_mid_run_leaves_no_scheduler_nanny_or_worker(tmp_path: Path) -> N
             os.killpg(proc.pid, signal.SIGKILL)
     assert code == 130, proc.stdout.read()
     assert _left_in_session(proc.pid) == []
+    (saved,) = (tmp_path / "results").glob("*/*_run.json")
+    assert json.loads(saved.read_text())["mpbench"]["partial"] is True
