@@ -19,7 +19,7 @@ from typing import Any
 import psutil
 import pytest
 
-from bench_lib import distributed_address, distributed_breakeven, distributed_workloads
+from bench_lib import distributed_address, distributed_breakeven, distributed_workloads, report
 from tests.conftest import REPO, run_benchmark_source, run_smoke
 
 STOP_DEADLINE_S = 15.0  # an interrupted run stops in ~5 s; a loaded CI machine gets a margin
@@ -184,6 +184,12 @@ def test_embedded_smoke_run_checks_records_and_leaves_nothing(tmp_path: Path) ->
     assert cluster["kind"] == "embedded" and cluster["scheduler"].startswith("tcp://127.0.0.1:")
     assert cluster["threads_per_worker"] == [1] * cluster["workers"]
     assert any("derived" in m for (case, _), m in blocks.items() if case == "scaling")
+    report_dir = tmp_path / "report"
+    report.write_report(json.loads(out.read_text()), report_dir)
+    charts = {p.stem for p in (report_dir / "charts").glob("distributed_*.png")}
+    assert charts == {"distributed_overhead", "distributed_scaling", "distributed_transfer"}
+    advice = (report_dir / "summary.md").read_text()
+    assert "A dask task round trip" in advice and "stay on one machine" in advice
 
 
 @pytest.fixture
