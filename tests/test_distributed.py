@@ -18,9 +18,9 @@ from typing import Any
 
 import psutil
 import pytest
+from conftest import REPO, run_benchmark_source, run_smoke
 
 from bench_lib import distributed_address, distributed_breakeven, distributed_workloads, report
-from tests.conftest import REPO, run_benchmark_source, run_smoke
 
 STOP_DEADLINE_S = 15.0  # an interrupted run stops in ~5 s; a loaded CI machine gets a margin
 EXIT_GRACE_S = 3.0  # multiprocessing's resource tracker exits a moment after its parent
