@@ -72,7 +72,8 @@ def scaling(
         return None
     cores = int(data["machine_info"]["mpbench"]["usable_cores"])
     task_sizes = sorted(rows["p_task_ms"].unique())
-    fig, axes = new_chart(ncols=len(task_sizes), width_in=5.5 * len(task_sizes), height_in=4.6)
+    width_in = max(8.0, 5.5 * len(task_sizes))  # the footer needs 8 in
+    fig, axes = new_chart(ncols=len(task_sizes), width_in=width_in, height_in=4.6)
     for ax, task_ms in zip(axes, task_sizes):
         group = rows[rows["p_task_ms"] == task_ms]
         xs = np.array(sorted(group["p_workers"].unique()))
