@@ -17,7 +17,8 @@
 
 Off the clock: starting and closing the cluster, pool or echo child (each body has its own,
 one per block), warming them, making payloads and expected results, checking every round's
-results (task results against a serial run, payloads by length and CRC-32), and checking
+results (task results against a serial run, payloads by length and CRC-32; worker-to-
+worker's consumer task computes its CRC-32 on B, on the clock), and checking
 that no worker left the cluster (a lost worker fails the benchmark, saying whether dask
 retried). With ``--scheduler tcp://HOST:PORT`` the same benchmarks run on that cluster.
 """
@@ -254,7 +255,12 @@ def test_transfer(mpbench: Bench, scheduler: str | None, path: str, size_kib: in
     size = size_kib * 1024
     data = dw.payload(size, seed=mpbench.block + 1)
     expected = dw.digest(data)
-    seen: list[tuple[int, int]] = []
+    seen: list[tuple[int, int]] = []  # digests, computed off the clock
+    got: list[bytes] = []  # what the last round trip brought back
+
+    def check_round(*_: Any) -> None:
+        seen.append(dw.digest(got.pop()))
+
     moved = size if path == "worker_to_worker" else 2 * size
     figures = [Figure("bytes", "B/s", "rate", moved), Figure("per round", "s", "time")]
     mpbench.info.update(bytes_per_round=moved, payload_bytes=size)
@@ -265,8 +271,7 @@ def test_transfer(mpbench: Bench, scheduler: str | None, path: str, size_kib: in
         try:
             peer.round_trip(data)  # warm
             mpbench.measure(
-                lambda: seen.append(dw.digest(peer.round_trip(data))),
-                figures=figures,
+                lambda: got.append(peer.round_trip(data)), teardown=check_round, figures=figures
             )
         finally:
             peer.close()
@@ -281,11 +286,16 @@ def test_transfer(mpbench: Bench, scheduler: str | None, path: str, size_kib: in
             if path == "scatter_gather":
 
                 def target() -> None:
-                    seen.append(dw.digest(ops.scatter_gather(cluster, data, a)))
+                    got.append(ops.scatter_gather(cluster, data, a))
 
                 ops.scatter_gather(cluster, data, a)  # warm
                 measure_guarded(
-                    mpbench, cluster, target, lambda: seen[-1] == expected, figures=figures
+                    mpbench,
+                    cluster,
+                    target,
+                    lambda: seen[-1] == expected,
+                    teardown=check_round,
+                    figures=figures,
                 )
             else:
                 mpbench.info["route"] = f"worker {a} to worker {b}"
@@ -293,7 +303,7 @@ def test_transfer(mpbench: Bench, scheduler: str | None, path: str, size_kib: in
                 def setup() -> tuple[tuple[ops.Produced], dict[str, Any]]:
                     return (ops.produce(cluster, size, mpbench.block + 1, a),), {}
 
-                def move(produced: ops.Produced) -> None:
+                def move(produced: ops.Produced) -> None:  # B's task computes the digest
                     seen.append(ops.consume_on(cluster, produced, b))
 
                 measure_guarded(
