@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ dask: Any = _distributed  # dask.distributed is only partly annotated: its calls
 
 CONNECT_TIMEOUT_S = 5.0  # a client that cannot greet a scheduler in 5 s will not do better
 WORKERS_TIMEOUT_S = 60.0  # embedded workers on a loaded 2-core machine take seconds to start
+CONNECT_SLACK_S = 1.0  # beyond dask's own timeout before the connecting thread is abandoned
 KILL_GRACE_S = 0.5  # SIGTERM to SIGKILL: a nanny that does not stop at once is killed
 WORKER_MODULES = ("bench_lib.workloads", "bench_lib.distributed_workloads")  # tasks' modules
 
@@ -137,13 +139,7 @@ def start_embedded(workers: int) -> Cluster:
 def connect(address: str) -> Cluster:
     """A client of the scheduler at ``address``, with at least one worker that can run our tasks."""
     logging.getLogger("distributed").setLevel(logging.CRITICAL)
-    try:
-        client = dask.Client(address, timeout=CONNECT_TIMEOUT_S)
-    except (OSError, TimeoutError) as exc:
-        raise ClusterError(
-            f"cannot connect to a dask scheduler at {address} within {CONNECT_TIMEOUT_S:g} s "
-            f"({exc.__class__.__name__}): is it a dask scheduler, and reachable from here?"
-        ) from None
+    client = _client_within(address, CONNECT_TIMEOUT_S)
     cluster = Cluster(client, None)
     try:
         client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
@@ -163,6 +159,38 @@ def connect(address: str) -> Cluster:
             "worker (pip install -e .) or start `dask worker` with PYTHONPATH set to the checkout"
         )
     return cluster
+
+
+def _client_within(address: str, timeout_s: float) -> Any:
+    """``Client(address)``, or :class:`ClusterError` after ``timeout_s`` (+ a little slack).
+
+    dask's own ``timeout`` does not cover a listener that accepts the TCP connection and
+    never speaks (the handshake waits for ever), so the client starts in a daemon thread that
+    is abandoned when it does not answer in time.
+    """
+    box: list[Any] = []
+
+    def start() -> None:
+        try:
+            box.append(dask.Client(address, timeout=timeout_s))
+        except BaseException as exc:  # handed to the caller below
+            box.append(exc)
+
+    thread = threading.Thread(target=start, name="mpbench dask connect", daemon=True)
+    thread.start()
+    thread.join(timeout_s + CONNECT_SLACK_S)
+    if not box or isinstance(box[0], BaseException):
+        why = f"{type(box[0]).__name__}" if box else "no dask greeting"
+        raise ClusterError(
+            f"cannot connect to a dask scheduler at {address} within {timeout_s:g} s ({why}): "
+            "is it a dask scheduler, and reachable from here?"
+        )
+    return box[0]
+
+
+def verify(address: str) -> None:
+    """Raise :class:`ClusterError` unless ``address`` is a dask scheduler with usable workers."""
+    connect(address).close()
 
 
 def _missing_modules() -> list[str]:

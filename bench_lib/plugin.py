@@ -99,11 +99,11 @@ def _check_scheduler(config: pytest.Config) -> None:
     """A wrong or unreachable ``--scheduler`` stops the run at once: one line, exit code 2."""
     address = config.getoption("scheduler", default=None)
     if address:
-        from bench_lib import distributed_address
+        from bench_lib import distributed_address, distributed_cluster
 
-        try:
-            distributed_address.probe(address)
-        except distributed_address.SchedulerAddressError as exc:
+        try:  # a TCP connect (3 s), then a dask greeting (5 s): is it a scheduler at all?
+            distributed_cluster.verify(distributed_address.probe(address).url)
+        except (distributed_address.SchedulerAddressError, distributed_cluster.ClusterError) as exc:
             pytest.exit(str(exc), returncode=2)
 
 

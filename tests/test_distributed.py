@@ -126,6 +126,23 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def test_a_listener_that_is_not_a_scheduler_is_exit_2_not_a_hang(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as listener:  # accepts TCP connections (backlog), never speaks dask
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        address = f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+        cmd = [sys.executable, "-m", "pytest", "benchmarks/test_distributed.py"]
+        cmd += ["--benchmark-only", "-p", "no:cacheprovider", f"--scheduler={address}"]
+        start = time.monotonic()
+        proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert time.monotonic() - start < BAD_ADDRESS_DEADLINE_S
+    errors = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "cannot connect" in ln]
+    assert len(errors) == 1 and address in errors[0]
+
+
 @pytest.mark.parametrize("how", ["mpbench", "pytest"])
 def test_unreachable_scheduler_is_exit_2_fast(tmp_path: Path, how: str) -> None:
     address = f"tcp://127.0.0.1:{_free_port()}"
