@@ -49,6 +49,11 @@ PALETTE = {  # series that appear in several charts keep their colour everywhere
     "manager_lock": "#d62728",
     "value_lock": "#8c564b",
     "thread_lock": "#9467bd",
+    # the distributed subject (Pipe and shared memory keep their IPC colours)
+    "dask": "#e377c2",
+    "scatter_gather": "#e377c2",
+    "worker_to_worker": "#8c564b",
+    "shm": "#2ca02c",
     # task sizes
     "0.1 ms tasks": "#17becf",
     "1 ms tasks": "#1f77b4",

@@ -8,6 +8,7 @@ from typing import Any, Callable, Optional
 import pandas as pd
 
 from bench_lib import (
+    charts_distributed,
     charts_gil,
     charts_io,
     charts_ipc,
@@ -28,6 +29,7 @@ SUBJECT_CHARTS: dict[str, tuple[ChartFn, ...]] = {
     "ipc": charts_ipc.CHARTS,
     "locks": charts_locks.CHARTS,
     "io": charts_io.CHARTS,
+    "distributed": charts_distributed.CHARTS,
 }
 
 

@@ -107,6 +107,18 @@ def pytest_command(
     ]
 
 
+def checked_scheduler(address: str | None) -> list[str]:
+    """The pytest option for ``--scheduler``, after checking that something answers there."""
+    if not address:
+        return []
+    from bench_lib import distributed_address
+
+    try:
+        return [f"--scheduler={distributed_address.probe(address).url}"]
+    except distributed_address.SchedulerAddressError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     fp = environment.fingerprint()
     for key, value in fp.as_dict().items():
@@ -120,6 +132,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     methods = parse_choices(
         args.start_methods, multiprocessing.get_all_start_methods(), "start method"
     )
+    scheduler = checked_scheduler(args.scheduler)
     out_root = writable_folder(Path(args.output))
     path = results.result_path(out_root, environment.machine_id(), args.label)
     files = [BENCHMARKS / f"test_{s}.py" for s in subjects]
@@ -131,7 +144,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="mpbench-") as tmp:
         raw = Path(tmp) / "pytest-benchmark.json"
         outcome = runner.run_supervised(
-            pytest_command(files, profile, methods, args.label, raw, args.blocks), REPO
+            pytest_command(files, profile, methods, args.label, raw, args.blocks) + scheduler,
+            REPO,
         )
         if not raw.exists():
             print(
@@ -298,6 +312,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-report", action="store_true", help="save the result only")
     run.add_argument(
         "--blocks", type=positive_int, help="independent blocks per benchmark (default: profile's)"
+    )
+    run.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run the distributed subject on this dask scheduler (default: a LocalCluster)",
     )
     run.set_defaults(func=cmd_run)
     ab = sub.add_parser(

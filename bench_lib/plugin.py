@@ -85,6 +85,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=progress.MODES,
         help="show progress: auto (live on a terminal, plain elsewhere), live, plain, quiet",
     )
+    group.addoption(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="run the distributed subject on this dask scheduler (default: a LocalCluster)",
+    )
 
 
 def _keep_spawn_children_lean() -> str:
@@ -109,6 +115,19 @@ def pytest_configure(config: pytest.Config) -> None:
     leaks.claim_semaphore_prefix()
     config._mpbench_log = log  # type: ignore[attr-defined]
     config.pluginmanager.register(log, "mpbench-session-log")
+    _check_scheduler(config)
+
+
+def _check_scheduler(config: pytest.Config) -> None:
+    """A wrong or unreachable ``--scheduler`` stops the run at once: one line, exit code 2."""
+    address = config.getoption("scheduler", default=None)
+    if address:
+        from bench_lib import distributed_address, distributed_cluster
+
+        try:  # a TCP connect (3 s), then a dask greeting (5 s): is it a scheduler at all?
+            distributed_cluster.verify(distributed_address.probe(address).url)
+        except (distributed_address.SchedulerAddressError, distributed_cluster.ClusterError) as exc:
+            pytest.exit(str(exc), returncode=2)
 
 
 def _log(config: pytest.Config) -> SessionLog:

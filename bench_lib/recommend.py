@@ -12,7 +12,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from bench_lib import io_bounds, scaling, tidy
+from bench_lib import distributed_advice, io_bounds, scaling, tidy
 from bench_lib.units import format_bytes_size, format_value
 
 Rule = Callable[[pd.DataFrame, pd.DataFrame, int], list[str]]  # figures, metrics, cores
@@ -332,6 +332,7 @@ RULES: dict[str, Rule] = {
     "ipc": ipc_rules,
     "locks": locks_rules,
     "io": io_rules,
+    "distributed": distributed_advice.distributed_rules,
 }
 
 

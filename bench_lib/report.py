@@ -26,6 +26,7 @@ SUBJECTS = {  # report order: the headline first
     "ipc": "IPC: Queue vs Pipe vs Manager",
     "locks": "Lock contention",
     "io": "I/O concurrency: threads, processes, asyncio, gevent, selectors",
+    "distributed": "dask.distributed: what a cluster costs per task and per megabyte",
 }
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
