@@ -84,6 +84,7 @@ def pytest_configure(config: pytest.Config) -> None:
     log = SessionLog()
     log.main_module_note = _keep_spawn_children_lean()
     leaks.claim_semaphore_prefix()
+    leaks.claim_segment_prefix()
     config._mpbench_log = log  # type: ignore[attr-defined]
     config.pluginmanager.register(log, "mpbench-session-log")
 

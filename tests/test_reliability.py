@@ -5,6 +5,7 @@ Each case is a small benchmark file run by pytest in a subprocess, as `mpbench r
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -125,3 +126,44 @@ def test_another_programs_live_semaphore_is_never_removed() -> None:
         assert (leaks.SHM_DIR / name).exists()
     finally:
         other.communicate("")
+
+
+KEEPS_A_SEGMENT = (
+    "from multiprocessing import resource_tracker, shared_memory\n"
+    "segment = shared_memory.SharedMemory(create=True, size=4096)\n"
+    "segment.buf[0] = 42\n"
+    "segment.close()  # kept by name on purpose, for its next use; nobody maps it now\n"
+    "resource_tracker.unregister(segment._name, 'shared_memory')\n"
+    "print(segment.name.lstrip('/'), flush=True)\n"
+)
+
+
+def test_another_programs_segment_is_never_removed_even_when_nobody_holds_it() -> None:
+    # It appears during "the benchmark" and no process has it open: still not ours to remove.
+    before = leaks.shm_names()
+    other = subprocess.run(
+        ["setsid", sys.executable, "-c", KEEPS_A_SEGMENT], capture_output=True, text=True
+    )
+    name = other.stdout.strip()
+    try:
+        assert name and (leaks.SHM_DIR / name).exists(), other.stderr
+        leaks.claim_segment_prefix()
+        found = leaks.collect(before, grace_s=0.0)
+        assert name not in found.shm
+        assert (leaks.SHM_DIR / name).exists()
+    finally:
+        (leaks.SHM_DIR / name).unlink(missing_ok=True)
+
+
+def test_a_segment_this_run_made_carries_its_prefix_and_a_leak_of_it_is_removed() -> None:
+    from multiprocessing import shared_memory
+
+    before = leaks.shm_names()
+    leaks.claim_segment_prefix()
+    segment = shared_memory.SharedMemory(create=True, size=4096)
+    segment.close()
+    name = segment.name.lstrip("/")
+    assert name.startswith(f"{leaks.SEGMENT_PREFIX}{os.getpid()}_")
+    found = leaks.collect(before, grace_s=0.0)
+    assert found.shm == [name]
+    assert not (leaks.SHM_DIR / name).exists()
