@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bench_lib import environment, leaks, results, scaling
+from bench_lib import environment, leaks, results, run_registry, scaling
 from bench_lib.engine import SCHEMA_KEY, Bench
 from bench_lib.profiles import (
     DEFAULT_PROFILE,
@@ -37,6 +37,23 @@ class SessionLog:
         self.passed = 0
         self.interrupted = False
         self.main_module_note = ""
+        self.run_lock: run_registry.RunLock | None = None
+        self.concurrent: dict[int, run_registry.OtherRun] = {}
+
+    def look_for_other_runs(self) -> None:
+        """Note every other mpbench run seen so far; warn once for each (their figures mix)."""
+        if self.run_lock is None:
+            return
+        for other in self.run_lock.others():
+            if other.pid not in self.concurrent:
+                self.concurrent[other.pid] = other
+                print(
+                    f"mpbench: WARNING another mpbench run is going on (pid {other.pid}: "
+                    f"{other.what}); both compete for the CPUs, so both runs' figures are "
+                    "disturbed: run one at a time",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         # Before fixtures are torn down: they then kill leftovers at once instead of waiting.
@@ -85,8 +102,19 @@ def pytest_configure(config: pytest.Config) -> None:
     log.main_module_note = _keep_spawn_children_lean()
     leaks.claim_semaphore_prefix()
     leaks.claim_segment_prefix()
+    try:
+        log.run_lock = run_registry.RunLock(" ".join(sys.argv))
+    except OSError as exc:
+        print(f"mpbench: cannot register this run, so other runs go unseen: {exc}", file=sys.stderr)
+    log.look_for_other_runs()
     config._mpbench_log = log  # type: ignore[attr-defined]
     config.pluginmanager.register(log, "mpbench-session-log")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    log: SessionLog | None = getattr(config, "_mpbench_log", None)
+    if log is not None and log.run_lock is not None:
+        log.run_lock.release()
 
 
 def _log(config: pytest.Config) -> SessionLog:
@@ -145,8 +173,10 @@ def pytest_runtest_makereport(
         log.failures.append({"test": report.nodeid, "when": report.when, "reason": reason})
     elif report.passed and report.when == "call":
         log.passed += 1
-    if item.config.getoption("mpbench_progress") and report.when == "teardown":
-        _print_progress(item, log)
+    if report.when == "teardown":
+        log.look_for_other_runs()
+        if item.config.getoption("mpbench_progress"):
+            _print_progress(item, log)
     return report
 
 
@@ -167,6 +197,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
     # Runs before pytest-benchmark saves (its wrapper is inner), so the file says "partial".
     log = _log(session.config)
     log.interrupted = log.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED
+    log.look_for_other_runs()
     return (yield)
 
 
@@ -186,6 +217,7 @@ def pytest_benchmark_update_json(
         "skipped": log.skipped,
         "partial": log.interrupted or bool(log.failures),
         "main_module": log.main_module_note,
+        "concurrent_runs": [other.as_dict() for other in log.concurrent.values()],
     }
     output_json["benchmarks"] = [
         b for b in output_json["benchmarks"] if SCHEMA_KEY in b.get("extra_info", {})

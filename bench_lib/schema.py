@@ -75,6 +75,7 @@ RUN = {
     "partial": bool,
     "failures": [{"test": str, "reason": str}],
     "skipped": [{"test": str, "reason": str}],
+    "concurrent_runs": Opt([{"pid": int, "what": str}]),
 }
 RESULT = {"mpbench": RUN, "machine_info": {"mpbench": MACHINE}, "benchmarks": [BENCHMARK]}
 

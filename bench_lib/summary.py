@@ -111,6 +111,10 @@ def problems(data: dict[str, Any]) -> list[str]:
         m = bench["extra_info"]["mpbench"]
         name = f"{m['subject']} {m['case']} {params_text(m['params'])}".strip()
         lines += [f"noisy {name}: {f['message']}" for f in (m.get("noise") or {}).get("flags", [])]
+    lines += [
+        f"DISTURBED: another mpbench run (pid {o['pid']}) ran at the same time; rerun alone"
+        for o in block.get("concurrent_runs", [])
+    ]
     if block.get("partial"):
         lines.insert(0, "PARTIAL RUN: interrupted or with failures; figures present are valid")
     return lines

@@ -12,9 +12,10 @@ import textwrap
 from pathlib import Path
 
 import psutil
-from conftest import run_benchmark_source
+import pytest
+from conftest import REPO, run_benchmark_source
 
-from bench_lib import leaks
+from bench_lib import leaks, run_registry, summary
 
 CRASHING = textwrap.dedent("""
     import multiprocessing, os, signal, time
@@ -167,3 +168,39 @@ def test_a_segment_this_run_made_carries_its_prefix_and_a_leak_of_it_is_removed(
     found = leaks.collect(before, grace_s=0.0)
     assert found.shm == [name]
     assert not (leaks.SHM_DIR / name).exists()
+
+
+ANOTHER_RUN = (
+    "import sys\n"
+    "from bench_lib.run_registry import RunLock\n"
+    "lock = RunLock('pytest benchmarks/test_spawn.py')\n"
+    "print('registered', flush=True)\n"
+    "sys.stdin.read()\n"
+)
+
+
+def test_a_second_run_at_the_same_time_is_detected_and_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(run_registry.RUNS_DIR_ENV, str(tmp_path / "runs"))
+    killed = subprocess.Popen(
+        [sys.executable, "-c", ANOTHER_RUN], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=REPO
+    )
+    assert killed.stdout is not None and killed.stdout.readline()
+    killed.kill()  # a run killed by SIGKILL: its entry is stale, not a concurrent run
+    killed.wait()
+    other = subprocess.Popen(
+        [sys.executable, "-c", ANOTHER_RUN], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=REPO
+    )
+    try:
+        assert other.stdout is not None and other.stdout.readline()
+        code, data = run_benchmark_source(tmp_path, NOISY, "--mpbench-profile=smoke")
+    finally:
+        other.communicate(b"")
+    assert code == 0
+    assert data["mpbench"]["concurrent_runs"] == [
+        {"pid": other.pid, "what": "pytest benchmarks/test_spawn.py"}
+    ]
+    assert any("DISTURBED" in line and str(other.pid) in line for line in summary.problems(data))
+    # the killed run's stale entry was removed; the benchmark run released its own
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [f"run-{other.pid}.lock"]
