@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bench_lib import environment, leaks, results, run_registry, scaling
+from bench_lib import environment, interrupts, leaks, results, run_registry, scaling
 from bench_lib.engine import SCHEMA_KEY, Bench
 from bench_lib.profiles import (
     DEFAULT_PROFILE,
@@ -37,8 +37,11 @@ class SessionLog:
         self.passed = 0
         self.interrupted = False
         self.main_module_note = ""
+        self.stop_signal = ""  # the signal that stopped the run ("SIGINT", "SIGTERM", ...)
+        self.stopped_during = ""  # the benchmark in flight then: interrupted, not failed
         self.run_lock: run_registry.RunLock | None = None
         self.concurrent: dict[int, run_registry.OtherRun] = {}
+        self.stopper: interrupts.StopOnce | None = None
 
     def look_for_other_runs(self) -> None:
         """Note every other mpbench run seen so far; warn once for each (their figures mix)."""
@@ -55,8 +58,13 @@ class SessionLog:
                     flush=True,
                 )
 
+    def stop(self, signal_name: str) -> None:
+        # At once, from the signal handler: fixtures then kill leftovers without waiting, and a
+        # benchmark whose children died of the same Ctrl-C is not reported as failed.
+        self.interrupted = True
+        self.stop_signal = signal_name
+
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
-        # Before fixtures are torn down: they then kill leftovers at once instead of waiting.
         self.interrupted = True
 
 
@@ -100,6 +108,8 @@ def _keep_spawn_children_lean() -> str:
 def pytest_configure(config: pytest.Config) -> None:
     log = SessionLog()
     log.main_module_note = _keep_spawn_children_lean()
+    log.stopper = interrupts.StopOnce(log.stop)
+    log.stopper.install()
     leaks.claim_semaphore_prefix()
     leaks.claim_segment_prefix()
     try:
@@ -167,9 +177,10 @@ def pytest_runtest_makereport(
     if report.skipped and report.when in ("setup", "call"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         log.skipped.append({"test": report.nodeid, "reason": reason.removeprefix("Skipped: ")})
+    elif report.failed and log.interrupted:
+        log.stopped_during = log.stopped_during or report.nodeid
     elif report.failed:
-        lines = str(report.longrepr).strip().splitlines() or ["failed"]
-        reason = next((ln[2:] for ln in reversed(lines) if ln.startswith("E ")), lines[-1]).strip()
+        reason = failure_reason(report)
         log.failures.append({"test": report.nodeid, "when": report.when, "reason": reason})
     elif report.passed and report.when == "call":
         log.passed += 1
@@ -178,6 +189,18 @@ def pytest_runtest_makereport(
         if item.config.getoption("mpbench_progress"):
             _print_progress(item, log)
     return report
+
+
+def failure_reason(report: pytest.TestReport) -> str:
+    """The exception's own message (first line), not a frame, a box drawing or a pytest URL."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = str(getattr(crash, "message", "") or "")
+    if not message:
+        lines = [ln[2:].strip() for ln in str(report.longrepr).splitlines() if ln.startswith("E ")]
+        lines = [ln for ln in lines if ln.strip("+-| ") and "://" not in ln]
+        message = lines[0] if lines else str(report.longrepr).strip() or "failed"
+    first = message.strip().splitlines()[0] if message.strip() else "failed"
+    return first.removeprefix("Failed: ")
 
 
 def _print_progress(item: pytest.Item, log: SessionLog) -> None:
@@ -197,6 +220,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
     # Runs before pytest-benchmark saves (its wrapper is inner), so the file says "partial".
     log = _log(session.config)
     log.interrupted = log.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED
+    if log.stopper is not None:
+        log.stopper.saving = True  # a stop signal now must not cut the save short
     log.look_for_other_runs()
     return (yield)
 
@@ -218,6 +243,8 @@ def pytest_benchmark_update_json(
         "partial": log.interrupted or bool(log.failures),
         "main_module": log.main_module_note,
         "concurrent_runs": [other.as_dict() for other in log.concurrent.values()],
+        "stopped_by": log.stop_signal or None,
+        "stopped_during": log.stopped_during or None,
     }
     output_json["benchmarks"] = [
         b for b in output_json["benchmarks"] if SCHEMA_KEY in b.get("extra_info", {})

@@ -76,6 +76,8 @@ RUN = {
     "failures": [{"test": str, "reason": str}],
     "skipped": [{"test": str, "reason": str}],
     "concurrent_runs": Opt([{"pid": int, "what": str}]),
+    "stopped_by": Opt(str),
+    "stopped_during": Opt(str),
 }
 RESULT = {"mpbench": RUN, "machine_info": {"mpbench": MACHINE}, "benchmarks": [BENCHMARK]}
 

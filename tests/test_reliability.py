@@ -110,10 +110,11 @@ OTHER_PROGRAM = (
 
 def test_another_programs_live_semaphore_is_never_removed() -> None:
     # glibc maps a new semaphore through a temporary file, so /proc never shows its holder:
-    # only a name this run made may be removed. The other program is not our child.
+    # only a name this run made may be removed. The other program is not our child (--fork),
+    # else collect() would kill it as a leaked child and its resource tracker unlink the name.
     before = leaks.shm_names()
     other = subprocess.Popen(
-        ["setsid", sys.executable, "-c", OTHER_PROGRAM],
+        ["setsid", "--fork", sys.executable, "-c", OTHER_PROGRAM],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
