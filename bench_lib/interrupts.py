@@ -31,6 +31,7 @@ class StopOnce:
         self.on_stop = on_stop  # told the signal's name, at once, before anything unwinds
         self.stopping = False
         self.saving = False  # the final save is running: record the signal, do not interrupt it
+        self.pid = os.getpid()  # forked benchmark children inherit the handler, not the role
 
     def install(self) -> None:
         if threading.current_thread() is threading.main_thread():
@@ -38,6 +39,10 @@ class StopOnce:
                 signal.signal(signum, self.handle)
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != self.pid:  # a forked worker: die of the signal, as without us
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         if self.stopping:
             return
         self.stopping = True

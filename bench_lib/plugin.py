@@ -7,6 +7,7 @@ Loaded through the ``pytest11`` entry point, so ``pytest --benchmark-only`` and
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Generator, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +15,16 @@ from typing import Any
 
 import pytest
 
-from bench_lib import environment, interrupts, leaks, results, run_registry, scaling
+from bench_lib import (
+    environment,
+    interrupts,
+    leaks,
+    reasons,
+    results,
+    run_registry,
+    scaling,
+    watchdog,
+)
 from bench_lib.engine import SCHEMA_KEY, Bench
 from bench_lib.profiles import (
     DEFAULT_PROFILE,
@@ -82,6 +92,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="comma-separated start methods to measure (default: all)",
     )
     group.addoption("--mpbench-label", default="run", help="label stored in the result file")
+    group.addoption(
+        "--mpbench-benchmark-timeout",
+        type=float,
+        default=None,
+        help="seconds one benchmark may take for setup + measuring (default: from the profile; "
+        "0: no limit); teardown gets its own limit",
+    )
     group.addoption(
         "--mpbench-progress",
         action="store_true",
@@ -154,9 +171,52 @@ def mpbench(benchmark: Any, request: pytest.FixtureRequest) -> Iterator[Bench]:
     shm_before = leaks.shm_names()
     yield Bench(benchmark, ctx.profile, ctx.cores)
     interrupted = _log(request.config).interrupted
-    found = leaks.collect(shm_before, grace_s=0.0 if interrupted else leaks.CHILD_GRACE_S)
+    with watchdog.shielded():  # a hung benchmark's children must still be killed
+        found = leaks.collect(shm_before, grace_s=0.0 if interrupted else leaks.CHILD_GRACE_S)
     if found:
         pytest.fail(found.message())
+
+
+def _watched(item: pytest.Item, phase: str) -> Generator[None, None, None]:
+    """Run one phase of a benchmark under its watchdog (tests without ``mpbench`` run bare)."""
+    if "mpbench" not in getattr(item, "fixturenames", ()):
+        return (yield)
+    given = item.config.getoption("mpbench_benchmark_timeout")
+    if phase == "teardown":
+        limit = watchdog.teardown_limit_s(given)
+        name = "the teardown limit"
+    else:
+        if phase == "setup":
+            p = get_profile(item.config.getoption("mpbench_profile"))
+            total = (
+                given
+                if given is not None
+                else watchdog.item_limit_s(p.timeout_s, p.warmup_rounds, p.budget_s)
+            )
+            item.stash[_DEADLINE] = (time.monotonic() + total, total)
+        end, total = item.stash.get(_DEADLINE, (time.monotonic(), 0.0))
+        limit = max(end - time.monotonic(), 0.001) if total > 0 else 0.0
+        name = f"the {total:.0f} s limit for setup and measuring one benchmark"
+    with watchdog.Watchdog(limit, phase, name):
+        return (yield)
+
+
+_DEADLINE = pytest.StashKey[tuple[float, float]]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    return (yield from _watched(item, "setup"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    return (yield from _watched(item, "measuring"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    return (yield from _watched(item, "teardown"))
 
 
 def pytest_benchmark_update_machine_info(
@@ -180,7 +240,10 @@ def pytest_runtest_makereport(
     elif report.failed and log.interrupted:
         log.stopped_during = log.stopped_during or report.nodeid
     elif report.failed:
-        reason = failure_reason(report)
+        failure = call.excinfo.value if call.excinfo is not None else None
+        reason = (
+            reasons.from_exception(failure) if failure else reasons.from_report(report.longrepr)
+        )
         log.failures.append({"test": report.nodeid, "when": report.when, "reason": reason})
     elif report.passed and report.when == "call":
         log.passed += 1
@@ -189,18 +252,6 @@ def pytest_runtest_makereport(
         if item.config.getoption("mpbench_progress"):
             _print_progress(item, log)
     return report
-
-
-def failure_reason(report: pytest.TestReport) -> str:
-    """The exception's own message (first line), not a frame, a box drawing or a pytest URL."""
-    crash = getattr(report.longrepr, "reprcrash", None)
-    message = str(getattr(crash, "message", "") or "")
-    if not message:
-        lines = [ln[2:].strip() for ln in str(report.longrepr).splitlines() if ln.startswith("E ")]
-        lines = [ln for ln in lines if ln.strip("+-| ") and "://" not in ln]
-        message = lines[0] if lines else str(report.longrepr).strip() or "failed"
-    first = message.strip().splitlines()[0] if message.strip() else "failed"
-    return first.removeprefix("Failed: ")
 
 
 def _print_progress(item: pytest.Item, log: SessionLog) -> None:

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import psutil
@@ -16,6 +17,8 @@ import pytest
 from conftest import REPO, run_benchmark_source
 
 from bench_lib import leaks, run_registry, summary
+
+HANG_SUITE_BOUND_S = 120.0  # 5 benchmarks that would each hang 600 s, cut at ~2 s each
 
 CRASHING = textwrap.dedent("""
     import multiprocessing, os, signal, time
@@ -205,3 +208,94 @@ def test_a_second_run_at_the_same_time_is_detected_and_recorded(
     assert any("DISTURBED" in line and str(other.pid) in line for line in summary.problems(data))
     # the killed run's stale entry was removed; the benchmark run released its own
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [f"run-{other.pid}.lock"]
+
+
+HANGING = textwrap.dedent("""
+    import multiprocessing, time
+    import pytest
+
+    def _never_answers(conn):
+        time.sleep(600)
+
+    @pytest.fixture
+    def peer_that_never_starts():
+        reader, writer = multiprocessing.Pipe(duplex=False)
+        proc = multiprocessing.get_context("fork").Process(target=_never_answers, args=(writer,))
+        proc.start()
+        reader.recv()  # waits for a "ready" that never comes
+        yield
+
+    @pytest.fixture
+    def peer_that_never_stops():
+        proc = multiprocessing.get_context("fork").Process(target=_never_answers, args=(None,))
+        proc.start()
+        yield
+        proc.join()  # the peer never exits
+
+    def test_hangs_in_setup(mpbench, peer_that_never_starts):
+        mpbench.measure(lambda: None)
+
+    def test_hangs_before_measuring(mpbench):
+        time.sleep(600)  # e.g. a calibration waiting on a worker that died
+        mpbench.measure(lambda: None)
+
+    def test_swallows_the_first_expiry(mpbench):
+        try:
+            time.sleep(600)
+        except BaseException:
+            time.sleep(600)  # a cleanup that blocks again
+
+    def test_hangs_in_teardown(mpbench, peer_that_never_stops):
+        mpbench.measure(lambda: None)
+
+    def test_fine(mpbench):
+        mpbench.measure(lambda: None)
+""")
+
+
+def test_a_hang_anywhere_in_a_benchmark_fails_it_with_the_phase_and_the_suite_goes_on(
+    tmp_path: Path,
+) -> None:
+    started = time.monotonic()
+    code, data = run_benchmark_source(
+        tmp_path, HANGING, "--mpbench-profile=smoke", "--mpbench-benchmark-timeout=2"
+    )
+    elapsed = time.monotonic() - started
+    assert elapsed < HANG_SUITE_BOUND_S  # 5 hangs of 600 s each were cut short
+    assert code == 1
+    reasons: dict[str, str] = {}
+    for f in data["mpbench"]["failures"]:  # a benchmark may fail in setup and in teardown
+        name = f["test"].split("::")[-1]
+        reasons[name] = reasons.get(name, "") + f["reason"]
+    assert "benchmark hung: its setup did not finish within" in reasons["test_hangs_in_setup"]
+    assert "its measuring did not" in reasons["test_hangs_before_measuring"]
+    assert "its measuring did not" in reasons["test_swallows_the_first_expiry"]
+    assert "its teardown did not" in reasons["test_hangs_in_teardown"]
+    assert "test_fine" in [b["name"] for b in data["benchmarks"]]
+    assert "test_fine" not in reasons
+
+
+TWO_TEARDOWN_ERRORS = textwrap.dedent("""
+    import pytest
+
+    @pytest.fixture
+    def stops_badly():
+        yield
+        raise RuntimeError("peer did not acknowledge stop")
+
+    @pytest.fixture
+    def joins_badly():
+        yield
+        raise ValueError("worker exit code 3")
+
+    def test_two_errors(mpbench, stops_badly, joins_badly):
+        mpbench.measure(lambda: None)
+""")
+
+
+def test_a_failure_reason_is_the_exceptions_message_even_for_a_group(tmp_path: Path) -> None:
+    code, data = run_benchmark_source(tmp_path, TWO_TEARDOWN_ERRORS, "--mpbench-profile=smoke")
+    assert code == 1
+    [failure] = data["mpbench"]["failures"]
+    assert "RuntimeError: peer did not acknowledge stop" in failure["reason"]
+    assert "ValueError: worker exit code 3" in failure["reason"]
