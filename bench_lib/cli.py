@@ -138,10 +138,14 @@ def _run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_INTERRUPTED if outcome.interrupted else (outcome.exit_code or 1)
-        with runner.stop_signals_deferred():  # a signal now waits until the result is on disk
-            data = results.load(work.raw)
-            path = results.write_new(path, data)
-            work.raw.unlink()
+        try:
+            with runner.stop_signals_deferred():  # a signal now waits until the result is saved
+                data = results.load(work.raw)
+                path = results.write_new(path, data)
+                work.raw.unlink()
+        except KeyboardInterrupt:  # the deferred signal, delivered once the result was saved
+            print(f"mpbench run: interrupted after saving the result: {path}", file=sys.stderr)
+            return EXIT_INTERRUPTED
     finally:
         work.close()
     print()
