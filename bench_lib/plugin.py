@@ -273,6 +273,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
     log.interrupted = log.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED
     if log.stopper is not None:
         log.stopper.saving = True  # a stop signal now must not cut the save short
+    timed = getattr(session.config, "_benchmarksession", None)
+    if timed is not None:  # stopped before its first round: no data, and no figure to save
+        timed.benchmarks[:] = [b for b in timed.benchmarks if b]  # (empty ones crash the save)
     log.look_for_other_runs()
     return (yield)
 
