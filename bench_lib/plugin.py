@@ -7,7 +7,6 @@ Loaded through the ``pytest11`` entry point, so ``pytest --benchmark-only`` and
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Generator, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +23,7 @@ from bench_lib import (
     run_registry,
     scaling,
     watchdog,
+    watchdog_hooks,
 )
 from bench_lib.engine import SCHEMA_KEY, Bench
 from bench_lib.profiles import (
@@ -52,6 +52,21 @@ class SessionLog:
         self.run_lock: run_registry.RunLock | None = None
         self.concurrent: dict[int, run_registry.OtherRun] = {}
         self.stopper: interrupts.StopOnce | None = None
+
+    def start_measuring(self) -> None:
+        """At the first benchmark (a test session that measures nothing is no run): take over
+        stop signals and register, so other runs see this one and this one sees them."""
+        if self.stopper is not None:
+            return
+        self.stopper = interrupts.StopOnce(self.stop)
+        self.stopper.install()
+        try:
+            self.run_lock = run_registry.RunLock(" ".join(sys.argv))
+        except OSError as exc:
+            print(
+                f"mpbench: cannot register this run; other runs go unseen: {exc}", file=sys.stderr
+            )
+        self.look_for_other_runs()
 
     def look_for_other_runs(self) -> None:
         """Note every other mpbench run seen so far; warn once for each (their figures mix)."""
@@ -125,17 +140,11 @@ def _keep_spawn_children_lean() -> str:
 def pytest_configure(config: pytest.Config) -> None:
     log = SessionLog()
     log.main_module_note = _keep_spawn_children_lean()
-    log.stopper = interrupts.StopOnce(log.stop)
-    log.stopper.install()
     leaks.claim_semaphore_prefix()
     leaks.claim_segment_prefix()
-    try:
-        log.run_lock = run_registry.RunLock(" ".join(sys.argv))
-    except OSError as exc:
-        print(f"mpbench: cannot register this run, so other runs go unseen: {exc}", file=sys.stderr)
-    log.look_for_other_runs()
     config._mpbench_log = log  # type: ignore[attr-defined]
     config.pluginmanager.register(log, "mpbench-session-log")
+    config.pluginmanager.register(watchdog_hooks, "mpbench-watchdog")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -167,6 +176,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture
 def mpbench(benchmark: Any, request: pytest.FixtureRequest) -> Iterator[Bench]:
     """The measurement engine for one benchmark; fails it if it leaves anything behind."""
+    _log(request.config).start_measuring()
     ctx = grid_context(request.config)
     shm_before = leaks.shm_names()
     yield Bench(benchmark, ctx.profile, ctx.cores)
@@ -175,48 +185,6 @@ def mpbench(benchmark: Any, request: pytest.FixtureRequest) -> Iterator[Bench]:
         found = leaks.collect(shm_before, grace_s=0.0 if interrupted else leaks.CHILD_GRACE_S)
     if found:
         pytest.fail(found.message())
-
-
-def _watched(item: pytest.Item, phase: str) -> Generator[None, None, None]:
-    """Run one phase of a benchmark under its watchdog (tests without ``mpbench`` run bare)."""
-    if "mpbench" not in getattr(item, "fixturenames", ()):
-        return (yield)
-    given = item.config.getoption("mpbench_benchmark_timeout")
-    if phase == "teardown":
-        limit = watchdog.teardown_limit_s(given)
-        name = "the teardown limit"
-    else:
-        if phase == "setup":
-            p = get_profile(item.config.getoption("mpbench_profile"))
-            total = (
-                given
-                if given is not None
-                else watchdog.item_limit_s(p.timeout_s, p.warmup_rounds, p.budget_s)
-            )
-            item.stash[_DEADLINE] = (time.monotonic() + total, total)
-        end, total = item.stash.get(_DEADLINE, (time.monotonic(), 0.0))
-        limit = max(end - time.monotonic(), 0.001) if total > 0 else 0.0
-        name = f"the {total:.0f} s limit for setup and measuring one benchmark"
-    with watchdog.Watchdog(limit, phase, name):
-        return (yield)
-
-
-_DEADLINE = pytest.StashKey[tuple[float, float]]()
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
-    return (yield from _watched(item, "setup"))
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    return (yield from _watched(item, "measuring"))
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
-    return (yield from _watched(item, "teardown"))
 
 
 def pytest_benchmark_update_machine_info(
