@@ -125,8 +125,10 @@ def _run(args: argparse.Namespace) -> int:
         f"{environment.usable_cores()} usable cores",
         flush=True,
     )
-    work = workdir.WorkDir(path)
+    work: workdir.WorkDir | None = None
     try:
+        with runner.stop_signals_deferred():  # never a work folder without its cleanup
+            work = workdir.WorkDir(path)
         outcome = runner.run_supervised(
             pytest_command(files, profile, methods, args.label, work.raw),
             REPO,
@@ -147,7 +149,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"mpbench run: interrupted after saving the result: {path}", file=sys.stderr)
             return EXIT_INTERRUPTED
     finally:
-        work.close()
+        if work is not None:
+            work.close()
     print()
     print(summary.text_table(summary.rows(data)))
     for line in summary.problems(data):

@@ -91,6 +91,8 @@ class SessionLog:
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         self.interrupted = True
+        if self.stopper is not None:
+            self.stopper.unwound = True  # caught: tear down and save, uninterrupted
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -26,7 +26,11 @@ import psutil
 from bench_lib.cpu import kill_tree
 from bench_lib.interrupts import SIGNALS, STOP_DEADLINE_S
 
-INTERRUPT_GRACE_S = STOP_DEADLINE_S + 1.0  # beyond pytest's own deadline; whole stop < 5 s
+INTERRUPT_GRACE_S = STOP_DEADLINE_S + 0.5  # beyond pytest's own deadline; whole stop < 5 s
+# multiprocessing's helpers (resource tracker, forkserver) exit by themselves once pytest is
+# gone, and the resource tracker unlinks the semaphores pytest leaked on its way out: killed
+# at once, it would leave them in /dev/shm.
+HELPERS_EXIT_S = 0.5
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
@@ -86,7 +90,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> tuple[int, int]:
             proc.kill()
             code = proc.wait()
         alive = [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-        kill_tree(alive, grace_s=0.5)
+        _, alive = psutil.wait_procs(alive, timeout=HELPERS_EXIT_S)
+        kill_tree(alive, grace_s=0.3)
         return code, len(alive)
     finally:
         for signum, handler in previous.items():
@@ -99,7 +104,9 @@ def _in_child(parent_pid: int) -> None:
     A shell starts background jobs with SIGINT ignored, and Python then never raises
     KeyboardInterrupt: pytest must hear the SIGINT we forward. And it must stop when we die.
     """
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    for signum in SIGNALS:  # a stop signal that came while we started now ends us at once
+        signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
     if _LIBC is not None:
         _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     if os.getppid() != parent_pid:  # we died before the request took effect
@@ -110,10 +117,18 @@ def run_supervised(command: list[str], cwd: Path, pass_fds: tuple[int, ...] = ()
     """Run ``command``; ``pass_fds`` stay open in it (a lock it holds for as long as it lives)."""
     parent = os.getpid()
     with stop_signals_interrupt():
-        proc = subprocess.Popen(
-            command, cwd=cwd, preexec_fn=lambda: _in_child(parent), pass_fds=pass_fds
-        )
+        # Held until pytest is started and in hand: a signal inside Popen would leave it running
+        # unsupervised (and Popen would wait for it).
+        signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
         try:
+            proc = subprocess.Popen(
+                command, cwd=cwd, preexec_fn=lambda: _in_child(parent), pass_fds=pass_fds
+            )
+        except BaseException:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+            raise
+        try:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)  # one that came meanwhile acts now
             return Outcome(proc.wait(), interrupted=False, orphans_killed=0)
         except KeyboardInterrupt:
             code, killed = _stop(proc)
