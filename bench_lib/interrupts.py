@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 from bench_lib import cpu
 
@@ -38,11 +39,20 @@ class StopOnce:
         self.pid = os.getpid()  # forked benchmark children inherit the handler, not the role
         self._main = threading.main_thread().ident
         self._nudge = False
+        self._previous: dict[int, Any] = {}
 
     def install(self) -> None:
         if threading.current_thread() is threading.main_thread():
-            for signum in SIGNALS:
-                signal.signal(signum, self.handle)
+            self._previous = {signum: signal.signal(signum, self.handle) for signum in SIGNALS}
+            os.register_at_fork(after_in_child=self._forget_in_child)
+
+    def _forget_in_child(self) -> None:
+        """A forked worker gets the handlers it had without us: SIGTERM kills it in the kernel,
+        with no Python code that a blocked or busy worker would have to reach first."""
+        if os.getpid() != self.pid:
+            for signum, previous in self._previous.items():
+                if previous is not None:
+                    signal.signal(signum, previous)
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
         if os.getpid() != self.pid:  # a forked worker: die of the signal, as without us
