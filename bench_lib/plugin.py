@@ -49,6 +49,7 @@ class SessionLog:
         self.main_module_note = ""
         self.stop_signal = ""  # the signal that stopped the run ("SIGINT", "SIGTERM", ...)
         self.stopped_during = ""  # the benchmark in flight then: interrupted, not failed
+        self.current = ""  # the benchmark running now
         self.run_lock: run_registry.RunLock | None = None
         self.concurrent: dict[int, run_registry.OtherRun] = {}
         self.stopper: interrupts.StopOnce | None = None
@@ -88,6 +89,7 @@ class SessionLog:
         # benchmark whose children died of the same Ctrl-C is not reported as failed.
         self.interrupted = True
         self.stop_signal = signal_name
+        self.stopped_during = self.current
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         self.interrupted = True
@@ -204,11 +206,12 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     log = _log(item.config)
+    log.current = item.nodeid if report.when != "teardown" else ""
     if report.skipped and report.when in ("setup", "call"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         log.skipped.append({"test": report.nodeid, "reason": reason.removeprefix("Skipped: ")})
     elif report.failed and log.interrupted:
-        log.stopped_during = log.stopped_during or report.nodeid
+        pass  # its workers died of the same stop signal: not a failure of the benchmark
     elif report.failed:
         failure = call.excinfo.value if call.excinfo is not None else None
         reason = (

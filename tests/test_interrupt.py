@@ -101,6 +101,7 @@ def test_interrupted_run_stops_saves_partial_and_leaves_nothing(tmp_path: Path, 
     assert len(data["benchmarks"]) >= 2
     assert "as a partial result" in output
     assert data["mpbench"]["failures"] == [], output  # a stop is no benchmark's failure
+    assert data["mpbench"]["stopped_by"] in ("SIGINT", "SIGTERM"), data["mpbench"]
     assert not list((tmp_path / "results").rglob("*.tmp"))
     assert list((tmp_path / "runs").iterdir()) == []
 
