@@ -52,6 +52,7 @@ class SessionLog:
         self.current = ""  # the benchmark running now
         self.run_lock: run_registry.RunLock | None = None
         self.concurrent: dict[int, run_registry.OtherRun] = {}
+        self.warned: set[int] = set()
         self.stopper: interrupts.StopOnce | None = None
 
     def start_measuring(self) -> None:
@@ -70,14 +71,18 @@ class SessionLog:
         self.look_for_other_runs()
 
     def look_for_other_runs(self) -> None:
-        """Note every other mpbench run seen so far; warn once for each (their figures mix)."""
-        if self.run_lock is None:
-            return
-        for other in self.run_lock.others():
-            if other.pid not in self.concurrent:
-                self.concurrent[other.pid] = other
+        """Note every other mpbench run seen so far (their figures and ours are disturbed)."""
+        if self.run_lock is not None:
+            for other in self.run_lock.others():
+                self.concurrent.setdefault(other.pid, other)
+
+    def warn_about_other_runs(self) -> None:
+        """Once for each run seen; called outside pytest's capture, which would swallow it."""
+        for pid, other in self.concurrent.items():
+            if pid not in self.warned:
+                self.warned.add(pid)
                 print(
-                    f"mpbench: WARNING another mpbench run is going on (pid {other.pid}: "
+                    f"mpbench: WARNING another mpbench run is going on (pid {pid}: "
                     f"{other.what}); both compete for the CPUs, so both runs' figures are "
                     "disturbed: run one at a time",
                     file=sys.stderr,
@@ -222,6 +227,7 @@ def pytest_runtest_makereport(
         log.passed += 1
     if report.when == "teardown":
         log.look_for_other_runs()
+        log.warn_about_other_runs()
         if item.config.getoption("mpbench_progress"):
             _print_progress(item, log)
     return report
@@ -250,6 +256,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
     if timed is not None:  # stopped before its first round: no data, and no figure to save
         timed.benchmarks[:] = [b for b in timed.benchmarks if b]  # (empty ones crash the save)
     log.look_for_other_runs()
+    log.warn_about_other_runs()
     return (yield)
 
 
