@@ -148,6 +148,12 @@ def _run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:  # the deferred signal, delivered once the result was saved
             print(f"mpbench run: interrupted after saving the result: {path}", file=sys.stderr)
             return EXIT_INTERRUPTED
+        except OSError as exc:  # the results folder vanished or filled up during the run
+            work.keep = True
+            raise UsageError(
+                f"could not save the result as {path}: {exc.strerror or exc}; pytest's result "
+                f"is kept in {work.path} and the next `mpbench run` saves it"
+            ) from None
     finally:
         if work is not None:
             work.close()

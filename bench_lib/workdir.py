@@ -32,10 +32,12 @@ class WorkDir:
         (self.path / TARGET).write_text(str(target))
         self.lock_fd = run_registry.hold(self.path / LOCK, str(target))
         self.raw = self.path / RAW
+        self.keep = False  # the result could not be saved: leave it for the next run
 
     def close(self) -> None:
         os.close(self.lock_fd)
-        shutil.rmtree(self.path, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.path, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -45,23 +47,27 @@ class Leftover:
     problem: str  # why nothing was saved ("" when saved)
 
     def message(self) -> str:
-        what = f"an earlier mpbench run (pid {self.pid}) was killed before it saved its result"
+        what = f"an earlier mpbench run (pid {self.pid}) ended before its result was saved"
         if self.saved is not None:
             return f"{what}; saved its finished benchmarks now: {self.saved}"
-        return f"{what}; {self.problem}; removed its work folder"
+        return f"{what}; {self.problem}"
 
 
-def _recover(folder: Path) -> tuple[Path | None, str]:
+def _recover(folder: Path) -> tuple[Path | None, str, bool]:
+    """Save a killed run's raw result: (where, why not, whether to keep the folder)."""
     raw = folder / RAW
     if not raw.exists():
-        return None, "pytest had saved nothing"
+        return None, "pytest had saved nothing", False
     try:
         data = results.load(raw)
-        target = Path((folder / TARGET).read_text())
-        data["mpbench"]["partial"] = True  # whatever it says: nobody saw the run to its end
-        return results.write_new(target, data), ""
-    except (OSError, results.ResultFileError) as exc:
-        return None, f"its raw result could not be saved ({exc})"
+    except results.ResultFileError as exc:
+        return None, f"its raw result is damaged ({exc})", False
+    target = Path((folder / TARGET).read_text())
+    data["mpbench"]["partial"] = True  # whatever it says: nobody saw the run to its end
+    try:
+        return results.write_new(target, data), "", False
+    except OSError as exc:
+        return None, f"its result could not be saved as {target} ({exc}); kept in {folder}", True
 
 
 def clean_up_killed_runs(folder: Path | None = None) -> list[Leftover]:
@@ -74,7 +80,8 @@ def clean_up_killed_runs(folder: Path | None = None) -> list[Leftover]:
             if run_registry.is_held(path / LOCK) is not False:
                 continue  # live (held), or being created right now (no lock file yet)
             pid = int(path.name.removeprefix(PREFIX))
-            saved, problem = _recover(path)
-            shutil.rmtree(path, ignore_errors=True)
+            saved, problem, keep = _recover(path)
+            if not keep:
+                shutil.rmtree(path, ignore_errors=True)
             found.append(Leftover(pid, saved, problem))
     return found

@@ -141,6 +141,12 @@ results.result_path = lambda root, machine, label: fixed(
     root, machine, label, results.datetime(2026, 1, 2, 3, 4, 5, tzinfo=results.timezone.utc)
 )
 signum = getattr(signal, sys.argv[3], None)
+if sys.argv[3] == "ENOSPC":
+
+    def full_disk(path, data):
+        raise OSError(28, "No space left on device")
+
+    results.write_new = full_disk
 if signum is not None:
     save = results.write_new if hasattr(results, "write_new") else results.write_atomic
 
@@ -264,3 +270,13 @@ def test_a_killed_runs_finished_benchmarks_are_saved_by_the_next_run(tmp_path: P
     assert leftover.pid == 999999 and leftover.saved == target
     assert results.load(target)["mpbench"]["partial"] is True  # nobody saw it to its end
     assert list(runs.iterdir()) == []
+
+
+def test_a_result_that_cannot_be_saved_is_kept_for_the_next_run(tmp_path: Path) -> None:
+    proc = tiny_run(tmp_path, "ENOSPC")
+    assert proc.returncode == 2 and "No space left on device" in proc.stderr
+    assert "the next `mpbench run` saves it" in proc.stderr and "Traceback" not in proc.stderr
+    [leftover] = workdir.clean_up_killed_runs(tmp_path / "runs")  # the disk has room again
+    assert leftover.saved is not None
+    assert len(results.load(leftover.saved)["benchmarks"]) == 2
+    assert list((tmp_path / "runs").iterdir()) == []
