@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench_lib import environment, results, runner, summary
+from bench_lib import environment, results, runner, summary, workdir
 from bench_lib.ab import DEFAULT_BLOCKS as DEFAULT_AB_BLOCKS
 from bench_lib.printable import printable
 from bench_lib.profiles import (
@@ -127,6 +127,12 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    with runner.stop_signals_interrupt():  # SIGTERM and SIGHUP clean up like Ctrl-C
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Check every output before running; save whatever finished, under a name of its own."""
     profile = get_profile(args.profile).name
     subjects = parse_choices(args.only, available_subjects(), "subject")
     methods = parse_choices(
@@ -135,40 +141,66 @@ def cmd_run(args: argparse.Namespace) -> int:
     scheduler = checked_scheduler(args.scheduler)
     out_root = writable_folder(Path(args.output))
     path = results.result_path(out_root, environment.machine_id(), args.label)
+    writable_folder(path.parent)
+    reports = Path(args.reports) if args.reports else out_root.parent / "reports"
+    if not args.no_report:
+        writable_folder(reports)
+    for leftover in workdir.clean_up_killed_runs():
+        print(f"mpbench run: {leftover.message()}", file=sys.stderr)
+    for stale in results.remove_stale_temporaries(path.parent):
+        print(f"mpbench run: removed {stale}, left by a run killed while saving", file=sys.stderr)
     files = [BENCHMARKS / f"test_{s}.py" for s in subjects]
     print(
         f"mpbench run: profile {profile}, subjects {', '.join(subjects)}, "
         f"{environment.usable_cores()} usable cores",
         flush=True,
     )
-    with tempfile.TemporaryDirectory(prefix="mpbench-") as tmp:
-        raw = Path(tmp) / "pytest-benchmark.json"
+    work: workdir.WorkDir | None = None
+    try:
+        with runner.stop_signals_deferred():  # never a work folder without its cleanup
+            work = workdir.WorkDir(path)
         outcome = runner.run_supervised(
-            pytest_command(files, profile, methods, args.label, raw, args.blocks) + scheduler,
+            pytest_command(files, profile, methods, args.label, work.raw, args.blocks) + scheduler,
             REPO,
+            pass_fds=(work.lock_fd,),
         )
-        if not raw.exists():
+        if not work.raw.exists():
             print(
                 f"mpbench run: pytest exited with {outcome.exit_code} and saved no result",
                 file=sys.stderr,
             )
             return EXIT_INTERRUPTED if outcome.interrupted else (outcome.exit_code or 1)
-        data = results.load(raw)
-        results.write_atomic(path, data)
+        try:
+            with runner.stop_signals_deferred():  # a signal now waits until the result is saved
+                data = results.load(work.raw)
+                path = results.write_new(path, data)
+                work.raw.unlink()
+        except KeyboardInterrupt:  # the deferred signal, delivered once the result was saved
+            print(f"mpbench run: interrupted after saving the result: {path}", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except OSError as exc:  # the results folder vanished or filled up during the run
+            work.keep = True
+            raise UsageError(
+                f"could not save the result as {path}: {exc.strerror or exc}; pytest's result "
+                f"is kept in {work.path} and the next `mpbench run` saves it"
+            ) from None
+    finally:
+        if work is not None:
+            work.close()
     print()
     print(summary.text_table(summary.rows(data)))
     for line in summary.problems(data):
         print(f"! {line}")
     print(f"\nresult: {path}")
     if outcome.interrupted:
+        finished = len(data["benchmarks"])
+        kind = "a partial result" if data["mpbench"]["partial"] else "the result (all finished)"
         print(
-            f"mpbench run: interrupted; saved the {len(data['benchmarks'])} finished "
-            "benchmarks as a partial result",
+            f"mpbench run: interrupted; saved the {finished} finished benchmarks as {kind}",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
     if not args.no_report:
-        reports = Path(args.reports) if args.reports else out_root.parent / "reports"
         print(f"report: {write_report_for(data, path, reports)}")
     return 0 if outcome.exit_code == 0 else 1
 

@@ -2,10 +2,12 @@
 segment or named semaphore of ours is left. What leaked is cleaned up and named.
 
 /dev/shm is machine-wide, so only names this run can prove it made are ever touched:
-semaphores carry a run-specific prefix (:func:`claim_semaphore_prefix`), and a segment counts
-as leaked only if it appeared during the benchmark and no process has it mapped or open.
-Another program's semaphore cannot be judged by /proc (glibc's ``sem_open`` maps it through a
-temporary file, so its holder shows ``sem.XXXXXX (deleted)``), which is why the prefix decides.
+semaphores and shared-memory segments carry a run-specific prefix (:func:`claim_semaphore_prefix`,
+:func:`claim_segment_prefix`), and one of ours counts as leaked only if it appeared during the
+benchmark and no process has it mapped or open. "Appeared and nobody holds it" alone is no
+proof: another program may keep a named segment on purpose between its own uses, and its
+semaphores cannot be judged by /proc at all (glibc's ``sem_open`` maps them through a
+temporary file, so a holder shows ``sem.XXXXXX (deleted)``), which is why the prefix decides.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
-import re
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +24,8 @@ from pathlib import Path
 from bench_lib import cpu
 
 SHM_DIR = Path("/dev/shm")
-# shared_memory.SharedMemory names start psm_; multiprocessing semaphores sem.<semprefix>-
-SEGMENT = re.compile(r"^psm_")
+SEGMENT_PREFIX = "psm_mpbench"  # + "<pid>_": our SharedMemory segments (stdlib's own: "psm_")
+SEGMENT_RANDOM_HEX = 16  # random hex digits after our prefix: stdlib's 8 collide more easily
 CHILD_GRACE_S = 3.0  # children get this long to exit after a benchmark before they count as leaked
 
 
@@ -68,10 +70,34 @@ def our_semaphore(name: str) -> bool:
     return str(prefix).startswith("/mp-mpbench") and name.startswith(f"sem.{prefix[1:]}-")
 
 
+def claim_segment_prefix() -> str:
+    """Name this process's ``SharedMemory`` segments ``psm_mpbench<pid>_<random>`` (Linux).
+
+    ``shared_memory`` names a segment from two module globals at creation time; forked children
+    share them. Its 14-character cap exists for macOS, whose limit is 31; Linux allows 255.
+    Elsewhere names keep stdlib's form and no segment is ever judged ours.
+    """
+    from multiprocessing import shared_memory
+
+    prefix = f"/{SEGMENT_PREFIX}{os.getpid()}_"
+    if sys.platform.startswith("linux"):
+        shared_memory._SHM_NAME_PREFIX = prefix  # type: ignore[attr-defined]
+        shared_memory._SHM_SAFE_NAME_LENGTH = len(prefix) + SEGMENT_RANDOM_HEX  # type: ignore[attr-defined]
+    return str(shared_memory._SHM_NAME_PREFIX)  # type: ignore[attr-defined]
+
+
+def our_segment(name: str) -> bool:
+    """Whether /dev/shm entry ``name`` is a segment this run made (see claim_segment_prefix)."""
+    if "multiprocessing.shared_memory" not in sys.modules:
+        return False
+    prefix = str(sys.modules["multiprocessing.shared_memory"]._SHM_NAME_PREFIX)
+    return prefix.startswith(f"/{SEGMENT_PREFIX}") and name.startswith(prefix[1:])
+
+
 def shm_names() -> set[str]:
-    """The segments and our own semaphores now in /dev/shm (never another run's semaphores)."""
+    """Our own segments and semaphores now in /dev/shm (never another program's)."""
     try:
-        return {p.name for p in SHM_DIR.iterdir() if SEGMENT.match(p.name) or our_semaphore(p.name)}
+        return {p.name for p in SHM_DIR.iterdir() if our_segment(p.name) or our_semaphore(p.name)}
     except OSError:  # no /dev/shm (macOS): nothing to check
         return set()
 

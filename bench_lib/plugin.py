@@ -16,7 +16,19 @@ from typing import Any
 
 import pytest
 
-from bench_lib import environment, gil_runtime, leaks, noise, progress, results
+from bench_lib import (
+    environment,
+    gil_runtime,
+    interrupts,
+    leaks,
+    noise,
+    progress,
+    reasons,
+    results,
+    run_registry,
+    watchdog,
+    watchdog_hooks,
+)
 from bench_lib.engine import SCHEMA_KEY, Bench
 from bench_lib.profiles import (
     DEFAULT_PROFILE,
@@ -43,6 +55,13 @@ class SessionLog:
         self.main_module_note = ""
         self.display: progress.Display | None = None  # set once the benchmarks are collected
         self.item_t0 = time.monotonic()  # when the running benchmark started
+        self.stop_signal = ""  # the signal that stopped the run ("SIGINT", "SIGTERM", ...)
+        self.stopped_during = ""  # the benchmark in flight then: interrupted, not failed
+        self.current = ""  # the benchmark running now
+        self.run_lock: run_registry.RunLock | None = None
+        self.concurrent: dict[int, run_registry.OtherRun] = {}
+        self.warned: set[int] = set()
+        self.stopper: interrupts.StopOnce | None = None
 
     def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         self.item_t0 = time.monotonic()
@@ -52,9 +71,51 @@ class SessionLog:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.gil_watch.start()  # every benchmark module (and what it imports) is loaded now
 
-    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
-        # Before fixtures are torn down: they then kill leftovers at once instead of waiting.
+    def start_measuring(self) -> None:
+        """At the first benchmark (a test session that measures nothing is no run): take over
+        stop signals and register, so other runs see this one and this one sees them."""
+        if self.stopper is not None:
+            return
+        self.stopper = interrupts.StopOnce(self.stop)
+        self.stopper.install()
+        try:
+            self.run_lock = run_registry.RunLock(" ".join(sys.argv))
+        except OSError as exc:
+            print(
+                f"mpbench: cannot register this run; other runs go unseen: {exc}", file=sys.stderr
+            )
+        self.look_for_other_runs()
+
+    def look_for_other_runs(self) -> None:
+        """Note every other mpbench run seen so far (their figures and ours are disturbed)."""
+        if self.run_lock is not None:
+            for other in self.run_lock.others():
+                self.concurrent.setdefault(other.pid, other)
+
+    def warn_about_other_runs(self) -> None:
+        """Once for each run seen; called outside pytest's capture, which would swallow it."""
+        for pid, other in self.concurrent.items():
+            if pid not in self.warned:
+                self.warned.add(pid)
+                print(
+                    f"mpbench: WARNING another mpbench run is going on (pid {pid}: "
+                    f"{other.what}); both compete for the CPUs, so both runs' figures are "
+                    "disturbed: run one at a time",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+    def stop(self, signal_name: str) -> None:
+        # At once, from the signal handler: fixtures then kill leftovers without waiting, and a
+        # benchmark whose children died of the same Ctrl-C is not reported as failed.
         self.interrupted = True
+        self.stop_signal = signal_name
+        self.stopped_during = self.current
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        self.interrupted = True
+        if self.stopper is not None:
+            self.stopper.unwound = True  # caught: tear down and save, uninterrupted
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -76,6 +137,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=int,
         default=None,
         help="independent blocks per benchmark (default: the profile's; `mpbench ab` uses 1)",
+    )
+    group.addoption(
+        "--mpbench-benchmark-timeout",
+        type=float,
+        default=None,
+        help="seconds one benchmark may take for setup + measuring (default: from the profile; "
+        "0: no limit); teardown gets its own limit",
     )
     group.addoption(
         "--mpbench-progress",
@@ -113,8 +181,10 @@ def pytest_configure(config: pytest.Config) -> None:
     log = SessionLog()
     log.main_module_note = _keep_spawn_children_lean()
     leaks.claim_semaphore_prefix()
+    leaks.claim_segment_prefix()
     config._mpbench_log = log  # type: ignore[attr-defined]
     config.pluginmanager.register(log, "mpbench-session-log")
+    config.pluginmanager.register(watchdog_hooks, "mpbench-watchdog")
     _check_scheduler(config)
 
 
@@ -128,6 +198,12 @@ def _check_scheduler(config: pytest.Config) -> None:
             distributed_cluster.verify(distributed_address.probe(address).url)
         except (distributed_address.SchedulerAddressError, distributed_cluster.ClusterError) as exc:
             pytest.exit(str(exc), returncode=2)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    log: SessionLog | None = getattr(config, "_mpbench_log", None)
+    if log is not None and log.run_lock is not None:
+        log.run_lock.release()
 
 
 def _log(config: pytest.Config) -> SessionLog:
@@ -155,11 +231,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture
 def mpbench(benchmark: Any, request: pytest.FixtureRequest) -> Iterator[Bench]:
     """The measurement engine for one benchmark; fails it if it leaves anything behind."""
+    _log(request.config).start_measuring()
     ctx = grid_context(request.config)
     shm_before = leaks.shm_names()
     yield Bench(benchmark, ctx.profile, ctx.cores)
     interrupted = _log(request.config).interrupted
-    found = leaks.collect(shm_before, grace_s=0.0 if interrupted else leaks.CHILD_GRACE_S)
+    with watchdog.shielded():  # a hung benchmark's children must still be killed
+        found = leaks.collect(shm_before, grace_s=0.0 if interrupted else leaks.CHILD_GRACE_S)
     if found:
         pytest.fail(found.message())
 
@@ -199,15 +277,23 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     log = _log(item.config)
+    log.current = item.nodeid if report.when != "teardown" else ""
     if report.skipped and report.when in ("setup", "call"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         log.skipped.append({"test": report.nodeid, "reason": reason.removeprefix("Skipped: ")})
+    elif report.failed and log.interrupted:
+        pass  # its workers died of the same stop signal: not a failure of the benchmark
     elif report.failed:
-        lines = str(report.longrepr).strip().splitlines() or ["failed"]
-        reason = next((ln[2:] for ln in reversed(lines) if ln.startswith("E ")), lines[-1]).strip()
+        failure = call.excinfo.value if call.excinfo is not None else None
+        reason = (
+            reasons.from_exception(failure) if failure else reasons.from_report(report.longrepr)
+        )
         log.failures.append({"test": report.nodeid, "when": report.when, "reason": reason})
     elif report.passed and report.when == "call":
         log.passed += 1
+    if report.when == "teardown":
+        log.look_for_other_runs()
+        log.warn_about_other_runs()
     if log.display is not None and report.when == "teardown":
         failed = [f for f in log.failures if f["test"] == item.nodeid]
         skipped = [s for s in log.skipped if s["test"] == item.nodeid]
@@ -244,6 +330,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
     if log.display is not None:
         log.display.close()
     log.gil_check = log.gil_watch.finish()
+    if log.stopper is not None:
+        log.stopper.saving = True  # a stop signal now must not cut the save short
+    timed = getattr(session.config, "_benchmarksession", None)
+    if timed is not None:  # stopped before its first round: no data, and no figure to save
+        timed.benchmarks[:] = [b for b in timed.benchmarks if b]  # (empty ones crash the save)
+    log.look_for_other_runs()
+    log.warn_about_other_runs()
     return (yield)
 
 
@@ -264,6 +357,9 @@ def pytest_benchmark_update_json(
         "partial": log.interrupted or bool(log.failures),
         "main_module": log.main_module_note,
         "gil": _gil_block(log),
+        "concurrent_runs": [other.as_dict() for other in log.concurrent.values()],
+        "stopped_by": log.stop_signal or None,
+        "stopped_during": log.stopped_during or None,
     }
     output_json["benchmarks"] = [
         b for b in output_json["benchmarks"] if SCHEMA_KEY in b.get("extra_info", {})

@@ -9,11 +9,15 @@ Schema history (``SCHEMA_VERSION``; docs/RESULTS.md describes every field):
 
 Files live at ``results/<machine-id>/<UTC timestamp>_<label>.json`` and are
 written atomically (temporary file in the same folder, then ``os.replace``), so
-an interrupted run never leaves half a file or damages an earlier one.
+an interrupted run never leaves half a file or damages an earlier one. A new run's
+file never replaces another (:func:`write_new`: a taken name gets ``-2``, ``-3``...).
+The temporary file is ``flock``'d while written, so one left by a killed writer can be
+told from one being written now (:func:`remove_stale_temporaries`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -36,6 +40,8 @@ MAX_NESTING = 32  # a result file nests about 10 deep (benchmarks > ... > per-CP
 MAX_INTEGER_DIGITS = 20  # counts, bytes and rounds fit in 64 bits (2**64 - 1 has 20 digits);
 # longer integers are not ours: numpy and pandas overflow past 64 bits, a float past 309
 # digits, and Python refuses to read over 4300
+MAX_LABEL_CHARS = 80  # of the label in a file name (255 bytes at most); the file keeps it whole
+MAX_SAME_NAME = 1000  # results of one label in one second; beyond that something loops
 
 
 class ResultFileError(ValueError):
@@ -47,13 +53,18 @@ class ResultFileError(ValueError):
 
 def result_path(root: Path, machine_id: str, label: str, when: datetime | None = None) -> Path:
     when = when or datetime.now(timezone.utc)
-    safe_label = re.sub(r"[^A-Za-z0-9._-]+", "-", label).strip("-") or "run"
+    safe_label = re.sub(r"[^A-Za-z0-9._-]+", "-", label)[:MAX_LABEL_CHARS].strip("-.") or "run"
     return root / machine_id / f"{when.strftime('%Y%m%dT%H%M%SZ')}_{safe_label}.json"
 
 
-def write_atomic(path: Path, data: dict[str, Any]) -> Path:
+TEMP_SUFFIX = ".tmp"
+
+
+def _write_temporary(path: Path, data: dict[str, Any], finish: Any) -> Path:
+    """Write ``data`` to a locked temporary file beside ``path``, then ``finish(tmp)``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # held until closed: marks the file as being written
     umask = os.umask(0)
     os.umask(umask)
     os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a result is as readable as any file
@@ -62,11 +73,46 @@ def write_atomic(path: Path, data: dict[str, Any]) -> Path:
             json.dump(data, fh, indent=1, allow_nan=False, default=str)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+            final: Path = finish(Path(tmp))
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return final
+
+
+def write_atomic(path: Path, data: dict[str, Any]) -> Path:
+    def replace(tmp: Path) -> Path:
+        os.replace(tmp, path)
+        return path
+
+    return _write_temporary(path, data, replace)
+
+
+def write_new(path: Path, data: dict[str, Any]) -> Path:
+    """Save ``data`` under ``path`` or, if that name is taken, ``<stem>-2.json`` and so on.
+
+    Never replaces a file: two runs with one label in one second both keep their result.
+    """
+
+    def link_to_free_name(tmp: Path) -> Path:
+        for n in range(1, MAX_SAME_NAME + 1):
+            candidate = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+            try:
+                os.link(tmp, candidate)  # fails if the name exists: nothing is overwritten
+                return candidate
+            except FileExistsError:
+                continue
+        raise ResultFileError(path, f"{MAX_SAME_NAME} result files of this name exist already")
+
+    return _write_temporary(path, data, link_to_free_name)
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove temporary result files whose writer is gone (killed mid-save); return them."""
+    from bench_lib.run_registry import remove_if_stale
+
+    if not folder.is_dir():
+        return []
+    return [p for p in folder.glob(f".*.json.*{TEMP_SUFFIX}") if remove_if_stale(p)]
 
 
 def _require(cond: bool, path: Path | str, problem: str) -> None:

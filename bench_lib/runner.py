@@ -1,16 +1,22 @@
-"""Run pytest under supervision: stream it, and on Ctrl-C or SIGTERM stop it cleanly.
+"""Run pytest under supervision: stream it, and on any stop signal stop it cleanly.
 
-On an interrupt pytest gets SIGINT (from the terminal, or forwarded here after a
-SIGTERM), stops the benchmark in flight and saves what finished. If it has not
-exited within the grace period it is killed; either way no process it started
-outlives the run.
+Whoever is signalled (the whole group by the terminal, ``mpbench`` alone by ``kill`` or a
+supervisor), ``mpbench`` forwards one SIGINT to pytest, which stops the benchmark in flight
+and saves what finished (:mod:`bench_lib.interrupts`; it ignores the terminal's duplicate).
+If pytest has not exited within the grace period it is killed; either way no process it
+started outlives the run. If ``mpbench`` itself is killed (SIGKILL), the kernel sends pytest
+SIGTERM (``PR_SET_PDEATHSIG``), so a run never goes on measuring unsupervised.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import os
 import signal
 import subprocess
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -18,23 +24,51 @@ from types import FrameType
 import psutil
 
 from bench_lib.cpu import kill_tree
+from bench_lib.interrupts import SIGNALS, STOP_DEADLINE_S
 
-INTERRUPT_GRACE_S = 4.0  # pytest's time to save after an interrupt; the whole stop stays < 5 s
+INTERRUPT_GRACE_S = STOP_DEADLINE_S + 0.5  # beyond pytest's own deadline; whole stop < 5 s
+# multiprocessing's helpers (resource tracker, forkserver) exit by themselves once pytest is
+# gone, and the resource tracker unlinks the semaphores pytest leaked on its way out: killed
+# at once, it would leave them in /dev/shm.
+HELPERS_EXIT_S = 0.5
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 
 @dataclass(frozen=True)
 class Outcome:
     exit_code: int  # pytest's exit code (negative: killed by that signal)
-    interrupted: bool  # Ctrl-C or SIGTERM stopped the run
+    interrupted: bool  # a stop signal (SIGINT, SIGTERM, SIGHUP) stopped the run
     orphans_killed: int  # processes left behind by pytest that we killed
 
 
-class _Terminated(Exception):
-    """SIGTERM arrived: treated like Ctrl-C, but pytest must be told."""
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
-def _raise_terminated(signum: int, frame: FrameType | None) -> None:
-    raise _Terminated
+def _note(signum: int, frame: FrameType | None) -> None:
+    """A repeated stop signal while pytest is already stopping: it changes nothing."""
+
+
+@contextlib.contextmanager
+def stop_signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP act like Ctrl-C in the block: cleanup code runs, no temp file stays."""
+    previous = {s: signal.signal(s, _interrupt) for s in SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def stop_signals_deferred() -> Iterator[None]:
+    """Stop signals wait until the block is done (a save runs to its end), then act."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
 
 
 def _descendants(pid: int) -> list[psutil.Process]:
@@ -43,38 +77,59 @@ def _descendants(pid: int) -> list[psutil.Process]:
     return []
 
 
-def _stop(proc: subprocess.Popen[bytes], forward_sigint: bool) -> tuple[int, int]:
-    tree = _descendants(proc.pid)  # remembered now: once pytest dies they are orphans
-    if forward_sigint:
+def _stop(proc: subprocess.Popen[bytes]) -> tuple[int, int]:
+    previous = {s: signal.signal(s, _note) for s in SIGNALS}
+    try:
+        tree = _descendants(proc.pid)  # remembered now: once pytest dies they are orphans
         with contextlib.suppress(ProcessLookupError):
             proc.send_signal(signal.SIGINT)
-    try:
-        code = proc.wait(timeout=INTERRUPT_GRACE_S)
-    except subprocess.TimeoutExpired:
-        tree += _descendants(proc.pid)
-        proc.kill()
-        code = proc.wait()
-    alive = [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-    kill_tree(alive, grace_s=0.5)
-    return code, len(alive)
-
-
-def _listen_to_sigint() -> None:
-    """In the child: a shell starts background jobs with SIGINT ignored, and Python then never
-    raises KeyboardInterrupt; pytest must hear the SIGINT we forward."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def run_supervised(command: list[str], cwd: Path) -> Outcome:
-    proc = subprocess.Popen(command, cwd=cwd, preexec_fn=_listen_to_sigint)
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    try:
-        return Outcome(proc.wait(), interrupted=False, orphans_killed=0)
-    except KeyboardInterrupt:  # the terminal sent SIGINT to pytest too
-        code, killed = _stop(proc, forward_sigint=False)
-        return Outcome(code, interrupted=True, orphans_killed=killed)
-    except _Terminated:
-        code, killed = _stop(proc, forward_sigint=True)
-        return Outcome(code, interrupted=True, orphans_killed=killed)
+        try:
+            code = proc.wait(timeout=INTERRUPT_GRACE_S)
+        except subprocess.TimeoutExpired:
+            tree += _descendants(proc.pid)
+            proc.kill()
+            code = proc.wait()
+        alive = [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        _, alive = psutil.wait_procs(alive, timeout=HELPERS_EXIT_S)
+        kill_tree(alive, grace_s=0.3)
+        return code, len(alive)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _in_child(parent_pid: int) -> None:
+    """In the forked child, before pytest starts.
+
+    A shell starts background jobs with SIGINT ignored, and Python then never raises
+    KeyboardInterrupt: pytest must hear the SIGINT we forward. And it must stop when we die.
+    """
+    for signum in SIGNALS:  # a stop signal that came while we started now ends us at once
+        signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent_pid:  # we died before the request took effect
+        os._exit(1)
+
+
+def run_supervised(command: list[str], cwd: Path, pass_fds: tuple[int, ...] = ()) -> Outcome:
+    """Run ``command``; ``pass_fds`` stay open in it (a lock it holds for as long as it lives)."""
+    parent = os.getpid()
+    with stop_signals_interrupt():
+        # Held until pytest is started and in hand: a signal inside Popen would leave it running
+        # unsupervised (and Popen would wait for it).
+        signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+        try:
+            proc = subprocess.Popen(
+                command, cwd=cwd, preexec_fn=lambda: _in_child(parent), pass_fds=pass_fds
+            )
+        except BaseException:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+            raise
+        try:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)  # one that came meanwhile acts now
+            return Outcome(proc.wait(), interrupted=False, orphans_killed=0)
+        except KeyboardInterrupt:
+            code, killed = _stop(proc)
+            return Outcome(code, interrupted=True, orphans_killed=killed)

@@ -112,6 +112,9 @@ RUN = {
     "partial": bool,
     "failures": [{"test": str, "reason": str}],
     "skipped": [{"test": str, "reason": str}],
+    "concurrent_runs": Opt([{"pid": int, "what": str}]),
+    "stopped_by": Opt(str),
+    "stopped_during": Opt(str),
 }
 RESULT = {"mpbench": RUN, "machine_info": {"mpbench": MACHINE}, "benchmarks": [BENCHMARK]}
 

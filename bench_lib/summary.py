@@ -120,6 +120,10 @@ def problems(data: dict[str, Any]) -> list[str]:
     lines += duplicates(data)
     if gil_warning := (block.get("gil") or {}).get("warning"):
         lines.insert(0, f"GIL ON: {gil_warning}")
+    lines += [
+        f"DISTURBED: another mpbench run (pid {o['pid']}) ran at the same time; rerun alone"
+        for o in block.get("concurrent_runs", [])
+    ]
     if block.get("partial"):
         lines.insert(0, "PARTIAL RUN: interrupted or with failures; figures present are valid")
     return [printable(line) for line in lines]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench_lib import results
+from bench_lib import results, run_registry, workdir
 
 
 def mpbench(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -99,3 +99,184 @@ def test_show_filters_subjects_and_writes_markdown(spawn_smoke: dict, tmp_path: 
     assert sum(line.startswith("| spawn |") for line in lines) == len(spawn_smoke["benchmarks"])
     bad = mpbench("show", str(path), "--only", "gpu")
     assert bad.returncode == 2 and "unknown subject 'gpu'; choose from: spawn" in bad.stderr
+    empty = mpbench("show", str(path), "--only", "")  # as `run --only ''` is refused
+    assert empty.returncode == 2 and "(none given)" in empty.stderr
+
+
+def test_an_unwritable_reports_folder_is_refused_before_running(tmp_path: Path) -> None:
+    proc = mpbench(
+        "run",
+        "--profile",
+        "smoke",
+        "--only",
+        "spawn",
+        "--output",
+        str(tmp_path / "results"),
+        "--reports",
+        "/proc/mpbench-reports",
+    )
+    assert proc.returncode == 2 and "cannot write to output folder /proc" in proc.stderr
+    assert not list(tmp_path.rglob("*.json"))  # refused before anything ran
+
+
+TINY = """
+import time
+
+def test_first(mpbench):
+    mpbench.measure(lambda: time.sleep(0.001), rounds=3)
+
+def test_second(mpbench):
+    mpbench.measure(lambda: time.sleep(0.001), rounds=3)
+"""
+
+# Runs `mpbench run` on TINY in-process; a stop signal arrives in the middle of the final save.
+DRIVER = """
+import os, signal, sys
+from pathlib import Path
+from bench_lib import cli, results
+
+cli.BENCHMARKS = Path(sys.argv[1])
+fixed = results.result_path
+results.result_path = lambda root, machine, label: fixed(
+    root, machine, label, results.datetime(2026, 1, 2, 3, 4, 5, tzinfo=results.timezone.utc)
+)
+signum = getattr(signal, sys.argv[3], None)
+if sys.argv[3] == "ENOSPC":
+
+    def full_disk(path, data):
+        raise OSError(28, "No space left on device")
+
+    results.write_new = full_disk
+if signum is not None:
+    save = results.write_new if hasattr(results, "write_new") else results.write_atomic
+
+    def interrupted(path, data):
+        os.kill(os.getpid(), signum)
+        return save(path, data)
+
+    results.write_new = results.write_atomic = interrupted
+sys.exit(cli.main(
+    ["run", "--only", "tiny", "--profile", "smoke", "--no-report", "--output", sys.argv[2],
+     "--label", sys.argv[4]]
+))
+"""
+
+
+def tiny_run(
+    tmp_path: Path, signal_name: str = "", label: str = "run"
+) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "benchmarks").mkdir(exist_ok=True)
+    (tmp_path / "benchmarks" / "test_tiny.py").write_text(TINY)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            DRIVER,
+            str(tmp_path / "benchmarks"),
+            str(tmp_path / "results"),
+            signal_name,
+            label,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, run_registry.RUNS_DIR_ENV: str(tmp_path / "runs")},
+    )
+
+
+def saved_results(tmp_path: Path) -> list[Path]:
+    return sorted((tmp_path / "results").glob("*/*.json"))
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_a_stop_signal_during_the_final_save_waits_for_it(tmp_path: Path, signal_name: str) -> None:
+    proc = tiny_run(tmp_path, signal_name)
+    assert proc.returncode == 130, proc.stderr
+    [saved] = saved_results(tmp_path)
+    data = results.load(saved)
+    assert len(data["benchmarks"]) == 2 and data["mpbench"]["partial"] is False
+    assert f"interrupted after saving the result: {saved}" in proc.stderr
+    assert not list((tmp_path / "results").rglob("*.tmp"))  # no half-written temporary
+    assert list((tmp_path / "runs").iterdir()) == []  # no work folder, no lock left
+
+
+def test_two_runs_with_one_label_in_one_second_keep_both_results(tmp_path: Path) -> None:
+    first, second = tiny_run(tmp_path), tiny_run(tmp_path)  # the clock is fixed to one second
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    names = [p.name for p in saved_results(tmp_path)]
+    assert names == ["20260102T030405Z_run-2.json", "20260102T030405Z_run.json"]
+    assert f"result: {saved_results(tmp_path)[0]}" in second.stdout
+
+
+def test_a_very_long_label_is_kept_whole_and_the_run_saved(tmp_path: Path) -> None:
+    label = "nightly " + "x" * 300
+    proc = tiny_run(tmp_path, label=label)
+    assert proc.returncode == 0, proc.stderr
+    [saved] = saved_results(tmp_path)
+    assert len(saved.name.encode()) < 255
+    assert results.load(saved)["mpbench"]["label"] == label
+
+
+HOLDS_A_TEMPORARY = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("writing", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_temporary_left_by_a_killed_save_is_removed_and_one_being_written_is_not(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "machine"
+    folder.mkdir()
+    stale, live = folder / ".a.json.x1.tmp", folder / ".b.json.x2.tmp"
+    killed = subprocess.Popen(
+        [sys.executable, "-c", HOLDS_A_TEMPORARY, str(stale)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", HOLDS_A_TEMPORARY, str(live)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert killed.stdout is not None and killed.stdout.readline()
+        assert writer.stdout is not None and writer.stdout.readline()
+        killed.kill()  # SIGKILL in the middle of a save
+        killed.wait()
+        assert results.remove_stale_temporaries(folder) == [stale]
+        assert live.exists() and not stale.exists()
+    finally:
+        writer.communicate(b"")
+
+
+def test_a_killed_runs_finished_benchmarks_are_saved_by_the_next_run(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    first = tiny_run(tmp_path, label="first")
+    [raw] = saved_results(tmp_path)
+    target = tmp_path / "results" / "m" / "20260101T000000Z_killed.json"
+    # what a SIGKILLed mpbench leaves: its work folder with pytest's raw result, nobody holding it
+    folder = runs / f"{workdir.PREFIX}999999"
+    folder.mkdir()
+    (folder / workdir.TARGET).write_text(str(target))
+    (folder / workdir.LOCK).write_text(str(target))
+    (folder / workdir.RAW).write_bytes(raw.read_bytes())
+    assert first.returncode == 0
+    [leftover] = workdir.clean_up_killed_runs(runs)
+    assert leftover.pid == 999999 and leftover.saved == target
+    assert results.load(target)["mpbench"]["partial"] is True  # nobody saw it to its end
+    assert list(runs.iterdir()) == []
+
+
+def test_a_result_that_cannot_be_saved_is_kept_for_the_next_run(tmp_path: Path) -> None:
+    proc = tiny_run(tmp_path, "ENOSPC")
+    assert proc.returncode == 2 and "No space left on device" in proc.stderr
+    assert "the next `mpbench run` saves it" in proc.stderr and "Traceback" not in proc.stderr
+    [leftover] = workdir.clean_up_killed_runs(tmp_path / "runs")  # the disk has room again
+    assert leftover.saved is not None
+    assert len(results.load(leftover.saved)["benchmarks"]) == 2
+    assert list((tmp_path / "runs").iterdir()) == []
