@@ -35,10 +35,10 @@ import pytest
 from bench_lib import distributed_cluster as dcl
 from bench_lib import distributed_ops as ops
 from bench_lib import distributed_workloads as dw
-from bench_lib import pools
+from bench_lib import pool_ready, pool_work, pools
 from bench_lib.distributed_guard import measure_guarded
 from bench_lib.engine import Bench, Figure
-from bench_lib.pools import Verifier
+from bench_lib.pool_work import Verifier
 from bench_lib.profiles import AxisValues, GridContext, grid, resolve_axis
 
 OVERHEAD_TASKS: dict[str, Sequence[int]] = {"smoke": [10], "quick": [100], "standard": [300]}
@@ -133,7 +133,7 @@ def test_cluster_start(mpbench: Bench, scheduler: str | None, workers: int) -> N
     )
 
 
-def _tasks_per_round(mpbench: Bench, run: Callable[[list[pools.Job]], list[int]]) -> int:
+def _tasks_per_round(mpbench: Bench, run: Callable[[list[pool_work.Job]], list[int]]) -> int:
     """No-op tasks in a round of about ``ROUND_TARGET_S``, sized once (block 0) and recorded.
 
     A dask round trip costs 1 ms on a quiet machine and 50 ms on a busy one: a fixed count
@@ -141,7 +141,7 @@ def _tasks_per_round(mpbench: Bench, run: Callable[[list[pools.Job]], list[int]]
     all rounds do the same work (DESIGN.md, principle 14).
     """
     if "tasks_per_round" not in mpbench.info:
-        probe = pools.jobs_for(CALIBRATION_TASKS, 0)
+        probe = pool_work.jobs_for(CALIBRATION_TASKS, 0)
         start = time.perf_counter()
         run(probe)
         per_task_s = (time.perf_counter() - start) / len(probe)
@@ -154,11 +154,11 @@ def _tasks_per_round(mpbench: Bench, run: Callable[[list[pools.Job]], list[int]]
 
 
 def _overhead_rounds(
-    mpbench: Bench, run: Callable[[list[pools.Job]], list[int]]
+    mpbench: Bench, run: Callable[[list[pool_work.Job]], list[int]]
 ) -> tuple[Verifier, Callable[[], None], list[Figure]]:
     tasks = _tasks_per_round(mpbench, run)
-    jobs = pools.jobs_for(tasks, 0)
-    v = Verifier(pools.serial_results(jobs))
+    jobs = pool_work.jobs_for(tasks, 0)
+    v = Verifier(pool_work.serial_results(jobs))
     figures = [Figure("per task", "s", "time", tasks), Figure("tasks", "task/s", "rate", tasks)]
     return v, v.run(lambda: run(jobs)), figures
 
@@ -173,7 +173,7 @@ def test_task_overhead(
         fam = pools.family(POOL_API[api])
         w = pools.open_pool("process", fam, mpbench.cores, start)
         opened.append(w)
-        pools.warm(w)
+        pool_ready.answer_all(w)  # every worker up, with a deadline
         mpbench.info.update(workers=w.workers, start=start)
         v, target, figures = _overhead_rounds(mpbench, lambda j: pools.run_api(POOL_API[api], w, j))
         mpbench.measure(target, teardown=v.verify, figures=figures)
@@ -182,7 +182,7 @@ def test_task_overhead(
         with dcl.opened(scheduler, mpbench.cores) as cluster:
             _record_cluster(mpbench, cluster)
             workers = cluster.worker_addresses()
-            op(cluster, pools.jobs_for(2 * len(workers), 0), workers)  # every worker answers
+            op(cluster, pool_work.jobs_for(2 * len(workers), 0), workers)  # every worker answers
             mpbench.info["workers"] = len(workers)
             v, target, figures = _overhead_rounds(mpbench, lambda j: op(cluster, j, workers))
             measure_guarded(
@@ -205,23 +205,22 @@ def test_scaling(
     mpbench: Bench,
     opened: list[pools.Workers],
     scheduler: str | None,
-    iterations_per_s: float,
     engine: str,
     task_ms: float,
     workers: int,
 ) -> None:
     serial_s = BATCH_SERIAL_S[mpbench.profile.name]
     tasks = max(TASKS_PER_WORKER_MIN * 2 * mpbench.cores, round(serial_s / (task_ms / 1000)))
-    iterations = max(1, round(iterations_per_s * task_ms / 1000))
-    jobs = pools.jobs_for(tasks, iterations)
-    v = Verifier(pools.serial_results(jobs))
+    iterations = pool_work.iterations_for_ms(task_ms)  # fixed work: the pool subject's task
+    jobs = pool_work.jobs_for(tasks, iterations)
+    v = Verifier(pool_work.serial_results(jobs))
     mpbench.info.update(tasks_per_round=tasks, iterations_per_task=iterations, task_ms=task_ms)
     figures = [Figure("batch", "s", "time"), Figure("per task", "s", "time", tasks)]
     if engine == "pool":
         mpbench.info["scaling"] = {"axis": "workers", "usable_cores": mpbench.cores}
         w = pools.open_pool("process", "pool", workers, _start_method())
         opened.append(w)
-        pools.warm(w)
+        pool_ready.answer_all(w)  # every worker up, with a deadline
         mpbench.measure(
             v.run(lambda: pools.run_api("map", w, jobs)), teardown=v.verify, figures=figures
         )
@@ -235,7 +234,7 @@ def test_scaling(
             threads = sum(cluster.client.nthreads().values())
             cores = mpbench.cores if scheduler is None else threads
             mpbench.info["scaling"] = {"axis": "workers", "usable_cores": cores}
-            ops.map_all(cluster, pools.jobs_for(2 * workers, 0), use)  # warm every worker
+            ops.map_all(cluster, pool_work.jobs_for(2 * workers, 0), use)  # warm every worker
             measure_guarded(
                 mpbench,
                 cluster,
