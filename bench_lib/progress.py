@@ -85,7 +85,7 @@ class Display:
         p.failed += status.startswith("FAIL")
         p.skipped += status.startswith("skip")
         if self.mode == "plain":
-            self.stream.write(f"{p.line(name)}  {status} {seconds:.1f} s\n")
+            self.stream.write(f"{p.line(name)}  {seconds:.1f} s  {status}\n")
         elif self.mode in ("live", "quiet") and status.startswith("FAIL"):
             self._clear()
             self.stream.write(f"FAIL {name}: {status[5:]}\n")
