@@ -7,14 +7,25 @@ Bad input is a one-line error and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench_lib import environment, results, runner, summary, workdir
+from bench_lib import environment, results, summary
 from bench_lib.ab import DEFAULT_BLOCKS as DEFAULT_AB_BLOCKS
+from bench_lib.cli_common import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    REPO,
+    UsageError,
+    available_subjects,
+    parse_choices,
+    positive_int,
+    report_target,
+    writable_folder,
+    write_report_for,
+)
+from bench_lib.cli_run import cmd_run
 from bench_lib.printable import printable
 from bench_lib.profiles import (
     DEFAULT_PROFILE,
@@ -23,100 +34,7 @@ from bench_lib.profiles import (
     UnknownProfileError,
     get_profile,
 )
-from bench_lib.report_folder import FolderInUseError, check_replaceable
-
-REPO = Path(__file__).resolve().parent.parent
-BENCHMARKS = REPO / "benchmarks"
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130  # the shell's code for "stopped by Ctrl-C"
-
-
-class UsageError(Exception):
-    """Bad input from the user: printed as one line, exit code 2."""
-
-
-def available_subjects() -> list[str]:
-    if not BENCHMARKS.is_dir():
-        raise UsageError(
-            f"no benchmarks folder at {BENCHMARKS}: `mpbench run` needs the source "
-            "checkout installed with `pip install -e .`"
-        )
-    return sorted(p.stem.removeprefix("test_") for p in BENCHMARKS.glob("test_*.py"))
-
-
-def parse_choices(text: str | None, valid: list[str], what: str) -> list[str]:
-    """A comma list checked against the valid names; None means all of them."""
-    if text is None:
-        return valid
-    chosen = [t.strip() for t in text.split(",") if t.strip()]
-    unknown = [c for c in chosen if c not in valid]
-    if unknown or not chosen:
-        raise UsageError(
-            f"unknown {what} {', '.join(map(repr, unknown)) or '(none given)'}; "
-            f"choose from: {', '.join(valid)}"
-        )
-    return chosen
-
-
-def writable_folder(path: Path) -> Path:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path):
-            pass
-    except OSError as exc:
-        raise UsageError(f"cannot write to output folder {path}: {exc.strerror or exc}") from None
-    return path
-
-
-def report_target(path: Path) -> Path:
-    """A report folder to write: its parent writable, and nothing but an earlier report in it
-    (the folder itself appears only once complete, see report_folder)."""
-    check_replaceable(path.absolute())
-    writable_folder(path.absolute().parent)
-    return path
-
-
-def pytest_command(
-    files: list[Path],
-    profile: str,
-    methods: list[str],
-    label: str,
-    json_path: Path,
-    blocks: int | None = None,
-) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "pytest",
-        *map(str, files),
-        "--benchmark-only",
-        "--benchmark-quiet",
-        f"--benchmark-json={json_path}",
-        f"--mpbench-profile={profile}",
-        f"--mpbench-start-methods={','.join(methods)}",
-        f"--mpbench-label={label}",
-        "--mpbench-progress",
-        *([f"--mpbench-blocks={blocks}"] if blocks else []),
-        "-p",
-        "no:terminal",
-        "-p",
-        "no:cacheprovider",
-        f"--rootdir={REPO}",
-        "-c",
-        str(REPO / "pyproject.toml"),
-    ]
-
-
-def checked_scheduler(address: str | None) -> list[str]:
-    """The pytest option for ``--scheduler``, after checking that something answers there."""
-    if not address:
-        return []
-    from bench_lib import distributed_address
-
-    try:
-        return [f"--scheduler={distributed_address.probe(address).url}"]
-    except distributed_address.SchedulerAddressError as exc:
-        raise UsageError(str(exc)) from None
+from bench_lib.report_folder import FolderInUseError
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -124,94 +42,6 @@ def cmd_info(args: argparse.Namespace) -> int:
     for key, value in fp.as_dict().items():
         print(f"{key:<22} {value}")
     return 0
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    with runner.stop_signals_interrupt():  # SIGTERM and SIGHUP clean up like Ctrl-C
-        return _run(args)
-
-
-def _run(args: argparse.Namespace) -> int:
-    """Check every output before running; save whatever finished, under a name of its own."""
-    profile = get_profile(args.profile).name
-    subjects = parse_choices(args.only, available_subjects(), "subject")
-    methods = parse_choices(
-        args.start_methods, multiprocessing.get_all_start_methods(), "start method"
-    )
-    scheduler = checked_scheduler(args.scheduler)
-    out_root = writable_folder(Path(args.output))
-    path = results.result_path(out_root, environment.machine_id(), args.label)
-    writable_folder(path.parent)
-    reports = Path(args.reports) if args.reports else out_root.parent / "reports"
-    if not args.no_report:
-        writable_folder(reports)
-    for leftover in workdir.clean_up_killed_runs():
-        print(f"mpbench run: {leftover.message()}", file=sys.stderr)
-    for stale in results.remove_stale_temporaries(path.parent):
-        print(f"mpbench run: removed {stale}, left by a run killed while saving", file=sys.stderr)
-    files = [BENCHMARKS / f"test_{s}.py" for s in subjects]
-    print(
-        f"mpbench run: profile {profile}, subjects {', '.join(subjects)}, "
-        f"{environment.usable_cores()} usable cores",
-        flush=True,
-    )
-    work: workdir.WorkDir | None = None
-    try:
-        with runner.stop_signals_deferred():  # never a work folder without its cleanup
-            work = workdir.WorkDir(path)
-        outcome = runner.run_supervised(
-            pytest_command(files, profile, methods, args.label, work.raw, args.blocks) + scheduler,
-            REPO,
-            pass_fds=(work.lock_fd,),
-        )
-        if not work.raw.exists():
-            print(
-                f"mpbench run: pytest exited with {outcome.exit_code} and saved no result",
-                file=sys.stderr,
-            )
-            return EXIT_INTERRUPTED if outcome.interrupted else (outcome.exit_code or 1)
-        try:
-            with runner.stop_signals_deferred():  # a signal now waits until the result is saved
-                data = results.load(work.raw)
-                path = results.write_new(path, data)
-                work.raw.unlink()
-        except KeyboardInterrupt:  # the deferred signal, delivered once the result was saved
-            print(f"mpbench run: interrupted after saving the result: {path}", file=sys.stderr)
-            return EXIT_INTERRUPTED
-        except OSError as exc:  # the results folder vanished or filled up during the run
-            work.keep = True
-            raise UsageError(
-                f"could not save the result as {path}: {exc.strerror or exc}; pytest's result "
-                f"is kept in {work.path} and the next `mpbench run` saves it"
-            ) from None
-    finally:
-        if work is not None:
-            work.close()
-    print()
-    print(summary.text_table(summary.rows(data)))
-    for line in summary.problems(data):
-        print(f"! {line}")
-    print(f"\nresult: {path}")
-    if outcome.interrupted:
-        finished = len(data["benchmarks"])
-        kind = "a partial result" if data["mpbench"]["partial"] else "the result (all finished)"
-        print(
-            f"mpbench run: interrupted; saved the {finished} finished benchmarks as {kind}",
-            file=sys.stderr,
-        )
-        return EXIT_INTERRUPTED
-    if not args.no_report:
-        print(f"report: {write_report_for(data, path, reports)}")
-    return 0 if outcome.exit_code == 0 else 1
-
-
-def write_report_for(
-    data: dict[str, Any], result: Path, reports_root: Path, out: Path | None = None
-) -> Path:
-    from bench_lib import report  # pandas and matplotlib load only when a report is made
-
-    target = out or report.default_dir(result, reports_root)
-    return report.write_report(data, report_target(target))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -295,12 +125,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 1 if regressions else 0
 
 
-def positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"wants a whole number of at least 1, not {text!r}")
-    return int(text)
-
-
 def cmd_ab(args: argparse.Namespace) -> int:
     from bench_lib import ab
 
@@ -342,6 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
         "report goes to REPORTS/<machine-id>/<run>/",
     )
     run.add_argument("--no-report", action="store_true", help="save the result only")
+    run.add_argument("-k", metavar="EXPR", help="only benchmarks matching EXPR (pytest's -k)")
+    run.add_argument(
+        "--list", action="store_true", help="list what would run and the time estimate"
+    )
+    talk = run.add_mutually_exclusive_group()
+    talk.add_argument("-q", "--quiet", action="store_true", help="no progress, failures only")
+    talk.add_argument(
+        "-v", "--verbose", action="store_true", help="a line per benchmark and the full table"
+    )
     run.add_argument(
         "--blocks", type=positive_int, help="independent blocks per benchmark (default: profile's)"
     )

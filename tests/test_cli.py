@@ -133,9 +133,9 @@ def test_second(mpbench):
 DRIVER = """
 import os, signal, sys
 from pathlib import Path
-from bench_lib import cli, results
+from bench_lib import cli, cli_common, results
 
-cli.BENCHMARKS = Path(sys.argv[1])
+cli_common.BENCHMARKS = Path(sys.argv[1])
 fixed = results.result_path
 results.result_path = lambda root, machine, label: fixed(
     root, machine, label, results.datetime(2026, 1, 2, 3, 4, 5, tzinfo=results.timezone.utc)

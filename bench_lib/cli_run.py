@@ -1,0 +1,181 @@
+"""`mpbench run`: check every output first, drive pytest (one engine), save what finished,
+end with what the run says (:mod:`bench_lib.run_summary`) and the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import subprocess
+import sys
+from pathlib import Path
+
+from bench_lib import cli_common, environment, results, run_summary, runner, summary, workdir
+from bench_lib.cli_common import (
+    EXIT_INTERRUPTED,
+    REPO,
+    UsageError,
+    available_subjects,
+    parse_choices,
+    writable_folder,
+    write_report_for,
+)
+from bench_lib.profiles import get_profile
+from bench_lib.progress import SMOKE_PRIOR_S, clock
+
+
+def pytest_command(
+    files: list[Path],
+    profile: str,
+    methods: list[str],
+    label: str,
+    json_path: Path,
+    blocks: int | None = None,
+    progress: str = "auto",
+    select: str | None = None,
+) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        *map(str, files),
+        "--benchmark-only",
+        "--benchmark-quiet",
+        f"--benchmark-json={json_path}",
+        f"--mpbench-profile={profile}",
+        f"--mpbench-start-methods={','.join(methods)}",
+        f"--mpbench-label={label}",
+        f"--mpbench-progress={progress}",
+        *([f"--mpbench-blocks={blocks}"] if blocks else []),
+        *(["-k", select] if select else []),
+        "-p",
+        "no:terminal",
+        "-p",
+        "no:cacheprovider",
+        f"--rootdir={REPO}",
+        "-c",
+        str(REPO / "pyproject.toml"),
+    ]
+
+
+def checked_scheduler(address: str | None) -> list[str]:
+    """The pytest option for ``--scheduler``, after checking that something answers there."""
+    if not address:
+        return []
+    from bench_lib import distributed_address
+
+    try:
+        return [f"--scheduler={distributed_address.probe(address).url}"]
+    except distributed_address.SchedulerAddressError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    with runner.stop_signals_interrupt():  # SIGTERM and SIGHUP clean up like Ctrl-C
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Check every output before running; save whatever finished, under a name of its own."""
+    if args.list:
+        return list_benchmarks(args)
+    profile = get_profile(args.profile).name
+    subjects = parse_choices(args.only, available_subjects(), "subject")
+    methods = parse_choices(
+        args.start_methods, multiprocessing.get_all_start_methods(), "start method"
+    )
+    scheduler = checked_scheduler(args.scheduler)
+    out_root = writable_folder(Path(args.output))
+    path = results.result_path(out_root, environment.machine_id(), args.label)
+    writable_folder(path.parent)
+    reports = Path(args.reports) if args.reports else out_root.parent / "reports"
+    if not args.no_report:
+        writable_folder(reports)
+    for leftover in workdir.clean_up_killed_runs():
+        print(f"mpbench run: {leftover.message()}", file=sys.stderr)
+    for stale in results.remove_stale_temporaries(path.parent):
+        print(f"mpbench run: removed {stale}, left by a run killed while saving", file=sys.stderr)
+    files = [cli_common.BENCHMARKS / f"test_{s}.py" for s in subjects]
+    print(
+        f"mpbench run: profile {profile}, subjects {', '.join(subjects)}, "
+        f"{environment.usable_cores()} usable cores",
+        flush=True,
+    )
+    work: workdir.WorkDir | None = None
+    try:
+        with runner.stop_signals_deferred():  # never a work folder without its cleanup
+            work = workdir.WorkDir(path)
+        outcome = runner.run_supervised(
+            pytest_command(
+                files, profile, methods, args.label, work.raw, args.blocks, _progress(args), args.k
+            )
+            + scheduler,
+            REPO,
+            pass_fds=(work.lock_fd,),
+        )
+        if not work.raw.exists():
+            print(
+                f"mpbench run: pytest exited with {outcome.exit_code} and saved no result",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED if outcome.interrupted else (outcome.exit_code or 1)
+        try:
+            with runner.stop_signals_deferred():  # a signal now waits until the result is saved
+                data = results.load(work.raw)
+                path = results.write_new(path, data)
+                work.raw.unlink()
+        except KeyboardInterrupt:  # the deferred signal, delivered once the result was saved
+            print(f"mpbench run: interrupted after saving the result: {path}", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except OSError as exc:  # the results folder vanished or filled up during the run
+            work.keep = True
+            raise UsageError(
+                f"could not save the result as {path}: {exc.strerror or exc}; pytest's result "
+                f"is kept in {work.path} and the next `mpbench run` saves it"
+            ) from None
+    finally:
+        if work is not None:
+            work.close()
+    if args.verbose:
+        print()
+        print(summary.text_table(summary.rows(data)))
+    if outcome.interrupted:
+        print()
+        print("\n".join(run_summary.end_of_run(data, path, None)))
+        finished = len(data["benchmarks"])
+        kind = "a partial result" if data["mpbench"]["partial"] else "the result (all finished)"
+        print(
+            f"mpbench run: interrupted; saved the {finished} finished benchmarks as {kind}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    folder = None if args.no_report else write_report_for(data, path, reports)
+    print()
+    print("\n".join(run_summary.end_of_run(data, path, folder)))
+    return 0 if outcome.exit_code == 0 else 1
+
+
+def _progress(args: argparse.Namespace) -> str:
+    return "quiet" if args.quiet else "plain" if args.verbose else "auto"
+
+
+def list_benchmarks(args: argparse.Namespace) -> int:
+    """`mpbench run --list`: what the profile would run, per subject, and roughly how long."""
+    profile = get_profile(args.profile)
+    subjects = parse_choices(args.only, available_subjects(), "subject")
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *(str(cli_common.BENCHMARKS / f"test_{s}.py") for s in subjects),
+    ]
+    cmd += ["--collect-only", "-q", "-p", "no:cacheprovider", f"--mpbench-profile={profile.name}"]
+    cmd += ["-c", str(REPO / "pyproject.toml"), f"--rootdir={REPO}"]
+    cmd += ["-k", args.k] if args.k else []
+    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    names = [line for line in out.stdout.splitlines() if "::" in line]
+    for name in names:
+        print(name.rsplit("/", 1)[-1])
+    estimate = len(names) * (SMOKE_PRIOR_S if profile.name == "smoke" else profile.budget_s)
+    print(f"{len(names)} benchmarks, profile {profile.name}: about {clock(estimate)} (estimate)")
+    return 0 if names else 1
