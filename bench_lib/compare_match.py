@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from bench_lib import stats
+from bench_lib.replicates import block_medians
 from bench_lib.units import format_value
 
 BUSY_LOAD_PER_CORE = 0.5  # load average above half a task per usable core when a run started:
@@ -107,20 +107,6 @@ def _finite(values: Any) -> list[float]:
         return []
     out = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
     return out if len(out) == len(values) and all(math.isfinite(v) for v in out) else []
-
-
-def block_medians(values: list[float], sizes: Any) -> tuple[float, ...]:
-    """Each block's median, blocks being ``sizes`` consecutive rounds; one block if unknown."""
-    if not values:
-        return ()
-    ok = isinstance(sizes, list) and all(isinstance(n, int) and n > 0 for n in sizes)
-    if not ok or sum(sizes) != len(values):
-        return (stats.median(values),)
-    out, start = [], 0
-    for n in sizes:
-        out.append(stats.median(values[start : start + n]))
-        start += n
-    return tuple(out)
 
 
 def _bench_entries(bench: dict[str, Any]) -> list[Entry]:

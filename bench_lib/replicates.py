@@ -14,7 +14,25 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bench_lib import stats
 from bench_lib.stats import CONFIDENCE
+
+
+def block_medians(values: Sequence[float], sizes: object) -> tuple[float, ...]:
+    """Each block's median, blocks being ``sizes`` consecutive rounds (``info.block_rounds``);
+    one block of everything when the sizes are missing or do not add up."""
+    if not values:
+        return ()
+    if not isinstance(sizes, list) or not all(isinstance(n, int) and n > 0 for n in sizes):
+        return (stats.median(values),)
+    if sum(sizes) != len(values):
+        return (stats.median(values),)
+    out, start = [], 0
+    for n in sizes:
+        out.append(stats.median(values[start : start + n]))
+        start += n
+    return tuple(out)
+
 
 MIN_BLOCKS = 2  # a side with one block has no between-block spread: no interval, no test
 

@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from bench_lib import stats
+from bench_lib import replicates, stats
 
 SCHEMA_KEY = "mpbench"  # same block name as bench_lib.engine.SCHEMA_KEY (no engine import here)
 IMPOSSIBLE_FLAG = "impossible"  # noise flag code (set by the plugin): a speedup above the
@@ -140,9 +140,25 @@ def _key(block: dict[str, Any], drop: str, **override: Any) -> tuple[str, str, s
     return block.get("subject", ""), block.get("case", ""), repr(sorted(params.items()))
 
 
-def _speedup_entry(base: list[float], this: list[float]) -> dict[str, Any]:
-    s = speedup(stats.median(base), stats.median(this))
-    ci = bootstrap_statistic(_ratio, base, this)
+def _blocks(b: dict[str, Any]) -> tuple[float, ...]:
+    return replicates.block_medians(_rounds(b), _block(b).get("info", {}).get("block_rounds"))
+
+
+def time_ratio(
+    num: dict[str, Any], den: dict[str, Any]
+) -> tuple[float, tuple[float, float] | None]:
+    """T(num) / T(den) and its 95% interval, from the blocks where both have two or more
+    (DESIGN.md, principle 15: a block that ran on a faster moment of the VM moves a pooled
+    median, not a ratio of blocks); else from medians of rounds with a bootstrap interval."""
+    blocks = replicates.block_ratio(_blocks(den), _blocks(num))
+    if blocks is not None and blocks.ci_low is not None and blocks.ci_high is not None:
+        return blocks.ratio, (blocks.ci_low, blocks.ci_high)
+    ci = bootstrap_statistic(_ratio, _rounds(num), _rounds(den))
+    return stats.median(_rounds(num)) / stats.median(_rounds(den)), ci
+
+
+def _speedup_entry(base: dict[str, Any], this: dict[str, Any]) -> dict[str, Any]:
+    s, ci = time_ratio(base, this)  # T(1) / T(N)
     return {
         "speedup": s,
         "speedup_ci_low": ci[0] if ci else None,
@@ -191,7 +207,7 @@ def derive(benchmarks: list[dict[str, Any]]) -> None:
         base = _baseline(block, axis, by_point)
         if base is None:
             continue
-        entry = _speedup_entry(_rounds(base), _rounds(b))
+        entry = _speedup_entry(base, b)
         entry["baseline"] = base.get("name") or _block(base).get("case")
         p = parallelism(n, cores)
         entry.update(
@@ -228,8 +244,7 @@ def _side_step(
     if block["info"]["scaling"].get("baseline"):  # one baseline for both: it cancels
         if not (shared and den and num):
             return
-        factor = stats.median(_rounds(den)) / stats.median(_rounds(num))
-        ci = bootstrap_statistic(_ratio, _rounds(den), _rounds(num))
+        factor, ci = time_ratio(den, num)
     else:
         num1 = by_point.get(_key(block, drop="", **{axis: 1}))
         den1 = by_point.get(_key(block, drop="", **other, **{axis: 1}))

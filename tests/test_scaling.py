@@ -199,3 +199,19 @@ def test_impossible_names_reads_the_plugins_flag() -> None:
     ok["extra_info"]["mpbench"]["noise"] = {"flags": [{"code": "erratic", "message": "y"}]}
     assert scaling.impossible_names([ok, bad]) == {"b"}
     assert scaling.impossible(bad) and not scaling.impossible(ok)
+
+
+def test_speedup_comes_from_blocks_so_one_fast_block_does_not_skew_it() -> None:
+    # the reference VM's vCPUs run some blocks 1.6x faster: two slow blocks and one fast in the
+    # baseline made the pooled-median speedup 2.31x on 2 cores; the blocks' ratio stays honest
+    one = bench("pool", "scaling_cores", {"cores": 1}, [0.2] * 4 + [0.2] * 4 + [0.12] * 4)
+    two = bench("pool", "scaling_cores", {"cores": 2}, [0.085] * 4 + [0.08] * 4 + [0.105] * 4)
+    for b in (one, two):
+        b["extra_info"]["mpbench"]["info"]["block_rounds"] = [4, 4, 4]
+        b["extra_info"]["mpbench"]["info"]["scaling"]["axis"] = "cores"
+    scaling.derive([one, two])
+    d = derived(two)
+    pooled = 0.2 / 0.085
+    geometric = (0.2 * 0.2 * 0.12) ** (1 / 3) / (0.085 * 0.08 * 0.105) ** (1 / 3)
+    assert d["speedup"] == pytest.approx(geometric) and d["speedup"] < 2 < pooled
+    assert d["speedup_ci_low"] < d["speedup"] < d["speedup_ci_high"]
