@@ -1,7 +1,7 @@
 """Starting a lean measuring process for one block of rounds, with a deadline on every wait.
 
-The parent side of :mod:`bench_lib.lean_worker`: it sends the job, reads one line per round,
-and kills the process if a line is late (a hung round, a dead child, a stuck setup), so no wait
+The parent side of :mod:`bench_lib.lean_worker`: it sends the job, reads the rounds' lines,
+and kills the process if they are late (a hung round, a dead child, a stuck setup), so no wait
 on the measuring process is unbounded. Nothing here is timed: the rounds are timed in the lean
 process, and only their durations travel back.
 """
@@ -99,8 +99,10 @@ def _collect(proc: subprocess.Popen[bytes], spec: dict[str, Any], stderr: Any) -
         assert proc.stdin is not None
         proc.stdin.write(json.dumps(spec).encode() + b"\n")
         proc.stdin.close()
-        first = START_GRACE_S + round_timeout_s * (warmup + 1)
-        for line in _lines(proc, first, round_timeout_s + START_GRACE_S):
+        # the lines come at the end; each round is bounded in the worker itself (SIGALRM), so
+        # this is the backstop for a worker that cannot be interrupted
+        first = START_GRACE_S + round_timeout_s * (warmup + rounds)
+        for line in _lines(proc, first, START_GRACE_S):
             message = json.loads(line)
             if "state" in message:
                 state = message["state"]

@@ -49,20 +49,29 @@ def per_op(fn: Callable[[], object], rounds: int, warmup: int = 2) -> list[float
     return out
 
 
-def process_start(method: str) -> Callable[[], object]:
-    ctx = multiprocessing.get_context(method)
+BARE_START = """
+import json, multiprocessing as mp, os, sys, time
+ctx = mp.get_context(sys.argv[1])
+if sys.argv[1] == "forkserver":
+    from multiprocessing import forkserver
+    forkserver.ensure_running()
+out = []
+for i in range(int(sys.argv[2]) + 2):
+    t0 = time.perf_counter()
+    p = ctx.Process(target=os.getpid)
+    p.start()
+    p.join()
+    out.append(time.perf_counter() - t0)
+    assert p.exitcode == 0
+print(json.dumps(out[2:]))
+"""
 
-    def start() -> None:
-        p = ctx.Process(target=noop)
-        p.start()
-        p.join()
-        assert p.exitcode == 0
 
-    if method == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
-    return start
+def process_start(method: str, rounds: int) -> list[float]:
+    """Process(target=noop).start(); join() from a bare `python3 -c` parent: no __main__ file
+    for spawn and forkserver children to import again, as in a user's one-liner."""
+    cmd = [sys.executable, "-c", BARE_START, method, str(rounds)]
+    return json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
 
 
 def thread_start() -> None:
@@ -185,21 +194,21 @@ CHECKS = [
         "spawn",
         "test_process_start[start=fork]",
         "fork Process start+join",
-        lambda: per_op(process_start("fork"), 100),
+        lambda: process_start("fork", 100),
         "s",
     ),
     Check(
         "spawn",
         "test_process_start[start=forkserver]",
         "forkserver Process start+join",
-        lambda: per_op(process_start("forkserver"), 40),
+        lambda: process_start("forkserver", 40),
         "s",
     ),
     Check(
         "spawn",
         "test_process_start[start=spawn]",
         "spawn Process start+join",
-        lambda: per_op(process_start("spawn"), 15),
+        lambda: process_start("spawn", 15),
         "s",
     ),
     Check(
