@@ -111,8 +111,15 @@ def touched_memory(mib: int) -> bytearray:
 
 
 def _ensure_forkserver() -> None:
+    """The server as a user's script has it: the target's module loaded in it once.
+
+    multiprocessing preloads ``__main__``, which is where a script's target lives; here the
+    target lives in bench_lib.workloads, so that is preloaded (else every child imported it:
+    24 ms a start on the reference VM, 5x the start itself).
+    """
     from multiprocessing import forkserver
 
+    forkserver.set_forkserver_preload(["bench_lib.workloads"])
     forkserver.ensure_running()
 
 
