@@ -52,7 +52,7 @@ def _skips(data: dict[str, Any]) -> list[str]:
     return lines + ([f"skipped {hidden} more (mpbench show lists them)"] if hidden else [])
 
 
-def end_of_run(data: dict[str, Any], result: Path, report: Path | None) -> list[str]:
+def end_of_run(data: dict[str, Any], result: Path, report_index: Path | None) -> list[str]:
     said = sentences(data)
     out = ["What this run says:"]
     out += [f"  - {s}" for s in said[:MAX_SENTENCES]] or ["  (no sentence: too few subjects ran)"]
@@ -62,6 +62,6 @@ def end_of_run(data: dict[str, Any], result: Path, report: Path | None) -> list[
     warnings = [p for p in problems(data) if not p.startswith(("noisy ", "skipped "))]
     out += [f"! {p}" for p in warnings] + [f"! {s}" for s in _skips(data)]
     out += ["", f"result: {result}"]
-    if report is not None:
-        out.append(f"report: {(report / 'index.html').resolve().as_uri()}")
+    if report_index is not None:
+        out.append(f"report: {report_index.resolve().as_uri()}")
     return [printable(line) for line in out]

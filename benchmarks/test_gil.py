@@ -33,10 +33,10 @@ from bench_lib.engine import Bench, Figure
 from bench_lib.pool_work import Verifier
 from bench_lib.profiles import grid, worker_counts
 
-BATCH_ITERATIONS = {  # spin steps per round: ~0.02 / 0.06 / 0.2 / 0.5 s on the reference VM
+BATCH_ITERATIONS = {  # spin steps per round: ~0.04 / 0.12 / 0.2 / 1.0 s on the reference VM
     "smoke": 200_000,
     "quick": 600_000,
-    "standard": 2_000_000,
+    "standard": 1_000_000,
     "full": 5_000_000,
 }
 TIMELINE_INTERVAL_S = 0.1  # 10 samples/s: keeps the monitor well under 1% of a core

@@ -42,11 +42,14 @@ def test_run_smoke_writes_a_valid_result_and_prints_the_summary(tmp_path: Path) 
     data = results.load(files[0])
     assert files[0].parent.name == data["machine_info"]["mpbench"]["machine_id"]
     assert data["mpbench"]["profile"] == "smoke" and data["mpbench"]["label"] == "ci smoke"
-    assert "test_process_start[start=fork]" in proc.stdout  # progress line
-    assert "raw_fork" in proc.stdout and "95% interval" in proc.stdout  # summary with floors
-    assert f"result: {files[0]}" in proc.stdout
+    out = proc.stdout
+    assert "] spawn test_process_start[start=fork]" in out and out.count(" ok\n") >= 10  # plain
+    assert "\x1b" not in out and "\r" not in out  # not a terminal: no live line
+    assert "What this run says:" in out and "fork starts a process" in out  # the run's answers
+    assert "Noise: " in out and "95% interval" not in out  # one line, not the table (-v)
+    assert f"result: {files[0]}" in out
     index = tmp_path / "reports" / files[0].parent.name / files[0].stem / "index.html"
-    assert f"report: {index}" in proc.stdout and index.exists()
+    assert f"report: {index.resolve().as_uri()}" in out and index.exists()
 
     again = mpbench("report", str(files[0]), "-o", str(tmp_path / "again"))
     assert (
