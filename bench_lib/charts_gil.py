@@ -136,9 +136,12 @@ def headline(
     cores_ax.set_ylabel("effective cores used (CPU s / wall s, psutil)")
     cores_ax.legend(fontsize=8, loc="upper left")
     cores_ax.grid(axis="y", alpha=0.3)
+    gil_on = bool(data["machine_info"]["mpbench"].get("gil_enabled", True))
     chart = Chart(
         "gil_headline",
-        "The GIL side-stepped: threads stay on one core, processes use all",
+        "The GIL side-stepped: threads stay on one core, processes use all"
+        if gil_on
+        else "No GIL (free-threaded build): threads and processes both use every core",
         "The same CPU-bound pure-Python work split over N threads and over N "
         "processes, pinned to min(N, cores) CPUs. Left: speedup over the one serial run "
         "of that work (same CPU as N = 1) with 95% intervals, against the ideal; a red "
