@@ -6,6 +6,7 @@ Loaded through the ``pytest11`` entry point, so ``pytest --benchmark-only`` and
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import sys
 import time
@@ -338,6 +339,32 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
     log.look_for_other_runs()
     log.warn_about_other_runs()
     return (yield)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Under plain ``pytest --benchmark-only``: mpbench's figures in their own units too.
+
+    pytest-benchmark's table shows whole-round times ("OPS" = rounds per second), which says
+    little for a lock measured in acquisitions/s. `mpbench run` prints its own end instead.
+    """
+    session = getattr(config, "_benchmarksession", None)
+    if session is None or config.getoption("mpbench_progress") != "none":
+        return
+    from bench_lib import summary  # here: a test session that measures nothing never needs it
+
+    benches = [
+        {"name": b.name, "extra_info": copy.deepcopy(b.extra_info)}
+        for b in session.benchmarks
+        if b and SCHEMA_KEY in (b.extra_info or {}) and b.extra_info[SCHEMA_KEY].get("figures")
+    ]
+    if not benches:
+        return
+    resolve_floors(benches)
+    terminalreporter.write_sep("-", "mpbench figures (median, 95% interval, vs floor, flags)")
+    terminalreporter.write_line(summary.text_table(summary.rows({"benchmarks": benches})))
+    terminalreporter.write_line(
+        "charts and sentences: save with --benchmark-json=FILE, then `mpbench report FILE`"
+    )
 
 
 def pytest_benchmark_update_json(

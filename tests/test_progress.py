@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
 
 from bench_lib import progress
 
@@ -73,3 +78,47 @@ def test_quiet_prints_only_failures() -> None:
     display.finished("a", "ok", 0.1)
     display.finished("b", "FAIL x", 0.1)
     assert stream.getvalue() == "FAIL b: x\n"
+
+
+def _run_in(tmp_path: Path, tty: bool) -> str:
+    """A two-benchmark smoke run of `mpbench run`, its stdout a pseudo-terminal or a pipe."""
+    cmd = [sys.executable, "-m", "bench_lib.cli", "run", "--profile", "smoke", "--only", "spawn"]
+    cmd += ["-k", "raw_fork or thread_start", "--no-report", "--output", str(tmp_path)]
+    if not tty:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=300).stdout
+    main, child = pty.openpty()
+    proc = subprocess.Popen(cmd, stdin=child, stdout=child, stderr=child, close_fds=True)
+    os.close(child)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # EIO: the child side closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    proc.wait(timeout=300)
+    os.close(main)
+    return out.decode(errors="replace")
+
+
+def test_a_terminal_gets_the_live_line_and_the_end_summary(tmp_path: Path) -> None:
+    out = _run_in(tmp_path, tty=True)
+    assert "\r\x1b[K" in out and "[0/2] spawn test_" in out  # the live line, rewritten
+    assert "What this run says:" in out and "Noise: " in out and "result: " in out
+
+
+def test_a_pipe_gets_plain_lines_and_the_same_end(tmp_path: Path) -> None:
+    out = _run_in(tmp_path, tty=False)
+    assert "\x1b" not in out and "\r" not in out
+    assert out.count(" ok\n") == 2 and "What this run says:" in out
+
+
+def test_plain_pytest_prints_mpbench_figures_in_their_units() -> None:
+    cmd = [sys.executable, "-m", "pytest", "benchmarks/test_spawn.py", "--benchmark-only"]
+    cmd += ["--mpbench-profile=smoke", "-k", "raw_fork", "-p", "no:cacheprovider"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300).stdout
+    assert "OPS" in out  # pytest-benchmark's own table is still there
+    table = out.split("mpbench figures")[1]
+    assert "raw_fork" in table and "start+join" in table and "mpbench report FILE" in table
