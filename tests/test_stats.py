@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from bench_lib import stats
@@ -100,3 +102,58 @@ def test_summarizing_rounds_does_not_load_numpy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- known answers at the edges (each pins one rule a mutation would break) -----------------
+
+
+def test_median_of_an_even_count_is_the_midpoint_of_the_middle_two() -> None:
+    assert stats.median([20.0, 1.0, 10.0, 2.0]) == 6.0
+    assert stats.median([3.0, 5.0]) == 4.0
+    assert stats.median([7.0]) == 7.0
+
+
+def test_bootstrap_interval_at_the_size_where_intervals_begin() -> None:
+    assert stats.bootstrap_ci([1.0] * (stats.MIN_SAMPLES_FOR_INTERVAL - 1)) is None
+    low, high = stats.bootstrap_ci([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]) or (0.0, 0.0)
+    assert 1.0 <= low <= 3.5 <= high <= 6.0
+
+
+def test_spreads_have_their_textbook_values() -> None:
+    data = [1.0, 2.0, 3.0, 4.0]
+    assert stats.coefficient_of_variation(data) == pytest.approx(1.2909944 / 2.5)
+    assert stats.coefficient_of_variation([5.0]) is None
+    assert stats.coefficient_of_variation([-1.0, 1.0]) is None  # mean 0
+    # median 3, absolute deviations 2 1 0 1 97: MAD 1
+    assert stats.robust_cv([1.0, 2.0, 3.0, 4.0, 100.0]) == pytest.approx(1.4826 / 3)
+    assert stats.robust_cv([1.0]) is None and stats.robust_cv([-1.0, 0.0, 1.0]) is None
+
+
+def test_tukey_fences_are_exclusive() -> None:
+    data = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]  # with a 9th, largest point: Q1 3, Q3 7
+    fence = 7.0 + 1.5 * 4.0  # 13
+    assert stats.tukey_outliers([*data, fence]) == 0
+    assert stats.tukey_outliers([*data, fence + 0.01]) == 1
+    assert stats.tukey_outliers([1.0, 2.0, 100.0]) == 0  # three points fence nothing
+
+
+def test_order_statistic_ranks_agree_with_a_brute_force_binomial() -> None:
+    for n in range(1, 60):
+        best = None
+        for j in range(1, n // 2 + 1):
+            coverage = 1 - 2 * sum(math.comb(n, i) for i in range(j)) / 2**n
+            if coverage >= 0.95:
+                best = (j, n + 1 - j)
+        assert stats.order_statistic_ranks(n) == best, n
+
+
+def test_rounds_for_precision_follows_its_formula() -> None:
+    pilot = [1.0, 1.1, 0.9]  # cv 0.1
+    wanted = math.ceil((2.45 * 0.1 / 0.02) ** 2)  # 151
+    assert stats.rounds_for_precision(pilot, 0.02, 5, 1000, budget_s=1e9) == wanted
+    assert stats.rounds_for_precision(pilot, 0.02, 5, 1000, budget_s=50.0) == 50  # 50 / 1.0 s
+
+
+def test_summary_keeps_the_extremes() -> None:
+    s = stats.summarize([3.0, 1.0, 2.0])
+    assert (s.minimum, s.maximum, s.n, s.median) == (1.0, 3.0, 3, 2.0)
