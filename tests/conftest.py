@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -82,3 +85,13 @@ def pool_gil_smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     )
     assert code == 0, output
     return data
+
+
+def session_processes(sid: int) -> list[psutil.Process]:
+    """Live (not zombie) processes of session ``sid``: what a run left behind."""
+    out = []
+    for proc in psutil.process_iter():
+        with contextlib.suppress(psutil.Error, ProcessLookupError):
+            if os.getsid(proc.pid) == sid and proc.status() != psutil.STATUS_ZOMBIE:
+                out.append(proc)
+    return out

@@ -18,7 +18,7 @@ from typing import Any
 
 import psutil
 import pytest
-from conftest import REPO, run_benchmark_source, run_smoke
+from conftest import REPO, run_benchmark_source, run_smoke, session_processes
 
 from bench_lib import distributed_address, distributed_breakeven, distributed_workloads, report
 
@@ -31,19 +31,10 @@ def _blocks(data: dict[str, Any]) -> list[dict[str, Any]]:
     return [b["extra_info"]["mpbench"] for b in data.get("benchmarks", [])]
 
 
-def _session_processes(sid: int) -> list[psutil.Process]:
-    out = []
-    for proc in psutil.process_iter():
-        with contextlib.suppress(psutil.Error, ProcessLookupError):
-            if os.getsid(proc.pid) == sid and proc.status() != psutil.STATUS_ZOMBIE:
-                out.append(proc)
-    return out
-
-
 def _left_in_session(sid: int, grace_s: float = EXIT_GRACE_S) -> list[str]:
     """Command lines of the session's processes still alive ``grace_s`` after its leader ended."""
     deadline = time.monotonic() + grace_s
-    while (left := _session_processes(sid)) and time.monotonic() < deadline:
+    while (left := session_processes(sid)) and time.monotonic() < deadline:
         time.sleep(0.1)
     out = []
     for proc in left:
@@ -319,7 +310,7 @@ def test_worker_killed_mid_round_fails_the_benchmark_saying_dask_retried(tmp_pat
 
 def _cmdlines(sid: int) -> str:
     out = []
-    for proc in _session_processes(sid):
+    for proc in session_processes(sid):
         with contextlib.suppress(psutil.Error):
             out.append(" ".join(proc.cmdline()))
     return "\n".join(out)

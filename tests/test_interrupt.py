@@ -11,21 +11,12 @@ import sys
 import time
 from pathlib import Path
 
-import psutil
 import pytest
+from conftest import session_processes
 
 from bench_lib import results, run_registry, workdir
 
 STOP_DEADLINE_S = 10.0  # the guarantee is 5 s; the margin absorbs a loaded CI machine
-
-
-def session_processes(sid: int) -> list[psutil.Process]:
-    out = []
-    for proc in psutil.process_iter():
-        with contextlib.suppress(psutil.Error, ProcessLookupError):
-            if os.getsid(proc.pid) == sid and proc.status() != psutil.STATUS_ZOMBIE:
-                out.append(proc)
-    return out
 
 
 def start_run(tmp_path: Path, ignore_sigint: bool = False) -> subprocess.Popen[str]:
