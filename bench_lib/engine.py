@@ -64,6 +64,42 @@ class FloorRef:
     subject: str | None = None  # None = same subject
 
 
+@dataclass(frozen=True)
+class Paired:
+    """A second measurement taken round by round beside the figure's, in every block.
+
+    ``role`` "floor": the raw mechanism under the figure; "baseline": the serial run a speedup
+    divides. Measured in the same seconds as the figure (principle 13), the machine's speed
+    states hit both alike: a floor measured minutes apart is beaten whenever the VM got faster
+    in between. ``ref`` names the standalone benchmark that measures the same thing.
+    """
+
+    role: Literal["floor", "baseline"]
+    ref: FloorRef
+    target: Callable[..., Any]
+    figure: Figure  # its rounds as a figure in the main figure's unit
+    setup: Setup | None = None
+    teardown: Callable[..., Any] | None = None
+
+
+@dataclass(frozen=True)
+class PairedJob:
+    """:class:`Paired` for a lean block: the lean process alternates ``job`` with the figure's."""
+
+    role: Literal["floor", "baseline"]
+    ref: FloorRef
+    job: LeanJob
+    figure: Figure
+
+
+def _share(main_s: list[float], paired_s: list[float]) -> float:
+    """The part of a round pair's time that is the figure's: its share of the time budget."""
+    if not paired_s or not main_s:
+        return 1.0
+    main, other = stats.median(main_s), stats.median(paired_s)
+    return main / (main + other) if main + other > 0 else 0.5
+
+
 def describe_figure(figure: Figure, round_times_s: list[float]) -> dict[str, Any]:
     values = [figure.of(t) for t in round_times_s]
     s = stats.summarize(values)
@@ -123,6 +159,8 @@ class _Blocks:
     rounds_s: list[list[float]] = field(default_factory=list)  # each block's round times
     figures: list[Figure] = field(default_factory=list)
     floor: FloorRef | None = None
+    paired: Paired | PairedJob | None = None
+    paired_rounds_s: list[list[float]] = field(default_factory=list)
     wall_s: float = 0.0
     tree_cpu_s: float = 0.0
     system_busy_s: float = 0.0
@@ -161,6 +199,7 @@ class Bench:
         self.block = 0  # which block the body is running now (the plugin sets it)
         self._blocks = _Blocks()
         self._samples: dict[str, list[float]] = {}
+        self._floor_values: dict[str, Any] = {}  # a paired floor's figure, ratio to this one
 
     @property
     def smoke(self) -> bool:
@@ -195,46 +234,69 @@ class Bench:
         setup: Setup | None = None,
         teardown: Callable[..., Any] | None = None,
         floor: FloorRef | None = None,
+        paired: Paired | None = None,
         rounds: int | None = None,
         timeout_s: float | None = None,
     ) -> Any:
         """Time one block of rounds of ``target``; returns its last result.
 
         ``rounds`` (all blocks together) overrides the profile's sizing by warm-up rounds.
+        With ``paired``, each round of ``target`` is followed (then preceded: A B B A ...) by a
+        round of the paired measurement, timed alike and kept apart.
         """
         timeout = timeout_s if timeout_s is not None else self.profile.timeout_s
         p = self.profile
-        warmup = [
-            self._timed_round(target, setup, teardown, timeout)
-            for _ in range(0 if rounds else p.warmup_rounds)
-        ]
+        warmup: list[float] = []
+        paired_warmup: list[float] = []
+        for _ in range(0 if rounds else p.warmup_rounds):
+            warmup.append(self._timed_round(target, setup, teardown, timeout))
+            if paired is not None:
+                paired_warmup.append(
+                    self._timed_round(paired.target, paired.setup, paired.teardown, timeout)
+                )
         if self.block == 0:
             total = rounds or stats.rounds_for_precision(
-                warmup, p.target_rel_ci, p.min_rounds, p.max_rounds, p.budget_s
+                warmup,
+                p.target_rel_ci,
+                p.min_rounds,
+                p.max_rounds,
+                p.budget_s * _share(warmup, paired_warmup),
             )
             self._blocks.per_block = max(1, math.ceil(total / p.blocks))
             self._blocks.before = noise.NoiseSample.now()
 
-        def rearm_then_setup() -> Any:  # off the clock: each round gets its own deadline
+        def timed(fn: Callable[..., Any], before: Setup | None, after: Any) -> tuple[float, Any]:
             if threading.current_thread() is threading.main_thread():
-                signal.setitimer(signal.ITIMER_REAL, timeout)
-            return setup() if setup else None
+                signal.setitimer(signal.ITIMER_REAL, timeout)  # off the clock: its own deadline
+            args, kwargs = (before() if before else None) or ((), {})
+            start = time.perf_counter()
+            out = fn(*args, **kwargs)
+            elapsed = time.perf_counter() - start
+            if after is not None:
+                after(*args, **kwargs)
+            return elapsed, out
 
         times: list[float] = []
+        paired_times: list[float] = []
         result = None
         with CpuMeter() as meter, round_deadline(timeout):
-            for _ in range(self._blocks.per_block):
-                args, kwargs = rearm_then_setup() or ((), {})
-                start = time.perf_counter()
-                result = target(*args, **kwargs)
-                times.append(time.perf_counter() - start)
-                if teardown is not None:
-                    teardown(*args, **kwargs)
-        self._add_block(times, meter.usage, figures, floor)
+            for i in range(self._blocks.per_block):
+                if paired is not None and i % 2 == 1:  # A B B A: neither always goes first
+                    paired_times.append(timed(paired.target, paired.setup, paired.teardown)[0])
+                elapsed, result = timed(target, setup, teardown)
+                times.append(elapsed)
+                if paired is not None and i % 2 == 0:
+                    paired_times.append(timed(paired.target, paired.setup, paired.teardown)[0])
+        self._add_block(times, meter.usage, figures, floor, paired, paired_times)
         return result
 
     def measure_lean(
-        self, job: LeanJob, *, figures: list[Figure], floor: FloorRef | None = None
+        self,
+        job: LeanJob,
+        *,
+        figures: list[Figure],
+        floor: FloorRef | None = None,
+        paired: PairedJob | None = None,
     ) -> list[Any]:
         """Time one block of ``job`` in a fresh lean process; returns each round's sample.
 
@@ -245,17 +307,22 @@ class Bench:
         if self.block == 0:
             self._blocks.before = noise.NoiseSample.now()
         with CpuMeter() as meter:
+            other = paired.job if paired else None
             if self.block == 0:
-                block = self._lean_block(job, max(1, p.min_rounds // p.blocks))
+                block = self._lean_block(job, max(1, p.min_rounds // p.blocks), other)
                 total = stats.rounds_for_precision(
-                    block.rounds_s, p.target_rel_ci, p.min_rounds, p.max_rounds, p.budget_s
+                    block.rounds_s,
+                    p.target_rel_ci,
+                    p.min_rounds,
+                    p.max_rounds,
+                    p.budget_s * _share(block.rounds_s, block.paired_s),
                 )
                 rest = max(0, total - len(block.rounds_s))
                 self._blocks.per_block = max(1, math.ceil(rest / max(1, p.blocks - 1)))
             else:
-                block = self._lean_block(job, self._blocks.per_block)
+                block = self._lean_block(job, self._blocks.per_block, other)
         self.info.setdefault("blocks", []).append({"rounds": len(block.rounds_s), **block.state})
-        self._add_block(block.rounds_s, meter.usage, figures, floor)
+        self._add_block(block.rounds_s, meter.usage, figures, floor, paired, block.paired_s)
         return block.samples
 
     def finish(self) -> None:
@@ -266,7 +333,33 @@ class Bench:
             return
         record_rounds(self.benchmark, data)
         self.info["block_rounds"] = [len(block) for block in b.rounds_s]
+        if b.paired is not None:
+            self._save({"paired": self._paired_record(data, b.figures[0], b.paired)})
         self._record(data, b.figures, b.floor, b.usage, b.before)
+
+    def _paired_record(self, data: list[float], main: Figure, paired: Paired | PairedJob) -> Any:
+        """The paired rounds and their figure; a floor also fills ``floor`` (ratio and all)."""
+        rounds = [t for block in self._blocks.paired_rounds_s for t in block]
+        figure = describe_figure(paired.figure, rounds)
+        if paired.role == "floor":
+            main_median = describe_figure(main, data)["median"]
+            self._blocks.floor = paired.ref
+            self.info["floor_measured"] = "paired"  # round by round beside the figure
+            self._floor_values = {
+                "median": figure["median"],
+                "ci_low": figure["ci_low"],
+                "ci_high": figure["ci_high"],
+                "unit": figure["unit"],
+                "ratio": main_median / figure["median"] if figure["median"] else None,
+                "paired": True,
+            }
+        return {
+            "role": paired.role,
+            **asdict(paired.ref),
+            "figure": figure,
+            "rounds_s": rounds,
+            "block_rounds": [len(block) for block in self._blocks.paired_rounds_s],
+        }
 
     def _add_block(
         self,
@@ -274,15 +367,22 @@ class Bench:
         usage: CpuUsage,
         figures: list[Figure] | None,
         floor: FloorRef | None,
+        paired: Paired | PairedJob | None = None,
+        paired_s: list[float] | None = None,
     ) -> None:
         self._blocks.add(rounds_s, usage)
         self._blocks.figures = figures or [Figure("round", "s", "time")]
         self._blocks.floor = floor
+        self._blocks.paired = paired
+        if paired is not None:
+            self._blocks.paired_rounds_s.append(list(paired_s or []))
 
-    def _lean_block(self, job: LeanJob, rounds: int) -> lean_runner.Block:
+    def _lean_block(
+        self, job: LeanJob, rounds: int, paired: LeanJob | None = None
+    ) -> lean_runner.Block:
         p = self.profile
         try:
-            return lean_runner.run_block(job, p.warmup_rounds, rounds, p.timeout_s)
+            return lean_runner.run_block(job, p.warmup_rounds, rounds, p.timeout_s, paired)
         except lean_runner.BlockFailed as exc:
             self._save({})
             raise RuntimeError(str(exc)) from None
@@ -300,7 +400,7 @@ class Bench:
         self._save(
             {
                 "figures": [describe_figure(f, data) for f in figures],
-                "floor": asdict(floor) if floor else None,
+                "floor": {**asdict(floor), **self._floor_values} if floor else None,
                 "rounds": len(data),
                 "warmup_rounds": self.profile.warmup_rounds,
                 "cpu": {

@@ -40,6 +40,7 @@ class Block:
     rounds_s: list[float]  # wall time of each measured round, timed in the lean process
     samples: list[Any]  # what each round's target returned (phases, counts), JSON-decoded
     state: dict[str, Any]  # the lean process: pid, rss_bytes, mappings, heavy_modules, affinity
+    paired_s: list[float] = field(default_factory=list)  # the paired job's rounds, alternated
 
 
 class BlockFailed(RuntimeError):
@@ -70,9 +71,19 @@ def _lines(proc: subprocess.Popen[bytes], first_s: float, each_s: float) -> Any:
             buffer += chunk
 
 
-def run_block(job: LeanJob, warmup: int, rounds: int, round_timeout_s: float) -> Block:
-    """Run ``warmup`` + ``rounds`` rounds of ``job`` in a new lean process; keep the measured."""
-    spec = {
+def run_block(
+    job: LeanJob,
+    warmup: int,
+    rounds: int,
+    round_timeout_s: float,
+    paired: LeanJob | None = None,
+) -> Block:
+    """Run ``warmup`` + ``rounds`` rounds of ``job`` in a new lean process; keep the measured.
+
+    With ``paired``, the process prepares that job too and times one of its rounds beside each
+    of ``job``'s (A B B A ...), so a floor or baseline shares the figure's seconds.
+    """
+    spec: dict[str, Any] = {
         "module": job.module,
         "case": job.case,
         "params": job.params,
@@ -80,6 +91,8 @@ def run_block(job: LeanJob, warmup: int, rounds: int, round_timeout_s: float) ->
         "rounds": rounds,
         "round_timeout_s": round_timeout_s,
     }
+    if paired is not None:
+        spec["paired"] = {"module": paired.module, "case": paired.case, "params": paired.params}
     with tempfile.TemporaryFile() as stderr:  # a file: a chatty child never blocks on a pipe
         proc = subprocess.Popen(
             [sys.executable, "-c", WORKER_COMMAND],
@@ -93,6 +106,7 @@ def run_block(job: LeanJob, warmup: int, rounds: int, round_timeout_s: float) ->
 def _collect(proc: subprocess.Popen[bytes], spec: dict[str, Any], stderr: Any) -> Block:
     warmup, rounds, round_timeout_s = spec["warmup"], spec["rounds"], spec["round_timeout_s"]
     rounds_s: list[float] = []
+    paired_s: list[float] = []
     samples: list[Any] = []
     state: dict[str, Any] = {}
     try:
@@ -101,7 +115,7 @@ def _collect(proc: subprocess.Popen[bytes], spec: dict[str, Any], stderr: Any) -
         proc.stdin.close()
         # the lines come at the end; each round is bounded in the worker itself (SIGALRM), so
         # this is the backstop for a worker that cannot be interrupted
-        first = START_GRACE_S + round_timeout_s * (warmup + rounds)
+        first = START_GRACE_S + round_timeout_s * (warmup + rounds) * (2 if "paired" in spec else 1)
         for line in _lines(proc, first, START_GRACE_S):
             message = json.loads(line)
             if "state" in message:
@@ -109,6 +123,8 @@ def _collect(proc: subprocess.Popen[bytes], spec: dict[str, Any], stderr: Any) -
             else:
                 rounds_s.append(float(message["round_s"]))
                 samples.append(message.get("sample"))
+                if "paired_s" in message:
+                    paired_s.append(float(message["paired_s"]))
         proc.wait(timeout=START_GRACE_S)
     except (BlockFailed, subprocess.TimeoutExpired, ValueError, KeyError) as exc:
         raise BlockFailed(f"{exc}; {_stderr_tail(proc, stderr)}") from None
@@ -116,12 +132,14 @@ def _collect(proc: subprocess.Popen[bytes], spec: dict[str, Any], stderr: Any) -
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    if "paired" in spec and len(paired_s) != len(rounds_s):
+        raise BlockFailed(f"{len(paired_s)} paired rounds for {len(rounds_s)} rounds")
     if proc.returncode != 0 or not state or len(rounds_s) != rounds:
         raise BlockFailed(
             f"the measuring process exited with {proc.returncode} after {len(rounds_s)} of "
             f"{rounds} rounds: {_stderr_tail(proc, stderr)}"
         )
-    return Block(rounds_s, samples, state)
+    return Block(rounds_s, samples, state, paired_s)
 
 
 def _stderr_tail(proc: subprocess.Popen[bytes], stderr: Any) -> str:

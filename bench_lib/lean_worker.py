@@ -62,22 +62,39 @@ def _expire(signum: int, frame: object) -> None:
     raise TimeoutError
 
 
+def _prepare(spec: dict[str, Any]) -> Round:
+    module = importlib.import_module(spec["module"])
+    rnd: Round = module.prepare(spec["case"], **spec.get("params", {}))
+    return rnd
+
+
+def _timed(rnd: Round, timeout_s: float) -> tuple[float, Any]:
+    if rnd.setup is not None:
+        rnd.setup()
+    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    start = time.perf_counter()
+    sample = rnd.target()
+    elapsed = time.perf_counter() - start
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    return elapsed, sample
+
+
 def run(job: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None:
-    module = importlib.import_module(job["module"])
-    rnd: Round = module.prepare(job["case"], **job.get("params", {}))
+    """Warm-up and measured rounds of the job; with ``paired``, one round of the paired job
+    beside each (after it on even rounds, before it on odd ones: A B B A ...)."""
+    rnd = _prepare(job)
+    paired = _prepare(job["paired"]) if job.get("paired") else None
     timeout_s = float(job["round_timeout_s"])
     signal.signal(signal.SIGALRM, _expire)
-    clock = time.perf_counter
     for i in range(int(job["warmup"]) + int(job["rounds"])):
-        if rnd.setup is not None:
-            rnd.setup()
-        signal.setitimer(signal.ITIMER_REAL, timeout_s)
-        start = clock()
-        sample = rnd.target()
-        elapsed = clock() - start
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        line: dict[str, Any] = {}
+        if paired is not None and i % 2 == 1:
+            line["paired_s"] = _timed(paired, timeout_s)[0]
+        line["round_s"], line["sample"] = _timed(rnd, timeout_s)
+        if paired is not None and i % 2 == 0:
+            line["paired_s"] = _timed(paired, timeout_s)[0]
         if i >= int(job["warmup"]):
-            emit({"round_s": elapsed, "sample": sample})
+            emit(line)
     emit({"state": state()})
 
 

@@ -409,7 +409,10 @@ def _key(subject: str, case: str, params: dict[str, Any]) -> tuple[str, str, str
 
 
 def resolve_floors(benchmarks: list[dict[str, Any]]) -> None:
-    """Put each floor's median beside the figure it bounds, with the ratio figure / floor."""
+    """Put each floor's median beside the figure it bounds, with the ratio figure / floor.
+
+    A paired floor (measured beside the figure) brings its own; a standalone one is looked up.
+    """
     index = {}
     for b in benchmarks:
         m = b["extra_info"][SCHEMA_KEY]
@@ -419,6 +422,9 @@ def resolve_floors(benchmarks: list[dict[str, Any]]) -> None:
         m = b["extra_info"][SCHEMA_KEY]
         ref = m.get("floor")
         if not ref or not m.get("figures"):
+            continue
+        if ref.get("paired"):  # measured round by round beside the figure: values are there
+            _add_flag(m, noise.floor_flag(m["figures"][0], ref, ref["case"]))
             continue
         floor = index.get(_key(ref.get("subject") or m["subject"], ref["case"], ref["params"]))
         if floor is None:

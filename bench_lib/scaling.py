@@ -177,9 +177,26 @@ def impossible_names(benchmarks: list[dict[str, Any]]) -> set[str]:
     return {str(b.get("name")) for b in benchmarks if impossible(b)}
 
 
+def _paired_baseline(block: dict[str, Any]) -> dict[str, Any] | None:
+    """The baseline measured round by round beside this point (``paired``), as a benchmark:
+    its block k shares the seconds of this point's block k, so their ratio is drift-free."""
+    paired = block.get("paired") or {}
+    if paired.get("role") != "baseline" or not paired.get("rounds_s"):
+        return None
+    params = ", ".join(f"{k}={v}" for k, v in sorted((paired.get("params") or {}).items()))
+    return {
+        "name": f"{paired.get('case')}[{params}] (paired)",
+        "stats": {"data": paired["rounds_s"]},
+        "extra_info": {SCHEMA_KEY: {"info": {"block_rounds": paired.get("block_rounds")}}},
+    }
+
+
 def _baseline(
     block: dict[str, Any], axis: str, by_point: dict[tuple[str, str, str], dict[str, Any]]
 ) -> dict[str, Any] | None:
+    paired = _paired_baseline(block)
+    if paired is not None:
+        return paired
     spec = block["info"]["scaling"].get("baseline")
     if isinstance(spec, dict):
         params = spec.get("params") or {}

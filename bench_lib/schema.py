@@ -84,6 +84,15 @@ BENCH_BLOCK = {
             "unit": Opt(str),
         }
     ),
+    "paired": Opt(
+        {
+            "role": OneOf(("floor", "baseline")),
+            "case": str,
+            "params": {},
+            "figure": FIGURE,
+            "rounds_s": [MEASURE],
+        }
+    ),
     "noise": Opt({"flags": [FLAG]}),
 }
 BENCHMARK = {"name": str, "stats": {"data": [MEASURE]}, "extra_info": {"mpbench": BENCH_BLOCK}}

@@ -103,11 +103,20 @@ def stop_forkserver() -> None:
     forkserver._forkserver._stop()  # type: ignore[attr-defined]
 
 
+_TOUCHED: dict[int, bytearray] = {}  # one allocation per size: a paired floor shares it
+
+
 def touched_memory(mib: int) -> bytearray:
-    """``mib`` MiB that the parent really holds: one byte written in every page."""
-    buf = bytearray(mib * 2**20)
-    buf[::4096] = b"\x01" * len(range(0, len(buf), 4096))
-    return buf
+    """``mib`` MiB that the parent really holds: one byte written in every page.
+
+    The same buffer for every caller in this process, so a figure and its paired floor fork
+    from the same parent size.
+    """
+    if mib not in _TOUCHED:
+        buf = bytearray(mib * 2**20)
+        buf[::4096] = b"\x01" * len(range(0, len(buf), 4096))
+        _TOUCHED[mib] = buf
+    return _TOUCHED[mib]
 
 
 def _ensure_forkserver() -> None:

@@ -30,6 +30,7 @@ at any phase. Peak RSS of the parent and of each child is recorded.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 from collections.abc import Sequence
 from typing import Any
@@ -37,7 +38,7 @@ from typing import Any
 import pytest
 
 from bench_lib import ipc_channels, ipc_floors, ipc_pingpong, ipc_proxies, ipc_stream, spawn
-from bench_lib.engine import Bench, Figure, FloorRef
+from bench_lib.engine import Bench, Figure, FloorRef, Paired
 from bench_lib.ipc_channels import FLOOR_OF, MEMCPY, RAW_TRANSPORTS, KiB, MiB
 from bench_lib.ipc_peers import parent_rss_window, round_target_s
 from bench_lib.placement import PLACEMENTS, Cpus, cpus_for
@@ -186,22 +187,55 @@ def _check_placement(mpbench: Bench, where_ran: dict[str, Any]) -> None:
         )
 
 
-def _stream(mpbench: Bench, session: ipc_stream.Session, size: int, floor: FloorRef | None) -> None:
-    """Calibrate, measure, check: the body of every stream-shaped benchmark."""
+def _floor_session(ref: FloorRef, start: str, size: int, cpus: Cpus | None) -> ipc_stream.Session:
+    """The raw transport (or in-process copy) ``ref`` names, as a session of its own."""
+    if ref.case == MEMCPY:
+        return ipc_floors.MemcpyFloor(spawn.context(start), size)
+    return ipc_floors.RawStream(spawn.context(start), size, ref.case, cpus)
+
+
+def _stream(
+    mpbench: Bench,
+    session: ipc_stream.Session,
+    size: int,
+    floor: FloorRef | None,
+    start: str = DEFAULT_START,
+) -> None:
+    """Calibrate, measure, check: the body of every stream-shaped benchmark.
+
+    A figure with a floor has its raw transport open beside it, on the same CPUs, and the two
+    alternate round by round (principle 13): a floor measured apart is beaten whenever the VM
+    changes speed in between (a 64 KiB Pipe() at 10.7x its socketpair floor, that way).
+    """
     parent_peak = parent_rss_window()
-    with session:
-        messages = session.calibrate(round_target_s(mpbench.profile.name), size)
+    target_s = round_target_s(mpbench.profile.name)
+    raw = _floor_session(floor, start, size, session.cpus) if floor else None
+    with session, raw or contextlib.nullcontext():
+        messages = session.calibrate(target_s, size)
         mpbench.info["messages_per_round"] = messages
         mpbench.info["timed_messages_per_round"] = session.timed_messages
+        paired = None
+        if raw is not None and floor is not None:
+            raw.calibrate(target_s, size)
+            mpbench.info["floor_messages_per_round"] = raw.messages
+            paired = Paired(
+                "floor",
+                floor,
+                raw.round,
+                _stream_figures(raw.timed_messages, size)[0],
+                setup=raw.prime,
+            )
         mpbench.measure(
             session.round,
             setup=session.prime,
             figures=_stream_figures(session.timed_messages, size),
             floor=floor,
+            paired=paired,
         )
         peak = parent_peak()
         where_ran = session.where_ran()
-    mpbench.check("every message arrived intact", not session.problems, "; ".join(session.problems))
+    problems = session.problems + (raw.problems if raw else [])
+    mpbench.check("every message arrived intact", not problems, "; ".join(problems))
     _check_placement(mpbench, where_ran)
     _record_rss(mpbench, peak, session.peers.peak_rss_b)
 
@@ -213,7 +247,7 @@ def test_stream(mpbench: Bench, start: str, channel: str, size: int, placement: 
     if channel != "pipe" and channel.endswith("queue"):
         mpbench.info["queue_depth"] = ipc_channels.queue_depth(size)
     session = ipc_stream.StreamSession(spawn.context(start), channel, "bytes", size, cpus=cpus)
-    _stream(mpbench, session, size, floor_of(channel, start, size, placement))
+    _stream(mpbench, session, size, floor_of(channel, start, size, placement), start)
 
 
 @grid(start=start_method, channel=OBJECT_CHANNELS, size=OBJECT_SIZES, placement=apart)
@@ -224,7 +258,7 @@ def test_stream_objects(
     session = ipc_stream.StreamSession(spawn.context(start), channel, "objects", size, cpus=cpus)
     items = len(session.body)
     _describe(mpbench, start, size, channel=ipc_channels.CHANNELS[channel].what, tuples=items)
-    _stream(mpbench, session, size, floor_of(channel, start, size, placement))
+    _stream(mpbench, session, size, floor_of(channel, start, size, placement), start)
 
 
 @grid(start=start_method, channel=FAN_IN_CHANNELS, producers=fan_in_producers, placement=apart)
@@ -234,7 +268,7 @@ def test_fan_in(mpbench: Bench, start: str, channel: str, producers: int, placem
     session = ipc_stream.StreamSession(
         spawn.context(start), channel, "bytes", FAN_IN_SIZE, producers, cpus=cpus
     )
-    _stream(mpbench, session, FAN_IN_SIZE, floor_of(channel, start, FAN_IN_SIZE, placement))
+    _stream(mpbench, session, FAN_IN_SIZE, floor_of(channel, start, FAN_IN_SIZE, placement), start)
 
 
 def _raw(mpbench: Bench, transport: str, start: str, size: int, where: str) -> None:

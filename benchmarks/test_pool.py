@@ -37,7 +37,7 @@ from typing import Any, Literal, cast
 import pytest
 
 from bench_lib import cpu, pool_ready, pool_work, pools, spawn
-from bench_lib.engine import Bench, Figure
+from bench_lib.engine import Bench, Figure, FloorRef, Paired
 from bench_lib.pool_ready import WorkerPlace
 from bench_lib.pool_work import Verifier
 from bench_lib.profiles import grid, start_methods, worker_counts
@@ -162,9 +162,34 @@ def _measure_batch(
     places: list[WorkerPlace],
     jobs: list[pool_work.Job],
     axis: str,
+    start: str,
 ) -> None:
+    """Time the batch on ``w``; past one worker, beside the same batch on a one-worker pool.
+
+    The two alternate round by round (principle 13), and the speedup T1/TN comes from their
+    blocks: timed minutes apart, a VM speed change put 2 workers at 2.18x on 2 cores.
+    """
     v = Verifier(pool_work.serial_results(jobs))
+    n = int(mpbench.params[axis])
     mpbench.info["scaling"] = {"axis": axis, "usable_cores": mpbench.cores}
+    paired = None
+    if n > 1:
+        alone = pools.cpus_for(1)
+        with cpu.pinned(alone):  # as the one-worker point has it: parent beside its worker
+            one, one_places = _open(opened, "process", "pool", 1, start, cpus=alone)
+        v1 = Verifier(pool_work.serial_results(jobs))
+
+        def batch_alone() -> list[int]:
+            with cpu.pinned(alone):  # microseconds, against a batch of 50 ms or more
+                return pools.run_api("map", one, jobs)
+
+        paired = Paired(
+            "baseline",
+            FloorRef(mpbench.case, {**mpbench.params, axis: 1}),
+            v1.run(batch_alone),
+            Figure("batch", "s", "time"),
+            teardown=v1.verify,
+        )
     with cpu.pinned(w.cpus or sorted(os.sched_getaffinity(0))):
         mpbench.measure(
             v.run(lambda: pools.run_api("map", w, jobs)),
@@ -174,8 +199,15 @@ def _measure_batch(
                 Figure("per task", "s", "time", len(jobs)),
                 Figure("per spin step", "s", "time", sum(n for _, n in jobs)),
             ],
+            paired=paired,
         )
     _verify(mpbench, v)
+    if paired is not None:
+        _verify(mpbench, v1)
+        one_where = pool_ready.placement(one, one_places)
+        opened.remove(one)
+        one.close()
+        mpbench.info["baseline_placement"] = one_where
     _placed(mpbench, opened, w, places)
 
 
@@ -188,7 +220,7 @@ def test_scaling(
     mpbench.info["cpus"] = cpus
     with cpu.pinned(cpus):  # the parent too: its result handler shares the workers' cores
         w, places = _open(opened, "process", "pool", workers, start, cpus=cpus)
-    _measure_batch(mpbench, opened, w, places, jobs, "workers")
+    _measure_batch(mpbench, opened, w, places, jobs, "workers", start)
 
 
 @grid(task_ms=TASK_MS, cores=pools.core_counts, start=pools.steady_start)
@@ -200,7 +232,7 @@ def test_scaling_cores(
     mpbench.info["cpus"] = cpus
     with cpu.pinned(cpus):  # forked workers inherit the mask; every worker also pins itself
         w, places = _open(opened, "process", "pool", cores, start, cpus=cpus)
-    _measure_batch(mpbench, opened, w, places, jobs, "cores")
+    _measure_batch(mpbench, opened, w, places, jobs, "cores", start)
 
 
 @grid(pool=["process", "thread"], start=pools.steady_start)

@@ -12,9 +12,11 @@ measuring process (principle 15); ``info.blocks`` records each one's size and ma
 - ``start_phases``: the same split into ``start()`` returning, the child's first
   instruction (stamped with the shared CLOCK_MONOTONIC) and ``join()`` returning.
 - ``forkserver_boot``: a forkserver start that boots the server first.
-- Floors, measured in the same run from the same lean process: ``raw_fork`` (``os.fork`` +
-  ``os._exit`` + ``waitpid``) under fork and forkserver; ``interpreter`` (``python -c pass``
-  and ``python -S -I -c pass``) under spawn.
+- Floors: ``raw_fork`` (``os.fork`` + ``os._exit`` + ``waitpid``) under fork and forkserver;
+  ``interpreter`` (``python -c pass`` and ``python -S -I -c pass``) under spawn. Each figure's
+  floor is also timed in its own lean process, one floor round beside each round (A B B A),
+  so a VM speed change between them cannot beat the floor (principle 13); the standalone
+  floor benchmarks stay as figures of their own.
 - ``fork_memory``: raw fork and a fork-method Process from a parent holding N MiB of touched
   memory: the cost of copying page tables, with the parent's RSS and mapping count recorded.
 
@@ -29,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from bench_lib.engine import Bench, Figure, FloorRef
+from bench_lib.engine import Bench, Figure, FloorRef, PairedJob
 from bench_lib.lean_runner import LeanJob
 from bench_lib.profiles import grid, start_methods
 
@@ -54,9 +56,15 @@ def _job(case: str, **params: Any) -> LeanJob:
     return LeanJob("bench_lib.spawn", case, params)
 
 
+def _beside(floor: FloorRef) -> PairedJob:
+    """The floor as a job the figure's lean process times round by round beside its own."""
+    return PairedJob("floor", floor, _job(floor.case, **floor.params), START)
+
+
 @grid(start=start_methods)
 def test_process_start(mpbench: Bench, start: str) -> None:
-    mpbench.measure_lean(_job("process_start", start=start), figures=[START], floor=FLOOR_OF[start])
+    job = _job("process_start", start=start)
+    mpbench.measure_lean(job, figures=[START], paired=_beside(FLOOR_OF[start]))
 
 
 def test_thread_start(mpbench: Bench) -> None:
@@ -66,7 +74,7 @@ def test_thread_start(mpbench: Bench) -> None:
 @grid(start=start_methods)
 def test_start_phases(mpbench: Bench, start: str) -> None:
     job = _job("start_phases", start=start)
-    phases = mpbench.measure_lean(job, figures=[START], floor=FLOOR_OF[start])
+    phases = mpbench.measure_lean(job, figures=[START], paired=_beside(FLOOR_OF[start]))
     ordered = all(0 <= ret <= joined and 0 < first <= joined for ret, first, joined in phases)
     mpbench.check("phases in order", ordered, str(phases[:3]))
     mpbench.metric_samples("start_returned_s", [p[0] for p in phases], "s")
@@ -78,7 +86,7 @@ def test_forkserver_boot(mpbench: Bench) -> None:
     mpbench.measure_lean(
         _job("forkserver_boot", start="forkserver"),
         figures=[START],
-        floor=FloorRef("process_start", {"start": "forkserver"}),
+        paired=_beside(FloorRef("process_start", {"start": "forkserver"})),
     )
 
 
@@ -95,8 +103,11 @@ def test_interpreter(mpbench: Bench, python: str) -> None:
 
 @grid(mib=MEMORY_MIB, how=["raw", "process"])
 def test_fork_memory(mpbench: Bench, mib: int, how: str) -> None:
-    floor = FloorRef("fork_memory", {"mib": mib, "how": "raw"}) if how == "process" else None
-    mpbench.measure_lean(_job("fork_memory", mib=mib, how=how), figures=[START], floor=floor)
+    # the process start's floor: a raw fork from the same parent (the same touched memory)
+    floor = (
+        _beside(FloorRef("fork_memory", {"mib": mib, "how": "raw"})) if how == "process" else None
+    )
+    mpbench.measure_lean(_job("fork_memory", mib=mib, how=how), figures=[START], paired=floor)
     parent = mpbench.info["blocks"][0]
     mpbench.metric("parent_touched_bytes", mib * 2**20, "B")
     mpbench.metric("parent_rss_bytes", parent["rss_bytes"], "B")

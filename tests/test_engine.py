@@ -6,9 +6,13 @@ import textwrap
 from pathlib import Path
 
 import psutil
+import pytest
 from conftest import run_benchmark_source
 
 from bench_lib.engine import Figure, describe_figure
+from bench_lib.profiles import PROFILES
+
+WARMUP = {name: p.warmup_rounds for name, p in PROFILES.items()}
 
 HANGING_BENCHMARK = textwrap.dedent("""
     import multiprocessing, time
@@ -75,3 +79,55 @@ def test_each_block_runs_the_body_afresh_and_every_round_is_kept(tmp_path: Path)
     assert len(m["info"]["block_rounds"]) == 3
     assert sum(m["info"]["block_rounds"]) == bench["stats"]["rounds"] == m["figures"][0]["n"]
     assert m["metrics"]["block_pid"]["n"] == 3  # per-block samples add up, not overwrite
+
+
+PAIRED = textwrap.dedent("""
+    import time
+    from bench_lib.engine import Figure, FloorRef, Paired
+
+    ORDER = []
+
+    def test_paired(mpbench):
+        floor = Paired(
+            "floor",
+            FloorRef("raw", {"size": 1}),
+            lambda: (ORDER.append("B"), time.sleep(0.002)),
+            Figure("ops", "op/s", "rate"),
+            setup=lambda: ORDER.append("b"),
+        )
+        mpbench.measure(
+            lambda: (ORDER.append("A"), time.sleep(0.001)),
+            figures=[Figure("ops", "op/s", "rate")],
+            paired=floor,
+        )
+        with open("order", "a") as f:
+            f.write("".join(ORDER) + "\\n")
+        ORDER.clear()
+""")
+
+
+def test_a_paired_floor_alternates_round_by_round_and_carries_its_own_ratio(
+    tmp_path: Path,
+) -> None:
+    code, data = run_benchmark_source(tmp_path, PAIRED, "--mpbench-profile=standard")
+    assert code == 0
+    m = data["benchmarks"][0]["extra_info"]["mpbench"]
+    blocks = (tmp_path / "order").read_text().split()
+    assert len(blocks) == 3  # one line per block
+    for line in blocks:
+        timed = line.replace("b", "")  # setup ran before each paired round, off the clock
+        assert line.count("b") == timed.count("B")
+        assert timed.startswith("AB" * WARMUP["standard"])  # warm-ups alternate too
+        measured = timed[2 * WARMUP["standard"] :]
+        pairs = [measured[i : i + 2] for i in range(0, len(measured), 2)]
+        assert pairs[0::2] == ["AB"] * len(pairs[0::2]) and pairs[1::2] == ["BA"] * len(
+            pairs[1::2]
+        )  # A B B A: neither always goes first
+    paired, floor = m["paired"], m["floor"]
+    assert paired["role"] == "floor" and paired["case"] == "raw"
+    assert len(paired["rounds_s"]) == m["rounds"]  # one paired round per measured round
+    assert paired["block_rounds"] == m["info"]["block_rounds"]
+    assert floor["paired"] is True and floor["case"] == "raw"
+    assert floor["median"] == paired["figure"]["median"] < m["figures"][0]["median"]
+    assert floor["ratio"] == pytest.approx(m["figures"][0]["median"] / floor["median"])
+    assert 1.3 < floor["ratio"] < 4  # 2 ms against 1 ms rounds: nothing else is that ratio

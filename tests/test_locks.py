@@ -260,7 +260,11 @@ def test_smoke_contention_floor_is_the_same_crew_with_one_worker(
         primitive = m["params"]["primitive"]
         assert m["floor"]["case"] == "contention", m["floor"]
         assert m["floor"]["params"] == {"primitive": primitive, "workers": 1}
-        assert m["floor"]["median"] == alone[primitive]["figures"][0]["median"]
+        # measured beside the rivals, round by round, not looked up from the standalone point
+        assert m["floor"]["paired"] is True and m["paired"]["role"] == "floor"
+        assert m["floor"]["median"] == m["paired"]["figure"]["median"]
+        assert m["floor"]["ratio"] == m["figures"][0]["median"] / m["floor"]["median"]
+        assert len(m["paired"]["rounds_s"]) == m["rounds"]
     assert all(m["floor"] is None for m in alone.values())  # the floor has no floor
 
 

@@ -84,3 +84,36 @@ def test_a_speedup_above_its_parallelism_is_impossible_only_beyond_its_interval(
     assert noise.speedup_flag({"speedup": 2.3, "parallelism": 2}, 2) is None  # 2.3/1.15 = 2.0
     assert noise.speedup_flag({"speedup": 2.4, "parallelism": 2}, 2) is not None
     assert noise.speedup_flag({"speedup": 1.9, "parallelism": 1}, 4) is not None  # 1 worker
+
+
+def _bench(case: str, median: float, low: float, high: float, floor: Any = None) -> Any:
+    figure = {"median": median, "ci_low": low, "ci_high": high, "unit": "msg/s"}
+    block = {"subject": "ipc", "case": case, "params": {}, "figures": [figure], "floor": floor}
+    return {
+        "extra_info": {
+            "mpbench": {**figure, **block, "figures": [{**figure, "higher_is_better": True}]}
+        }
+    }
+
+
+def test_a_paired_floor_keeps_its_own_values_and_is_flagged_when_beaten() -> None:
+    from bench_lib.plugin import resolve_floors
+
+    standalone = _bench("raw", 100.0, 95.0, 105.0)  # measured minutes apart: not used
+    paired = {
+        "case": "raw",
+        "params": {},
+        "paired": True,
+        "median": 50.0,
+        "ci_low": 48.0,
+        "ci_high": 52.0,
+        "unit": "msg/s",
+        "ratio": 1.4,
+    }
+    beaten = _bench("pipe", 70.0, 66.0, 74.0, dict(paired))
+    kept = _bench("queue", 49.0, 45.0, 53.0, {**paired, "ratio": 0.98})
+    resolve_floors([standalone, beaten, kept])
+    assert beaten["extra_info"]["mpbench"]["floor"]["median"] == 50.0  # not the standalone 100
+    flags = beaten["extra_info"]["mpbench"]["noise"]["flags"]
+    assert [f["code"] for f in flags] == ["above-floor"] and "1.40x" in flags[0]["message"]
+    assert "noise" not in kept["extra_info"]["mpbench"]

@@ -215,3 +215,32 @@ def test_speedup_comes_from_blocks_so_one_fast_block_does_not_skew_it() -> None:
     geometric = (0.2 * 0.2 * 0.12) ** (1 / 3) / (0.085 * 0.08 * 0.105) ** (1 / 3)
     assert d["speedup"] == pytest.approx(geometric) and d["speedup"] < 2 < pooled
     assert d["speedup_ci_low"] < d["speedup"] < d["speedup_ci_high"]
+
+
+def test_a_paired_baseline_beats_the_standalone_point_it_names() -> None:
+    # the baseline timed round by round beside the point shares its seconds: it, not the
+    # workers=1 benchmark measured minutes earlier on a faster vCPU, divides the point
+    one = bench("pool", "scaling", {"workers": 1}, [0.1] * 12, axis="workers")
+    two = bench("pool", "scaling", {"workers": 2}, [0.1] * 4 + [0.11] * 4 + [0.12] * 4)
+    block = two["extra_info"]["mpbench"]
+    block["info"].update(block_rounds=[4, 4, 4], scaling={"axis": "workers", "usable_cores": 2})
+    block["paired"] = {
+        "role": "baseline",
+        "case": "scaling",
+        "params": {"workers": 1},
+        "rounds_s": [0.19] * 4 + [0.2] * 4 + [0.24] * 4,
+        "block_rounds": [4, 4, 4],
+    }
+    scaling.derive([one, two])
+    d = derived(two)
+    assert d["speedup"] == pytest.approx((1.9 * (0.2 / 0.11) * 2.0) ** (1 / 3))
+    assert d["baseline"] == "scaling[workers=1] (paired)"
+    assert 1 < d["speedup"] < 2  # the standalone point would have said 1.0x
+
+
+def test_a_floor_role_is_no_baseline() -> None:
+    one = bench("pool", "scaling", {"workers": 1}, [0.2] * 6, axis="workers")
+    two = bench("pool", "scaling", {"workers": 2}, [0.1] * 6, axis="workers")
+    two["extra_info"]["mpbench"]["paired"] = {"role": "floor", "rounds_s": [0.01] * 6}
+    scaling.derive([one, two])
+    assert derived(two)["speedup"] == 2.0

@@ -102,3 +102,21 @@ def test_a_lean_round_that_hangs_or_dies_fails_within_its_deadline() -> None:
     with pytest.raises(lean_runner.BlockFailed, match="took longer than 1 s"):
         lean_runner.run_block(hang, 0, 1, round_timeout_s=1)
     assert time.monotonic() - started < 30  # the deadline, not the 60 s sleep, ended it
+
+
+def test_a_lean_block_times_its_paired_job_beside_each_round() -> None:
+    from bench_lib import lean_runner
+
+    short = lean_runner.LeanJob("tests.lean_jobs", "sleep", {"seconds": 0.001})
+    long = lean_runner.LeanJob("tests.lean_jobs", "sleep", {"seconds": 0.02})
+    block = lean_runner.run_block(short, 1, 4, round_timeout_s=5, paired=long)
+    assert len(block.rounds_s) == len(block.paired_s) == 4  # warm-up pairs dropped alike
+    assert max(block.rounds_s) < min(block.paired_s)  # each list holds its own job's rounds
+    alone = lean_runner.run_block(short, 0, 2, round_timeout_s=5)
+    assert alone.paired_s == []
+
+
+def test_fork_memory_and_its_paired_floor_fork_from_one_allocation() -> None:
+    from bench_lib import spawn
+
+    assert spawn.touched_memory(1) is spawn.touched_memory(1)  # not twice the parent
