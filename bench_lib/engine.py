@@ -202,6 +202,12 @@ class Bench:
         self._floor_values: dict[str, Any] = {}  # a paired floor's figure, ratio to this one
 
     @property
+    def warmup_rounds(self) -> int:
+        """Warm-up rounds :meth:`measure` runs in this block before the measured ones: the
+        first block's also size the rounds, later blocks' only warm their fresh processes."""
+        return self.profile.warmup_rounds if self.block == 0 else min(1, self.profile.warmup_rounds)
+
+    @property
     def smoke(self) -> bool:
         return self.profile.name == "smoke"
 
@@ -218,6 +224,16 @@ class Bench:
         kept.extend(samples)
         s = stats.summarize(kept)
         self.metric(name, s.median, unit, ci_low=s.ci_low, ci_high=s.ci_high, n=s.n, samples=kept)
+
+    def sized(self, name: str, size: Callable[[], int]) -> int:
+        """Work per round, sized by ``size()`` in the first block and reused by the others.
+
+        Every round of every block then does the same work (principle 14), and later blocks
+        skip the calibration rounds. The count is kept as ``info[name]``.
+        """
+        if name not in self.info:
+            self.info[name] = int(size())
+        return int(self.info[name])
 
     def check(self, name: str, ok: bool, detail: str = "") -> None:
         """A correctness check; a failed one fails the benchmark after it is recorded."""
@@ -248,7 +264,7 @@ class Bench:
         p = self.profile
         warmup: list[float] = []
         paired_warmup: list[float] = []
-        for _ in range(0 if rounds else p.warmup_rounds):
+        for _ in range(0 if rounds else self.warmup_rounds):
             warmup.append(self._timed_round(target, setup, teardown, timeout))
             if paired is not None:
                 paired_warmup.append(
@@ -288,7 +304,26 @@ class Bench:
                 if paired is not None and i % 2 == 0:
                     paired_times.append(timed(paired.target, paired.setup, paired.teardown)[0])
         self._add_block(times, meter.usage, figures, floor, paired, paired_times)
+        if self.block == 0 and not rounds:
+            self._resize(times, paired_times)
         return result
+
+    def _resize(self, first_s: list[float], paired_s: list[float]) -> None:
+        """Size the later blocks again from the first block's measured rounds.
+
+        Two or three warm-up rounds misjudge the spread (half the time too small, so too few
+        rounds): the first block's rounds, several more, correct that. Never fewer than asked.
+        """
+        p = self.profile
+        total = stats.rounds_for_precision(
+            first_s,
+            p.target_rel_ci,
+            p.min_rounds,
+            p.max_rounds,
+            p.budget_s * _share(first_s, paired_s),
+        )
+        later = math.ceil(max(0, total - len(first_s)) / max(1, p.blocks - 1))
+        self._blocks.per_block = max(self._blocks.per_block, later)
 
     def measure_lean(
         self,

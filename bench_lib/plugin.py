@@ -184,6 +184,7 @@ def pytest_configure(config: pytest.Config) -> None:
     leaks.claim_semaphore_prefix()
     leaks.claim_segment_prefix()
     config._mpbench_log = log  # type: ignore[attr-defined]
+    config.addinivalue_line("markers", "mpbench_from(profile): only in this profile and bigger")
     config.pluginmanager.register(log, "mpbench-session-log")
     config.pluginmanager.register(watchdog_hooks, "mpbench-watchdog")
     _check_scheduler(config)
@@ -219,6 +220,19 @@ def grid_context(config: pytest.Config) -> GridContext:
     if blocks:
         profile = dataclasses.replace(profile, blocks=max(1, blocks))
     return GridContext(profile, environment.usable_cores(), methods)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out benchmarks marked for bigger profiles (:func:`profiles.from_profile`)."""
+    rank = grid_context(config).profile.rank
+    kept, dropped = [], []
+    for item in items:
+        mark = item.get_closest_marker("mpbench_from")
+        too_small = mark is not None and PROFILE_NAMES.index(mark.args[0]) > rank
+        (dropped if too_small else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

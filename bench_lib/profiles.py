@@ -76,7 +76,7 @@ PROFILES = {
         warmup_rounds=1,
         min_rounds=6,  # the fewest rounds with a 95% interval of the median (stats)
         max_rounds=30,
-        budget_s=0.25,  # blocks each pay their own set-up: the whole suite stays near a minute
+        budget_s=0.15,  # blocks each pay their own set-up: the whole suite stays near a minute
         target_rel_ci=0.05,
         timeout_s=60.0,
         blocks=2,
@@ -86,7 +86,7 @@ PROFILES = {
         warmup_rounds=2,
         min_rounds=10,
         max_rounds=200,
-        budget_s=0.6,  # x 270 points, plus 3 blocks' set-up each: about 5 minutes on 2 cores
+        budget_s=0.4,  # x ~230 points, plus 3 blocks' set-up each: about 5 minutes on 2 cores
         target_rel_ci=0.02,
         timeout_s=120.0,
         blocks=3,
@@ -131,6 +131,14 @@ def worker_counts(ctx: GridContext) -> list[int]:
     if ctx.profile.rank >= 2:
         counts.update(2**k for k in range(1, 8) if 2**k < 2 * cores)
     return sorted(counts)
+
+
+def from_profile(name: str) -> pytest.MarkDecorator:
+    """Collect the benchmark only in profile ``name`` and bigger ones (smaller profiles keep
+    to the headline figures: quick is a one-minute look, not the whole suite)."""
+    if name not in PROFILE_NAMES:
+        raise UnknownProfileError(name)
+    return pytest.mark.mpbench_from(name)
 
 
 def grid(**axes: AxisValues) -> pytest.MarkDecorator:

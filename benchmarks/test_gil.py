@@ -31,7 +31,7 @@ import time
 from bench_lib import cpu, gil, pool_ready, pool_work, pools, timeline, workloads
 from bench_lib.engine import Bench, Figure
 from bench_lib.pool_work import Verifier
-from bench_lib.profiles import grid, worker_counts
+from bench_lib.profiles import GridContext, grid, worker_counts
 
 BATCH_ITERATIONS = {  # spin steps per round: ~0.04 / 0.12 / 0.2 / 1.0 s on the reference VM
     "smoke": 200_000,
@@ -75,7 +75,12 @@ def test_cpu_serial(mpbench: Bench) -> None:
     mpbench.check("ran inside the core mask", ran_on in (*cpus, -1), f"CPU {ran_on}, mask {cpus}")
 
 
-@grid(mode=list(gil.MODES), n=worker_counts)
+def split_counts(ctx: GridContext) -> list[int]:
+    """Axis: 1 and the cores in quick (the headline); 1 .. 2x cores otherwise."""
+    return sorted({1, ctx.cores}) if ctx.profile.name == "quick" else worker_counts(ctx)
+
+
+@grid(mode=list(gil.MODES), n=split_counts)
 def test_cpu_split(
     mpbench: Bench, opened: list[pools.Workers], mode: pools.Backend, n: int
 ) -> None:

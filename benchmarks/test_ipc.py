@@ -54,7 +54,7 @@ BOTH = (SAME, CROSS)
 Points = dict[str, Sequence[tuple[int, tuple[str, ...]]]]  # profile -> (size, placements)
 STREAM_POINTS: Points = {
     "smoke": [(64, BOTH)],
-    "quick": [(64, (CROSS,)), (1 * MiB, BOTH)],
+    "quick": [(64, (CROSS,)), (1 * MiB, (CROSS,))],
     "standard": [(64, BOTH), (64 * KiB, (CROSS,)), (1 * MiB, BOTH), (16 * MiB, (CROSS,))],
     "full": [
         (64, BOTH),
@@ -65,6 +65,8 @@ STREAM_POINTS: Points = {
 }
 PING_POINTS: Points = {
     "smoke": [(64, BOTH)],
+    "quick": [(64, (CROSS,))],
+    "standard": [(64, BOTH)],
     "full": [(64, BOTH), *((k, (CROSS,)) for k in (16 * KiB, 64 * KiB, MiB))],
 }
 SIZES: dict[str, Sequence[int]] = {
@@ -79,16 +81,17 @@ OBJECT_CHANNELS: dict[str, Sequence[str]] = {
     "smoke": ["pipe", "queue"],
     "full": ["pipe", "queue", "simple_queue", "manager_queue", "shared_memory"],
 }
-FAN_IN_CHANNELS = ["queue", "simple_queue", "manager_queue"]
+FAN_IN_CHANNELS = {"smoke": ["queue", "simple_queue", "manager_queue"], "quick": ["queue"]}
+FAN_IN_CHANNELS["standard"] = FAN_IN_CHANNELS["smoke"]
 PROXY_OPS: dict[str, Sequence[str]] = {  # quick: one op of each kind (a call pair, one call)
     "smoke": list(ipc_proxies.PROXY_OPS),
-    "quick": ["dict_setget", "list_append"],
+    "quick": ["dict_setget"],
     "standard": list(ipc_proxies.PROXY_OPS),
 }
 FAN_IN_SIZE = 64  # small messages: fan-in is about contention on the queue, not bandwidth
 PING_CHANNELS: dict[str, Sequence[str]] = {  # every floor its channels need is kept
     "smoke": [*(c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong), *RAW_TRANSPORTS],
-    "quick": ["pipe", "queue", "manager_queue", *RAW_TRANSPORTS],
+    "quick": ["pipe", "queue", *RAW_TRANSPORTS],
     "standard": ["pipe", "pipe_simplex", "queue", "manager_queue", *RAW_TRANSPORTS],
     "full": [*(c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong), *RAW_TRANSPORTS],
 }
@@ -211,13 +214,15 @@ def _stream(
     target_s = round_target_s(mpbench.profile.name)
     raw = _floor_session(floor, start, size, session.cpus) if floor else None
     with session, raw or contextlib.nullcontext():
-        messages = session.calibrate(target_s, size)
-        mpbench.info["messages_per_round"] = messages
+        session.messages = mpbench.sized(
+            "messages_per_round", lambda: session.calibrate(target_s, size)
+        )
         mpbench.info["timed_messages_per_round"] = session.timed_messages
         paired = None
         if raw is not None and floor is not None:
-            raw.calibrate(target_s, size)
-            mpbench.info["floor_messages_per_round"] = raw.messages
+            raw.messages = mpbench.sized(
+                "floor_messages_per_round", lambda: raw.calibrate(target_s, size)
+            )
             paired = Paired(
                 "floor",
                 floor,
@@ -311,9 +316,10 @@ def test_ping_pong(mpbench: Bench, start: str, channel: str, size: int, placemen
         )
     parent_peak = parent_rss_window()
     with session:
-        trips = session.calibrate(round_target_s(mpbench.profile.name), size)
+        target_s = round_target_s(mpbench.profile.name)
+        trips = mpbench.sized("trips_per_round", lambda: session.calibrate(target_s, size))
+        session.messages = trips
         session.trips_s.clear()
-        mpbench.info["trips_per_round"] = trips
         mpbench.measure(
             session.round, figures=[Figure("round trip", "s", "time", trips)], floor=floor
         )
@@ -323,7 +329,7 @@ def test_ping_pong(mpbench: Bench, start: str, channel: str, size: int, placemen
         "every echo equals its message", not session.problems, "; ".join(session.problems)
     )
     _check_placement(mpbench, where_ran)
-    median_us, p99_us, n = session.latency_us(skip_rounds=mpbench.profile.warmup_rounds)
+    median_us, p99_us, n = session.latency_us(skip_rounds=mpbench.warmup_rounds)
     mpbench.metric("rtt_median_us", median_us, "us", trips=n)
     mpbench.metric("rtt_p99_us", p99_us, "us", trips=n)
     _record_rss(mpbench, peak, session.peers.peak_rss_b)
@@ -335,8 +341,9 @@ def test_manager_proxy(mpbench: Bench, start: str, op: str, workers: int, placem
     _describe(mpbench, start)
     parent_peak = parent_rss_window()
     with ipc_proxies.ProxySession(spawn.context(start), op, workers, cpus) as session:
-        ops = session.calibrate(round_target_s(mpbench.profile.name))
-        mpbench.info["ops_per_worker_per_round"] = ops
+        target_s = round_target_s(mpbench.profile.name)
+        ops = mpbench.sized("ops_per_worker_per_round", lambda: session.calibrate(target_s))
+        session.ops = ops
         per_round = ops * workers
         mpbench.measure(
             session.round,

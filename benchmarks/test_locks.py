@@ -40,7 +40,7 @@ from typing import Any
 
 from bench_lib import locks, races
 from bench_lib.engine import Bench, Figure, FloorRef, Paired, round_deadline
-from bench_lib.profiles import GridContext, grid, worker_counts
+from bench_lib.profiles import GridContext, from_profile, grid, worker_counts
 
 # Per round: several scheduler time slices (~4 ms), so that every worker is running and
 # fairness is measured over real competition, not over who woke up first.
@@ -59,8 +59,10 @@ LINES_PER_WRITER = {"smoke": 50, "quick": 200, "standard": 600, "full": 1_000}
 
 
 def lock_workers(ctx: GridContext) -> list[int]:
-    """Contending workers: 1 (the floor) and 2 in smoke, else 1, the cores, 2x cores (and more)."""
-    return [1, 2] if ctx.profile.name == "smoke" else worker_counts(ctx)
+    """Contending workers: 1 and 2 in smoke, 1 and 2x cores in quick, else 1 .. 2x cores."""
+    if ctx.profile.name in ("smoke", "quick"):
+        return [1, 2] if ctx.profile.name == "smoke" else [1, 2 * ctx.cores]
+    return worker_counts(ctx)
 
 
 def section_workers(ctx: GridContext) -> list[int]:
@@ -89,8 +91,12 @@ def _measure_contention(
     """
     target_s = _pick(mpbench, TARGET_ROUND_S)
     with round_deadline(mpbench.profile.timeout_s):  # the pilot round can hang like any other
-        total = contention.calibrate(target_s)
-        solo_total = floor.calibrate(target_s) if floor else 0
+        total = mpbench.sized("acquisitions_per_round", lambda: contention.calibrate(target_s))
+        solo_total = (
+            mpbench.sized("floor_acquisitions_per_round", lambda: floor.calibrate(target_s))
+            if floor
+            else 0
+        )
     rounds: list[locks.ContentionRound] = []
     solo: list[locks.ContentionRound] = []
 
@@ -101,7 +107,6 @@ def _measure_contention(
 
     paired = None
     if floor is not None:
-        mpbench.info["floor_acquisitions_per_round"] = solo_total
         paired = Paired(
             "floor",
             FloorRef("contention", {**mpbench.params, "workers": 1}),
@@ -121,8 +126,8 @@ def _measure_contention(
         paired=paired,
     )
     mpbench.check("counter equals acquisitions", True, f"{len(rounds)} rounds")
-    _record_rounds(mpbench, rounds[mpbench.profile.warmup_rounds :] or rounds)
-    mpbench.info.update(acquisitions_per_round=total, target_round_s=target_s)
+    _record_rounds(mpbench, rounds[mpbench.warmup_rounds :] or rounds)
+    mpbench.info["target_round_s"] = target_s
     return rounds
 
 
@@ -208,6 +213,7 @@ def test_lost_updates(mpbench: Bench, locked: bool, workers: int) -> None:
     mpbench.info.update(start_method=ctx.get_start_method(), increments_per_worker=times)
 
 
+@from_profile("standard")
 @grid(locked=[True, False])
 def test_torn_lines(mpbench: Bench, locked: bool) -> None:
     ctx = locks.context()

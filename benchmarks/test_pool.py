@@ -40,12 +40,14 @@ from bench_lib import cpu, pool_ready, pool_work, pools, spawn
 from bench_lib.engine import Bench, Figure, FloorRef, Paired
 from bench_lib.pool_ready import WorkerPlace
 from bench_lib.pool_work import Verifier
-from bench_lib.profiles import grid, start_methods, worker_counts
+from bench_lib.profiles import from_profile, grid, start_methods, worker_counts
 
-OVERHEAD_TASKS: dict[str, Sequence[int]] = {"smoke": [20], "quick": [200], "standard": [1000]}
+OVERHEAD_TASKS: dict[str, Sequence[int]] = {"smoke": [20], "quick": [200], "standard": [500]}
 TASK_MS: dict[str, Sequence[float]] = {"smoke": [1.0], "quick": [1.0], "standard": [0.1, 1.0, 10.0]}
 BATCH_SERIAL_S = {"smoke": 0.02, "quick": 0.05, "standard": 0.1, "full": 0.5}  # serial work/round
 TASKS_PER_WORKER_MIN = 4  # the batch keeps even 2x-oversubscribed pools busy for 2 waves
+# quick: the round trip, the async call, the map family's two ends and the executor's two
+QUICK_APIS = ["apply", "apply_async", "map", "imap_unordered", "executor_submit", "executor_map"]
 SLEEP_S: dict[str, Sequence[float]] = {"smoke": [0.002], "quick": [0.005]}
 SLEEP_WORKERS_PER_CORE = 4  # sleeping tasks need no core: more workers than cores is the point
 
@@ -80,7 +82,7 @@ def _placed(
 
 
 @grid(
-    api=list(pools.APIS),
+    api={"smoke": list(pools.APIS), "quick": QUICK_APIS, "standard": list(pools.APIS)},
     pool={"smoke": ["process", "thread"], "quick": ["process"], "standard": ["process", "thread"]},
     start=pools.steady_start,
 )
@@ -223,6 +225,7 @@ def test_scaling(
     _measure_batch(mpbench, opened, w, places, jobs, "workers", start)
 
 
+@from_profile("standard")
 @grid(task_ms=TASK_MS, cores=pools.core_counts, start=pools.steady_start)
 def test_scaling_cores(
     mpbench: Bench, opened: list[pools.Workers], task_ms: float, cores: int, start: str
@@ -235,6 +238,7 @@ def test_scaling_cores(
     _measure_batch(mpbench, opened, w, places, jobs, "cores", start)
 
 
+@from_profile("standard")
 @grid(pool=["process", "thread"], start=pools.steady_start)
 def test_sleep_tasks(
     mpbench: Bench, opened: list[pools.Workers], pool: pools.Backend, start: str

@@ -33,7 +33,7 @@ import pytest
 
 from bench_lib.engine import Bench, Figure, FloorRef, PairedJob
 from bench_lib.lean_runner import LeanJob
-from bench_lib.profiles import grid, start_methods
+from bench_lib.profiles import from_profile, grid, start_methods
 
 START = Figure("start+join", "s", "time")
 FLOOR_OF = {  # the cheapest thing each start method must do
@@ -71,6 +71,7 @@ def test_thread_start(mpbench: Bench) -> None:
     mpbench.measure_lean(_job("thread_start"), figures=[START])
 
 
+@from_profile("standard")
 @grid(start=start_methods)
 def test_start_phases(mpbench: Bench, start: str) -> None:
     job = _job("start_phases", start=start)
@@ -94,7 +95,7 @@ def test_raw_fork(mpbench: Bench) -> None:
     mpbench.measure_lean(_job("raw_fork"), figures=[START])
 
 
-@grid(python=["site", "bare"])
+@grid(python={"quick": ["site"], "standard": ["site", "bare"]})  # site: the floor of spawn
 def test_interpreter(mpbench: Bench, python: str) -> None:
     flags = ["-S", "-I"] if python == "bare" else []
     mpbench.info["command"] = " ".join(["python", *flags, "-c", "pass"])

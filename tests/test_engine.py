@@ -114,11 +114,12 @@ def test_a_paired_floor_alternates_round_by_round_and_carries_its_own_ratio(
     m = data["benchmarks"][0]["extra_info"]["mpbench"]
     blocks = (tmp_path / "order").read_text().split()
     assert len(blocks) == 3  # one line per block
-    for line in blocks:
+    for block, line in enumerate(blocks):
         timed = line.replace("b", "")  # setup ran before each paired round, off the clock
         assert line.count("b") == timed.count("B")
-        assert timed.startswith("AB" * WARMUP["standard"])  # warm-ups alternate too
-        measured = timed[2 * WARMUP["standard"] :]
+        warm = WARMUP["standard"] if block == 0 else 1  # later blocks only warm their processes
+        assert timed.startswith("AB" * warm) and timed[2 * warm : 2 * warm + 2] == "AB"
+        measured = timed[2 * warm :]
         pairs = [measured[i : i + 2] for i in range(0, len(measured), 2)]
         assert pairs[0::2] == ["AB"] * len(pairs[0::2]) and pairs[1::2] == ["BA"] * len(
             pairs[1::2]
@@ -131,3 +132,31 @@ def test_a_paired_floor_alternates_round_by_round_and_carries_its_own_ratio(
     assert floor["median"] == paired["figure"]["median"] < m["figures"][0]["median"]
     assert floor["ratio"] == pytest.approx(m["figures"][0]["median"] / floor["median"])
     assert 1.3 < floor["ratio"] < 4  # 2 ms against 1 ms rounds: nothing else is that ratio
+
+
+class _Benchmark:  # what Bench reads of pytest-benchmark's fixture
+    def __init__(self) -> None:
+        self.fullname = "benchmarks/test_x.py::test_y"
+        self.name = "test_y"
+        self.params: dict[str, int] = {}
+        self.extra_info: dict[str, object] = {}
+
+
+def test_later_blocks_are_sized_from_the_first_blocks_rounds_not_only_its_warm_up() -> None:
+    from bench_lib import stats
+    from bench_lib.engine import Bench
+
+    standard = PROFILES["standard"]
+    bench = Bench(_Benchmark(), standard, cores=2)
+    bench._blocks.per_block = 4  # what two steady warm-ups asked for (the least)
+    first = [0.001, 0.004] * 2  # the first block's measured rounds spread widely
+    bench._resize(first, [])
+    total = stats.rounds_for_precision(
+        first, standard.target_rel_ci, standard.min_rounds, standard.max_rounds, standard.budget_s
+    )
+    assert total > 20 and bench._blocks.per_block == -(-(total - 4) // (standard.blocks - 1))
+    bench._resize([0.001] * 4, [])  # a steady first block never shrinks what was asked
+    assert bench._blocks.per_block == -(-(total - 4) // (standard.blocks - 1))
+    bench._blocks.per_block = 4
+    bench._resize(first, [0.004] * 4)  # a paired measurement takes its share of the budget
+    assert bench._blocks.per_block < -(-(total - 4) // (standard.blocks - 1))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bench_lib.profiles import (
@@ -45,3 +47,36 @@ def test_axis_table_falls_back_to_smaller_profile() -> None:
 )
 def test_worker_counts_scale_with_cores(profile: str, cores: int, expected: list[int]) -> None:
     assert worker_counts(ctx(profile, cores)) == expected
+
+
+FROM_STANDARD = """
+from bench_lib.profiles import from_profile
+
+@from_profile("standard")
+def test_big(mpbench):
+    mpbench.measure(lambda: None)
+
+def test_always(mpbench):
+    mpbench.measure(lambda: None)
+"""
+
+
+@pytest.mark.parametrize(
+    ("profile", "names"), [("quick", ["test_always"]), ("standard", ["test_big", "test_always"])]
+)
+def test_a_benchmark_marked_for_a_bigger_profile_is_left_out_not_skipped(
+    tmp_path: Path, profile: str, names: list[str]
+) -> None:
+    from conftest import run_benchmark_source
+
+    code, data = run_benchmark_source(tmp_path, FROM_STANDARD, f"--mpbench-profile={profile}")
+    assert code == 0
+    assert [b["name"] for b in data["benchmarks"]] == names
+    assert data["mpbench"]["skipped"] == []  # deselected: nothing to explain away
+
+
+def test_from_profile_names_a_real_profile() -> None:
+    from bench_lib.profiles import UnknownProfileError, from_profile
+
+    with pytest.raises(UnknownProfileError, match="choose one of"):
+        from_profile("huge")
