@@ -225,7 +225,8 @@ def grid_context(config: pytest.Config) -> GridContext:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Leave out benchmarks marked for bigger profiles (:func:`profiles.from_profile`)."""
     rank = grid_context(config).profile.rank
-    kept, dropped = [], []
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     for item in items:
         mark = item.get_closest_marker("mpbench_from")
         too_small = mark is not None and PROFILE_NAMES.index(mark.args[0]) > rank
