@@ -134,8 +134,8 @@ def worker_counts(ctx: GridContext) -> list[int]:
 
 
 def from_profile(name: str) -> pytest.MarkDecorator:
-    """Collect the benchmark only in profile ``name`` and bigger ones (smaller profiles keep
-    to the headline figures: quick is a one-minute look, not the whole suite)."""
+    """Collect the benchmark only in profile ``name`` and bigger ones, and in smoke (every
+    benchmark once): quick keeps to the headline figures, a one-minute look."""
     if name not in PROFILE_NAMES:
         raise UnknownProfileError(name)
     return pytest.mark.mpbench_from(name)

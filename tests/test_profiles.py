@@ -62,7 +62,12 @@ def test_always(mpbench):
 
 
 @pytest.mark.parametrize(
-    ("profile", "names"), [("quick", ["test_always"]), ("standard", ["test_big", "test_always"])]
+    ("profile", "names"),
+    [
+        ("smoke", ["test_big", "test_always"]),  # smoke runs everything once: the tests read it
+        ("quick", ["test_always"]),
+        ("standard", ["test_big", "test_always"]),
+    ],
 )
 def test_a_benchmark_marked_for_a_bigger_profile_is_left_out_not_skipped(
     tmp_path: Path, profile: str, names: list[str]
