@@ -59,9 +59,9 @@ LINES_PER_WRITER = {"smoke": 50, "quick": 200, "standard": 600, "full": 1_000}
 
 
 def lock_workers(ctx: GridContext) -> list[int]:
-    """Contending workers: 1 and 2 in smoke, 1 and 2x cores in quick, else 1 .. 2x cores."""
+    """Contending workers: 1 and 2 in smoke, 1 and the cores in quick, else 1 .. 2x cores."""
     if ctx.profile.name in ("smoke", "quick"):
-        return [1, 2] if ctx.profile.name == "smoke" else [1, 2 * ctx.cores]
+        return [1, 2] if ctx.profile.name == "smoke" else sorted({1, ctx.cores})
     return worker_counts(ctx)
 
 
