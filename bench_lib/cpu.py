@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,13 +91,29 @@ def is_service_process(proc: psutil.Process) -> bool:
     return any(marker in cmdline for marker in SERVICE_MARKERS)
 
 
-def live_children() -> list[psutil.Process]:
-    """Our descendants that are not multiprocessing's session-long service processes."""
+_KEPT: set[int] = set()  # processes a subject keeps across benchmarks on purpose (its own stop)
+
+
+def keep(pids: Iterable[int]) -> None:
+    """Processes (and their children) that outlive a benchmark on purpose: a kept dask cluster."""
+    _KEPT.update(pids)
+
+
+def unkeep(pids: Iterable[int]) -> None:
+    _KEPT.difference_update(pids)
+
+
+def live_children(spare_kept: bool = True) -> list[psutil.Process]:
+    """Our descendants that are not multiprocessing's session-long service processes, nor
+    (with ``spare_kept``) kept on purpose (:func:`keep`)."""
     out = []
     for child in psutil.Process().children(recursive=True):
         with contextlib.suppress(psutil.NoSuchProcess):
-            if child.status() != psutil.STATUS_ZOMBIE and not is_service_process(child):
-                out.append(child)
+            if child.status() == psutil.STATUS_ZOMBIE or is_service_process(child):
+                continue
+            if spare_kept and (child.pid in _KEPT or child.ppid() in _KEPT):
+                continue
+            out.append(child)
     return out
 
 

@@ -9,6 +9,7 @@ Either way :meth:`Cluster.describe` records what the figures came from.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import threading
@@ -205,17 +206,67 @@ def _missing_modules() -> list[str]:
     return missing
 
 
+# Embedded clusters kept for the next benchmark's same block: (workers, block) -> cluster. A block
+# is still a fresh cluster of its own, and benchmarks share it: starting and closing one costs
+# 1-3 s, and 45 starts made this subject half of a standard run. Only one size is kept at a
+# time (a 64-core machine must not hold three 128-worker clusters idle).
+_KEPT: dict[tuple[int, int], Cluster] = {}
+
+
+def _healthy(cluster: Cluster, workers: int) -> bool:
+    try:
+        alive = all(p.is_running() for p in cluster.processes)
+        return alive and len(cluster.worker_addresses()) == workers
+    except Exception:  # a broken client: start afresh
+        return False
+
+
+def _take(workers: int, block: int | None) -> Cluster:
+    """The kept cluster of this size and block if it is whole; else a new one."""
+    for key in [k for k in _KEPT if k[0] != workers]:  # another size: its time is over
+        _release(_KEPT.pop(key)).close()
+    kept = _KEPT.pop((workers, block), None) if block is not None else None
+    if kept is not None:
+        if _healthy(_release(kept), workers):
+            return kept
+        kept.close()
+    return start_embedded(workers)
+
+
+def _release(cluster: Cluster) -> Cluster:
+    cpu.unkeep(p.pid for p in cluster.processes)
+    return cluster
+
+
+def close_kept() -> None:
+    """Close every kept cluster (the subject is over, or the run is stopping)."""
+    while _KEPT:
+        _release(_KEPT.popitem()[1]).close()
+
+
 @contextlib.contextmanager
-def opened(address: str | None, workers: int) -> Iterator[Cluster]:
-    """The cluster for one benchmark body, closed afterwards (also on failure or Ctrl-C)."""
-    cluster = connect(address) if address else start_embedded(workers)
+def opened(address: str | None, workers: int, block: int | None = None) -> Iterator[Cluster]:
+    """The cluster for one benchmark body, closed afterwards (also on failure or Ctrl-C).
+
+    With ``block``, an embedded cluster that served the body well is kept for the next
+    benchmark's same block instead (:func:`close_kept` ends them); one that failed is closed.
+    """
+    cluster = connect(address) if address else _take(workers, block)
     try:
         yield cluster
     except KeyboardInterrupt:  # the run is stopping: its result must be saved within seconds
         cluster.kill()
+        while _KEPT:
+            _release(_KEPT.popitem()[1]).kill()
         raise
     except BaseException:
         cluster.close()
         raise
     else:
-        cluster.close()
+        if address or block is None:
+            cluster.close()
+        else:
+            if not _KEPT:
+                atexit.register(close_kept)  # whatever ends the run, nothing outlives it
+            cpu.keep(p.pid for p in cluster.processes)
+            _KEPT[(workers, block)] = cluster

@@ -122,10 +122,13 @@ class Leaks:
         return f"benchmark left {' and '.join(parts)} behind; cleaned them up"
 
 
-def collect(shm_before: set[str], grace_s: float = CHILD_GRACE_S) -> Leaks:
-    """Wait briefly for children to exit, then kill and unlink whatever is left."""
+def collect(
+    shm_before: set[str], grace_s: float = CHILD_GRACE_S, spare_kept: bool = True
+) -> Leaks:
+    """Wait briefly for children to exit, then kill and unlink whatever is left (processes
+    kept on purpose too, unless ``spare_kept``: a stopping run keeps nothing)."""
     deadline = time.monotonic() + grace_s
-    while (children := cpu.live_children()) and time.monotonic() < deadline:
+    while (children := cpu.live_children(spare_kept)) and time.monotonic() < deadline:
         time.sleep(0.05)
     names = []
     for child in children:

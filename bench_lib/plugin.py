@@ -256,7 +256,11 @@ def mpbench(benchmark: Any, request: pytest.FixtureRequest) -> Iterator[Bench]:
     yield Bench(benchmark, ctx.profile, ctx.cores)
     interrupted = _log(request.config).interrupted
     with watchdog.shielded():  # a hung benchmark's children must still be killed
-        found = leaks.collect(shm_before, grace_s=0.0 if interrupted else leaks.CHILD_GRACE_S)
+        found = leaks.collect(
+            shm_before,
+            grace_s=0.0 if interrupted else leaks.CHILD_GRACE_S,
+            spare_kept=not interrupted,
+        )
     if found:
         pytest.fail(found.message())
 

@@ -15,19 +15,20 @@
   one-machine references at the same size: a ``Pipe`` echo and a shared-memory echo. Unit:
   bytes/s (bytes moved per round: 2x size for round trips, 1x for worker-to-worker).
 
-Off the clock: starting and closing the cluster, pool or echo child (each body has its own,
-one per block), warming them, making payloads and expected results, checking every round's
-results (task results against a serial run, payloads by length and CRC-32; worker-to-
-worker's consumer task computes its CRC-32 on B, on the clock), and checking
-that no worker left the cluster (a lost worker fails the benchmark, saying whether dask
-retried). With ``--scheduler tcp://HOST:PORT`` the same benchmarks run on that cluster.
+Off the clock: starting and closing the cluster, pool or echo child (one per block: a block
+is a fresh cluster, which the next benchmark's same block reuses when it has as many workers;
+``info.cluster`` records which), warming them, making payloads and expected results,
+checking every round's results (task results against a serial run, payloads by length and
+CRC-32; worker-to-worker's consumer task computes its CRC-32 on B, on the clock), and
+checking that no worker left the cluster (a lost worker fails the benchmark, saying whether
+dask retried). With ``--scheduler tcp://HOST:PORT`` the same benchmarks run on that cluster.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Callable
 
 import pytest
@@ -50,7 +51,7 @@ SCALING_TASK_MS: dict[str, Sequence[float]] = {
     "standard": [10.0],  # 1 ms tasks: dask's overhead alone; task_overhead shows it cheaper
     "full": [1.0, 10.0],
 }
-BATCH_SERIAL_S = {"smoke": 0.02, "quick": 0.05, "standard": 0.2, "full": 0.5}  # serial work/round
+BATCH_SERIAL_S = {"smoke": 0.02, "quick": 0.05, "standard": 0.1, "full": 0.5}  # serial work/round
 TASKS_PER_WORKER_MIN = 4  # the batch keeps even 2x-oversubscribed workers busy for 2 waves
 TRANSFER_KIB: dict[str, Sequence[int]] = {
     "smoke": [64],
@@ -76,8 +77,8 @@ def start_workers(ctx: GridContext) -> list[int]:
 
 
 def scaling_workers(ctx: GridContext) -> list[int]:
-    """Axis: 1, the cores and 2x (as the pool subject); 1 and the cores in smoke."""
-    return sorted({1, ctx.cores} | ({2 * ctx.cores} if ctx.profile.rank >= 1 else set()))
+    """Axis: 1 and the cores; 2x cores (oversubscribed, as the pool subject) in full."""
+    return sorted({1, ctx.cores} | ({2 * ctx.cores} if ctx.profile.rank >= 3 else set()))
 
 
 def not_in_quick(values: AxisValues) -> Callable[[GridContext], list[Any]]:
@@ -95,6 +96,13 @@ def not_in_quick(values: AxisValues) -> Callable[[GridContext], list[Any]]:
 def _start_method() -> str:
     available = multiprocessing.get_all_start_methods()
     return next(m for m in pools.STEADY_START_PREFERENCE if m in available)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _kept_clusters() -> Iterator[None]:
+    """The clusters kept between benchmarks (one per block) end with the subject."""
+    yield
+    dcl.close_kept()
 
 
 @pytest.fixture
@@ -190,7 +198,7 @@ def test_task_overhead(
         mpbench.measure(target, teardown=v.verify, figures=figures)
     else:
         op = ops.submit_each if api == "dask_submit" else ops.map_all
-        with dcl.opened(scheduler, mpbench.cores) as cluster:
+        with dcl.opened(scheduler, mpbench.cores, mpbench.block) as cluster:
             _record_cluster(mpbench, cluster)
             workers = cluster.worker_addresses()
             op(cluster, pool_work.jobs_for(2 * len(workers), 0), workers)  # every worker answers
@@ -236,7 +244,7 @@ def test_scaling(
             v.run(lambda: pools.run_api("map", w, jobs)), teardown=v.verify, figures=figures
         )
     else:
-        with dcl.opened(scheduler, workers) as cluster:
+        with dcl.opened(scheduler, workers, mpbench.block) as cluster:
             _record_cluster(mpbench, cluster)
             every = cluster.worker_addresses()
             if len(every) < workers:
@@ -286,7 +294,7 @@ def test_transfer(mpbench: Bench, scheduler: str | None, path: str, size_kib: in
         finally:
             peer.close()
     else:
-        with dcl.opened(scheduler, TRANSFER_WORKERS) as cluster:
+        with dcl.opened(scheduler, TRANSFER_WORKERS, mpbench.block) as cluster:
             _record_cluster(mpbench, cluster)
             every = cluster.worker_addresses()
             if len(every) < TRANSFER_WORKERS:

@@ -191,6 +191,9 @@ def test_embedded_smoke_run_checks_records_and_leaves_nothing(tmp_path: Path) ->
     (cluster,) = submit["info"]["cluster"]
     assert cluster["kind"] == "embedded" and cluster["scheduler"].startswith("tcp://127.0.0.1:")
     assert cluster["threads_per_worker"] == [1] * cluster["workers"]
+    # the next benchmark's same block reuses the cluster: no second start for dask_map
+    (mapped,) = blocks[("task_overhead", (("api", "dask_map"),))]["info"]["cluster"]
+    assert mapped["scheduler"] == cluster["scheduler"]
     assert any("derived" in m for (case, _), m in blocks.items() if case == "scaling")
     report_dir = tmp_path / "report"
     report.write_report(json.loads(out.read_text()), report_dir)
