@@ -45,9 +45,15 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    data = results.load(args.result)
+    named = [(path, results.load(path)) for path in args.result]
     out = Path(args.output) if args.output else None
-    print(write_report_for(data, args.result, Path(args.reports), out))
+    if len(named) == 1:
+        print(write_report_for(named[0][1], args.result[0], Path(args.reports), out))
+        return 0
+    from bench_lib import report_builds  # matplotlib only here
+
+    target = report_target(out or report_builds.default_dir(args.result, Path(args.reports)))
+    print(report_builds.write_builds_report(named, target))
     return 0
 
 
@@ -201,9 +207,18 @@ def build_parser() -> argparse.ArgumentParser:
     ab.add_argument("--fail-if-slower", metavar="PCT", help="as for compare")
     ab.add_argument("--all", action="store_true", help="print every figure's row too")
     ab.set_defaults(func=cmd_ab)
-    rep = sub.add_parser("report", help="write the HTML + Markdown + charts report of a result")
-    rep.add_argument("result", type=Path)
-    rep.add_argument("-o", "--output", help="report folder (default REPORTS/<machine-id>/<run>/)")
+    rep = sub.add_parser(
+        "report",
+        help="write the HTML + Markdown + charts report of a result; of several results "
+        "(e.g. a GIL and a free-threaded build), one folder with each run's report and a page "
+        "that lines up their threads and processes",
+    )
+    rep.add_argument("result", type=Path, nargs="+")
+    rep.add_argument(
+        "-o",
+        "--output",
+        help="report folder (default REPORTS/<machine-id>/<run>/, or <run1>+<run2>... for several)",
+    )
     rep.add_argument("--reports", default=str(REPO / "reports"), help="reports root folder")
     rep.set_defaults(func=cmd_report)
     show = sub.add_parser("show", help="print the summary table of a result file")
