@@ -1,4 +1,4 @@
-"""The ``mpbench`` command: info, run, report, compare.
+"""The ``mpbench`` command: info, run, report, compare, ab, matrix.
 
 ``run`` drives pytest (one engine, DESIGN.md); the others only read result files.
 Bad input is a one-line error and exit code 2, never a traceback.
@@ -131,6 +131,25 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 1 if regressions else 0
 
 
+def cmd_matrix(args: argparse.Namespace) -> int:
+    from bench_lib import matrix, matrix_text  # numpy and friends only here
+
+    if len(args.results) < 2:
+        raise UsageError("matrix needs at least two result files (one per Python)")
+    named = [(str(p), results.load(p)) for p in args.results]
+    out_dir = report_target(Path(args.output)) if args.output else None
+    try:
+        lined_up = matrix.build(named, args.baseline)
+    except matrix.BaselineError as exc:
+        raise UsageError(str(exc)) from None
+    print(matrix_text.terminal(lined_up), end="")
+    if out_dir is not None:
+        from bench_lib.matrix_report import write_matrix_report  # matplotlib only here
+
+        print(f"\nreport: {write_matrix_report(lined_up, out_dir)}")
+    return 0
+
+
 def cmd_ab(args: argparse.Namespace) -> int:
     from bench_lib import ab
 
@@ -221,6 +240,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--reports", default=str(REPO / "reports"), help="reports root folder")
     rep.set_defaults(func=cmd_report)
+    mat = sub.add_parser(
+        "matrix",
+        help="line up runs of several Pythons: per subject against a baseline, headline figures",
+    )
+    mat.add_argument("results", type=Path, nargs="+", help="result files, one per interpreter")
+    mat.add_argument("-o", "--output", help="write index.html, summary.md and charts here")
+    mat.add_argument(
+        "--baseline",
+        metavar="LABEL",
+        help="the run the others are measured against: a label as printed (3.11.7), a minor "
+        "version (3.11, 3.13t) or a file (default: the oldest Python)",
+    )
+    mat.set_defaults(func=cmd_matrix)
     show = sub.add_parser("show", help="print the summary table of a result file")
     show.add_argument("result", type=Path)
     show.add_argument("--only", help="comma-separated subjects")

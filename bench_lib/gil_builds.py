@@ -166,15 +166,15 @@ def of(path: str, data: dict[str, Any]) -> BuildGil:
         machine_id=str(fp.get("machine_id", "unknown")),
         profile=str(block.get("profile", "?")),
         started_utc=str(block.get("started_utc", "?")),
-        serial_batch_s=_fig_estimate(batch),
-        serial_step_s=_fig_estimate(step),
+        serial_batch_s=fig_estimate(batch),
+        serial_step_s=fig_estimate(step),
         serial_iterations=float(step["per_round"]) if step and step.get("per_round") else None,
         speedups=tuple(sorted(points, key=lambda p: (p.mode, p.n))),
         side_step=side_step,
     )
 
 
-def _fig_estimate(figure: dict[str, Any] | None) -> Estimate | None:
+def fig_estimate(figure: dict[str, Any] | None) -> Estimate | None:
     if figure is None:
         return None
     return _estimate(figure.get("median"), figure.get("ci_low"), figure.get("ci_high"))
