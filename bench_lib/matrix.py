@@ -197,7 +197,7 @@ def _headlines(
             point = b.speedup_at(mode, cores)
             values.append(point.speedup if point else None)
         rows.append(HeadlineRow(f"gil: {cores} {words}' speedup", SPEEDUP_UNIT, tuple(values)))
-    return rows
+    return [r for r in rows if any(v is not None for v in r.values)]  # no run measured the rest
 
 
 def build(named: Sequence[tuple[str, dict[str, Any]]], baseline: str | None = None) -> Matrix:
@@ -229,7 +229,8 @@ def build(named: Sequence[tuple[str, dict[str, Any]]], baseline: str | None = No
             f"{runs[i].label}: {w.replace('(listed below)', '(mpbench compare lists them)')}"
             for w in comparison.warnings
         ]
-    subjects = list(dict.fromkeys(s for table in per_run for s in table))
+    measured = (b["extra_info"]["mpbench"]["subject"] for b in named[base][1]["benchmarks"])
+    subjects = list(dict.fromkeys([*measured, *(s for table in per_run for s in table)]))
     cells = []
     for subject in subjects:
         row: list[SubjectCell | None] = []
