@@ -243,9 +243,13 @@ def _single_thread(shown: Sequence[BuildGil]) -> list[str]:
     timed = [b for b in shown if b.serial_batch_s]
     if not timed:
         return []
-    line = "One thread, no pool (the serial batch): " + ", ".join(
-        f"{_ms(b.serial_batch_s.value)} on {b.label}" for b in timed if b.serial_batch_s
-    )
+    if len({b.serial_iterations for b in timed}) == 1:
+        times = [f"{_ms(b.serial_batch_s.value)} on {b.label}" for b in timed if b.serial_batch_s]
+        line = "One thread, no pool (the serial batch): " + ", ".join(times)
+    else:  # batches of different sizes never compare whole (DESIGN.md 14): per spin step
+        steps = [(b.serial_step_s, b.label) for b in timed if b.serial_step_s]
+        times = [f"{step.value * 1e9:.0f} ns on {label}" for step, label in steps]
+        line = "One thread, no pool (the serial batch, per spin step): " + ", ".join(times)
     off = [b for b in timed if b.gil_off and b.serial_step_s]
     on = [b for b in timed if not b.gil_off and b.serial_step_s]
     if off and on:

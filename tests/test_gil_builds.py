@@ -59,6 +59,15 @@ def test_the_single_thread_cost_is_said_per_unit_of_work_and_names_the_version_c
     assert line.endswith("(the price of free threading, paid by single-threaded code).")
 
 
+def test_batches_of_different_sizes_are_quoted_per_spin_step() -> None:
+    data = gil_run(**STD)
+    batch, per_step = data["benchmarks"][0]["extra_info"]["mpbench"]["figures"]
+    per_step.update(per_round=2_000_000, median=batch["median"] / 2e6)  # twice the work
+    line = gil_builds.sentences([builds()[1], gil_builds.of("std.json", data)])[3]
+    assert line.startswith("One thread, no pool (the serial batch, per spin step): 290 ns on ")
+    assert "85 ns on 3.11.7" in line and "took 3.41x the time" in line
+
+
 def test_an_impossible_speedup_is_never_quoted() -> None:
     data = gil_run(**FT)
     for b in data["benchmarks"]:
