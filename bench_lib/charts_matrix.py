@@ -44,14 +44,20 @@ def _run_colour(matrix: Matrix, i: int) -> str:
     return FALLBACK[i % len(FALLBACK)]
 
 
-def _times_axis(ax: Axes) -> None:
-    """A log axis around 1 labelled 0.8x, 1x, 1.25x rather than 8 x 10^-1."""
-    from matplotlib.ticker import FuncFormatter
+TIMES_TICKS = (0.1, 0.2, 0.33, 0.5, 0.67, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0)
 
-    label = FuncFormatter(lambda v, _: f"{v:g}x")
-    ax.xaxis.set_major_formatter(label)
-    ax.xaxis.set_minor_formatter(label)
-    ax.tick_params(axis="x", which="minor", labelsize=7)
+
+def _times_axis(ax: Axes, values: list[float]) -> None:
+    """A log axis centred on 1 (as far each way), labelled 0.8x, 1x, 1.25x."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    finite = [v for v in values if np.isfinite(v) and v > 0] or [1.0]
+    reach = max(abs(np.log(v)) for v in finite) * 1.15 or 0.1
+    low, high = float(np.exp(-reach)), float(np.exp(reach))
+    ax.set_xlim(low, high)
+    ax.xaxis.set_major_locator(FixedLocator([t for t in TIMES_TICKS if low <= t <= high]))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
 
 
 def subjects_chart(matrix: Matrix, out_dir: Path) -> Chart | None:
@@ -63,6 +69,7 @@ def subjects_chart(matrix: Matrix, out_dir: Path) -> Chart | None:
     fig, (ax,) = new_chart(width_in=9.0, height_in=height)
     step = 0.7 / max(1, len(others))
     drawn = 0
+    reach: list[float] = [1.0]
     for k, i in enumerate(others):
         offset = -0.35 + step * (k + 0.5)
         ys, xs, lows, highs = [], [], [], []
@@ -77,6 +84,7 @@ def subjects_chart(matrix: Matrix, out_dir: Path) -> Chart | None:
         if not xs:
             continue
         drawn += 1
+        reach += [*xs, *lows, *highs]
         ax.errorbar(
             xs,
             ys,
@@ -91,7 +99,7 @@ def subjects_chart(matrix: Matrix, out_dir: Path) -> Chart | None:
         return None
     ax.axvline(1.0, color=colour("ideal"), linewidth=1, linestyle="--")
     ax.set_xscale("log")
-    _times_axis(ax)
+    _times_axis(ax, reach)
     ax.set_yticks(range(len(matrix.subjects)), [plain(s) for s, _ in matrix.subjects])
     ax.invert_yaxis()
     base = matrix.runs[matrix.baseline].label
