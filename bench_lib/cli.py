@@ -1,4 +1,4 @@
-"""The ``mpbench`` command: info, run, report, compare.
+"""The ``mpbench`` command: info, run, report, compare, ab, matrix.
 
 ``run`` drives pytest (one engine, DESIGN.md); the others only read result files.
 Bad input is a one-line error and exit code 2, never a traceback.
@@ -45,9 +45,15 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    data = results.load(args.result)
+    named = [(path, results.load(path)) for path in args.result]
     out = Path(args.output) if args.output else None
-    print(write_report_for(data, args.result, Path(args.reports), out))
+    if len(named) == 1:
+        print(write_report_for(named[0][1], args.result[0], Path(args.reports), out))
+        return 0
+    from bench_lib import report_builds  # matplotlib only here
+
+    target = report_target(out or report_builds.default_dir(args.result, Path(args.reports)))
+    print(report_builds.write_builds_report(named, target))
     return 0
 
 
@@ -123,6 +129,25 @@ def cmd_compare(args: argparse.Namespace) -> int:
             )
         )
     return 1 if regressions else 0
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    from bench_lib import matrix, matrix_text  # numpy and friends only here
+
+    if len(args.results) < 2:
+        raise UsageError("matrix needs at least two result files (one per Python)")
+    named = [(str(p), results.load(p)) for p in args.results]
+    out_dir = report_target(Path(args.output)) if args.output else None
+    try:
+        lined_up = matrix.build(named, args.baseline)
+    except matrix.BaselineError as exc:
+        raise UsageError(str(exc)) from None
+    print(matrix_text.terminal(lined_up), end="")
+    if out_dir is not None:
+        from bench_lib.matrix_report import write_matrix_report  # matplotlib only here
+
+        print(f"\nreport: {write_matrix_report(lined_up, out_dir)}")
+    return 0
 
 
 def cmd_ab(args: argparse.Namespace) -> int:
@@ -201,11 +226,33 @@ def build_parser() -> argparse.ArgumentParser:
     ab.add_argument("--fail-if-slower", metavar="PCT", help="as for compare")
     ab.add_argument("--all", action="store_true", help="print every figure's row too")
     ab.set_defaults(func=cmd_ab)
-    rep = sub.add_parser("report", help="write the HTML + Markdown + charts report of a result")
-    rep.add_argument("result", type=Path)
-    rep.add_argument("-o", "--output", help="report folder (default REPORTS/<machine-id>/<run>/)")
+    rep = sub.add_parser(
+        "report",
+        help="write the HTML + Markdown + charts report of a result; of several results "
+        "(e.g. a GIL and a free-threaded build), one folder with each run's report and a page "
+        "that lines up their threads and processes",
+    )
+    rep.add_argument("result", type=Path, nargs="+")
+    rep.add_argument(
+        "-o",
+        "--output",
+        help="report folder (default REPORTS/<machine-id>/<run>/, or <run1>+<run2>... for several)",
+    )
     rep.add_argument("--reports", default=str(REPO / "reports"), help="reports root folder")
     rep.set_defaults(func=cmd_report)
+    mat = sub.add_parser(
+        "matrix",
+        help="line up runs of several Pythons: per subject against a baseline, headline figures",
+    )
+    mat.add_argument("results", type=Path, nargs="+", help="result files, one per interpreter")
+    mat.add_argument("-o", "--output", help="write index.html, summary.md and charts here")
+    mat.add_argument(
+        "--baseline",
+        metavar="LABEL",
+        help="the run the others are measured against: a label as printed (3.11.7), a minor "
+        "version (3.11, 3.13t) or a file (default: the oldest Python)",
+    )
+    mat.set_defaults(func=cmd_matrix)
     show = sub.add_parser("show", help="print the summary table of a result file")
     show.add_argument("result", type=Path)
     show.add_argument("--only", help="comma-separated subjects")

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-REPORT_ENTRIES = frozenset({"index.html", "summary.md", "charts"})  # what a report folder holds
+REPORT_ENTRIES = frozenset({"index.html", "summary.md", "charts", "runs"})  # what a report
+# folder holds ("runs": each run's own report inside a several-run report, report_builds)
 
 
 class FolderInUseError(ValueError):

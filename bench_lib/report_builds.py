@@ -1,0 +1,139 @@
+"""``mpbench report A.json B.json``: one folder for several runs (e.g. a GIL and a free-threaded
+build)::
+
+    index.html              the cross-build page: sentences, the two-build GIL chart, what differs
+    summary.md              the same for a terminal or README
+    charts/gil_builds.png   threads and processes on every build, and each build's serial cost
+    runs/<stem>/            each run's own report, exactly as ``mpbench report`` writes it
+
+The folder appears whole or not at all (:mod:`bench_lib.report_folder`); every string from a
+result file is escaped. Pairwise verdicts are ``mpbench compare``'s and ``mpbench ab``'s job.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from bench_lib import charts_builds, gil_builds, report
+from bench_lib.chart_guard import guarded
+from bench_lib.compare_match import RunInfo, machine_fields, mixing_warnings
+from bench_lib.report import CSS, esc, figure_html
+from bench_lib.report_folder import replacing
+from bench_lib.summary import md_escape
+
+RUNS = "runs"  # the per-run reports' folder inside the cross-build folder
+MAX_STEM_CHARS = 150  # a default folder name of all stems stays well under NAME_MAX (255)
+
+
+def default_dir(paths: list[Path], reports_root: Path) -> Path:
+    """reports/<machine folder of the first>/<stem1>+<stem2>... (or <stem1>+N-more)."""
+    stems = [p.stem for p in paths]
+    name = "+".join(stems)
+    if len(name) > MAX_STEM_CHARS:
+        name = f"{stems[0]}+{len(stems) - 1}-more"
+    return reports_root / paths[0].parent.name / name
+
+
+def _run_folders(paths: list[Path]) -> list[str]:
+    """A distinct folder name per run: its file's stem, numbered when two stems are equal."""
+    names: list[str] = []
+    for i, p in enumerate(paths):
+        names.append(p.stem if p.stem not in names else f"{p.stem}-{i}")
+    return names
+
+
+def _differences(named: list[tuple[Path, dict[str, Any]]]) -> tuple[list[str], list[str]]:
+    """'field: value1 | value2' for each fingerprint field that differs, and the warnings."""
+    runs = tuple(RunInfo.of(str(p), d) for p, d in named)
+    datas = [d for _, d in named]
+    lines = [f"{m.name}: {' | '.join(m.values)}" for m in machine_fields(runs, datas) if m.differs]
+    started = [f"{r.label} started {r.started_utc}" for r in runs]
+    return [*lines, "; ".join(started)], mixing_warnings(runs, datas)
+
+
+def render_markdown(
+    builds: list[gil_builds.BuildGil],
+    folders: list[str],
+    chart_png: str | None,
+    differences: list[str],
+    warnings: list[str],
+) -> str:
+    lines = ["# mpbench: several runs side by side", ""]
+    lines += [
+        f"- [{md_escape(b.title)}]({RUNS}/{f}/index.html): `{md_escape(b.path)}`"
+        for b, f in zip(builds, folders)
+    ]
+    said = gil_builds.sentences(builds)
+    lines += ["", "## Threads and processes on each build", ""]
+    lines += [f"- {md_escape(s)}" for s in said] or ["- no run measured the gil subject"]
+    if chart_png:
+        lines += ["", f"![threads and processes on each build]({chart_png})"]
+    lines += ["", "## What differs between the runs", ""]
+    lines += [f"- {md_escape(d)}" for d in differences]
+    lines += [f"- warning: {md_escape(w)}" for w in warnings]
+    return "\n".join(lines) + "\n"
+
+
+def render_html(
+    builds: list[gil_builds.BuildGil],
+    folders: list[str],
+    chart: Any,
+    differences: list[str],
+    warnings: list[str],
+) -> str:
+    parts = [
+        "<!doctype html><html lang=en><head><meta charset=utf-8>",
+        f"<title>mpbench: several runs</title><style>{CSS}</style></head><body>",
+        "<h1>mpbench: several runs side by side</h1><h2>Runs</h2><ul>",
+    ]
+    parts += [
+        f'<li><a href="{RUNS}/{esc(f)}/index.html">{esc(b.title)}</a>: <code>{esc(b.path)}</code>'
+        f" ({esc(b.machine_id)}, profile {esc(b.profile)})</li>"
+        for b, f in zip(builds, folders)
+    ]
+    parts.append("</ul><h2>Threads and processes on each build</h2>")
+    said = gil_builds.sentences(builds)
+    if said:
+        parts.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in said) + "</ul>")
+    else:
+        parts.append("<p>No run measured the gil subject (<code>mpbench run --only gil</code>)</p>")
+    if chart is not None:
+        parts.append(figure_html(chart))
+    parts.append("<h2>What differs between the runs</h2><ul>")
+    parts += [f"<li>{esc(d)}</li>" for d in differences]
+    parts.append("</ul>")
+    if warnings:
+        parts.append('<div class="warn"><b>Warnings</b><ul>')
+        parts += [f"<li>{esc(w)}</li>" for w in warnings]
+        parts.append("</ul></div>")
+    parts.append(
+        "<h2>How to read this</h2><p>Each speedup is measured within its own run (the same work "
+        "on one serial thread, then on N workers), so it compares across builds; the serial "
+        "times compare only between runs on one machine in the same minutes. For verdicts "
+        "figure by figure use <code>mpbench compare A.json B.json -o DIR</code>; for two "
+        "interpreters on one machine, <code>mpbench ab PYTHON_A PYTHON_B</code> runs them "
+        "block by block in alternation so that drift hits both.</p></body></html>"
+    )
+    return "\n".join(parts)
+
+
+def write_builds_report(named: list[tuple[Path, dict[str, Any]]], out_dir: Path) -> Path:
+    """Write the cross-build folder ``out_dir`` (each run's report inside); returns index.html."""
+    paths = [p for p, _ in named]
+    folders = _run_folders(paths)
+    builds = [gil_builds.of(str(p), d) for p, d in named]
+    differences, warnings = _differences(named)
+    with replacing(out_dir) as work:
+        for (_, data), folder in zip(named, folders):
+            report.write_report(data, work / RUNS / folder)
+        chart, problem = guarded(
+            "the cross-build GIL chart", partial(charts_builds.cross_build, builds, work)
+        )
+        warnings += [problem] if problem else []
+        text = render_markdown(builds, folders, chart.png if chart else None, differences, warnings)
+        (work / "summary.md").write_text(text, encoding="utf-8")
+        page = render_html(builds, folders, chart, differences, warnings)
+        (work / "index.html").write_text(page, encoding="utf-8")
+    return out_dir / "index.html"
