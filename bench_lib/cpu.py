@@ -56,6 +56,20 @@ class CpuUsage:
     def effective_cores(self) -> float:
         return self.tree_cpu_s / self.wall_s if self.wall_s > 0 else 0.0
 
+    def __add__(self, other: CpuUsage) -> CpuUsage:
+        return CpuUsage(
+            self.wall_s + other.wall_s,
+            self.tree_cpu_s + other.tree_cpu_s,
+            self.system_busy_s + other.system_busy_s,
+        )
+
+    def __sub__(self, other: CpuUsage) -> CpuUsage:
+        return CpuUsage(
+            max(0.0, self.wall_s - other.wall_s),
+            max(0.0, self.tree_cpu_s - other.tree_cpu_s),
+            max(0.0, self.system_busy_s - other.system_busy_s),
+        )
+
     @property
     def foreign_cores(self) -> float:
         """Cores kept busy by processes that are not ours: interference."""

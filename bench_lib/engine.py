@@ -294,16 +294,25 @@ class Bench:
 
         times: list[float] = []
         paired_times: list[float] = []
+        paired_usage = CpuUsage(0.0, 0.0, 0.0)  # left out of the figure's CPU record
+
+        def timed_paired(p: Paired) -> None:
+            nonlocal paired_usage
+            with CpuMeter() as pm:
+                paired_times.append(timed(p.target, p.setup, p.teardown)[0])
+            paired_usage += pm.usage
+
         result = None
         with CpuMeter() as meter, round_deadline(timeout):
             for i in range(self._blocks.per_block):
                 if paired is not None and i % 2 == 1:  # A B B A: neither always goes first
-                    paired_times.append(timed(paired.target, paired.setup, paired.teardown)[0])
+                    timed_paired(paired)
                 elapsed, result = timed(target, setup, teardown)
                 times.append(elapsed)
                 if paired is not None and i % 2 == 0:
-                    paired_times.append(timed(paired.target, paired.setup, paired.teardown)[0])
-        self._add_block(times, meter.usage, figures, floor, paired, paired_times)
+                    timed_paired(paired)
+        usage = meter.usage - paired_usage
+        self._add_block(times, usage, figures, floor, paired, paired_times)
         if self.block == 0 and not rounds:
             self._resize(times, paired_times)
         return result

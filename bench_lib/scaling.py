@@ -183,9 +183,9 @@ def _paired_baseline(block: dict[str, Any]) -> dict[str, Any] | None:
     paired = block.get("paired") or {}
     if paired.get("role") != "baseline" or not paired.get("rounds_s"):
         return None
-    params = ", ".join(f"{k}={v}" for k, v in sorted((paired.get("params") or {}).items()))
+    params = "-".join(f"{k}={v}" for k, v in sorted((paired.get("params") or {}).items()))
     return {
-        "name": f"{paired.get('case')}[{params}] (paired)",
+        "name": f"{paired.get('case')}{f'[{params}]' if params else ''} (paired)",
         "stats": {"data": paired["rounds_s"]},
         "extra_info": {SCHEMA_KEY: {"info": {"block_rounds": paired.get("block_rounds")}}},
     }

@@ -80,7 +80,10 @@ def test_smoke_run_of_gil_benchmark(pool_gil_smoke: dict[str, Any]) -> None:
         assert tl["t_s"] and len(tl["per_cpu_percent"]) == len(tl["t_s"])
         assert tl["monitor_cpu_fraction"] == m["metrics"]["monitor_cpu_fraction"]["value"] >= 0
         assert m["derived"]["speedup"] > 0 and m["derived"]["effective_cores"] is not None
-        assert m["derived"]["baseline"] == serial[0]["name"]  # both modes: one baseline
+        # both modes divide the same serial work, timed beside each of their rounds
+        assert m["derived"]["baseline"] == "cpu_serial (paired)"
+        assert m["paired"]["role"] == "baseline" and m["paired"]["case"] == "cpu_serial"
+        assert len(m["paired"]["rounds_s"]) == m["rounds"]
         # the same declared work as the baseline, recorded per spin step too
         assert m["info"]["batch_iterations"] == base["info"]["batch_iterations"]
         assert m["figures"][1]["per_round"] == base["figures"][1]["per_round"]

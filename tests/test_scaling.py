@@ -234,7 +234,7 @@ def test_a_paired_baseline_beats_the_standalone_point_it_names() -> None:
     scaling.derive([one, two])
     d = derived(two)
     assert d["speedup"] == pytest.approx((1.9 * (0.2 / 0.11) * 2.0) ** (1 / 3))
-    assert d["baseline"] == "scaling[workers=1] (paired)"
+    assert d["baseline"] == "scaling[workers=1] (paired)"  # measured beside it, named so
     assert 1 < d["speedup"] < 2  # the standalone point would have said 1.0x
 
 
