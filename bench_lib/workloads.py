@@ -117,6 +117,8 @@ def contend(
         release()
         mine += 1
         done = len(bare)  # bare takes of this stretch; fewer if the counter fills first
+        # two copies of the bare loop, with and without a section: a test per take would
+        # cost what leaving the bookkeeping out saved
         if section_ns:
             for k in bare:
                 acquire()
