@@ -21,7 +21,7 @@ from bench_lib.cli_common import (
     write_report_for,
 )
 from bench_lib.profiles import get_profile
-from bench_lib.progress import SMOKE_PRIOR_S, clock
+from bench_lib.progress import clock
 
 
 def pytest_command(
@@ -176,6 +176,6 @@ def list_benchmarks(args: argparse.Namespace) -> int:
     names = [line for line in out.stdout.splitlines() if "::" in line]
     for name in names:
         print(name.rsplit("/", 1)[-1])
-    estimate = len(names) * (SMOKE_PRIOR_S if profile.name == "smoke" else profile.budget_s)
+    estimate = len(names) * profile.expected_s
     print(f"{len(names)} benchmarks, profile {profile.name}: about {clock(estimate)} (estimate)")
     return 0 if names else 1

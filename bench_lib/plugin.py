@@ -340,7 +340,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     mode = session.config.getoption("mpbench_progress")
     if mode != "none" and session.items:
         profile = grid_context(session.config).profile
-        prior = progress.SMOKE_PRIOR_S if profile.name == "smoke" else profile.budget_s
+        prior = profile.expected_s
         total = progress.Progress(len(session.items), prior)
         _log(session.config).display = progress.Display(mode, total)
 

@@ -37,6 +37,12 @@ class UnknownProfileError(ValueError):
         super().__init__(f"unknown profile {name!r}; choose one of: {', '.join(PROFILE_NAMES)}")
 
 
+# Seconds one block of a benchmark spends outside its measured rounds (starting processes,
+# pools, crews and clusters, warm-up, calibration, the plugin's own records), on the reference
+# VM (2 vCPUs): (wall - budget x benchmarks) / (benchmarks x blocks) of its standard run.
+BLOCK_SETUP_S = 0.5
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
@@ -47,6 +53,11 @@ class Profile:
     target_rel_ci: float  # stop adding rounds once the 95% interval is this tight (fraction)
     timeout_s: float  # a single round that takes longer is a hang: the benchmark fails
     blocks: int = 1  # independent replicates (fresh measuring processes) where a figure has them
+
+    @property
+    def expected_s(self) -> float:
+        """What one benchmark is expected to take before any has finished (estimates)."""
+        return self.budget_s + self.blocks * BLOCK_SETUP_S
 
     @property
     def rank(self) -> int:

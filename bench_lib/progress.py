@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 MODES = ("auto", "live", "plain", "quiet", "none")
-# Until this many benchmarks have finished, time left comes from the profile's budget per
-# benchmark; after, from the pace so far (subjects differ by 10x, so a few points mislead).
+# Until this many benchmarks have finished, time left comes from the profile's expected time
+# per benchmark; after, from the pace so far (subjects differ by 10x, so a few points mislead).
 PACE_AFTER = 5
-SMOKE_PRIOR_S = 0.3  # a smoke benchmark: one round plus its processes' start
 
 
 def clock(seconds: float) -> str:
