@@ -95,7 +95,7 @@ def test_raw_fork(mpbench: Bench) -> None:
     mpbench.measure_lean(_job("raw_fork"), figures=[START])
 
 
-@grid(python={"quick": ["site"], "standard": ["site", "bare"]})  # site: the floor of spawn
+@grid(python={"smoke": ["site", "bare"], "quick": ["site"], "standard": ["site", "bare"]})
 def test_interpreter(mpbench: Bench, python: str) -> None:
     flags = ["-S", "-I"] if python == "bare" else []
     mpbench.info["command"] = " ".join(["python", *flags, "-c", "pass"])
