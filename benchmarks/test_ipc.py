@@ -308,26 +308,37 @@ def test_ping_pong(mpbench: Bench, start: str, channel: str, size: int, placemen
     cpus = pinned(mpbench, placement)
     _describe(mpbench, start, size)
     session = ipc_pingpong.PingPongSession(spawn.context(start), channel, size, cpus)
-    floor = None
+    # the floor: a ping-pong over the raw transport, open beside it on the same CPUs and timed
+    # round by round with it (A B B A): measured apart, a Pipe() round trip once came out
+    # 0.24x its socketpair's
+    raw = None
     if channel not in RAW_TRANSPORTS:
-        floor = FloorRef(
-            "ping_pong",
-            {"start": start, "channel": FLOOR_OF[channel], "size": size, "placement": placement},
-        )
+        raw = ipc_pingpong.PingPongSession(spawn.context(start), FLOOR_OF[channel], size, cpus)
     parent_peak = parent_rss_window()
-    with session:
+    with session, raw or contextlib.nullcontext():
         target_s = round_target_s(mpbench.profile.name)
         trips = mpbench.sized("trips_per_round", lambda: session.calibrate(target_s, size))
         session.messages = trips
         session.trips_s.clear()
+        paired = None
+        if raw is not None:
+            raw.messages = mpbench.sized(
+                "floor_trips_per_round", lambda: raw.calibrate(target_s, size)
+            )
+            ref = {"start": start, "channel": FLOOR_OF[channel], "size": size}
+            paired = Paired(
+                "floor",
+                FloorRef("ping_pong", {**ref, "placement": placement}),
+                raw.round,
+                Figure("round trip", "s", "time", raw.messages),
+            )
         mpbench.measure(
-            session.round, figures=[Figure("round trip", "s", "time", trips)], floor=floor
+            session.round, figures=[Figure("round trip", "s", "time", trips)], paired=paired
         )
         peak = parent_peak()
         where_ran = session.where_ran()
-    mpbench.check(
-        "every echo equals its message", not session.problems, "; ".join(session.problems)
-    )
+    problems = session.problems + (raw.problems if raw else [])
+    mpbench.check("every echo equals its message", not problems, "; ".join(problems))
     _check_placement(mpbench, where_ran)
     median_us, p99_us, n = session.latency_us(skip_rounds=mpbench.warmup_rounds)
     mpbench.metric("rtt_median_us", median_us, "us", trips=n)
