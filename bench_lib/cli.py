@@ -34,7 +34,7 @@ from bench_lib.profiles import (
     UnknownProfileError,
     get_profile,
 )
-from bench_lib.report_folder import FolderInUseError
+from bench_lib.report.folder import FolderInUseError
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -90,7 +90,8 @@ def load_comparable(paths: list[Path]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from bench_lib import compare, compare_text  # numpy and friends only when comparing
+    from bench_lib.compare import pairs as compare  # numpy and friends only when comparing
+    from bench_lib.compare import text as compare_text
     from bench_lib.verdict import slowdown
 
     threshold = parse_percent(args.fail_if_slower)
@@ -102,7 +103,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     print(compare_text.terminal_report(comparison, all_figures=args.all))
     if out_dir is not None:
-        from bench_lib.compare_output import write_compare_outputs  # matplotlib only here
+        from bench_lib.compare.output import write_compare_outputs  # matplotlib only here
 
         written = write_compare_outputs(comparison, out_dir)
         print(f"\nreport: {written.folder / 'index.html'} ({len(written.charts)} charts)")

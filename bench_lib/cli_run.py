@@ -62,7 +62,7 @@ def checked_scheduler(address: str | None) -> list[str]:
     """The pytest option for ``--scheduler``, after checking that something answers there."""
     if not address:
         return []
-    from bench_lib import distributed_address
+    from bench_lib.subjects.distributed import address as distributed_address
 
     try:
         return [f"--scheduler={distributed_address.probe(address).url}"]

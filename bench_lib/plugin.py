@@ -193,7 +193,8 @@ def _check_scheduler(config: pytest.Config) -> None:
     """A wrong or unreachable ``--scheduler`` stops the run at once: one line, exit code 2."""
     address = config.getoption("scheduler", default=None)
     if address:
-        from bench_lib import distributed_address, distributed_cluster
+        from bench_lib.subjects.distributed import address as distributed_address
+        from bench_lib.subjects.distributed import cluster as distributed_cluster
 
         try:  # a TCP connect (3 s), then a dask greeting (5 s): is it a scheduler at all?
             distributed_cluster.verify(distributed_address.probe(address).url)

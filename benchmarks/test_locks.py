@@ -35,9 +35,10 @@ import os
 import tempfile
 from typing import Any
 
-from bench_lib import locks, races
 from bench_lib.engine import Bench, Figure, FloorRef, round_deadline
 from bench_lib.profiles import GridContext, grid, worker_counts
+from bench_lib.subjects.locks import ops as locks
+from bench_lib.subjects.locks import races
 
 # Per round: several scheduler time slices (~4 ms), so that every worker is running and
 # fairness is measured over real competition, not over who woke up first.

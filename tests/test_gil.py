@@ -9,8 +9,12 @@ from typing import Any
 import psutil
 import pytest
 
-from bench_lib import charts_gil, gil, recommend, tidy, timeline
+from bench_lib import tidy
 from bench_lib.chart_style import RunContext
+from bench_lib.report import recommend
+from bench_lib.subjects.gil import charts as charts_gil
+from bench_lib.subjects.gil import ops as gil
+from bench_lib.subjects.gil import timeline
 
 
 def test_split_work_adds_up_and_is_even() -> None:

@@ -11,8 +11,10 @@ import pytest
 from conftest import run_smoke
 from test_crew import live_children_after_grace
 
-from bench_lib import crew, locks, races, workloads
+from bench_lib import workloads
 from bench_lib.engine import round_deadline
+from bench_lib.subjects.locks import crew, races
+from bench_lib.subjects.locks import ops as locks
 
 # --- fairness, quantiles, sizing ---------------------------------------------------------------
 

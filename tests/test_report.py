@@ -10,7 +10,8 @@ import pytest
 from browser import needs_chromium, render_in_chromium
 from conftest import run_smoke
 
-from bench_lib import cli, report, results
+from bench_lib import cli, results
+from bench_lib.report import render as report
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> $\\badcmd{$ x\u202ey\x1b[2J'
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from bench_lib import results, spawn
+from bench_lib import results
+from bench_lib.subjects.spawn import ops as spawn
 
 
 def by_name(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -72,7 +73,9 @@ def test_start_figures_come_from_a_lean_measuring_process(spawn_smoke: dict[str,
             assert block["mpbench_modules"] == [
                 "bench_lib",
                 "bench_lib.lean_worker",
-                "bench_lib.spawn",
+                "bench_lib.subjects",
+                "bench_lib.subjects.spawn",
+                "bench_lib.subjects.spawn.ops",
                 "bench_lib.workloads",
             ], name
     memory = by_name(spawn_smoke)["test_fork_memory[mib=0-how=raw]"]["metrics"]
