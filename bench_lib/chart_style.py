@@ -20,7 +20,10 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure as MplFigure
 
+from bench_lib import registry
+
 PALETTE = {  # series that appear in several charts keep their colour everywhere
+    # (a subject's own series: the colours in its declaration, bench_lib.registry.palette)
     # start methods and the thread/process contrast
     "fork": "#1f77b4",
     "forkserver": "#2ca02c",
@@ -32,32 +35,6 @@ PALETTE = {  # series that appear in several charts keep their colour everywhere
     "ideal": "#333333",
     "raw": "#7f7f7f",
     "process": "#1f77b4",
-    # IPC channels
-    "pipe": "#1f77b4",
-    "pipe_simplex": "#17becf",
-    "queue": "#ff7f0e",
-    "simple_queue": "#bcbd22",
-    "joinable_queue": "#8c564b",
-    "manager_queue": "#d62728",
-    "shared_memory": "#2ca02c",
-    "os_pipe": "#7f7f7f",
-    # lock primitives (threading.Lock keeps the threads colour)
-    "lock": "#1f77b4",
-    "rlock": "#17becf",
-    "semaphore": "#ff7f0e",
-    "bounded_semaphore": "#bcbd22",
-    "manager_lock": "#d62728",
-    "value_lock": "#8c564b",
-    "thread_lock": "#9467bd",
-    # the distributed subject (Pipe and shared memory keep their IPC colours)
-    "dask": "#e377c2",
-    "scatter_gather": "#e377c2",
-    "worker_to_worker": "#8c564b",
-    "shm": "#2ca02c",
-    # task sizes
-    "0.1 ms tasks": "#17becf",
-    "1 ms tasks": "#1f77b4",
-    "10 ms tasks": "#2ca02c",
 }
 FALLBACK = [
     "#1f77b4",
@@ -84,6 +61,9 @@ def plain(text: str) -> str:
 def colour(series: str) -> str:
     if series in PALETTE:
         return PALETTE[series]
+    subjects = registry.palette()
+    if series in subjects:
+        return subjects[series]
     digest = int(hashlib.sha256(series.encode()).hexdigest(), 16)
     return FALLBACK[digest % len(FALLBACK)]
 

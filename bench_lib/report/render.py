@@ -13,22 +13,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench_lib import summary, tidy
+from bench_lib import registry, summary, tidy
 from bench_lib.chart_guard import guarded
 from bench_lib.chart_style import Chart, RunContext
 from bench_lib.printable import printable
-from bench_lib.report import charts, recommend
+from bench_lib.report import recommend
 from bench_lib.report.folder import replacing
 
-SUBJECTS = {  # report order: the headline first
-    "gil": "The GIL side-stepped: threads vs processes",
-    "pool": "Pools: which API, how many workers",
-    "spawn": "Process start cost",
-    "ipc": "IPC: Queue vs Pipe vs Manager",
-    "locks": "Lock contention",
-    "io": "I/O concurrency: threads, processes, asyncio, gevent, selectors",
-    "distributed": "dask.distributed: what a cluster costs per task and per megabyte",
-}
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 h1{margin-bottom:.2em} .meta{color:#555;font-size:.9em}
@@ -101,11 +92,12 @@ def draw_charts(data: dict[str, Any], out_dir: Path) -> tuple[dict[str, list[Cha
     present = set(frame["subject"])
     drawn: dict[str, list[Chart]] = {}
     failed = []
-    for subject, chart_fns in charts.SUBJECT_CHARTS.items():
+    for declared in registry.subjects():
+        subject = declared.name
         if subject not in present:
             continue
         drawn[subject] = []
-        for fn in chart_fns:
+        for fn in registry.charts(declared):
             label = f"{subject} chart {fn.__name__}"
             chart, problem = guarded(label, partial(fn, data, frame, out_dir, ctx))
             if chart is not None:
@@ -138,14 +130,17 @@ def render_html(
         )
     parts.append(
         "<nav>"
-        + "".join(f'<a href="#{s}">{esc(t.split(":")[0])}</a>' for s, t in SUBJECTS.items())
+        + "".join(
+            f'<a href="#{s.name}">{esc(s.title.split(":")[0])}</a>' for s in registry.subjects()
+        )
         + "</nav>"
     )
     if advice:
         parts.append("<h2>What this run says</h2><ul>")
         parts += [f"<li>{esc(line)}</li>" for line in advice]
         parts.append("</ul>")
-    for subject, title in SUBJECTS.items():
+    for declared in registry.subjects():
+        subject, title = declared.name, declared.title
         parts.append(f'<h2 id="{subject}">{esc(title)}</h2>')
         subject_rows = [r for r in rows if r.subject == subject]
         if not subject_rows:

@@ -1,7 +1,7 @@
-"""Sentences about the distributed subject, from the run's own figures (recommend.RULES).
+"""Sentences about the distributed subject, from the run's own figures (:func:`rules`).
 
 "A dask task costs N here, M x a Pool task: below K per task stay on one machine", the
-break-even task sizes (:mod:`bench_lib.distributed_breakeven`), the cluster start, and
+break-even task sizes (:mod:`bench_lib.subjects.distributed.breakeven`), the cluster start, and
 what a megabyte costs next to a Pipe. Each sentence appears only when its figures exist.
 """
 
@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from bench_lib import tidy
+from bench_lib.run_figures import RunFigures
 from bench_lib.subjects.distributed.breakeven import break_even, extra_over
 from bench_lib.units import format_bytes_size, format_value
 
@@ -94,3 +95,7 @@ def transfer_rule(frame: pd.DataFrame) -> list[str]:
 
 def distributed_rules(frame: pd.DataFrame, metrics: pd.DataFrame, cores: int) -> list[str]:
     return overhead_rules(frame) + start_rule(frame) + transfer_rule(frame)
+
+
+def rules(run: RunFigures) -> list[str]:
+    return distributed_rules(run.figures, run.metrics, run.cores)
