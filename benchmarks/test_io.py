@@ -35,11 +35,12 @@ import pytest
 
 from bench_lib.engine import Bench, Figure
 from bench_lib.profiles import grid
+from bench_lib.stats import percentile
 from bench_lib.subjects.io import bounds as io_bounds
 from bench_lib.subjects.io import servers as io_servers
 from bench_lib.subjects.io import unit_spawn as io_spawn
 from bench_lib.subjects.io.bounds import RoundClock
-from bench_lib.subjects.io.client import ClientPool, percentile
+from bench_lib.subjects.io.client import ClientPool
 from bench_lib.subjects.io.eventloop import SELECTORS, SelectorUnavailable
 from bench_lib.subjects.io.selector_scaling import DescriptorSet, checks_per_round
 from bench_lib.subjects.io.serve import SERVER_MODELS

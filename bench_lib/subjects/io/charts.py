@@ -24,8 +24,8 @@ from bench_lib.chart_style import (
     new_chart,
     samples_text,
 )
+from bench_lib.stats import loglog_slope
 from bench_lib.subjects.io import bounds as io_bounds
-from bench_lib.subjects.io.selector_scaling import loglog_slope
 
 MODEL_ORDER = ("threads", "processes", "asyncio", "gevent", "select", "poll", "epoll")
 IO_COLOURS = {  # the shared palette's fallback gives epoll the threads purple

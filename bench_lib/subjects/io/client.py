@@ -10,12 +10,10 @@ short, long, late or from another request is an error, not a number.
 from __future__ import annotations
 
 import contextlib
-import math
 import selectors
 import socket
 import struct
 import time
-from collections.abc import Sequence
 from types import TracebackType
 
 STALL_S = 10.0  # no reply on any connection for this long: the server hung or dropped one
@@ -26,19 +24,6 @@ MIN_REQUEST_BYTES = _HEADER.size
 
 class EchoError(Exception):
     """A reply did not match its request, or never came."""
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile (0..100) by linear interpolation between order statistics."""
-    if not values:
-        raise ValueError("percentile of no values")
-    if not 0 <= q <= 100:
-        raise ValueError(f"percentile must be within 0..100, got {q}")
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    low = math.floor(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
 def request(conn: int, seq: int, size: int) -> bytes:

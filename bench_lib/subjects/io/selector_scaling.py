@@ -12,10 +12,8 @@ whose *number* is 1024 or more, whatever the count; that limit is recorded as a 
 
 from __future__ import annotations
 
-import math
 import selectors
 import socket
-from collections.abc import Sequence
 from types import TracebackType
 
 from bench_lib.subjects.io.eventloop import selector_class
@@ -33,23 +31,6 @@ def checks_per_round(descriptors: int) -> int:
     if descriptors < 1:
         raise ValueError(f"descriptors must be at least 1, got {descriptors}")
     return max(MIN_CHECKS, min(MAX_CHECKS, CHECKS_PER_ROUND_BUDGET // descriptors))
-
-
-def loglog_slope(points: Sequence[tuple[float, float]]) -> float:
-    """Least-squares slope of log(cost) against log(n): ~1 for O(n), ~0 for O(1).
-
-    ``points`` are (n, cost) pairs with positive values and at least two distinct n.
-    """
-    if any(n <= 0 or cost <= 0 for n, cost in points):
-        raise ValueError("log-log slope needs positive n and cost")
-    xs = [math.log(n) for n, _ in points]
-    ys = [math.log(cost) for _, cost in points]
-    if len(set(xs)) < 2:
-        raise ValueError("log-log slope needs at least two distinct n")
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    sxx = sum((x - mx) ** 2 for x in xs)
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
-    return sxy / sxx
 
 
 class DescriptorSet:

@@ -13,9 +13,7 @@ import multiprocessing.context
 import time
 from typing import Any, Callable
 
-import numpy as np
-
-from bench_lib import placement
+from bench_lib import placement, stats
 from bench_lib.subjects.ipc import channels as ipc_channels
 from bench_lib.subjects.ipc import workloads as ipc_workloads
 from bench_lib.subjects.ipc.peers import STOP_GRACE_S, PeerDied, watched
@@ -164,5 +162,5 @@ class PingPongSession(Session):
         kept = [t for trips in self.trips_s[skip_rounds:] for t in trips]
         if not kept:
             raise ValueError("no measured round trips")
-        med, p99 = np.percentile(np.asarray(kept) * 1e6, [50.0, P99])
-        return float(med), float(p99), len(kept)
+        us = [t * 1e6 for t in kept]
+        return stats.percentile(us, 50.0), stats.percentile(us, P99), len(kept)

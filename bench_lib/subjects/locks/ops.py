@@ -15,16 +15,16 @@ holds of one lock never overlap.
 from __future__ import annotations
 
 import ctypes
-import math
 import multiprocessing
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from bench_lib import workloads
+from bench_lib.stats import jain_index
 from bench_lib.subjects.locks import crew
 from bench_lib.subjects.spawn import ops as spawn
 
@@ -114,32 +114,6 @@ def acquisitions_for(pilot_s: float, pilot_acquisitions: int, target_round_s: fl
         return MAX_ACQUISITIONS
     wanted = target_round_s * pilot_acquisitions / pilot_s
     return int(min(MAX_ACQUISITIONS, max(MIN_ACQUISITIONS, wanted)))
-
-
-def jain_index(counts: Sequence[float]) -> float | None:
-    """Jain's fairness index (Jain, Chiu & Hawe 1984): (sum x)^2 / (n * sum x^2).
-
-    1.0 when every worker got the same share, 1/n when one got everything; None when
-    nobody got anything (0/0: fairness is undefined).
-    """
-    if not counts:
-        raise ValueError("fairness of no workers")
-    if any(c < 0 for c in counts):
-        raise ValueError(f"counts cannot be negative: {list(counts)}")
-    squares = sum(c * c for c in counts)
-    if squares == 0:
-        return None
-    return float(sum(counts)) ** 2 / (len(counts) * squares)
-
-
-def quantile(samples: Sequence[float], q: float) -> float:
-    """The ``q`` quantile by the nearest-rank method (a value that was really observed)."""
-    if not samples:
-        raise ValueError("quantile of no samples")
-    if not 0 <= q <= 1:
-        raise ValueError(f"quantile must be in [0, 1], got {q}")
-    ordered = sorted(samples)
-    return float(ordered[max(0, math.ceil(q * len(ordered)) - 1)])
 
 
 @dataclass(frozen=True)

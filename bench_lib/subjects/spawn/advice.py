@@ -8,10 +8,9 @@ Each sentence appears only when the figures it needs exist. The report and the e
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from bench_lib import tidy
+from bench_lib import stats, tidy
 from bench_lib.run_figures import RunFigures, median_of
 from bench_lib.units import format_value
 
@@ -51,7 +50,7 @@ def spawn_rules(frame: pd.DataFrame, metrics: pd.DataFrame, cores: int) -> list[
     if "p_how" in memory:
         forks = memory[memory["p_how"] == "process"].sort_values("p_mib")
         if forks["p_mib"].nunique() >= 2:
-            slope = np.polyfit(forks["p_mib"] / 1024, forks["median"], 1)[0]
+            slope = stats.slope(list(zip(forks["p_mib"] / 1024, forks["median"])))
             out.append(
                 f"Each GiB of touched parent memory adds {format_value(slope, 's')} to a "
                 "fork start (page tables); start workers before loading big data."
