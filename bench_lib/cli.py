@@ -92,7 +92,7 @@ def load_comparable(paths: list[Path]) -> list[tuple[str, dict[str, Any]]]:
 def cmd_compare(args: argparse.Namespace) -> int:
     from bench_lib.compare import pairs as compare  # numpy and friends only when comparing
     from bench_lib.compare import text as compare_text
-    from bench_lib.verdict import slowdown
+    from bench_lib.verdict import regressions
 
     threshold = parse_percent(args.fail_if_slower)
     named = load_comparable(args.results)
@@ -109,21 +109,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"\nreport: {written.folder / 'index.html'} ({len(written.charts)} charts)")
     if threshold is None:
         return 0
-    regressions = [
-        (comparison.runs[pair.candidate].label, f)
-        for pair in comparison.pairs
-        for f in pair.figures
-        if f.verdict == "slower" and f.speed and slowdown(f.speed) > threshold / 100
-    ]
-    for label, f in regressions:
-        assert f.speed is not None
-        print(
-            printable(
-                f"REGRESSION {label}: {f.subject} {f.name}: {f.figure} takes "
-                f"{slowdown(f.speed):.0%} longer (> {threshold:g}%)"
-            )
-        )
-    return 1 if regressions else 0
+    candidates = [(comparison.runs[p.candidate].label, p.figures) for p in comparison.pairs]
+    failed = regressions(candidates, threshold)
+    for line in failed:
+        print(printable(line))
+    return 1 if failed else 0
 
 
 def cmd_ab(args: argparse.Namespace) -> int:

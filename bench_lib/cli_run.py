@@ -8,7 +8,9 @@ import argparse
 import multiprocessing
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench_lib import cli_common, environment, results, run_summary, runner, summary, workdir
 from bench_lib.cli_common import (
@@ -79,6 +81,44 @@ def _run(args: argparse.Namespace) -> int:
     """Check every output before running; save whatever finished, under a name of its own."""
     if args.list:
         return list_benchmarks(args)
+    plan = plan_run(args)
+    clean_up_leftovers(plan)
+    announce(plan)
+    work: workdir.WorkDir | None = None
+    try:
+        with runner.stop_signals_deferred():  # never a work folder without its cleanup
+            work = workdir.WorkDir(plan.path)
+        outcome = supervise(plan, args, work)
+        if not work.raw.exists():
+            print(
+                f"mpbench run: pytest exited with {outcome.exit_code} and saved no result",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED if outcome.interrupted else (outcome.exit_code or 1)
+        saved = save(work, plan.path)
+        if saved is None:
+            return EXIT_INTERRUPTED
+        data, path = saved
+    finally:
+        if work is not None:
+            work.close()
+    return summarise(args, plan, outcome, data, path)
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What a run will do and where its outputs go, every one checked before pytest starts."""
+
+    profile: str  # the profile's name
+    subjects: list[str]  # in run order
+    methods: list[str]  # start methods
+    scheduler: list[str]  # the checked pytest option for --scheduler, or nothing
+    path: Path  # where the result file will be saved (a free name is taken at save time)
+    reports: Path | None  # the reports root; None with --no-report
+
+
+def plan_run(args: argparse.Namespace) -> RunPlan:
+    """Parse the choices and check every output folder: bad input stops here, nothing runs."""
     profile = get_profile(args.profile).name
     subjects = parse_choices(args.only, available_subjects(), "subject")
     methods = parse_choices(
@@ -91,51 +131,72 @@ def _run(args: argparse.Namespace) -> int:
     reports = Path(args.reports) if args.reports else out_root.parent / "reports"
     if not args.no_report:
         writable_folder(reports)
+    return RunPlan(profile, subjects, methods, scheduler, path, None if args.no_report else reports)
+
+
+def clean_up_leftovers(plan: RunPlan) -> None:
+    """What killed runs left: their work folders, and temporaries of a save cut short."""
     for leftover in workdir.clean_up_killed_runs():
         print(f"mpbench run: {leftover.message()}", file=sys.stderr)
-    for stale in results.remove_stale_temporaries(path.parent):
+    for stale in results.remove_stale_temporaries(plan.path.parent):
         print(f"mpbench run: removed {stale}, left by a run killed while saving", file=sys.stderr)
-    files = [cli_common.BENCHMARKS / f"test_{s}.py" for s in subjects]
+
+
+def announce(plan: RunPlan) -> None:
     print(
-        f"mpbench run: profile {profile}, subjects {', '.join(subjects)}, "
+        f"mpbench run: profile {plan.profile}, subjects {', '.join(plan.subjects)}, "
         f"{environment.usable_cores()} usable cores",
         flush=True,
     )
-    work: workdir.WorkDir | None = None
-    try:
-        with runner.stop_signals_deferred():  # never a work folder without its cleanup
-            work = workdir.WorkDir(path)
-        outcome = runner.run_supervised(
-            pytest_command(
-                files, profile, methods, args.label, work.raw, args.blocks, _progress(args), args.k
-            )
-            + scheduler,
-            REPO,
-            pass_fds=(work.lock_fd,),
+
+
+def supervise(plan: RunPlan, args: argparse.Namespace, work: workdir.WorkDir) -> runner.Outcome:
+    """Run pytest on the plan's benchmark files, streaming it, stopping it cleanly on a signal."""
+    files = [cli_common.BENCHMARKS / f"test_{s}.py" for s in plan.subjects]
+    return runner.run_supervised(
+        pytest_command(
+            files,
+            plan.profile,
+            plan.methods,
+            args.label,
+            work.raw,
+            args.blocks,
+            _progress(args),
+            args.k,
         )
-        if not work.raw.exists():
-            print(
-                f"mpbench run: pytest exited with {outcome.exit_code} and saved no result",
-                file=sys.stderr,
-            )
-            return EXIT_INTERRUPTED if outcome.interrupted else (outcome.exit_code or 1)
-        try:
-            with runner.stop_signals_deferred():  # a signal now waits until the result is saved
-                data = results.load(work.raw)
-                path = results.write_new(path, data)
-                work.raw.unlink()
-        except KeyboardInterrupt:  # the deferred signal, delivered once the result was saved
-            print(f"mpbench run: interrupted after saving the result: {path}", file=sys.stderr)
-            return EXIT_INTERRUPTED
-        except OSError as exc:  # the results folder vanished or filled up during the run
-            work.keep = True
-            raise UsageError(
-                f"could not save the result as {path}: {exc.strerror or exc}; pytest's result "
-                f"is kept in {work.path} and the next `mpbench run` saves it"
-            ) from None
-    finally:
-        if work is not None:
-            work.close()
+        + plan.scheduler,
+        REPO,
+        pass_fds=(work.lock_fd,),
+    )
+
+
+def save(work: workdir.WorkDir, path: Path) -> tuple[dict[str, Any], Path] | None:
+    """pytest's result, checked and saved under a free name; None if a signal came meanwhile."""
+    try:
+        with runner.stop_signals_deferred():  # a signal now waits until the result is saved
+            data = results.load(work.raw)
+            path = results.write_new(path, data)
+            work.raw.unlink()
+    except KeyboardInterrupt:  # the deferred signal, delivered once the result was saved
+        print(f"mpbench run: interrupted after saving the result: {path}", file=sys.stderr)
+        return None
+    except OSError as exc:  # the results folder vanished or filled up during the run
+        work.keep = True
+        raise UsageError(
+            f"could not save the result as {path}: {exc.strerror or exc}; pytest's result "
+            f"is kept in {work.path} and the next `mpbench run` saves it"
+        ) from None
+    return data, path
+
+
+def summarise(
+    args: argparse.Namespace,
+    plan: RunPlan,
+    outcome: runner.Outcome,
+    data: dict[str, Any],
+    path: Path,
+) -> int:
+    """The end of the run: what it says, and its report unless it was interrupted."""
     if args.verbose:
         print()
         print(summary.text_table(summary.rows(data)))
@@ -149,7 +210,7 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
-    folder = None if args.no_report else write_report_for(data, path, reports)
+    folder = None if plan.reports is None else write_report_for(data, path, plan.reports)
     print()
     print("\n".join(run_summary.end_of_run(data, path, folder)))
     return 0 if outcome.exit_code == 0 else 1
