@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure as MplFigure
 
 from bench_lib import registry
+from bench_lib.results import Machine
 
 PALETTE = {  # series that appear in several charts keep their colour everywhere
     # (a subject's own series: the colours in its declaration, bench_lib.registry.palette)
@@ -78,11 +79,11 @@ class RunContext:
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> RunContext:
-        m = data["machine_info"]["mpbench"]
-        gil = "GIL on" if m.get("gil_enabled", True) else "GIL off (free-threaded)"
+        m = Machine.of(data)
+        gil = "GIL on" if m.gil_enabled else "GIL off (free-threaded)"
         return cls(
-            machine=f"{m['machine_id']} ({m['usable_cores']} usable cores)",
-            python=f"{m['python_implementation']} {m['python_version']}, {gil}",
+            machine=f"{m.machine_id} ({m.usable_cores} usable cores)",
+            python=f"{m.python_implementation} {m.python_version}, {gil}",
             profile=str(data["mpbench"].get("profile", "?")),
         )
 

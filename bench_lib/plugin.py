@@ -30,7 +30,7 @@ from bench_lib import (
     watchdog,
     watchdog_hooks,
 )
-from bench_lib.engine import SCHEMA_KEY, Bench
+from bench_lib.engine import Bench
 from bench_lib.profiles import (
     DEFAULT_PROFILE,
     PROFILE_NAMES,
@@ -39,6 +39,7 @@ from bench_lib.profiles import (
     get_profile,
     resolve_axis,
 )
+from bench_lib.results import SCHEMA_KEY, benchmark_key
 
 
 class SessionLog:
@@ -405,23 +406,21 @@ def _gil_block(log: SessionLog) -> dict[str, Any]:
     return {**check.as_dict(), "warning": check.warning()}
 
 
-def _key(subject: str, case: str, params: dict[str, Any]) -> tuple[str, str, str]:
-    return subject, case, repr(sorted(params.items()))
-
-
 def resolve_floors(benchmarks: list[dict[str, Any]]) -> None:
     """Put each floor's median beside the figure it bounds, with the ratio figure / floor."""
     index = {}
     for b in benchmarks:
         m = b["extra_info"][SCHEMA_KEY]
         if m.get("figures"):
-            index[_key(m["subject"], m["case"], m["params"])] = m["figures"][0]
+            index[benchmark_key(m["subject"], m["case"], m["params"])] = m["figures"][0]
     for b in benchmarks:
         m = b["extra_info"][SCHEMA_KEY]
         ref = m.get("floor")
         if not ref or not m.get("figures"):
             continue
-        floor = index.get(_key(ref.get("subject") or m["subject"], ref["case"], ref["params"]))
+        floor = index.get(
+            benchmark_key(ref.get("subject") or m["subject"], ref["case"], ref["params"])
+        )
         if floor is None:
             ref["median"] = None
             continue

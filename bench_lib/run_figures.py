@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench_lib import scaling, tidy
+from bench_lib import results, scaling, tidy
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class RunFigures:
 
     @cached_property
     def cores(self) -> int:
-        return int(self.data["machine_info"]["mpbench"]["usable_cores"])
+        return results.Machine.of(self.data).usable_cores
 
     @cached_property
     def impossible(self) -> set[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bench_lib import results
 from bench_lib.printable import printable
 from bench_lib.units import format_interval, format_value
 
@@ -129,15 +130,15 @@ def problems(data: dict[str, Any]) -> list[str]:
     return [printable(line) for line in lines]
 
 
-def benchmark_key(m: dict[str, Any]) -> tuple[str, str, str]:
+def benchmark_key(m: dict[str, Any]) -> results.BenchmarkKey:
     """What names a benchmark: subject, case and parameters (a second one is a duplicate)."""
-    return m["subject"], m["case"], repr(sorted(map(repr, m["params"].items())))
+    return results.benchmark_key(m["subject"], m["case"], m["params"])
 
 
 def duplicates(data: dict[str, Any]) -> list[str]:
     """One line per benchmark that appears more than once: only its first appearance counts."""
-    counts: dict[tuple[str, str, str], int] = {}
-    names: dict[tuple[str, str, str], str] = {}
+    counts: dict[results.BenchmarkKey, int] = {}
+    names: dict[results.BenchmarkKey, str] = {}
     for bench in data["benchmarks"]:
         m = bench["extra_info"]["mpbench"]
         key = benchmark_key(m)

@@ -181,3 +181,18 @@ def test_many_rounds_and_odd_but_valid_values_are_read(
     path = tmp_path / "odd.json"
     path.write_text(as_text(data))
     assert results.load(path)["benchmarks"][0]["stats"]["data"][-1] == 1e308
+
+
+def test_one_benchmark_key_ignores_parameter_order_and_tells_cases_apart() -> None:
+    key = results.benchmark_key("ipc", "stream", {"size": 64, "channel": "pipe"})
+    assert key == results.benchmark_key("ipc", "stream", {"channel": "pipe", "size": 64})
+    assert key != results.benchmark_key("ipc", "stream", {"channel": "pipe", "size": 65})
+    assert key != results.benchmark_key("ipc", "ping_pong", {"channel": "pipe", "size": 64})
+    assert results.params_text({"b": 1, "a": "x"}) == (("b", "1"), ("a", "x"))  # file order
+
+
+def test_the_machine_record_reads_the_fingerprint_once_typed() -> None:
+    data = {"machine_info": {"mpbench": {"machine_id": "m", "usable_cores": "2"}}}
+    machine = results.Machine.of(data)
+    assert machine.usable_cores == 2 and machine.gil_enabled and machine.start_methods == ()
+    assert machine.fields["machine_id"] == "m"

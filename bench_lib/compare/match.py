@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench_lib.replicates import block_medians
+from bench_lib.results import Machine, params_text
 from bench_lib.units import format_value
 
 BUSY_LOAD_PER_CORE = 0.5  # load average above half a task per usable core when a run started:
@@ -68,10 +69,6 @@ class Entry:
         )
 
 
-def params_key(params: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    return tuple((str(k), v if isinstance(v, str) else json.dumps(v)) for k, v in params.items())
-
-
 def figure_values(figure: dict[str, Any], round_times_s: list[float]) -> list[float]:
     """Per-round values of a figure, as :meth:`bench_lib.engine.Figure.of` computes them."""
     per_round = float(figure.get("per_round", 1.0))
@@ -115,7 +112,7 @@ def _bench_entries(bench: dict[str, Any]) -> list[Entry]:
     common = {
         "subject": m["subject"],
         "case": m["case"],
-        "params": params_key(m["params"]),
+        "params": params_text(m["params"]),
         "noisy": bool((m.get("noise") or {}).get("flags")),
         "work": tuple(float(f.get("per_round") or 1.0) for f in m["figures"]),
     }
@@ -195,7 +192,7 @@ class RunInfo:
     @classmethod
     def of(cls, path: str, data: dict[str, Any]) -> RunInfo:
         block = data["mpbench"]
-        fp = data["machine_info"]["mpbench"]
+        fp = Machine.of(data).fields
         load = block.get("load_average_1m")
         busy = block.get("busy_cores")
         return cls(
@@ -263,7 +260,7 @@ def machine_fields(
         MachineField("profile", tuple(r.profile for r in runs), len({r.profile for r in runs}) > 1)
     ]
     for words, key in _FIELDS:
-        values = tuple(_text(key, d["machine_info"]["mpbench"].get(key)) for d in datas)
+        values = tuple(_text(key, Machine.of(d).fields.get(key)) for d in datas)
         out.append(MachineField(words, values, len(set(values)) > 1))
     return tuple(out)
 
@@ -289,7 +286,7 @@ def mixing_warnings(runs: tuple[RunInfo, ...], datas: list[dict[str, Any]]) -> l
             out.append(f"the GIL is enabled in one run only ({base.label} vs {run.label})")
         if (run.machine_id, run.started_utc) == (base.machine_id, base.started_utc):
             out.append(f"{run.path} looks like the same run as {base.path}")
-    methods = [tuple(d["machine_info"]["mpbench"].get("start_methods") or ()) for d in datas]
+    methods = [Machine.of(d).start_methods for d in datas]
     if len(set(methods)) > 1:
         out.append("start methods available differ between runs: some figures exist in one only")
     for run in runs:

@@ -19,6 +19,7 @@ from bench_lib.chart_style import Chart, RunContext
 from bench_lib.printable import printable
 from bench_lib.report import recommend
 from bench_lib.report.folder import replacing
+from bench_lib.results import Machine
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -39,7 +40,7 @@ def esc(value: Any) -> str:
 
 
 def machine_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
-    m = data["machine_info"]["mpbench"]
+    m = Machine.of(data).fields
     block = data["mpbench"]
     return [
         ("machine", f"{m['machine_id']} (host {m['hostname']})"),

@@ -22,6 +22,7 @@ from bench_lib.chart_style import (
     new_chart,
     samples_text,
 )
+from bench_lib.results import Machine
 from bench_lib.units import format_bytes_size
 
 SUBJECT = "distributed"
@@ -70,7 +71,7 @@ def scaling(
     rows = tidy.select(table, SUBJECT, "scaling", headline_only=False)
     if rows.empty:
         return None
-    cores = int(data["machine_info"]["mpbench"]["usable_cores"])
+    cores = Machine.of(data).usable_cores
     task_sizes = sorted(rows["p_task_ms"].unique())
     width_in = max(8.0, 5.5 * len(task_sizes))  # the footer needs 8 in
     fig, axes = new_chart(ncols=len(task_sizes), width_in=width_in, height_in=4.6)

@@ -26,6 +26,7 @@ from bench_lib.chart_style import (
     new_chart,
     samples_text,
 )
+from bench_lib.results import Machine
 
 MODES = {"process": "processes", "thread": "threads"}
 IMPOSSIBLE_LABEL = "impossible speedup, not a result (above the usable cores)"
@@ -75,7 +76,7 @@ def headline(
     rows = _cpu_split(data)
     if rows.empty or rows["p_n"].nunique() < 2:
         return None
-    cores = int(data["machine_info"]["mpbench"]["usable_cores"])
+    cores = Machine.of(data).usable_cores
     fig, (speed_ax, cores_ax) = new_chart(ncols=2, width_in=11.5, height_in=4.8)
     ns = np.array(sorted(rows["p_n"].unique()))
     speed_ax.plot(
@@ -136,7 +137,7 @@ def headline(
     cores_ax.set_ylabel("effective cores used (CPU s / wall s, psutil)")
     cores_ax.legend(fontsize=8, loc="upper left")
     cores_ax.grid(axis="y", alpha=0.3)
-    gil_on = bool(data["machine_info"]["mpbench"].get("gil_enabled", True))
+    gil_on = Machine.of(data).gil_enabled
     chart = Chart(
         "gil_headline",
         "The GIL side-stepped: threads stay on one core, processes use all"
@@ -164,7 +165,7 @@ def _timeline(data: dict[str, Any], mode: str, n: int) -> dict[str, Any] | None:
 def timelines(
     data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext
 ) -> Chart | None:
-    cores = int(data["machine_info"]["mpbench"]["usable_cores"])
+    cores = Machine.of(data).usable_cores
     pair = {mode: _timeline(data, mode, cores) for mode in MODES}
     if not all(t and t.get("t_s") for t in pair.values()):
         return None

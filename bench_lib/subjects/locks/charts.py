@@ -19,6 +19,7 @@ from bench_lib.chart_style import (
     new_chart,
     samples_text,
 )
+from bench_lib.results import Machine
 
 PRIMITIVE_LABELS = {
     "lock": "Lock",
@@ -87,7 +88,7 @@ def contention(
 
 
 def ctx_cores(data: dict[str, Any]) -> int:
-    return int(data["machine_info"]["mpbench"]["usable_cores"])
+    return Machine.of(data).usable_cores
 
 
 CHARTS = (contention,)  # in report order

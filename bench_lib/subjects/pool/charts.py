@@ -24,6 +24,7 @@ from bench_lib.chart_style import (
     samples_text,
     value_labels,
 )
+from bench_lib.results import Machine
 from bench_lib.subjects.gil.charts import mark_impossible
 from bench_lib.units import format_value
 
@@ -95,7 +96,7 @@ def scaling(
     by_cores = tidy.select(table, "pool", "scaling_cores", headline_only=False)
     if by_workers.empty and by_cores.empty:
         return None
-    cores = int(data["machine_info"]["mpbench"]["usable_cores"])
+    cores = Machine.of(data).usable_cores
     fig, axes = new_chart(ncols=2, width_in=11.5, height_in=4.6)
     for ax, rows, axis, xlabel in (
         (axes[0], by_workers, "p_workers", "workers (processes=N)"),
