@@ -51,6 +51,7 @@ FALLBACK = [
 ]
 NOISY_EDGE = "#e00000"
 NOISY_LABEL = "noisy (see flags)"
+IMPOSSIBLE_LABEL = "impossible speedup, not a result (above the usable cores)"
 DPI = 110
 
 
@@ -198,6 +199,22 @@ def interval_bars(
     ax.set_xscale("log")
     ax.set_xlim(right=max(rows["median"].max(), rows["ci_high"].max()) * 6)
     ax.grid(axis="x", alpha=0.3)
+
+
+def mark_impossible(ax: Any, rows: Any, axis: str, cap: Any) -> None:
+    """Red crosses where an impossible speedup was measured, drawn at the ideal's cap."""
+    bad = rows[rows["impossible"]] if "impossible" in rows else rows.iloc[0:0]
+    if bad.empty:
+        return
+    ax.scatter(
+        bad[axis],
+        cap(bad[axis]),
+        marker="x",
+        s=80,
+        color="#d00000",
+        zorder=4,
+        label=IMPOSSIBLE_LABEL,
+    )
 
 
 def mark_noisy(ax: Axes, xs: Any, ys: Any, noisy: Any) -> None:

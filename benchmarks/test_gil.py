@@ -28,15 +28,14 @@ from __future__ import annotations
 import multiprocessing
 import time
 
-from bench_lib import cpu, workloads
+from bench_lib import cpu, pool_work, workloads
 from bench_lib.engine import Bench, Figure
+from bench_lib.pool_work import Verifier
 from bench_lib.profiles import grid, worker_counts
 from bench_lib.subjects.gil import ops as gil
 from bench_lib.subjects.gil import timeline
 from bench_lib.subjects.pool import ops as pools
 from bench_lib.subjects.pool import ready as pool_ready
-from bench_lib.subjects.pool import work as pool_work
-from bench_lib.subjects.pool.work import Verifier
 
 BATCH_ITERATIONS = {  # spin steps per round: ~0.04 / 0.12 / 0.2 / 1.0 s on the reference VM
     "smoke": 200_000,

@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 
-from bench_lib import workloads
+from bench_lib import pool_work, workloads
 from bench_lib.profiles import GridContext, get_profile
 from bench_lib.subjects.pool import ops as pools
 from bench_lib.subjects.pool import ready as pool_ready
-from bench_lib.subjects.pool import work as pool_work
 
 
 def test_spin_is_deterministic_and_depends_on_every_step() -> None:

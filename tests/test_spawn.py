@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bench_lib import results
+from bench_lib import mp_context, results
 from bench_lib.subjects.spawn import ops as spawn
 
 
@@ -56,8 +56,8 @@ def test_a_child_that_fails_is_an_error_not_a_figure() -> None:
 
 
 def test_unavailable_start_method_names_the_choices() -> None:
-    with pytest.raises(spawn.StartMethodUnavailable, match="available: "):
-        spawn.context("teleport")
+    with pytest.raises(mp_context.StartMethodUnavailable, match="available: "):
+        mp_context.context("teleport")
 
 
 def test_touched_memory_is_really_held() -> None:
@@ -73,6 +73,7 @@ def test_start_figures_come_from_a_lean_measuring_process(spawn_smoke: dict[str,
             assert block["mpbench_modules"] == [
                 "bench_lib",
                 "bench_lib.lean_worker",
+                "bench_lib.mp_context",
                 "bench_lib.subjects",
                 "bench_lib.subjects.spawn",
                 "bench_lib.subjects.spawn.ops",

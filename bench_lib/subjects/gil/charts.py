@@ -22,6 +22,7 @@ from bench_lib.chart_style import (
     count_axis,
     error_bars,
     finish,
+    mark_impossible,
     mark_noisy,
     new_chart,
     samples_text,
@@ -29,7 +30,6 @@ from bench_lib.chart_style import (
 from bench_lib.results import Machine
 
 MODES = {"process": "processes", "thread": "threads"}
-IMPOSSIBLE_LABEL = "impossible speedup, not a result (above the usable cores)"
 
 
 def _cpu_split(data: dict[str, Any]) -> pd.DataFrame:
@@ -52,22 +52,6 @@ def side_step(rows: pd.DataFrame, cores: int) -> float | None:
         return None
     value = head["side_step_factor"].iloc[0]
     return float(value) if pd.notna(value) else None
-
-
-def mark_impossible(ax: Any, rows: pd.DataFrame, axis: str, cap: Any) -> None:
-    """Red crosses where an impossible speedup was measured, drawn at the ideal's cap."""
-    bad = rows[rows["impossible"]] if "impossible" in rows else rows.iloc[0:0]
-    if bad.empty:
-        return
-    ax.scatter(
-        bad[axis],
-        cap(bad[axis]),
-        marker="x",
-        s=80,
-        color="#d00000",
-        zorder=4,
-        label=IMPOSSIBLE_LABEL,
-    )
 
 
 def headline(

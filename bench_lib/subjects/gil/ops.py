@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from bench_lib.subjects.pool.work import Job
+from bench_lib.pool_work import Job
 
 MODES = ("thread", "process")
 

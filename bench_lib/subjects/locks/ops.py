@@ -23,10 +23,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from bench_lib import workloads
+from bench_lib import mp_context, workloads
 from bench_lib.stats import jain_index
 from bench_lib.subjects.locks import crew
-from bench_lib.subjects.spawn import ops as spawn
 
 PRIMITIVES = (
     "lock",  # multiprocessing.Lock
@@ -55,7 +54,7 @@ def start_method() -> str:
 
 
 def context() -> Any:
-    return spawn.context(start_method())
+    return mp_context.context(start_method())
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ from bench_lib.chart_style import (
     error_bars,
     finish,
     interval_bars,
+    mark_impossible,
     mark_noisy,
     new_chart,
     samples_text,
     value_labels,
 )
 from bench_lib.results import Machine
-from bench_lib.subjects.gil.charts import mark_impossible
 from bench_lib.units import format_value
 
 

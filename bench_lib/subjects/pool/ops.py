@@ -20,9 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Union
 
-from bench_lib import workloads
-from bench_lib.subjects.pool.work import Job
-from bench_lib.subjects.spawn import ops as spawn
+from bench_lib import mp_context, workloads
+from bench_lib.pool_work import Job
 
 if TYPE_CHECKING:
     from bench_lib.profiles import GridContext
@@ -193,7 +192,7 @@ def open_pool(
         {"initializer": workloads.pin_to, "initargs": (cpus,)} if cpus is not None else {}
     )
     if backend == "process":
-        ctx = spawn.context(start)
+        ctx = mp_context.context(start)
         if api_family == "pool":
             pool = ctx.Pool(processes=workers, **init)
         else:

@@ -16,23 +16,9 @@ from typing import Any
 
 from bench_lib import workloads
 from bench_lib.lean_worker import Round
+from bench_lib.mp_context import context
 
 INTERPRETER_FLAGS = {"bare": ("-S", "-I"), "site": ()}  # `python -S -I -c pass` vs `python -c pass`
-
-
-class StartMethodUnavailable(Exception):
-    def __init__(self, method: str) -> None:
-        have = ", ".join(multiprocessing.get_all_start_methods())
-        super().__init__(
-            f"start method {method!r} is not available on {sys.platform} (available: {have})"
-        )
-
-
-def context(method: str) -> multiprocessing.context.BaseContext:
-    """The explicit context for ``method`` (DESIGN.md, principle 2)."""
-    if method not in multiprocessing.get_all_start_methods():
-        raise StartMethodUnavailable(method)
-    return multiprocessing.get_context(method)
 
 
 def _check_exit(exitcode: int | None, what: str) -> None:
