@@ -25,6 +25,7 @@ from bench_lib import (
     noise,
     progress,
     reasons,
+    registry,
     results,
     run_registry,
     watchdog,
@@ -120,7 +121,7 @@ class SessionLog:
             self.stopper.unwound = True  # caught: tear down and save, uninterrupted
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     group = parser.getgroup("mpbench")
     group.addoption(
         "--mpbench-profile",
@@ -155,12 +156,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=progress.MODES,
         help="show progress: auto (live on a terminal, plain elsewhere), live, plain, quiet",
     )
-    group.addoption(
-        "--scheduler",
-        default=None,
-        metavar="tcp://HOST:PORT",
-        help="run the distributed subject on this dask scheduler (default: a LocalCluster)",
-    )
+    for subject in registry.subjects():  # a subject's own options (distributed: --scheduler)
+        hooks = registry.pytest_hooks(subject)
+        if hooks is not None:
+            pluginmanager.register(hooks, f"mpbench-{subject.name}")
 
 
 def _keep_spawn_children_lean() -> str:
@@ -187,20 +186,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config._mpbench_log = log  # type: ignore[attr-defined]
     config.pluginmanager.register(log, "mpbench-session-log")
     config.pluginmanager.register(watchdog_hooks, "mpbench-watchdog")
-    _check_scheduler(config)
-
-
-def _check_scheduler(config: pytest.Config) -> None:
-    """A wrong or unreachable ``--scheduler`` stops the run at once: one line, exit code 2."""
-    address = config.getoption("scheduler", default=None)
-    if address:
-        from bench_lib.subjects.distributed import address as distributed_address
-        from bench_lib.subjects.distributed import cluster as distributed_cluster
-
-        try:  # a TCP connect (3 s), then a dask greeting (5 s): is it a scheduler at all?
-            distributed_cluster.verify(distributed_address.probe(address).url)
-        except (distributed_address.SchedulerAddressError, distributed_cluster.ClusterError) as exc:
-            pytest.exit(str(exc), returncode=2)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

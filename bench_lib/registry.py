@@ -96,6 +96,11 @@ def advice(subject: Subject) -> Rule | None:
     return rule
 
 
+def pytest_hooks(subject: Subject) -> ModuleType | None:
+    """The subject's own pytest hooks (``pytest_hooks.py``: its options), or None."""
+    return _module(subject, "pytest_hooks")
+
+
 @lru_cache(maxsize=1)
 def palette() -> Mapping[str, str]:
     """The series colours every subject declares, merged (one colour a series)."""
