@@ -270,3 +270,49 @@ class Machine:
             start_methods=tuple(m.get("start_methods") or ()),
             fields=MappingProxyType(m),
         )
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """One benchmark of a run: who it is and its ``extra_info.mpbench`` block, as written."""
+
+    name: str  # pytest's id: "test_stream[channel=pipe-size=64]"
+    subject: str
+    case: str
+    params: Mapping[str, Any]  # in the benchmark's order
+    key: BenchmarkKey  # benchmark_key(subject, case, params)
+    block: Mapping[str, Any]  # figures, metrics, floor, cpu, noise, info (docs/RESULTS.md)
+
+    @property
+    def noise_flags(self) -> tuple[str, ...]:
+        """The codes of the noise flags the run raised on this benchmark."""
+        return tuple(f["code"] for f in (self.block.get("noise") or {}).get("flags", []))
+
+
+@dataclass(frozen=True)
+class Run:
+    """A result file's benchmarks, read once (the file is validated first; its machine:
+    :meth:`Machine.of`)."""
+
+    benchmarks: tuple[Benchmark, ...]  # every benchmark, in the file's order
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> Run:
+        benchmarks = []
+        for bench in data["benchmarks"]:
+            m = bench["extra_info"][SCHEMA_KEY]
+            key = benchmark_key(m["subject"], m["case"], m["params"])
+            benchmarks.append(
+                Benchmark(bench["name"], m["subject"], m["case"], m["params"], key, m)
+            )
+        return cls(tuple(benchmarks))
+
+    def first(self) -> tuple[Benchmark, ...]:
+        """Each benchmark once: a later one with the same key (an edited file) is skipped."""
+        seen: set[BenchmarkKey] = set()
+        out = []
+        for b in self.benchmarks:
+            if b.key not in seen:
+                seen.add(b.key)
+                out.append(b)
+        return tuple(out)

@@ -196,3 +196,14 @@ def test_the_machine_record_reads_the_fingerprint_once_typed() -> None:
     machine = results.Machine.of(data)
     assert machine.usable_cores == 2 and machine.gil_enabled and machine.start_methods == ()
     assert machine.fields["machine_id"] == "m"
+
+
+def test_a_run_reads_each_benchmark_once_and_keeps_the_first_of_a_duplicate() -> None:
+    def bench(name: str, size: int) -> dict[str, Any]:
+        block = {"subject": "ipc", "case": "stream", "params": {"size": size}, "figures": []}
+        return {"name": name, "extra_info": {"mpbench": block}}
+
+    run = results.Run.of({"benchmarks": [bench("a", 1), bench("b", 2), bench("a-again", 1)]})
+    assert [b.name for b in run.benchmarks] == ["a", "b", "a-again"]
+    assert [b.name for b in run.first()] == ["a", "b"]
+    assert run.first()[0].key == results.benchmark_key("ipc", "stream", {"size": 1})

@@ -13,6 +13,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from bench_lib import registry, summary, tidy
 from bench_lib.chart_guard import guarded
 from bench_lib.chart_style import Chart, RunContext
@@ -83,10 +85,12 @@ def figure_html(chart: Chart) -> str:
     )
 
 
-def draw_charts(data: dict[str, Any], out_dir: Path) -> tuple[dict[str, list[Chart]], list[str]]:
+def draw_charts(
+    data: dict[str, Any], out_dir: Path, frame: pd.DataFrame | None = None
+) -> tuple[dict[str, list[Chart]], list[str]]:
     """Every chart the run supports, by subject, and a line for each one its values could not
-    draw (the rest of the report does not depend on it)."""
-    frame = tidy.figures(data)
+    draw (the rest of the report does not depend on it). ``frame``: tidy.figures, if made."""
+    frame = tidy.figures(data) if frame is None else frame
     if frame.empty:
         return {}, []
     ctx = RunContext.of(data)
@@ -189,10 +193,10 @@ def write_report(data: dict[str, Any], out_dir: Path) -> Path:
     so a failure leaves no half-written folder (an earlier report there stays as it was).
     """
     with replacing(out_dir) as work:
-        drawn, not_drawn = draw_charts(data, work)
+        frame = tidy.figures(data)  # once: the charts and the advice read the same table
+        drawn, not_drawn = draw_charts(data, work, frame)
         advice, problem = guarded(
-            "the advice (What this run says)",
-            partial(recommend.recommendations, data, tidy.figures(data)),
+            "the advice (What this run says)", partial(recommend.recommendations, data, frame)
         )
         not_drawn += [problem] if problem else []
         advice = advice or []
