@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench_lib import environment, results, summary
+from bench_lib import environment, registry, results, summary
 from bench_lib.ab import DEFAULT_BLOCKS as DEFAULT_AB_BLOCKS
 from bench_lib.cli_common import (
     EXIT_INTERRUPTED,
@@ -169,11 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--blocks", type=positive_int, help="independent blocks per benchmark (default: profile's)"
     )
-    run.add_argument(
-        "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="run the distributed subject on this dask scheduler (default: a LocalCluster)",
-    )
+    for option in registry.run_options():  # a subject's own (distributed: --scheduler)
+        run.add_argument(option.flag, metavar=option.metavar, help=option.help)
     run.set_defaults(func=cmd_run)
     ab = sub.add_parser(
         "ab",

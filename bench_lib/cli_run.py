@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench_lib import cli_common, environment, results, run_summary, runner, summary, workdir
+from bench_lib import (
+    cli_common,
+    environment,
+    registry,
+    results,
+    run_summary,
+    runner,
+    summary,
+    workdir,
+)
 from bench_lib.cli_common import (
     EXIT_INTERRUPTED,
     REPO,
@@ -60,16 +69,18 @@ def pytest_command(
     ]
 
 
-def checked_scheduler(address: str | None) -> list[str]:
-    """The pytest option for ``--scheduler``, after checking that something answers there."""
-    if not address:
-        return []
-    from bench_lib.subjects.distributed import address as distributed_address
-
-    try:
-        return [f"--scheduler={distributed_address.probe(address).url}"]
-    except distributed_address.SchedulerAddressError as exc:
-        raise UsageError(str(exc)) from None
+def checked_subject_options(args: argparse.Namespace) -> list[str]:
+    """Each subject option given (distributed: --scheduler), checked before anything runs, as
+    the pytest option it becomes; one that cannot be used is a one-line error."""
+    out = []
+    for option in registry.run_options():
+        value = getattr(args, option.dest, None)
+        if value:
+            try:
+                out.append(f"{option.flag}={option.checked(value)}")
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+    return out
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -112,7 +123,7 @@ class RunPlan:
     profile: str  # the profile's name
     subjects: list[str]  # in run order
     methods: list[str]  # start methods
-    scheduler: list[str]  # the checked pytest option for --scheduler, or nothing
+    subject_options: list[str]  # the subjects' own options, checked, as pytest gets them
     path: Path  # where the result file will be saved (a free name is taken at save time)
     reports: Path | None  # the reports root; None with --no-report
 
@@ -124,14 +135,15 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
     methods = parse_choices(
         args.start_methods, multiprocessing.get_all_start_methods(), "start method"
     )
-    scheduler = checked_scheduler(args.scheduler)
+    subject_options = checked_subject_options(args)
     out_root = writable_folder(Path(args.output))
     path = results.result_path(out_root, environment.machine_id(), args.label)
     writable_folder(path.parent)
     reports = Path(args.reports) if args.reports else out_root.parent / "reports"
     if not args.no_report:
         writable_folder(reports)
-    return RunPlan(profile, subjects, methods, scheduler, path, None if args.no_report else reports)
+    reports_root = None if args.no_report else reports
+    return RunPlan(profile, subjects, methods, subject_options, path, reports_root)
 
 
 def clean_up_leftovers(plan: RunPlan) -> None:
@@ -164,7 +176,7 @@ def supervise(plan: RunPlan, args: argparse.Namespace, work: workdir.WorkDir) ->
             _progress(args),
             args.k,
         )
-        + plan.scheduler,
+        + plan.subject_options,
         REPO,
         pass_fds=(work.lock_fd,),
     )

@@ -26,6 +26,26 @@ ChartFn = Callable[..., Any]  # (data, figures frame, out_dir, RunContext) -> Ch
 Rule = Callable[..., list[str]]  # (advice.RunFigures) -> sentences with this run's numbers
 
 
+@dataclass(frozen=True)
+class RunOption:
+    """An option a subject adds to ``mpbench run``, checked before anything runs."""
+
+    flag: str  # "--scheduler": the pytest option (pytest_hooks.py) the checked value goes to
+    metavar: str  # "tcp://HOST:PORT"
+    help: str
+    check: str  # "module:function": the value as given -> the value pytest gets; a ValueError
+    # says why it cannot be used (a one-line error, exit 2)
+
+    @property
+    def dest(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+    def checked(self, value: str) -> str:
+        module, function = self.check.split(":")
+        result: str = getattr(importlib.import_module(module), function)(value)
+        return result
+
+
 class UnknownSubjectError(KeyError):
     """A subject name that no folder under ``bench_lib/subjects/`` declares."""
 
@@ -38,6 +58,7 @@ class Subject:
     title: str  # the report section's heading; the part before ':' names its link
     order: int  # place in the report and the advice: the headline (gil) first
     colours: Mapping[str, str] = field(default_factory=dict)  # series it introduces: colour
+    run_options: tuple[RunOption, ...] = ()  # its own `mpbench run` options
 
     @property
     def package(self) -> str:
@@ -65,6 +86,11 @@ def subjects() -> tuple[Subject, ...]:
                 raise ValueError(f"{info.name}/declaration.py declares {subject.name!r}")
             found.append(subject)
     return tuple(sorted(found, key=lambda s: (s.order, s.name)))
+
+
+def run_options() -> tuple[RunOption, ...]:
+    """Every subject's own ``mpbench run`` options, in report order."""
+    return tuple(option for s in subjects() for option in s.run_options)
 
 
 def names() -> tuple[str, ...]:

@@ -56,3 +56,18 @@ def test_reading_the_registry_loads_no_heavy_module() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_a_subjects_run_option_reaches_mpbench_run_and_its_check_refuses_bad_input() -> None:
+    from bench_lib.cli import build_parser
+
+    options = {o.flag: o for o in registry.run_options()}
+    assert set(options) == {"--scheduler"}
+    args = build_parser().parse_args(["run", "--scheduler", "tcp://nowhere:1"])
+    assert args.scheduler == "tcp://nowhere:1"
+    try:
+        options["--scheduler"].checked("not an address")
+    except ValueError as exc:
+        assert str(exc)  # the reason, shown as a one-line error
+    else:
+        raise AssertionError("a malformed address passed the check")

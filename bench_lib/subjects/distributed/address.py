@@ -60,3 +60,8 @@ def probe(text: str, timeout_s: float = PROBE_TIMEOUT_S) -> SchedulerAddress:
             f"{timeout_s:g} s): start one with `dask scheduler`, or check host and port"
         ) from None
     return address
+
+
+def checked_url(text: str) -> str:
+    """``mpbench run --scheduler``: the address as pytest gets it, once something answers."""
+    return probe(text).url

@@ -1,6 +1,6 @@
 """The distributed subject, as the registry reads it (:mod:`bench_lib.registry`)."""
 
-from bench_lib.registry import Subject
+from bench_lib.registry import RunOption, Subject
 
 SUBJECT = Subject(
     name="distributed",
@@ -15,4 +15,12 @@ SUBJECT = Subject(
         "1 ms tasks": "#1f77b4",
         "10 ms tasks": "#2ca02c",
     },
+    run_options=(
+        RunOption(
+            "--scheduler",
+            "tcp://HOST:PORT",
+            "run the distributed subject on this dask scheduler (default: a LocalCluster)",
+            "bench_lib.subjects.distributed.address:checked_url",
+        ),
+    ),
 )

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import pytest
 
+from bench_lib.subjects.distributed.declaration import SUBJECT
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("mpbench").addoption(
-        "--scheduler",
-        default=None,
-        metavar="tcp://HOST:PORT",
-        help="run the distributed subject on this dask scheduler (default: a LocalCluster)",
-    )
+    for option in SUBJECT.run_options:  # as `mpbench run` offers them
+        parser.getgroup("mpbench").addoption(
+            option.flag, default=None, metavar=option.metavar, help=option.help
+        )
 
 
 def pytest_configure(config: pytest.Config) -> None:
