@@ -217,6 +217,20 @@ def mark_impossible(ax: Any, rows: Any, axis: str, cap: Any) -> None:
     )
 
 
+def speedup_series(ax: Axes, rows: Any, axis: str, label: str, color: str) -> None:
+    """One speedup curve against ``axis``: points with their 95% intervals, noisy ones ringed."""
+    ax.errorbar(
+        rows[axis],
+        rows["speedup"],
+        marker="o",
+        color=color,
+        label=label,
+        capsize=3,
+        yerr=error_bars(rows["speedup"], rows["speedup_ci_low"], rows["speedup_ci_high"]),
+    )
+    mark_noisy(ax, rows[axis], rows["speedup"], rows["noisy"])
+
+
 def mark_noisy(ax: Axes, xs: Any, ys: Any, noisy: Any) -> None:
     """A red ring around each noisy point (one legend entry per axes)."""
     import numpy as np

@@ -43,39 +43,38 @@ class RunFigures:
         return scaling.impossible_names(self.data["benchmarks"])
 
 
-def median_of(frame: pd.DataFrame, subject: str, case: str, **params: Any) -> float | None:
-    rows = tidy.select(frame, subject, case)
+def _where(rows: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame | None:
+    """The rows whose parameters have these values; None where one is not a column at all."""
     for key, value in params.items():
         column = tidy.PARAM_PREFIX + key
         if column not in rows:
             return None
         rows = rows[rows[column] == value]
-    return float(rows["median"].iloc[0]) if len(rows) else None
+    return rows
+
+
+def median_of(frame: pd.DataFrame, subject: str, case: str, **params: Any) -> float | None:
+    """The headline median of one benchmark, or None where the run did not measure it."""
+    rows = _where(tidy.select(frame, subject, case), params)
+    return float(rows["median"].iloc[0]) if rows is not None and len(rows) else None
 
 
 def metric_of(
     metrics: pd.DataFrame, subject: str, case: str, name: str, **params: Any
 ) -> float | None:
+    """The value of one metric of one benchmark, or None."""
     rows = tidy.select(metrics, subject, case, headline_only=False)
     if rows.empty:
         return None
-    rows = rows[rows["metric"] == name]
-    for key, value in params.items():
-        column = tidy.PARAM_PREFIX + key
-        if column not in rows:
-            return None
-        rows = rows[rows[column] == value]
-    return float(rows["value"].iloc[0]) if len(rows) else None
+    matching = _where(rows[rows["metric"] == name], params)
+    return float(matching["value"].iloc[0]) if matching is not None and len(matching) else None
 
 
 def derived_of(
     data_derived: pd.DataFrame, subject: str, case: str, column: str, **params: Any
 ) -> float | None:
-    rows = tidy.select(data_derived, subject, case, headline_only=False)
-    for key, value in params.items():
-        if rows.empty or tidy.PARAM_PREFIX + key not in rows:
-            return None
-        rows = rows[rows[tidy.PARAM_PREFIX + key] == value]
-    if rows.empty or column not in rows or pd.isna(rows[column].iloc[0]):
+    """A derived figure (speedup, effective cores ...) of one benchmark, or None."""
+    rows = _where(tidy.select(data_derived, subject, case, headline_only=False), params)
+    if rows is None or rows.empty or column not in rows or pd.isna(rows[column].iloc[0]):
         return None
     return float(rows[column].iloc[0])

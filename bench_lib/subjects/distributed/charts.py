@@ -21,6 +21,7 @@ from bench_lib.chart_style import (
     mark_noisy,
     new_chart,
     samples_text,
+    speedup_series,
 )
 from bench_lib.results import Machine
 from bench_lib.units import format_bytes_size
@@ -83,16 +84,9 @@ def scaling(
             line = group[group["p_engine"] == engine].sort_values("p_workers")
             if line.empty:
                 continue
-            ax.errorbar(
-                line["p_workers"],
-                line["speedup"],
-                marker="o",
-                capsize=3,
-                label=label,
-                color=colour("dask" if engine == "dask" else "processes"),
-                yerr=error_bars(line["speedup"], line["speedup_ci_low"], line["speedup_ci_high"]),
+            speedup_series(
+                ax, line, "p_workers", label, colour("dask" if engine == "dask" else "processes")
             )
-            mark_noisy(ax, line["p_workers"], line["speedup"], line["noisy"])
         count_axis(ax, xs)
         ax.set_ylim(0, max(float(cores), float(group["speedup"].max())) * 1.25)
         ax.set_xlabel(f"workers ({task_ms:g} ms tasks)")

@@ -20,12 +20,11 @@ from bench_lib.chart_style import (
     RunContext,
     colour,
     count_axis,
-    error_bars,
     finish,
     mark_impossible,
-    mark_noisy,
     new_chart,
     samples_text,
+    speedup_series,
 )
 from bench_lib.results import Machine
 
@@ -76,16 +75,7 @@ def headline(
         if every.empty:
             continue
         c = colour(label)
-        speed_ax.errorbar(
-            group["p_n"],
-            group["speedup"],
-            marker="o",
-            color=c,
-            label=label,
-            capsize=3,
-            yerr=error_bars(group["speedup"], group["speedup_ci_low"], group["speedup_ci_high"]),
-        )
-        mark_noisy(speed_ax, group["p_n"], group["speedup"], group["noisy"])
+        speedup_series(speed_ax, group, "p_n", label, c)
         offset = -0.2 if mode == "process" else 0.2
         cores_ax.bar(
             np.log2(every["p_n"]) + offset,

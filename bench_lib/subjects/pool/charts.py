@@ -20,9 +20,9 @@ from bench_lib.chart_style import (
     finish,
     interval_bars,
     mark_impossible,
-    mark_noisy,
     new_chart,
     samples_text,
+    speedup_series,
     value_labels,
 )
 from bench_lib.results import Machine
@@ -117,18 +117,7 @@ def scaling(
         for task_ms, group in rows.groupby("p_task_ms"):
             group = group.sort_values(axis)
             label = f"{task_ms:g} ms tasks"
-            ax.errorbar(
-                group[axis],
-                group["speedup"],
-                marker="o",
-                label=label,
-                capsize=3,
-                color=colour(label),
-                yerr=error_bars(
-                    group["speedup"], group["speedup_ci_low"], group["speedup_ci_high"]
-                ),
-            )
-            mark_noisy(ax, group[axis], group["speedup"], group["noisy"])
+            speedup_series(ax, group, axis, label, colour(label))
         count_axis(ax, xs)
         ax.set_ylim(0, max(float(ideal.max()), float(rows["speedup"].max())) * 1.2)
         ax.set_xlabel(xlabel)
