@@ -36,7 +36,6 @@ from typing import Any
 
 import pytest
 
-from bench_lib import mp_context
 from bench_lib.engine import Bench, Figure, FloorRef
 from bench_lib.placement import PLACEMENTS, Cpus, cpus_for
 from bench_lib.plugin import grid_context
@@ -48,6 +47,7 @@ from bench_lib.subjects.ipc import proxies as ipc_proxies
 from bench_lib.subjects.ipc import stream as ipc_stream
 from bench_lib.subjects.ipc.channels import FLOOR_OF, MEMCPY, RAW_TRANSPORTS, KiB, MiB
 from bench_lib.subjects.ipc.peers import parent_rss_window, round_target_s
+from bench_lib.subjects.spawn import ops as spawn
 from bench_lib.units import format_bytes_size
 
 DEFAULT_START = multiprocessing.get_all_start_methods()[0]  # the platform's preferred method
@@ -217,7 +217,7 @@ def test_stream(mpbench: Bench, start: str, channel: str, size: int, placement: 
     _describe(mpbench, start, size, channel=ipc_channels.CHANNELS[channel].what)
     if channel != "pipe" and channel.endswith("queue"):
         mpbench.info["queue_depth"] = ipc_channels.queue_depth(size)
-    session = ipc_stream.StreamSession(mp_context.context(start), channel, "bytes", size, cpus=cpus)
+    session = ipc_stream.StreamSession(spawn.context(start), channel, "bytes", size, cpus=cpus)
     _stream(mpbench, session, size, floor_of(channel, start, size, placement))
 
 
@@ -226,9 +226,7 @@ def test_stream_objects(
     mpbench: Bench, start: str, channel: str, size: int, placement: str
 ) -> None:
     cpus = pinned(mpbench, placement)
-    session = ipc_stream.StreamSession(
-        mp_context.context(start), channel, "objects", size, cpus=cpus
-    )
+    session = ipc_stream.StreamSession(spawn.context(start), channel, "objects", size, cpus=cpus)
     items = len(session.body)
     _describe(mpbench, start, size, channel=ipc_channels.CHANNELS[channel].what, tuples=items)
     _stream(mpbench, session, size, floor_of(channel, start, size, placement))
@@ -239,7 +237,7 @@ def test_fan_in(mpbench: Bench, start: str, channel: str, producers: int, placem
     cpus = pinned(mpbench, placement)
     _describe(mpbench, start, FAN_IN_SIZE, channel=ipc_channels.CHANNELS[channel].what)
     session = ipc_stream.StreamSession(
-        mp_context.context(start), channel, "bytes", FAN_IN_SIZE, producers, cpus=cpus
+        spawn.context(start), channel, "bytes", FAN_IN_SIZE, producers, cpus=cpus
     )
     _stream(mpbench, session, FAN_IN_SIZE, floor_of(channel, start, FAN_IN_SIZE, placement))
 
@@ -248,7 +246,7 @@ def _raw(mpbench: Bench, transport: str, start: str, size: int, where: str) -> N
     cpus = pinned(mpbench, where)
     what = "a Unix socketpair" if transport == RAW_TRANSPORTS[1] else "an os.pipe"
     _describe(mpbench, start, size, channel=f"{what}: os.write / os.readv, no framing")
-    session = ipc_floors.RawStream(mp_context.context(start), size, transport, cpus)
+    session = ipc_floors.RawStream(spawn.context(start), size, transport, cpus)
     # no floor of its own: across two cores the writer's and the reader's copies overlap, so a
     # raw transport can outrun one in-process memcpy (2.4x at 64 KiB on the reference VM)
     _stream(mpbench, session, size, None)
@@ -267,7 +265,7 @@ def test_socketpair(mpbench: Bench, start: str, size: int, placement: str) -> No
 @grid(size=SIZES)
 def test_memcpy(mpbench: Bench, size: int) -> None:
     mpbench.info.update(size=format_bytes_size(size), channel="bytearray slice copy, in-process")
-    session = ipc_floors.MemcpyFloor(mp_context.context(DEFAULT_START), size)
+    session = ipc_floors.MemcpyFloor(spawn.context(DEFAULT_START), size)
     _stream(mpbench, session, size, None)
 
 
@@ -275,7 +273,7 @@ def test_memcpy(mpbench: Bench, size: int) -> None:
 def test_ping_pong(mpbench: Bench, start: str, channel: str, size: int, placement: str) -> None:
     cpus = pinned(mpbench, placement)
     _describe(mpbench, start, size)
-    session = ipc_pingpong.PingPongSession(mp_context.context(start), channel, size, cpus)
+    session = ipc_pingpong.PingPongSession(spawn.context(start), channel, size, cpus)
     floor = None
     if channel not in RAW_TRANSPORTS:
         floor = FloorRef(
@@ -307,7 +305,7 @@ def test_manager_proxy(mpbench: Bench, start: str, op: str, workers: int, placem
     cpus = pinned(mpbench, placement)
     _describe(mpbench, start)
     parent_peak = parent_rss_window()
-    with ipc_proxies.ProxySession(mp_context.context(start), op, workers, cpus) as session:
+    with ipc_proxies.ProxySession(spawn.context(start), op, workers, cpus) as session:
         ops = session.calibrate(round_target_s(mpbench.profile.name))
         mpbench.info["ops_per_worker_per_round"] = ops
         per_round = ops * workers

@@ -36,13 +36,14 @@ from typing import Any, Literal, cast
 
 import pytest
 
-from bench_lib import cpu, mp_context, pool_work
+from bench_lib import cpu, pool_work
 from bench_lib.engine import Bench, Figure
 from bench_lib.pool_work import Verifier
 from bench_lib.profiles import grid, start_methods, worker_counts
 from bench_lib.subjects.pool import ops as pools
 from bench_lib.subjects.pool import ready as pool_ready
 from bench_lib.subjects.pool.ready import WorkerPlace
+from bench_lib.subjects.spawn import ops as spawn
 
 OVERHEAD_TASKS: dict[str, Sequence[int]] = {"smoke": [20], "quick": [200], "standard": [1000]}
 TASK_MS: dict[str, Sequence[float]] = {"smoke": [1.0], "quick": [1.0], "standard": [0.1, 1.0, 10.0]}
@@ -106,8 +107,8 @@ def test_task_overhead(
 @grid(start=start_methods, pool={"smoke": ["pool"], "standard": ["pool", "executor"]})
 def test_pool_start(mpbench: Bench, opened: list[pools.Workers], start: str, pool: str) -> None:
     try:
-        mp_context.context(start)
-    except mp_context.StartMethodUnavailable as exc:
+        spawn.context(start)
+    except spawn.StartMethodUnavailable as exc:
         pytest.skip(str(exc))
     family = cast(Literal["pool", "executor"], pool)
     answered: list[int] = []

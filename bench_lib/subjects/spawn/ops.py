@@ -16,7 +16,8 @@ from typing import Any
 
 from bench_lib import workloads
 from bench_lib.lean_worker import Round
-from bench_lib.mp_context import context
+from bench_lib.mp_context import StartMethodUnavailable as StartMethodUnavailable  # re-exported:
+from bench_lib.mp_context import context as context  # benchmarks call spawn.context(start)
 
 INTERPRETER_FLAGS = {"bare": ("-S", "-I"), "site": ()}  # `python -S -I -c pass` vs `python -c pass`
 
