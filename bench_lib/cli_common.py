@@ -10,7 +10,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench_lib import registry
 from bench_lib.report.folder import check_replaceable
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,7 +28,7 @@ def available_subjects() -> list[str]:
             f"no benchmarks folder at {BENCHMARKS}: `mpbench run` needs the source "
             "checkout installed with `pip install -e .`"
         )
-    return sorted(registry.names())  # each runs benchmarks/test_<name>.py (test_registry.py)
+    return sorted(p.stem.removeprefix("test_") for p in BENCHMARKS.glob("test_*.py"))
 
 
 def parse_choices(text: str | None, valid: list[str], what: str) -> list[str]:
