@@ -87,6 +87,6 @@ def run_ab(
 
 
 def save(data: dict[str, Any], out_root: Path, label: str) -> Path:
-    machine = data["machine_info"]["mpbench"]["machine_id"]
+    machine = results.Machine.of(data).machine_id
     data["mpbench"]["label"] = label
     return results.write_atomic(results.result_path(out_root, machine, label), data)

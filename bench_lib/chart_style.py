@@ -20,7 +20,11 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure as MplFigure
 
+from bench_lib import registry
+from bench_lib.results import Machine
+
 PALETTE = {  # series that appear in several charts keep their colour everywhere
+    # (a subject's own series: the colours in its declaration, bench_lib.registry.palette)
     # start methods and the thread/process contrast
     "fork": "#1f77b4",
     "forkserver": "#2ca02c",
@@ -32,32 +36,6 @@ PALETTE = {  # series that appear in several charts keep their colour everywhere
     "ideal": "#333333",
     "raw": "#7f7f7f",
     "process": "#1f77b4",
-    # IPC channels
-    "pipe": "#1f77b4",
-    "pipe_simplex": "#17becf",
-    "queue": "#ff7f0e",
-    "simple_queue": "#bcbd22",
-    "joinable_queue": "#8c564b",
-    "manager_queue": "#d62728",
-    "shared_memory": "#2ca02c",
-    "os_pipe": "#7f7f7f",
-    # lock primitives (threading.Lock keeps the threads colour)
-    "lock": "#1f77b4",
-    "rlock": "#17becf",
-    "semaphore": "#ff7f0e",
-    "bounded_semaphore": "#bcbd22",
-    "manager_lock": "#d62728",
-    "value_lock": "#8c564b",
-    "thread_lock": "#9467bd",
-    # the distributed subject (Pipe and shared memory keep their IPC colours)
-    "dask": "#e377c2",
-    "scatter_gather": "#e377c2",
-    "worker_to_worker": "#8c564b",
-    "shm": "#2ca02c",
-    # task sizes
-    "0.1 ms tasks": "#17becf",
-    "1 ms tasks": "#1f77b4",
-    "10 ms tasks": "#2ca02c",
 }
 FALLBACK = [
     "#1f77b4",
@@ -73,6 +51,7 @@ FALLBACK = [
 ]
 NOISY_EDGE = "#e00000"
 NOISY_LABEL = "noisy (see flags)"
+IMPOSSIBLE_LABEL = "impossible speedup, not a result (above the usable cores)"
 DPI = 110
 
 
@@ -84,6 +63,9 @@ def plain(text: str) -> str:
 def colour(series: str) -> str:
     if series in PALETTE:
         return PALETTE[series]
+    subjects = registry.palette()
+    if series in subjects:
+        return subjects[series]
     digest = int(hashlib.sha256(series.encode()).hexdigest(), 16)
     return FALLBACK[digest % len(FALLBACK)]
 
@@ -98,11 +80,11 @@ class RunContext:
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> RunContext:
-        m = data["machine_info"]["mpbench"]
-        gil = "GIL on" if m.get("gil_enabled", True) else "GIL off (free-threaded)"
+        m = Machine.of(data)
+        gil = "GIL on" if m.gil_enabled else "GIL off (free-threaded)"
         return cls(
-            machine=f"{m['machine_id']} ({m['usable_cores']} usable cores)",
-            python=f"{m['python_implementation']} {m['python_version']}, {gil}",
+            machine=f"{m.machine_id} ({m.usable_cores} usable cores)",
+            python=f"{m.python_implementation} {m.python_version}, {gil}",
             profile=str(data["mpbench"].get("profile", "?")),
         )
 
@@ -217,6 +199,36 @@ def interval_bars(
     ax.set_xscale("log")
     ax.set_xlim(right=max(rows["median"].max(), rows["ci_high"].max()) * 6)
     ax.grid(axis="x", alpha=0.3)
+
+
+def mark_impossible(ax: Any, rows: Any, axis: str, cap: Any) -> None:
+    """Red crosses where an impossible speedup was measured, drawn at the ideal's cap."""
+    bad = rows[rows["impossible"]] if "impossible" in rows else rows.iloc[0:0]
+    if bad.empty:
+        return
+    ax.scatter(
+        bad[axis],
+        cap(bad[axis]),
+        marker="x",
+        s=80,
+        color="#d00000",
+        zorder=4,
+        label=IMPOSSIBLE_LABEL,
+    )
+
+
+def speedup_series(ax: Axes, rows: Any, axis: str, label: str, color: str) -> None:
+    """One speedup curve against ``axis``: points with their 95% intervals, noisy ones ringed."""
+    ax.errorbar(
+        rows[axis],
+        rows["speedup"],
+        marker="o",
+        color=color,
+        label=label,
+        capsize=3,
+        yerr=error_bars(rows["speedup"], rows["speedup_ci_low"], rows["speedup_ci_high"]),
+    )
+    mark_noisy(ax, rows[axis], rows["speedup"], rows["noisy"])
 
 
 def mark_noisy(ax: Axes, xs: Any, ys: Any, noisy: Any) -> None:

@@ -105,9 +105,7 @@ def cross_build(
             )
             mark_noisy(speed_ax, xs, ys, [p.noisy for p in points])
             top = max(top, float(np.nanmax(np.asarray(high + ys, dtype=float))))
-    factors = [
-        f"{b.label}: {b.side_step.value:.2f}x" for b in shown if b.side_step is not None
-    ]
+    factors = [f"{b.label}: {b.side_step.value:.2f}x" for b in shown if b.side_step is not None]
     if factors:
         speed_ax.text(
             0.98,

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench_lib import environment, results, summary
+from bench_lib import environment, registry, results, summary
 from bench_lib.ab import DEFAULT_BLOCKS as DEFAULT_AB_BLOCKS
 from bench_lib.cli_common import (
     EXIT_INTERRUPTED,
@@ -34,7 +34,7 @@ from bench_lib.profiles import (
     UnknownProfileError,
     get_profile,
 )
-from bench_lib.report_folder import FolderInUseError
+from bench_lib.report.folder import FolderInUseError
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -96,8 +96,9 @@ def load_comparable(paths: list[Path]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from bench_lib import compare, compare_text  # numpy and friends only when comparing
-    from bench_lib.verdict import slowdown
+    from bench_lib.compare import pairs as compare  # numpy and friends only when comparing
+    from bench_lib.compare import text as compare_text
+    from bench_lib.verdict import regressions
 
     threshold = parse_percent(args.fail_if_slower)
     named = load_comparable(args.results)
@@ -108,27 +109,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     print(compare_text.terminal_report(comparison, all_figures=args.all))
     if out_dir is not None:
-        from bench_lib.compare_output import write_compare_outputs  # matplotlib only here
+        from bench_lib.compare.output import write_compare_outputs  # matplotlib only here
 
         written = write_compare_outputs(comparison, out_dir)
         print(f"\nreport: {written.folder / 'index.html'} ({len(written.charts)} charts)")
     if threshold is None:
         return 0
-    regressions = [
-        (comparison.runs[pair.candidate].label, f)
-        for pair in comparison.pairs
-        for f in pair.figures
-        if f.verdict == "slower" and f.speed and slowdown(f.speed) > threshold / 100
-    ]
-    for label, f in regressions:
-        assert f.speed is not None
-        print(
-            printable(
-                f"REGRESSION {label}: {f.subject} {f.name}: {f.figure} takes "
-                f"{slowdown(f.speed):.0%} longer (> {threshold:g}%)"
-            )
-        )
-    return 1 if regressions else 0
+    candidates = [(comparison.runs[p.candidate].label, p.figures) for p in comparison.pairs]
+    failed = regressions(candidates, threshold)
+    for line in failed:
+        print(printable(line))
+    return 1 if failed else 0
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
@@ -203,11 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--blocks", type=positive_int, help="independent blocks per benchmark (default: profile's)"
     )
-    run.add_argument(
-        "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="run the distributed subject on this dask scheduler (default: a LocalCluster)",
-    )
+    for option in registry.run_options():  # a subject's own (distributed: --scheduler)
+        run.add_argument(option.flag, metavar=option.metavar, help=option.help)
     run.set_defaults(func=cmd_run)
     ab = sub.add_parser(
         "ab",

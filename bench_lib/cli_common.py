@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench_lib.report_folder import check_replaceable
+from bench_lib.report.folder import check_replaceable
 
 REPO = Path(__file__).resolve().parent.parent
 BENCHMARKS = REPO / "benchmarks"
@@ -72,7 +72,9 @@ def positive_int(text: str) -> int:
 def write_report_for(
     data: dict[str, Any], result: Path, reports_root: Path, out: Path | None = None
 ) -> Path:
-    from bench_lib import report  # pandas and matplotlib load only when a report is made
+    from bench_lib.report import (
+        render as report,  # pandas and matplotlib load only when a report is made
+    )
 
     target = out or report.default_dir(result, reports_root)
     return report.write_report(data, report_target(target))

@@ -23,8 +23,7 @@ from bench_lib import lean_runner, noise, stats
 from bench_lib.cpu import CpuMeter, CpuUsage
 from bench_lib.lean_runner import LeanJob
 from bench_lib.profiles import Profile
-
-SCHEMA_KEY = "mpbench"  # extra_info and machine_info block name
+from bench_lib.results import SCHEMA_KEY
 
 Setup = Callable[[], Any]
 

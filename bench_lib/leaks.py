@@ -122,9 +122,7 @@ class Leaks:
         return f"benchmark left {' and '.join(parts)} behind; cleaned them up"
 
 
-def collect(
-    shm_before: set[str], grace_s: float = CHILD_GRACE_S, spare_kept: bool = True
-) -> Leaks:
+def collect(shm_before: set[str], grace_s: float = CHILD_GRACE_S, spare_kept: bool = True) -> Leaks:
     """Wait briefly for children to exit, then kill and unlink whatever is left (processes
     kept on purpose too, unless ``spare_kept``: a stopping run keeps nothing)."""
     deadline = time.monotonic() + grace_s

@@ -28,7 +28,7 @@ WORKER_COMMAND = "from bench_lib.lean_worker import main; main()"
 class LeanJob:
     """A round a stdlib-only module prepares: ``module.prepare(case, **params)``."""
 
-    module: str  # e.g. "bench_lib.spawn"
+    module: str  # e.g. "bench_lib.subjects.spawn.ops"
     case: str  # e.g. "process_start"
     params: dict[str, Any] = field(default_factory=dict)
 

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bench_lib import compare, gil_builds
+from bench_lib import gil_builds
+from bench_lib.compare import pairs as compare
 from bench_lib.gil_builds import Estimate
 
 

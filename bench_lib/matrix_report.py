@@ -19,10 +19,10 @@ from pathlib import Path
 from bench_lib import charts_builds, charts_matrix, gil_builds, matrix_text
 from bench_lib.chart_guard import guarded
 from bench_lib.chart_style import Chart
-from bench_lib.compare_html import table_html
+from bench_lib.compare.html import table_html
 from bench_lib.matrix import Matrix
-from bench_lib.report import CSS, esc, figure_html
-from bench_lib.report_folder import replacing
+from bench_lib.report.folder import replacing
+from bench_lib.report.render import CSS, esc, figure_html
 
 
 def render_html(matrix: Matrix, sentences: list[str], charts: list[Chart]) -> str:

@@ -51,9 +51,7 @@ class Interpreter:
 def _pyenv_python(minor: str) -> Path | None:
     root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
     pattern = re.compile(rf"^{re.escape(minor)}\.(\d+)$")
-    found = [
-        (int(m.group(1)), d) for d in root.glob(f"{minor}.*") if (m := pattern.match(d.name))
-    ]
+    found = [(int(m.group(1)), d) for d in root.glob(f"{minor}.*") if (m := pattern.match(d.name))]
     for _, folder in sorted(found, reverse=True):
         python = folder / "bin" / f"python{minor}"
         if python.exists():

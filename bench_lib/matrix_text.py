@@ -57,9 +57,7 @@ def subject_rows(matrix: Matrix) -> list[tuple[str, ...]]:
 
 
 def headline_rows(matrix: Matrix) -> list[tuple[str, ...]]:
-    return [
-        (row.name, *(value_cell(v, row.unit) for v in row.values)) for row in matrix.headlines
-    ]
+    return [(row.name, *(value_cell(v, row.unit) for v in row.values)) for row in matrix.headlines]
 
 
 def baseline_words(matrix: Matrix) -> str:

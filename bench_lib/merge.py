@@ -14,7 +14,8 @@ from typing import Any
 from pytest_benchmark.stats import Stats
 
 from bench_lib import noise, stats
-from bench_lib.engine import SCHEMA_KEY, Figure, describe_figure
+from bench_lib.engine import Figure, describe_figure
+from bench_lib.results import SCHEMA_KEY
 
 ROUND_FLAGS = {"wide-interval", "erratic", "few-rounds", "above-floor", "impossible"}
 

@@ -25,12 +25,13 @@ from bench_lib import (
     noise,
     progress,
     reasons,
+    registry,
     results,
     run_registry,
     watchdog,
     watchdog_hooks,
 )
-from bench_lib.engine import SCHEMA_KEY, Bench
+from bench_lib.engine import Bench
 from bench_lib.profiles import (
     DEFAULT_PROFILE,
     PROFILE_NAMES,
@@ -39,6 +40,7 @@ from bench_lib.profiles import (
     get_profile,
     resolve_axis,
 )
+from bench_lib.results import SCHEMA_KEY, benchmark_key
 
 
 class SessionLog:
@@ -119,7 +121,7 @@ class SessionLog:
             self.stopper.unwound = True  # caught: tear down and save, uninterrupted
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     group = parser.getgroup("mpbench")
     group.addoption(
         "--mpbench-profile",
@@ -154,12 +156,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=progress.MODES,
         help="show progress: auto (live on a terminal, plain elsewhere), live, plain, quiet",
     )
-    group.addoption(
-        "--scheduler",
-        default=None,
-        metavar="tcp://HOST:PORT",
-        help="run the distributed subject on this dask scheduler (default: a LocalCluster)",
-    )
+    for subject in registry.subjects():  # a subject's own options (distributed: --scheduler)
+        hooks = registry.pytest_hooks(subject)
+        if hooks is not None:
+            pluginmanager.register(hooks, f"mpbench-{subject.name}")
 
 
 def _keep_spawn_children_lean() -> str:
@@ -187,19 +187,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "mpbench_from(profile): only in this profile and bigger")
     config.pluginmanager.register(log, "mpbench-session-log")
     config.pluginmanager.register(watchdog_hooks, "mpbench-watchdog")
-    _check_scheduler(config)
-
-
-def _check_scheduler(config: pytest.Config) -> None:
-    """A wrong or unreachable ``--scheduler`` stops the run at once: one line, exit code 2."""
-    address = config.getoption("scheduler", default=None)
-    if address:
-        from bench_lib import distributed_address, distributed_cluster
-
-        try:  # a TCP connect (3 s), then a dask greeting (5 s): is it a scheduler at all?
-            distributed_cluster.verify(distributed_address.probe(address).url)
-        except (distributed_address.SchedulerAddressError, distributed_cluster.ClusterError) as exc:
-            pytest.exit(str(exc), returncode=2)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -426,10 +413,6 @@ def _gil_block(log: SessionLog) -> dict[str, Any]:
     return {**check.as_dict(), "warning": check.warning()}
 
 
-def _key(subject: str, case: str, params: dict[str, Any]) -> tuple[str, str, str]:
-    return subject, case, repr(sorted(params.items()))
-
-
 def resolve_floors(benchmarks: list[dict[str, Any]]) -> None:
     """Put each floor's median beside the figure it bounds, with the ratio figure / floor.
 
@@ -439,7 +422,7 @@ def resolve_floors(benchmarks: list[dict[str, Any]]) -> None:
     for b in benchmarks:
         m = b["extra_info"][SCHEMA_KEY]
         if m.get("figures"):
-            index[_key(m["subject"], m["case"], m["params"])] = m["figures"][0]
+            index[benchmark_key(m["subject"], m["case"], m["params"])] = m["figures"][0]
     for b in benchmarks:
         m = b["extra_info"][SCHEMA_KEY]
         ref = m.get("floor")
@@ -448,7 +431,9 @@ def resolve_floors(benchmarks: list[dict[str, Any]]) -> None:
         if ref.get("paired"):  # measured round by round beside the figure: values are there
             _add_flag(m, noise.floor_flag(m["figures"][0], ref, ref["case"]))
             continue
-        floor = index.get(_key(ref.get("subject") or m["subject"], ref["case"], ref["params"]))
+        floor = index.get(
+            benchmark_key(ref.get("subject") or m["subject"], ref["case"], ref["params"])
+        )
         if floor is None:
             ref["median"] = None
             continue

@@ -37,7 +37,7 @@ def noise_line(data: dict[str, Any]) -> str:
 
 def sentences(data: dict[str, Any]) -> list[str]:
     """The report's "What this run says", computed from this run; [] if it cannot be."""
-    from bench_lib import recommend  # pandas: only once the run is over
+    from bench_lib.report import recommend  # pandas: only once the run is over
 
     try:
         return recommend.recommendations(data)

@@ -25,8 +25,8 @@ from typing import Any, Callable
 import numpy as np
 
 from bench_lib import replicates, stats
+from bench_lib.results import SCHEMA_KEY, BenchmarkKey, benchmark_key
 
-SCHEMA_KEY = "mpbench"  # same block name as bench_lib.engine.SCHEMA_KEY (no engine import here)
 IMPOSSIBLE_FLAG = "impossible"  # noise flag code (set by the plugin): a speedup above the
 # usable cores by more than its interval; a measurement fault, not a result
 BOOTSTRAP_RESAMPLES = stats.BOOTSTRAP_RESAMPLES
@@ -134,10 +134,11 @@ def _rounds(b: dict[str, Any]) -> list[float]:
     return [float(st["median"])] if "median" in st else []
 
 
-def _key(block: dict[str, Any], drop: str, **override: Any) -> tuple[str, str, str]:
+def _key(block: dict[str, Any], drop: str, **override: Any) -> BenchmarkKey:
+    """The benchmark's key with the ``drop`` axis removed and ``override`` put in."""
     params = {k: v for k, v in block.get("params", {}).items() if k != drop}
     params.update(override)
-    return block.get("subject", ""), block.get("case", ""), repr(sorted(params.items()))
+    return benchmark_key(block.get("subject", ""), block.get("case", ""), params)
 
 
 def _blocks(b: dict[str, Any]) -> tuple[float, ...]:
@@ -192,7 +193,7 @@ def _paired_baseline(block: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _baseline(
-    block: dict[str, Any], axis: str, by_point: dict[tuple[str, str, str], dict[str, Any]]
+    block: dict[str, Any], axis: str, by_point: dict[BenchmarkKey, dict[str, Any]]
 ) -> dict[str, Any] | None:
     paired = _paired_baseline(block)
     if paired is not None:
@@ -200,20 +201,18 @@ def _baseline(
     spec = block["info"]["scaling"].get("baseline")
     if isinstance(spec, dict):
         params = spec.get("params") or {}
-        return by_point.get(
-            (block.get("subject", ""), str(spec.get("case")), repr(sorted(params.items())))
-        )
+        return by_point.get(benchmark_key(block.get("subject", ""), str(spec.get("case")), params))
     return by_point.get(_key(block, drop=axis, **{axis: 1}))
 
 
 def derive(benchmarks: list[dict[str, Any]]) -> None:
     """Add ``derived`` (speedup, efficiency, serial fraction, side-step) to scaling benchmarks."""
     scaling = [b for b in benchmarks if _block(b).get("info", {}).get("scaling") and _rounds(b)]
-    by_point: dict[tuple[str, str, str], dict[str, Any]] = {}
+    by_point: dict[BenchmarkKey, dict[str, Any]] = {}
     for b in benchmarks:  # any measured benchmark may be a shared baseline
         if _rounds(b):
             by_point[_key(_block(b), drop="")] = b
-    series: dict[tuple[str, str, str], list[tuple[int, float]]] = {}
+    series: dict[BenchmarkKey, list[tuple[int, float]]] = {}
     for b in scaling:
         block = _block(b)
         axis, cores = (
@@ -247,9 +246,7 @@ def derive(benchmarks: list[dict[str, Any]]) -> None:
             _side_step(block, by_point, _baseline(block, axis, by_point))
 
 
-def _side_step(
-    block: dict[str, Any], by_point: dict[tuple[str, str, str], Any], shared: Any
-) -> None:
+def _side_step(block: dict[str, Any], by_point: dict[BenchmarkKey, Any], shared: Any) -> None:
     """Process speedup / thread speedup at the same N (the headline is N = usable cores)."""
     spec = block["info"].get("side_step")
     if not spec or block["params"].get(spec["axis"]) != spec["numerator"]:

@@ -1,4 +1,7 @@
-"""Pure statistics on per-round samples: medians, their intervals, spread, outliers.
+"""Pure statistics on per-round samples: medians, their intervals, spread, outliers, tails.
+
+The one home of every statistic a subject reports: percentiles (p99), Jain's fairness index,
+least-squares slopes; subjects and charts import them from here, never from each other.
 
 Every threshold is a named constant with its reason. Nothing here measures. What a measuring
 process calls (:func:`summarize`, :func:`rounds_for_precision`) is plain Python, so the process
@@ -313,3 +316,74 @@ def geometric_mean(ratios: Sequence[float]) -> float | None:
     if np.any(data <= 0) or not np.all(np.isfinite(data)):
         raise ValueError("geometric mean needs positive finite ratios")
     return float(np.exp(np.mean(np.log(data))))
+
+
+# --- tails, fairness, slopes: what subjects report beside the median ---------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0..100) by linear interpolation between order statistics.
+
+    Hyndman & Fan (1996) type 7, numpy's default: the p99 every subject reports (io, ipc).
+    """
+    if not values:
+        raise ValueError("percentile of no values")
+    if not 0 <= q <= 100:
+        raise ValueError(f"percentile must be within 0..100, got {q}")
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100
+    low = math.floor(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def nearest_rank(samples: Sequence[float], q: float) -> float:
+    """The ``q`` quantile (0..1) by the nearest-rank method: a value that was really observed.
+
+    Hyndman & Fan type 1; the lock subject's wait and hold quantiles use it (their figures were
+    first recorded this way, and a changed definition would move them).
+    """
+    if not samples:
+        raise ValueError("quantile of no samples")
+    if not 0 <= q <= 1:
+        raise ValueError(f"quantile must be in [0, 1], got {q}")
+    ordered = sorted(samples)
+    return float(ordered[max(0, math.ceil(q * len(ordered)) - 1)])
+
+
+def jain_index(counts: Sequence[float]) -> float | None:
+    """Jain's fairness index (Jain, Chiu & Hawe 1984): (sum x)^2 / (n * sum x^2).
+
+    1.0 when every worker got the same share, 1/n when one got everything; None when
+    nobody got anything (0/0: fairness is undefined).
+    """
+    if not counts:
+        raise ValueError("fairness of no workers")
+    if any(c < 0 for c in counts):
+        raise ValueError(f"counts cannot be negative: {list(counts)}")
+    squares = sum(c * c for c in counts)
+    if squares == 0:
+        return None
+    return float(sum(counts)) ** 2 / (len(counts) * squares)
+
+
+def loglog_slope(points: Sequence[tuple[float, float]]) -> float:
+    """Least-squares slope of log(cost) against log(n): ~1 for O(n), ~0 for O(1).
+
+    ``points`` are (n, cost) pairs with positive values and at least two distinct n.
+    """
+    if any(n <= 0 or cost <= 0 for n, cost in points):
+        raise ValueError("log-log slope needs positive n and cost")
+    return slope([(math.log(n), math.log(cost)) for n, cost in points])
+
+
+def slope(points: Sequence[tuple[float, float]]) -> float:
+    """Least-squares slope of y against x over (x, y) pairs with at least two distinct x."""
+    xs = [float(x) for x, _ in points]
+    ys = [float(y) for _, y in points]
+    if len(set(xs)) < 2:
+        raise ValueError("a slope needs at least two distinct x")
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    return sxy / sxx

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bench_lib import results
 from bench_lib.printable import printable
 from bench_lib.units import format_interval, format_value
 
@@ -129,20 +130,13 @@ def problems(data: dict[str, Any]) -> list[str]:
     return [printable(line) for line in lines]
 
 
-def benchmark_key(m: dict[str, Any]) -> tuple[str, str, str]:
-    """What names a benchmark: subject, case and parameters (a second one is a duplicate)."""
-    return m["subject"], m["case"], repr(sorted(map(repr, m["params"].items())))
-
-
 def duplicates(data: dict[str, Any]) -> list[str]:
     """One line per benchmark that appears more than once: only its first appearance counts."""
-    counts: dict[tuple[str, str, str], int] = {}
-    names: dict[tuple[str, str, str], str] = {}
-    for bench in data["benchmarks"]:
-        m = bench["extra_info"]["mpbench"]
-        key = benchmark_key(m)
-        counts[key] = counts.get(key, 0) + 1
-        names[key] = f"{m['subject']} {m['case']} {params_text(m['params'])}".strip()
+    counts: dict[results.BenchmarkKey, int] = {}
+    names: dict[results.BenchmarkKey, str] = {}
+    for bench in results.Run.of(data).benchmarks:
+        counts[bench.key] = counts.get(bench.key, 0) + 1
+        names[bench.key] = f"{bench.subject} {bench.case} {params_text(dict(bench.params))}".strip()
     return [
         f"duplicated {names[key]}: {count} benchmarks with the same subject, case and "
         "parameters; charts and comparisons use the first (a hand-merged or edited file?)"

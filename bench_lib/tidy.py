@@ -11,7 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from bench_lib.summary import benchmark_key, params_text
+from bench_lib.results import Run
+from bench_lib.summary import params_text
 
 PARAM_PREFIX = "p_"  # parameter columns: p_start, p_size, p_workers, ...
 DERIVED_COLUMNS = (
@@ -35,13 +36,8 @@ def param_columns(params: dict[str, Any]) -> dict[str, Any]:
 def first_benchmarks(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Each benchmark's ``extra_info.mpbench`` block, with its name; later duplicates skipped
     (summary.problems says so), so a pivot or a chart never meets one point twice."""
-    seen = set()
-    for bench in data["benchmarks"]:
-        m = bench["extra_info"]["mpbench"]
-        key = benchmark_key(m)
-        if key not in seen:
-            seen.add(key)
-            yield {**m, "_name": bench["name"]}
+    for bench in Run.of(data).first():
+        yield {**bench.block, "_name": bench.name}
 
 
 def figures(data: dict[str, Any]) -> pd.DataFrame:

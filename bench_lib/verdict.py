@@ -22,7 +22,8 @@ a speed: it can be ``same``, never ``faster`` or ``slower``. Where no ratio exis
 from __future__ import annotations
 
 import math
-from typing import Literal
+from collections.abc import Iterable, Sequence
+from typing import Literal, Protocol
 
 Verdict = Literal["faster", "slower", "same", "inconclusive"]
 VERDICTS: tuple[Verdict, ...] = ("faster", "slower", "same", "inconclusive")
@@ -103,3 +104,33 @@ def no_ratio_reason(baseline: float | None, candidate: float | None) -> str | No
 def slowdown(speed: float) -> float:
     """How much slower, as a fraction (speed 0.8 -> 0.25: the candidate takes 25% longer)."""
     return 1 / speed - 1 if speed > 0 else math.inf
+
+
+class GatedFigure(Protocol):
+    """What the regression gate reads of a compared figure (compare.FigureComparison)."""
+
+    @property
+    def subject(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def figure(self) -> str: ...
+    @property
+    def verdict(self) -> Verdict: ...
+    @property
+    def speed(self) -> float | None: ...
+
+
+def regressions(
+    candidates: Iterable[tuple[str, Sequence[GatedFigure]]], threshold_pct: float
+) -> list[str]:
+    """The CI gate (``--fail-if-slower``): a line for each figure of each candidate (its label,
+    its figures) judged ``slower`` by more than ``threshold_pct`` percent; none passes the gate.
+    """
+    return [
+        f"REGRESSION {label}: {f.subject} {f.name}: {f.figure} takes "
+        f"{slowdown(f.speed):.0%} longer (> {threshold_pct:g}%)"
+        for label, figures in candidates
+        for f in figures
+        if f.verdict == "slower" and f.speed and slowdown(f.speed) > threshold_pct / 100
+    ]

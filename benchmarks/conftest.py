@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from bench_lib import io_bounds, pools
 from bench_lib.engine import Bench
+from bench_lib.subjects.io import bounds as io_bounds
+from bench_lib.subjects.pool import ops as pools
 
 
 @pytest.fixture

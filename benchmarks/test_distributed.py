@@ -33,14 +33,16 @@ from typing import Any, Callable
 
 import pytest
 
-from bench_lib import distributed_cluster as dcl
-from bench_lib import distributed_ops as ops
-from bench_lib import distributed_workloads as dw
-from bench_lib import pool_ready, pool_work, pools
-from bench_lib.distributed_guard import measure_guarded
+from bench_lib import pool_work
 from bench_lib.engine import Bench, Figure
 from bench_lib.pool_work import Verifier
 from bench_lib.profiles import AxisValues, GridContext, grid, resolve_axis
+from bench_lib.subjects.distributed import cluster as dcl
+from bench_lib.subjects.distributed import ops
+from bench_lib.subjects.distributed import workloads as dw
+from bench_lib.subjects.distributed.guard import measure_guarded
+from bench_lib.subjects.pool import ops as pools
+from bench_lib.subjects.pool import ready as pool_ready
 
 OVERHEAD_TASKS: dict[str, Sequence[int]] = {"smoke": [10], "quick": [100], "standard": [300]}
 ROUND_TARGET_S = {"smoke": 0.05, "quick": 0.1, "standard": 0.2, "full": 0.5}  # one round, about

@@ -28,10 +28,14 @@ from __future__ import annotations
 import multiprocessing
 import time
 
-from bench_lib import cpu, gil, pool_ready, pool_work, pools, timeline, workloads
+from bench_lib import cpu, pool_work, workloads
 from bench_lib.engine import Bench, Figure, FloorRef, Paired
 from bench_lib.pool_work import Verifier
 from bench_lib.profiles import GridContext, grid, worker_counts
+from bench_lib.subjects.gil import ops as gil
+from bench_lib.subjects.gil import timeline
+from bench_lib.subjects.pool import ops as pools
+from bench_lib.subjects.pool import ready as pool_ready
 
 BATCH_ITERATIONS = {  # spin steps per round: ~0.04 / 0.12 / 0.2 / 1.0 s on the reference VM
     "smoke": 200_000,

@@ -33,14 +33,17 @@ from typing import Any
 
 import pytest
 
-from bench_lib import io_bounds, io_servers, io_spawn
 from bench_lib.engine import Bench, Figure
-from bench_lib.io_bounds import RoundClock
-from bench_lib.io_client import ClientPool, percentile
-from bench_lib.io_eventloop import SELECTORS, SelectorUnavailable
-from bench_lib.io_selectors import DescriptorSet, checks_per_round
-from bench_lib.io_serve import SERVER_MODELS
 from bench_lib.profiles import grid
+from bench_lib.stats import percentile
+from bench_lib.subjects.io import bounds as io_bounds
+from bench_lib.subjects.io import servers as io_servers
+from bench_lib.subjects.io import unit_spawn as io_spawn
+from bench_lib.subjects.io.bounds import RoundClock
+from bench_lib.subjects.io.client import ClientPool
+from bench_lib.subjects.io.eventloop import SELECTORS, SelectorUnavailable
+from bench_lib.subjects.io.selector_scaling import DescriptorSet, checks_per_round
+from bench_lib.subjects.io.serve import SERVER_MODELS
 
 REQUEST_BYTES = 64  # small requests: the cost is per request, not per byte
 MODELS: dict[str, Sequence[Any]] = {

@@ -37,13 +37,18 @@ from typing import Any
 
 import pytest
 
-from bench_lib import ipc_channels, ipc_floors, ipc_pingpong, ipc_proxies, ipc_stream, spawn
 from bench_lib.engine import Bench, Figure, FloorRef, Paired
-from bench_lib.ipc_channels import FLOOR_OF, MEMCPY, RAW_TRANSPORTS, KiB, MiB
-from bench_lib.ipc_peers import parent_rss_window, round_target_s
 from bench_lib.placement import PLACEMENTS, Cpus, cpus_for
 from bench_lib.plugin import grid_context
 from bench_lib.profiles import GridContext, grid, worker_counts
+from bench_lib.subjects.ipc import channels as ipc_channels
+from bench_lib.subjects.ipc import floors as ipc_floors
+from bench_lib.subjects.ipc import pingpong as ipc_pingpong
+from bench_lib.subjects.ipc import proxies as ipc_proxies
+from bench_lib.subjects.ipc import stream as ipc_stream
+from bench_lib.subjects.ipc.channels import FLOOR_OF, MEMCPY, RAW_TRANSPORTS, KiB, MiB
+from bench_lib.subjects.ipc.peers import parent_rss_window, round_target_s
+from bench_lib.subjects.spawn import ops as spawn
 from bench_lib.units import format_bytes_size
 
 DEFAULT_START = multiprocessing.get_all_start_methods()[0]  # the platform's preferred method

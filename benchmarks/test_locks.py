@@ -38,9 +38,11 @@ import os
 import tempfile
 from typing import Any
 
-from bench_lib import locks, races
+from bench_lib import stats
 from bench_lib.engine import Bench, Figure, FloorRef, Paired, round_deadline
 from bench_lib.profiles import GridContext, from_profile, grid, worker_counts
+from bench_lib.subjects.locks import ops as locks
+from bench_lib.subjects.locks import races
 
 # Per round: several scheduler time slices (~4 ms), so that every worker is running and
 # fairness is measured over real competition, not over who woke up first.
@@ -137,11 +139,13 @@ def _record_rounds(mpbench: Bench, rounds: list[locks.ContentionRound]) -> None:
         mpbench.metric_samples("fairness_jain", fair, "index")
     waits = [r.waits_ns for r in rounds if r.waits_ns]
     if waits:
-        mpbench.metric_samples("wait_p50_s", [locks.quantile(w, 0.5) / 1e9 for w in waits], "s")
-        mpbench.metric_samples("wait_p99_s", [locks.quantile(w, 0.99) / 1e9 for w in waits], "s")
+        mpbench.metric_samples("wait_p50_s", [stats.nearest_rank(w, 0.5) / 1e9 for w in waits], "s")
+        mpbench.metric_samples(
+            "wait_p99_s", [stats.nearest_rank(w, 0.99) / 1e9 for w in waits], "s"
+        )
     holds = [r.holds_ns for r in rounds if r.holds_ns]
     if holds:  # the section as the workers really ran it, with the increment and clock reads
-        mpbench.metric_samples("hold_p50_s", [locks.quantile(h, 0.5) / 1e9 for h in holds], "s")
+        mpbench.metric_samples("hold_p50_s", [stats.nearest_rank(h, 0.5) / 1e9 for h in holds], "s")
     mpbench.metric_samples("workers_effective_cores", [r.effective_cores for r in rounds], "cores")
 
 

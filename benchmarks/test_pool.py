@@ -36,11 +36,14 @@ from typing import Any, Literal, cast
 
 import pytest
 
-from bench_lib import cpu, pool_ready, pool_work, pools, spawn
+from bench_lib import cpu, pool_work
 from bench_lib.engine import Bench, Figure, FloorRef, Paired
-from bench_lib.pool_ready import WorkerPlace
 from bench_lib.pool_work import Verifier
 from bench_lib.profiles import from_profile, grid, start_methods, worker_counts
+from bench_lib.subjects.pool import ops as pools
+from bench_lib.subjects.pool import ready as pool_ready
+from bench_lib.subjects.pool.ready import WorkerPlace
+from bench_lib.subjects.spawn import ops as spawn
 
 OVERHEAD_TASKS: dict[str, Sequence[int]] = {"smoke": [20], "quick": [200], "standard": [500]}
 TASK_MS: dict[str, Sequence[float]] = {"smoke": [1.0], "quick": [1.0], "standard": [0.1, 1.0, 10.0]}

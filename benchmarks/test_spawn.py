@@ -53,7 +53,7 @@ def _job(case: str, **params: Any) -> LeanJob:
     method = params.get("start", "fork" if case in ("raw_fork", "fork_memory") else None)
     if method and method not in multiprocessing.get_all_start_methods():
         pytest.skip(f"start method {method!r} is not available here")
-    return LeanJob("bench_lib.spawn", case, params)
+    return LeanJob("bench_lib.subjects.spawn.ops", case, params)
 
 
 def _beside(floor: FloorRef) -> PairedJob:

@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 from conftest import REPO, run_smoke
 
-from bench_lib import cli, compare, compare_match, results, stats
-from bench_lib.compare_text import md_escape, terminal_report
+from bench_lib import cli, results, stats
+from bench_lib.compare import match as compare_match
+from bench_lib.compare import pairs as compare
+from bench_lib.compare.text import md_escape, terminal_report
 
 
 def bench(
@@ -392,7 +394,7 @@ def test_benchmark_compare_option_keeps_working(tmp_path: Path) -> None:
 
 
 def test_scaling_groups_need_a_numeric_axis_with_two_values() -> None:
-    from bench_lib.compare_charts import scaling_groups
+    from bench_lib.compare.charts import scaling_groups
 
     def point(run: int, **params: str) -> compare.Point:
         return compare.Point(

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from test_compare import bench, noisy_rounds, result, run_cli, write
 
-from bench_lib import compare, compare_match, compare_output
+from bench_lib.compare import match as compare_match
+from bench_lib.compare import output as compare_output
+from bench_lib.compare import pairs as compare
 
 FAIRNESS = {"name": "fairness", "unit": ""}  # a figure with no known direction
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from browser import needs_chromium, render_in_chromium
 from test_compare import two_runs
 
-from bench_lib import compare
-from bench_lib.compare_output import write_compare_outputs
+from bench_lib.compare import pairs as compare
+from bench_lib.compare.output import write_compare_outputs
 
 HOSTILE = "<script>alert(1)</script>"
 

@@ -149,3 +149,15 @@ def test_exact_and_normal_rank_tests_agree_with_scipy() -> None:
         theirs = scipy_stats.mannwhitneyu(x, y, alternative="two-sided", method=method)
         assert ours is not None and ours.u == theirs.statistic
         assert ours.p_value == pytest.approx(theirs.pvalue, rel=1e-6)
+
+
+def test_the_regression_gate_names_slower_figures_beyond_the_threshold_only() -> None:
+    from types import SimpleNamespace
+
+    def fig(word: str, speed: float | None) -> SimpleNamespace:
+        return SimpleNamespace(subject="ipc", name="stream", figure="op", verdict=word, speed=speed)
+
+    figures = [fig("slower", 0.8), fig("slower", 0.95), fig("faster", 0.5), fig("slower", None)]
+    lines = verdict.regressions([("cand", figures)], 10.0)
+    assert lines == ["REGRESSION cand: ipc stream: op takes 25% longer (> 10%)"]
+    assert verdict.regressions([("cand", figures)], 30.0) == []

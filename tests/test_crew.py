@@ -14,9 +14,11 @@ import psutil
 import pytest
 from conftest import run_smoke
 
-from bench_lib import crew, locks, workloads
+from bench_lib import workloads
 from bench_lib.cpu import live_children
 from bench_lib.engine import RoundTimeout, round_deadline
+from bench_lib.subjects.locks import crew
+from bench_lib.subjects.locks import ops as locks
 
 
 def live_children_after_grace() -> list[psutil.Process]:
@@ -106,7 +108,9 @@ import os
 import signal
 from pathlib import Path
 
-from bench_lib import crew, locks, workloads
+from bench_lib import workloads
+from bench_lib.subjects.locks import crew
+from bench_lib.subjects.locks import ops as locks
 
 PIDS = Path(__file__).with_name("pids.txt")
 

@@ -20,7 +20,10 @@ import psutil
 import pytest
 from conftest import REPO, run_benchmark_source, run_smoke, session_processes
 
-from bench_lib import distributed_address, distributed_breakeven, distributed_workloads, report
+from bench_lib.report import render as report
+from bench_lib.subjects.distributed import address as distributed_address
+from bench_lib.subjects.distributed import breakeven as distributed_breakeven
+from bench_lib.subjects.distributed import workloads as distributed_workloads
 
 STOP_DEADLINE_S = 15.0  # an interrupted run stops in ~5 s; a loaded CI machine gets a margin
 EXIT_GRACE_S = 3.0  # multiprocessing's resource tracker exits a moment after its parent
@@ -238,7 +241,7 @@ def dask_cluster(tmp_path: Path) -> Iterator[str]:
                 **common,  # type: ignore[call-overload]
             )
         )
-        from bench_lib.distributed_cluster import dask
+        from bench_lib.subjects.distributed.cluster import dask
 
         with dask.Client(address, timeout=30) as client:
             client.wait_for_workers(2, timeout=60)
@@ -281,8 +284,9 @@ def test_address_path_runs_on_a_real_scheduler_and_records_the_cluster(
 
 
 KILLED_WORKER_BENCHMARK = """
-from bench_lib import distributed_cluster as dcl, distributed_workloads as dw
-from bench_lib.distributed_guard import measure_guarded
+from bench_lib.subjects.distributed import cluster as dcl
+from bench_lib.subjects.distributed import workloads as dw
+from bench_lib.subjects.distributed.guard import measure_guarded
 
 
 def test_worker_dies(mpbench):

@@ -153,7 +153,7 @@ def test_mpbench_and_its_dependencies_keep_the_gil_off() -> None:
             import importlib, importlib.util, json, sys, warnings
             warnings.simplefilter("ignore", RuntimeWarning)
             import pytest, pytest_benchmark, bench_lib.plugin, bench_lib.environment
-            for name in ("numpy", "pandas", "matplotlib", "scipy", "bench_lib.report"):
+            for name in ("numpy", "pandas", "matplotlib", "scipy", "bench_lib.report.render"):
                 if importlib.util.find_spec(name.split(".")[0]) is not None:
                     importlib.import_module(name)
             from bench_lib import gil_runtime
@@ -208,7 +208,7 @@ def test_gevent_models_skip_with_the_free_threading_reason() -> None:
         python,
         """
         import importlib.util
-        from bench_lib import io_servers
+        from bench_lib.subjects.io import servers as io_servers
         print(io_servers.gevent_missing() if importlib.util.find_spec("gevent") is None else "")
         """,
     )

@@ -9,8 +9,12 @@ from typing import Any
 import psutil
 import pytest
 
-from bench_lib import charts_gil, gil, recommend, tidy, timeline
+from bench_lib import chart_style, tidy
 from bench_lib.chart_style import RunContext
+from bench_lib.report import recommend
+from bench_lib.subjects.gil import charts as charts_gil
+from bench_lib.subjects.gil import ops as gil
+from bench_lib.subjects.gil import timeline
 
 
 def test_split_work_adds_up_and_is_even() -> None:
@@ -154,6 +158,6 @@ def test_an_impossible_speedup_is_left_out_of_sentences_and_charts(
     monkeypatch.setattr(charts_gil, "finish", keep)
     ctx = RunContext("m", "CPython", "quick")
     charts_gil.headline(flagged, tidy.figures(flagged), tmp_path, ctx)
-    assert charts_gil.IMPOSSIBLE_LABEL in drawn["labels"]
+    assert chart_style.IMPOSSIBLE_LABEL in drawn["labels"]
     assert not any("side-step" in t for t in drawn["texts"])
     assert 2.6 not in drawn["lines"].get("processes", [])

@@ -15,19 +15,24 @@ import psutil
 import pytest
 from conftest import run_smoke
 
-from bench_lib import charts_io, io_bounds, io_servers, io_spawn, recommend, tidy, workloads
+from bench_lib import tidy, workloads
 from bench_lib.chart_style import RunContext
-from bench_lib.io_client import ClientPool, EchoError, percentile, request
-from bench_lib.io_eventloop import selector_class
-from bench_lib.io_selectors import (
+from bench_lib.report import recommend
+from bench_lib.stats import loglog_slope, percentile
+from bench_lib.subjects.io import bounds as io_bounds
+from bench_lib.subjects.io import charts as charts_io
+from bench_lib.subjects.io import servers as io_servers
+from bench_lib.subjects.io import unit_spawn as io_spawn
+from bench_lib.subjects.io.client import ClientPool, EchoError, request
+from bench_lib.subjects.io.eventloop import selector_class
+from bench_lib.subjects.io.selector_scaling import (
     MAX_CHECKS,
     MIN_CHECKS,
     DescriptorSet,
     SelectorCheckError,
     checks_per_round,
-    loglog_slope,
 )
-from bench_lib.io_serve import SERVER_MODELS
+from bench_lib.subjects.io.serve import SERVER_MODELS
 
 # --- pure helpers ----------------------------------------------------------------------------
 

@@ -15,17 +15,15 @@ import psutil
 import pytest
 from conftest import run_smoke
 
-from bench_lib import (
-    ipc_channels,
-    ipc_floors,
-    ipc_peers,
-    ipc_pingpong,
-    ipc_proxies,
-    ipc_stream,
-    ipc_workloads,
-    placement,
-)
-from bench_lib.ipc_channels import MessageCheck, MiB
+from bench_lib import placement
+from bench_lib.subjects.ipc import channels as ipc_channels
+from bench_lib.subjects.ipc import floors as ipc_floors
+from bench_lib.subjects.ipc import peers as ipc_peers
+from bench_lib.subjects.ipc import pingpong as ipc_pingpong
+from bench_lib.subjects.ipc import proxies as ipc_proxies
+from bench_lib.subjects.ipc import stream as ipc_stream
+from bench_lib.subjects.ipc import workloads as ipc_workloads
+from bench_lib.subjects.ipc.channels import MessageCheck, MiB
 
 START = multiprocessing.get_all_start_methods()[0]
 CTX = multiprocessing.get_context(START)
@@ -352,7 +350,7 @@ def test_peak_rss_window_sees_a_new_allocation() -> None:
 FAULTY_BENCHMARK = """
 import multiprocessing
 import pytest
-from bench_lib import ipc_stream
+from bench_lib.subjects.ipc import stream as ipc_stream
 from bench_lib.engine import Figure
 
 @pytest.mark.parametrize("fault", ["lose", "corrupt"])

@@ -11,52 +11,54 @@ import pytest
 from conftest import run_smoke
 from test_crew import live_children_after_grace
 
-from bench_lib import crew, locks, races, workloads
+from bench_lib import stats, workloads
 from bench_lib.engine import round_deadline
+from bench_lib.subjects.locks import crew, races
+from bench_lib.subjects.locks import ops as locks
 
 # --- fairness, quantiles, sizing ---------------------------------------------------------------
 
 
 def test_jain_is_one_when_all_equal() -> None:
-    assert locks.jain_index([7, 7, 7, 7]) == pytest.approx(1.0)
+    assert stats.jain_index([7, 7, 7, 7]) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("n", [2, 3, 8])
 def test_jain_is_one_over_n_when_one_worker_does_all(n: int) -> None:
-    assert locks.jain_index([100] + [0] * (n - 1)) == pytest.approx(1 / n)
+    assert stats.jain_index([100] + [0] * (n - 1)) == pytest.approx(1 / n)
 
 
 def test_jain_of_one_worker_is_one() -> None:
-    assert locks.jain_index([5]) == pytest.approx(1.0)
+    assert stats.jain_index([5]) == pytest.approx(1.0)
 
 
 def test_jain_of_zero_counts_is_undefined() -> None:
-    assert locks.jain_index([0, 0, 0]) is None
+    assert stats.jain_index([0, 0, 0]) is None
 
 
 def test_jain_between_the_bounds() -> None:
-    assert locks.jain_index([3, 1]) == pytest.approx(16 / 20)
+    assert stats.jain_index([3, 1]) == pytest.approx(16 / 20)
 
 
 @pytest.mark.parametrize("counts", [[], [1, -1]])
 def test_jain_rejects_no_workers_and_negative_counts(counts: list[int]) -> None:
     with pytest.raises(ValueError):
-        locks.jain_index(counts)
+        stats.jain_index(counts)
 
 
 def test_quantile_nearest_rank() -> None:
     data = list(range(1, 101))
-    assert locks.quantile(data, 0.5) == 50
-    assert locks.quantile(data, 0.99) == 99
-    assert locks.quantile(data, 1.0) == 100
-    assert locks.quantile(data, 0.0) == 1
-    assert locks.quantile([4.0], 0.99) == 4.0
+    assert stats.nearest_rank(data, 0.5) == 50
+    assert stats.nearest_rank(data, 0.99) == 99
+    assert stats.nearest_rank(data, 1.0) == 100
+    assert stats.nearest_rank(data, 0.0) == 1
+    assert stats.nearest_rank([4.0], 0.99) == 4.0
 
 
 @pytest.mark.parametrize(("samples", "q"), [([], 0.5), ([1.0], 1.5), ([1.0], -0.1)])
 def test_quantile_rejects_bad_input(samples: list[float], q: float) -> None:
     with pytest.raises(ValueError):
-        locks.quantile(samples, q)
+        stats.nearest_rank(samples, q)
 
 
 def test_acquisitions_scale_to_the_target_round_and_stay_bounded() -> None:

@@ -16,7 +16,8 @@ from conftest import REPO
 from synthetic_builds import gil_run, process_start
 from test_compare import bench, noisy_rounds
 
-from bench_lib import cli, compare, matrix, matrix_run
+from bench_lib import cli, matrix, matrix_run
+from bench_lib.compare import pairs as compare
 
 COMMITTED = REPO / "results" / "vm-2c-4df4a7d9"
 
@@ -135,9 +136,10 @@ def test_matrix_command_refuses_a_bad_baseline_in_one_line(
     files = [str(write(tmp_path, name, data)) for name, data in three()]
     assert cli.main(["matrix", *files, "--baseline", "2.7"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("mpbench matrix: error: --baseline '2.7' names no run") and err.count(
-        "\n"
-    ) == 1
+    assert (
+        err.startswith("mpbench matrix: error: --baseline '2.7' names no run")
+        and err.count("\n") == 1
+    )
     assert cli.main(["matrix", files[0]]) == 2
 
 

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
-from bench_lib import pool_ready, pool_work, pools, workloads
+from bench_lib import pool_work, workloads
 from bench_lib.profiles import GridContext, get_profile
+from bench_lib.subjects.pool import ops as pools
+from bench_lib.subjects.pool import ready as pool_ready
 
 
 def test_spin_is_deterministic_and_depends_on_every_step() -> None:

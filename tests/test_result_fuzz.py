@@ -21,7 +21,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bench_lib import cli, compare, compare_text, recommend, report, results, summary, tidy
+from bench_lib import cli, results, summary, tidy
+from bench_lib.compare import pairs as compare
+from bench_lib.compare import text as compare_text
+from bench_lib.report import recommend
+from bench_lib.report import render as report
 from bench_lib.verdict import VERDICTS
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from bench_lib import results, spawn
+from bench_lib import mp_context, results
+from bench_lib.subjects.spawn import ops as spawn
 
 
 def by_name(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -55,8 +56,8 @@ def test_a_child_that_fails_is_an_error_not_a_figure() -> None:
 
 
 def test_unavailable_start_method_names_the_choices() -> None:
-    with pytest.raises(spawn.StartMethodUnavailable, match="available: "):
-        spawn.context("teleport")
+    with pytest.raises(mp_context.StartMethodUnavailable, match="available: "):
+        mp_context.context("teleport")
 
 
 def test_touched_memory_is_really_held() -> None:
@@ -72,7 +73,10 @@ def test_start_figures_come_from_a_lean_measuring_process(spawn_smoke: dict[str,
             assert block["mpbench_modules"] == [
                 "bench_lib",
                 "bench_lib.lean_worker",
-                "bench_lib.spawn",
+                "bench_lib.mp_context",
+                "bench_lib.subjects",
+                "bench_lib.subjects.spawn",
+                "bench_lib.subjects.spawn.ops",
                 "bench_lib.workloads",
             ], name
     memory = by_name(spawn_smoke)["test_fork_memory[mib=0-how=raw]"]["metrics"]
@@ -117,6 +121,6 @@ def test_a_lean_block_times_its_paired_job_beside_each_round() -> None:
 
 
 def test_fork_memory_and_its_paired_floor_fork_from_one_allocation() -> None:
-    from bench_lib import spawn
+    from bench_lib.subjects.spawn import ops as spawn
 
     assert spawn.touched_memory(1) is spawn.touched_memory(1)  # not twice the parent

@@ -41,9 +41,9 @@ TARGETS: dict[str, list[str]] = {
     "schema": ["tests/test_results.py", "tests/test_result_fuzz.py"],
     "leaks": ["tests/test_reliability.py"],
     "engine": ["tests/test_engine.py"],
-    "compare": ["tests/test_compare.py"],
-    "compare_match": ["tests/test_compare.py"],
-    "recommend": ["tests/test_recommend.py", "tests/test_report.py"],
+    "compare/pairs": ["tests/test_compare.py"],
+    "compare/match": ["tests/test_compare.py"],
+    "report/recommend": ["tests/test_recommend.py", "tests/test_report.py"],
 }
 SWAPS = {
     ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,

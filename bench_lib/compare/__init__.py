@@ -1,0 +1,1 @@
+"""`mpbench compare`: match figures across runs, test each pair, write the comparison."""

@@ -1,0 +1,1 @@
+"""`mpbench report`: one self-contained folder per run, its charts and its advice."""

@@ -1,0 +1,1 @@
+"""The distributed subject: its measured operations, child-side workloads and charts."""

@@ -1,0 +1,1 @@
+"""The gil subject: its measured operations, child-side workloads and charts."""

@@ -1,0 +1,1 @@
+"""The io subject: its measured operations, child-side workloads and charts."""

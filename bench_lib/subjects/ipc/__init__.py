@@ -1,0 +1,1 @@
+"""The ipc subject: its measured operations, child-side workloads and charts."""

@@ -1,0 +1,1 @@
+"""The locks subject: its measured operations, child-side workloads and charts."""

@@ -1,0 +1,1 @@
+"""The pool subject: its measured operations, child-side workloads and charts."""

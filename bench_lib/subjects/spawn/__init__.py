@@ -1,0 +1,1 @@
+"""The spawn subject: its measured operations, child-side workloads and charts."""
