@@ -50,7 +50,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if len(named) == 1:
         print(write_report_for(named[0][1], args.result[0], Path(args.reports), out))
         return 0
-    from bench_lib import report_builds  # matplotlib only here
+    from bench_lib.report import builds as report_builds  # matplotlib only here
 
     target = report_target(out or report_builds.default_dir(args.result, Path(args.reports)))
     print(report_builds.write_builds_report(named, target))
@@ -123,7 +123,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
-    from bench_lib import matrix, matrix_text  # numpy and friends only here
+    from bench_lib.compare import matrix, matrix_text  # numpy and friends only here
 
     if len(args.results) < 2:
         raise UsageError("matrix needs at least two result files (one per Python)")
@@ -135,7 +135,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     print(matrix_text.terminal(lined_up), end="")
     if out_dir is not None:
-        from bench_lib.matrix_report import write_matrix_report  # matplotlib only here
+        from bench_lib.compare.matrix_report import write_matrix_report  # matplotlib only here
 
         print(f"\nreport: {write_matrix_report(lined_up, out_dir)}")
     return 0

@@ -19,7 +19,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "bench_lib"
-COMMAND_LINE = {"cli", "cli_common", "cli_run", "run_summary", "ab"}  # floor 3, at the top
+COMMAND_LINE = {
+    "cli",
+    "cli_common",
+    "cli_run",
+    "run_summary",
+    "ab",
+    "matrix_run",
+}  # floor 3, at the top
 READERS = ("report", "compare")  # floor 2 packages
 
 

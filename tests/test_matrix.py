@@ -16,7 +16,8 @@ from conftest import REPO
 from synthetic_builds import gil_run, process_start
 from test_compare import bench, noisy_rounds
 
-from bench_lib import cli, matrix, matrix_run
+from bench_lib import cli, matrix_run
+from bench_lib.compare import matrix
 from bench_lib.compare import pairs as compare
 
 COMMITTED = REPO / "results" / "vm-2c-4df4a7d9"

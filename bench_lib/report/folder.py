@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 REPORT_ENTRIES = frozenset({"index.html", "summary.md", "charts", "runs"})  # what a report
-# folder holds ("runs": each run's own report inside a several-run report, report_builds)
+# folder holds ("runs": each run's own report inside a several-run report, report.builds)
 
 
 class FolderInUseError(ValueError):

@@ -7,9 +7,9 @@ measured in that run, with its interval.
 
 from __future__ import annotations
 
-from bench_lib.gil_builds import Estimate
-from bench_lib.matrix import SPEEDUP_UNIT, Matrix, SubjectCell
+from bench_lib.compare.matrix import SPEEDUP_UNIT, Matrix, SubjectCell
 from bench_lib.printable import printable
+from bench_lib.report.builds_gil import Estimate
 from bench_lib.summary import md_escape
 from bench_lib.units import format_value
 

@@ -16,9 +16,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench_lib import charts_builds, gil_builds
 from bench_lib.chart_guard import guarded
 from bench_lib.compare.match import RunInfo, machine_fields, mixing_warnings
+from bench_lib.report import builds_charts as charts_builds
+from bench_lib.report import builds_gil as gil_builds
 from bench_lib.report import render as report
 from bench_lib.report.folder import replacing
 from bench_lib.report.render import CSS, esc, figure_html

@@ -16,11 +16,14 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from bench_lib import charts_builds, charts_matrix, gil_builds, matrix_text
 from bench_lib.chart_guard import guarded
 from bench_lib.chart_style import Chart
+from bench_lib.compare import matrix_charts as charts_matrix
+from bench_lib.compare import matrix_text
 from bench_lib.compare.html import table_html
-from bench_lib.matrix import Matrix
+from bench_lib.compare.matrix import Matrix
+from bench_lib.report import builds_charts as charts_builds
+from bench_lib.report import builds_gil as gil_builds
 from bench_lib.report.folder import replacing
 from bench_lib.report.render import CSS, esc, figure_html
 

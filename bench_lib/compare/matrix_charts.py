@@ -23,7 +23,7 @@ from bench_lib.chart_style import (
     new_chart,
     plain,
 )
-from bench_lib.matrix import Matrix
+from bench_lib.compare.matrix import Matrix
 from bench_lib.units import format_value
 
 HEADLINE_COLUMNS = 4  # small multiples per row

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bench_lib import gil_builds
 from bench_lib.compare import pairs as compare
-from bench_lib.gil_builds import Estimate
+from bench_lib.report import builds_gil as gil_builds
+from bench_lib.report.builds_gil import Estimate
 
 
 class BaselineError(ValueError):

@@ -25,7 +25,7 @@ from bench_lib.chart_style import (
     mark_noisy,
     new_chart,
 )
-from bench_lib.gil_builds import BuildGil, Estimate, drawable, ordered
+from bench_lib.report.builds_gil import BuildGil, Estimate, drawable, ordered
 
 MODES = {"thread": "threads", "process": "processes"}
 BUILD_STYLES = (("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"))  # (line, marker) per build
