@@ -99,9 +99,10 @@ def test_payloads_depend_on_seed_and_size() -> None:
 
 
 def test_child_side_module_stays_lean() -> None:
-    """dask workers and echo children import bench_lib.distributed_workloads."""
+    """dask workers and echo children import bench_lib.subjects.distributed.workloads."""
     code = (
-        "import sys, bench_lib.distributed_workloads, bench_lib.distributed_address; "
+        "import sys, bench_lib.subjects.distributed.workloads, "
+        "bench_lib.subjects.distributed.address; "
         "print(sorted(m for m in ('pytest', 'psutil', 'pandas', 'numpy', 'distributed') "
         "if m in sys.modules))"
     )

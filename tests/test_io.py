@@ -306,7 +306,7 @@ def test_server_module_imports_only_the_standard_library() -> None:
     import subprocess
 
     code = (
-        "import sys, bench_lib.io_serve, bench_lib.io_eventloop; "
+        "import sys, bench_lib.subjects.io.serve, bench_lib.subjects.io.eventloop; "
         "print(sorted(m for m in ('gevent', 'psutil', 'pytest') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -84,12 +84,12 @@ def test_queue_depth_keeps_in_flight_bytes_bounded(size: int, depth: int) -> Non
 
 
 def test_ipc_workloads_import_stays_lean() -> None:
-    """spawn children import bench_lib.ipc_workloads: it must not load the heavy libraries."""
+    """spawn children import the ipc workloads: they must not load the heavy libraries."""
     import subprocess
     import sys
 
     code = (
-        "import sys, bench_lib.ipc_workloads; "
+        "import sys, bench_lib.subjects.ipc.workloads; "
         "print(sorted(m for m in ('pytest', 'psutil', 'pandas', 'matplotlib', 'numpy') "
         "if m in sys.modules))"
     )
