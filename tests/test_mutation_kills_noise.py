@@ -170,3 +170,42 @@ def test_speedup_flag_falls_back_to_the_usable_cores_and_reads_its_interval() ->
     assert noise.speedup_flag({"speedup": 2.1, "speedup_ci_low": 2.01}, 2) is not None
     flag = noise.speedup_flag({"speedup": 3.0, "parallelism": 2}, 8)
     assert flag is not None and "3.00x on 2 usable core(s)" in flag.message
+
+
+def test_describe_edges_no_cores_one_clock_reading_and_zero_rounds() -> None:
+    s = noise.NoiseSample(0.0, 0.0, None)
+    after = noise.NoiseSample(0.0, 1.0, 2000.0)  # the clock read only after
+    out = noise.describe(s, after, _usage(1.0, 1.0, 1.0), 0, None, None, 0, False)
+    assert out["steal_fraction"] is None  # no cores: nothing to divide by
+    assert out["flags"] == []  # one clock reading is no change; rounds unasked
+    out = noise.describe(after, s, _usage(1.0, 1.0, 1.0), 2, None, None, 30, True)
+    assert out["flags"] == []
+
+
+def test_the_slack_rule_at_exact_equality_is_not_beaten() -> None:
+    slack = 1 + noise.SLACK_WITHOUT_INTERVAL
+    assert noise.floor_flag(_fig(slack, up=True), _fig(1.0, up=True), "x") is None
+    assert noise.floor_flag(_fig(1.0), _fig(slack), "x") is None
+
+
+class _Freq:
+    def __init__(self, current: float) -> None:
+        self.current = current
+
+
+class _Times:  # a platform without a steal counter
+    user = 1.0
+
+
+def test_a_noise_sample_reads_the_one_minute_load_steal_and_clock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(noise.os, "getloadavg", lambda: (1.5, 2.5, 3.5))
+    monkeypatch.setattr(noise.psutil, "cpu_times", _Times)
+    monkeypatch.setattr(noise.psutil, "cpu_freq", lambda: _Freq(0.0))
+    sample = noise.NoiseSample.now()
+    assert sample == noise.NoiseSample(1.5, 0.0, None)  # a clock of 0 MHz is no reading
+    monkeypatch.setattr(noise.psutil, "cpu_freq", lambda: _Freq(2400.0))
+    assert noise.NoiseSample.now().frequency_mhz == 2400.0
+    monkeypatch.delattr(noise.os, "getloadavg")
+    assert noise.NoiseSample.now().load_average_1m == 0.0  # no load average on this OS

@@ -81,7 +81,7 @@ def test_the_effect_must_pass_the_bound_strictly_both_ways() -> None:
     assert verdict.decide(BOUND + EPS, (1.01, 1.2), 0.001, 3, 3)[0] == "faster"
     assert verdict.decide(1 / BOUND, (0.8, 0.99), 0.001, 3, 3)[0] == "inconclusive"
     assert verdict.decide(1 / BOUND - EPS, (0.8, 0.99), 0.001, 3, 3)[0] == "slower"
-    word, why = verdict.decide(1.03, (1.01, 1.08), 0.001, 3, 3)
+    _, why = verdict.decide(1.03, (1.01, 1.08), 0.001, 3, 3)
     assert why == "change below 5%, interval wider than +-5%"
 
 

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import argparse
 import ast
-import concurrent.futures as cf
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -169,26 +170,112 @@ def _workspace(root: Path) -> Path:
     shutil.copytree(
         REPO,
         copy_root,
-        ignore=shutil.ignore_patterns(".git", ".venv", ".tox", "results", "reports"),
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", ".tox", "results", "reports", "__pycache__", ".hypothesis"
+        ),
     )
     return copy_root
 
 
-def run_mutant(m: Mutant, workspace: Path, timeout_s: float) -> bool:
-    """True when the tests kill the mutant (fail, error or time out)."""
-    target = workspace / "bench_lib" / f"{m.module}.py"
-    original = target.read_text()
-    target.write_text(mutated_source(m))
-    env = {**os.environ, "PYTHONPATH": str(workspace), "PYTHONDONTWRITEBYTECODE": "1"}
-    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
-    cmd += [t for t in TARGETS[m.module] if (workspace / t).exists()]
+# Imported once by the parent, before any fork, so each mutant's test run starts in a child that
+# has them already (interpreter start and these imports were two thirds of a short test run).
+# bench_lib itself is never imported by the parent: each child imports its own mutated copy.
+PRELOAD = ("pytest", "pytest_benchmark.plugin", "numpy", "scipy.stats", "psutil", "hypothesis")
+
+
+def _preload() -> None:
+    import importlib
+
+    for name in PRELOAD:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
+def _pytest_args(m: Mutant, workspace: Path) -> list[str]:
+    tests = [t for t in TARGETS[m.module] if (workspace / t).exists()]
+    return ["-x", "-q", "-p", "no:cacheprovider", *tests]
+
+
+def _child(args: list[str], workspace: Path) -> None:
+    """In a forked child: run pytest on the workspace's copy, exit with its status."""
+    code = 99
     try:
-        proc = subprocess.run(cmd, cwd=workspace, env=env, capture_output=True, timeout=timeout_s)
-        return proc.returncode != 0
-    except subprocess.TimeoutExpired:
-        return True
+        os.setpgid(0, 0)  # its own group: a timeout kills the tests' children too
+        os.chdir(workspace)
+        os.environ["PYTHONPATH"] = str(workspace)
+        os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+        sys.dont_write_bytecode = True
+        sys.path.insert(0, str(workspace))
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        import pytest
+
+        code = int(pytest.main(args))
     finally:
-        target.write_text(original)
+        os._exit(code)
+
+
+def _subprocess_run(args: list[str], workspace: Path, timeout_s: float) -> int:
+    env = {**os.environ, "PYTHONPATH": str(workspace), "PYTHONDONTWRITEBYTECODE": "1"}
+    try:
+        cmd = [sys.executable, "-m", "pytest", *args]
+        proc = subprocess.run(cmd, cwd=workspace, env=env, capture_output=True, timeout=timeout_s)
+        return proc.returncode
+    except subprocess.TimeoutExpired:
+        return -1
+
+
+def run_all(
+    todo: list[Mutant | str], spaces: list[Path], timeout_s: float, fork: bool
+) -> dict[Mutant | str, bool]:
+    """Run the tests against each mutant, ``len(spaces)`` at a time; True: they failed (killed).
+
+    A plain module name in ``todo`` runs that module's tests unmutated (the baseline)."""
+    results: dict[Mutant | str, bool] = {}
+    queue, free = list(todo), list(spaces)
+    running: dict[int, tuple[Mutant | str, Path, float]] = {}  # pid -> (job, workspace, start)
+
+    def start(job: Mutant | str, space: Path) -> None:
+        module = job if isinstance(job, str) else job.module
+        target = space / "bench_lib" / f"{module}.py"
+        if isinstance(job, Mutant):
+            target.write_text(mutated_source(job))
+        args = _pytest_args(job if isinstance(job, Mutant) else Mutant(module, -1, 0, ""), space)
+        if not fork:
+            code = _subprocess_run(args, space, timeout_s)
+            finish(job, space, code)
+            return
+        pid = os.fork()
+        if pid == 0:
+            _child(args, space)
+        running[pid] = (job, space, time.monotonic())
+
+    def finish(job: Mutant | str, space: Path, code: int) -> None:
+        module = job if isinstance(job, str) else job.module
+        shutil.copyfile(REPO / "bench_lib" / f"{module}.py", space / "bench_lib" / f"{module}.py")
+        results[job] = code != 0
+        free.append(space)
+        if isinstance(job, Mutant):
+            mark = "killed " if results[job] else "SURVIVED"
+            print(f"{mark} bench_lib/{job.module}.py:{job.line}: {job.change}", flush=True)
+
+    while queue or running:
+        while queue and free:
+            start(queue.pop(0), free.pop())
+        if not running:
+            continue
+        pid, status = os.waitpid(-1, os.WNOHANG)
+        if pid == 0:
+            for other, (_, _, began) in running.items():
+                if time.monotonic() - began > timeout_s:
+                    os.killpg(other, signal.SIGKILL)  # reaped, and counted killed, next pass
+            time.sleep(0.05)
+            continue
+        if pid in running:
+            job, space, _ = running.pop(pid)
+            finish(job, space, os.waitstatus_to_exitcode(status))
+    return results
 
 
 def main() -> int:
@@ -199,6 +286,9 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds a test run may take")
     ap.add_argument("--target", type=float, default=85.0, help="score (%%) to pass")
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument(
+        "--no-fork", action="store_true", help="a fresh interpreter per mutant (slower)"
+    )
     args = ap.parse_args()
     modules = args.only.split(",") if args.only else list(TARGETS)
     todo = [m for module in modules for m in mutants(module)]
@@ -208,24 +298,18 @@ def main() -> int:
         print(f"{len(todo)} mutants")
         return 0
     started = time.monotonic()
+    fork = hasattr(os, "fork") and not args.no_fork
+    if fork:
+        _preload()
     with tempfile.TemporaryDirectory(prefix="mpbench-mutation-") as tmp:
         spaces = [_workspace(Path(tmp) / str(i)) for i in range(args.jobs)]
-        free = list(spaces)
-        results: dict[Mutant, bool] = {}
-        with cf.ThreadPoolExecutor(args.jobs) as pool:
-            pending: dict[cf.Future[bool], tuple[Mutant, Path]] = {}
-            queue = list(todo)
-            while queue or pending:
-                while queue and free:
-                    m, space = queue.pop(0), free.pop()
-                    pending[pool.submit(run_mutant, m, space, args.timeout)] = (m, space)
-                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                for fut in done:
-                    m, space = pending.pop(fut)
-                    results[m] = fut.result()
-                    free.append(space)
-                    mark = "killed " if results[m] else "SURVIVED"
-                    print(f"{mark} bench_lib/{m.module}.py:{m.line}: {m.change}", flush=True)
+        baseline = run_all(list(modules), spaces, args.timeout, fork)
+        broken = [module for module in modules if baseline[module]]
+        if broken:
+            print(f"the tests fail without any mutation for: {', '.join(broken)}; fix them first")
+            return 2
+        ran = run_all(list(todo), spaces, args.timeout, fork)
+        results = {m: ran[m] for m in todo}
     survivors = [m for m in todo if not results[m]]
     score = 100.0 * (len(todo) - len(survivors)) / len(todo) if todo else 100.0
     per_module = {
