@@ -30,6 +30,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 # module -> the tests that are meant to pin its behaviour
@@ -40,7 +41,7 @@ TARGETS: dict[str, list[str]] = {
         "tests/test_stats.py", "tests/test_mutation_kills_stats.py", "tests/test_compare_stats.py"
     ],
     "replicates": ["tests/test_replicates.py", "tests/test_mutation_kills_replicates.py"],
-    "verdict": ["tests/test_compare_stats.py", "tests/test_mutation_kills_compare.py"],
+    "verdict": ["tests/test_mutation_kills_verdict.py", "tests/test_compare_stats.py"],
     "noise": ["tests/test_noise.py", "tests/test_mutation_kills_noise.py"],
     "scaling": ["tests/test_scaling.py", "tests/test_mutation_kills_scaling.py"],
     "schema": ["tests/test_results.py", "tests/test_mutation_kills_schema.py"],
@@ -191,27 +192,96 @@ def _preload() -> None:
             importlib.import_module(name)
 
 
-def _pytest_args(m: Mutant, workspace: Path) -> list[str]:
-    tests = [t for t in TARGETS[m.module] if (workspace / t).exists()]
+def _pytest_args(module: str, workspace: Path, only: list[str] | None = None) -> list[str]:
+    tests = only or [t for t in TARGETS[module] if (workspace / t).exists()]
     return ["-x", "-q", "-p", "no:cacheprovider", *tests]
 
 
+def _functions(module: str) -> list[tuple[int, int, int]]:
+    """(first line of its code object, def line, last line) of each function and lambda."""
+    tree = ast.parse((REPO / "bench_lib" / f"{module}.py").read_text())
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            decorators = [d.lineno for d in getattr(node, "decorator_list", [])]
+            first = min([node.lineno, *decorators])
+            found.append((first, node.lineno, node.end_lineno or node.lineno))
+    return found
+
+
+def _enclosing(functions: list[tuple[int, int, int]], line: int) -> int | None:
+    """The code object's first line of the innermost function holding ``line`` (None: module)."""
+    holding = [f for f in functions if f[1] <= line <= f[2]]
+    return max(holding, key=lambda f: f[1])[0] if holding else None
+
+
+class _CallRecorder:
+    """A pytest plugin: which tests call which functions of one file (by code first line).
+
+    Only calls in this process are seen: a function that only a test's subprocess runs maps to
+    no test, and its mutants then get every target test (never fewer than they need)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.calls: dict[int, set[str]] = {}
+
+    def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> None:
+        import threading
+
+        def profile(frame: Any, event: str, arg: Any) -> None:
+            if event == "call" and frame.f_code.co_filename == self.path:
+                self.calls.setdefault(frame.f_code.co_firstlineno, set()).add(item.nodeid)
+
+        sys.setprofile(profile)
+        threading.setprofile(profile)
+        self._stop = lambda: (sys.setprofile(None), threading.setprofile(None))  # type: ignore[func-returns-value]
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
+        self._stop()
+
+
+def _record_calls(module: str, workspace: Path) -> dict[int, list[str]] | None:
+    """Run ``module``'s tests unmutated in a child, recording which test calls which function.
+
+    None when they fail (the baseline must pass before any mutant means anything)."""
+    out = workspace / f".calls-{module}.json"
+    pid = os.fork()
+    if pid == 0:
+        recorder = _CallRecorder(str(workspace / "bench_lib" / f"{module}.py"))
+        code = 99
+        try:
+            code = _run_pytest(_pytest_args(module, workspace), workspace, [recorder])
+            calls = {line: sorted(ids) for line, ids in recorder.calls.items()}
+            out.write_text(json.dumps(calls))
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        return None
+    return {int(line): ids for line, ids in json.loads(out.read_text()).items()}
+
+
+def _run_pytest(args: list[str], workspace: Path, plugins: list[Any] | None = None) -> int:
+    """In a forked child: pytest on the workspace's copy, its output discarded."""
+    os.setpgid(0, 0)  # its own group: a timeout kills the tests' children too
+    os.chdir(workspace)
+    os.environ["PYTHONPATH"] = str(workspace)
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    sys.dont_write_bytecode = True
+    sys.path.insert(0, str(workspace))
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    import pytest
+
+    return int(pytest.main(args, plugins=plugins))
+
+
 def _child(args: list[str], workspace: Path) -> None:
-    """In a forked child: run pytest on the workspace's copy, exit with its status."""
+    """In a forked child: run pytest, exit with its status."""
     code = 99
     try:
-        os.setpgid(0, 0)  # its own group: a timeout kills the tests' children too
-        os.chdir(workspace)
-        os.environ["PYTHONPATH"] = str(workspace)
-        os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
-        sys.dont_write_bytecode = True
-        sys.path.insert(0, str(workspace))
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, 1)
-        os.dup2(null, 2)
-        import pytest
-
-        code = int(pytest.main(args))
+        code = _run_pytest(args, workspace)
     finally:
         os._exit(code)
 
@@ -227,7 +297,11 @@ def _subprocess_run(args: list[str], workspace: Path, timeout_s: float) -> int:
 
 
 def run_all(
-    todo: list[Mutant | str], spaces: list[Path], timeout_s: float, fork: bool
+    todo: list[Mutant | str],
+    spaces: list[Path],
+    timeout_s: float,
+    fork: bool,
+    chosen: dict[Mutant, list[str]] | None = None,
 ) -> dict[Mutant | str, bool]:
     """Run the tests against each mutant, ``len(spaces)`` at a time; True: they failed (killed).
 
@@ -241,7 +315,8 @@ def run_all(
         target = space / "bench_lib" / f"{module}.py"
         if isinstance(job, Mutant):
             target.write_text(mutated_source(job))
-        args = _pytest_args(job if isinstance(job, Mutant) else Mutant(module, -1, 0, ""), space)
+        only = (chosen or {}).get(job) if isinstance(job, Mutant) else None
+        args = _pytest_args(module, space, only)
         if not fork:
             code = _subprocess_run(args, space, timeout_s)
             finish(job, space, code)
@@ -303,12 +378,24 @@ def main() -> int:
         _preload()
     with tempfile.TemporaryDirectory(prefix="mpbench-mutation-") as tmp:
         spaces = [_workspace(Path(tmp) / str(i)) for i in range(args.jobs)]
-        baseline = run_all(list(modules), spaces, args.timeout, fork)
-        broken = [module for module in modules if baseline[module]]
-        if broken:
-            print(f"the tests fail without any mutation for: {', '.join(broken)}; fix them first")
-            return 2
-        ran = run_all(list(todo), spaces, args.timeout, fork)
+        chosen: dict[Mutant, list[str]] = {}
+        if fork:  # each mutant gets the tests that call its function (all where none does)
+            for module in modules:
+                calls = _record_calls(module, spaces[0])
+                if calls is None:
+                    print(f"the tests of {module} fail without any mutation: fix them first")
+                    return 2
+                functions = _functions(module)
+                for m in (m for m in todo if m.module == module):
+                    first = _enclosing(functions, m.line)
+                    if first is not None and calls.get(first):
+                        chosen[m] = calls[first]
+        else:
+            baseline = run_all(list(modules), spaces, args.timeout, fork)
+            if any(baseline.values()):
+                print("the tests fail without any mutation: fix them first")
+                return 2
+        ran = run_all(list(todo), spaces, args.timeout, fork, chosen)
         results = {m: ran[m] for m in todo}
     survivors = [m for m in todo if not results[m]]
     score = 100.0 * (len(todo) - len(survivors)) / len(todo) if todo else 100.0
