@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_smoke
 from test_crew import live_children_after_grace
 
 from bench_lib import crew, locks, races, workloads
@@ -214,13 +213,6 @@ CONTENTION_METRICS = {
     "hold_p50_s",
     "workers_effective_cores",
 }
-
-
-@pytest.fixture(scope="module")
-def locks_smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    code, data, output = run_smoke(tmp_path_factory.mktemp("locks"), "benchmarks/test_locks.py")
-    assert code == 0, output
-    return data
 
 
 def _by_case(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
