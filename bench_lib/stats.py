@@ -296,7 +296,7 @@ def holm_adjust(p_values: Sequence[float]) -> list[float]:
     """
     m = len(p_values)
     order = sorted(range(m), key=lambda i: p_values[i])
-    adjusted = [1.0] * m
+    adjusted = [1.0] * m  # pragma: no mutate (every entry is assigned below)
     running = 0.0
     for rank, i in enumerate(order):
         running = max(running, min(1.0, (m - rank) * p_values[i]))

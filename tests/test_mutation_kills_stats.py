@@ -147,3 +147,43 @@ def test_rounds_for_precision_known_answer() -> None:
     assert stats.rounds_for_precision(pilot, 0.05, 5, 10_000, 10.0) == 10  # 10 s / 1 s a round
     assert stats.rounds_for_precision(pilot, 0.0, 5, 77, 1e9) == 77  # no target: the most
     assert stats.rounds_for_precision([], 0.05, 5, 77, 1e9) == 5
+
+
+def test_summary_interval_is_the_order_statistic_pair() -> None:
+    # n = 9 at 95%: ranks (2, 8) cover 1 - 2 * 10/512 = 96.1%; (3, 7) only 82%
+    assert stats.order_statistic_ranks(9) == (2, 8)
+    s = stats.summarize(SKEWED)
+    assert (s.ci_low, s.ci_high) == (1.1, 9.0)
+
+
+def test_the_classic_cv_divides_by_the_mean() -> None:
+    import statistics
+
+    expected = statistics.stdev(SKEWED) / statistics.fmean(SKEWED)
+    assert stats.coefficient_of_variation(SKEWED) == pytest.approx(expected)
+
+
+def test_holm_caps_at_one() -> None:
+    assert stats.holm_adjust([0.6, 0.9]) == [1.0, 1.0]  # 2 * 0.6 = 1.2, capped
+
+
+def test_geometric_mean_is_the_mean_of_logs_not_their_median() -> None:
+    assert stats.geometric_mean([1.0, 2.0, 8.0]) == pytest.approx(16 ** (1 / 3))
+    with pytest.raises(ValueError):
+        stats.geometric_mean([1.0, 0.0])
+
+
+def test_the_ratio_interval_needs_enough_rounds_on_both_sides() -> None:
+    enough = [1.0, 1.1, 1.2, 1.3, 1.4, 1.5]
+    assert stats.ratio_of_medians_ci(enough[:5], enough * 2) is None
+    assert stats.ratio_of_medians_ci(enough * 2, enough[:5]) is None
+    assert stats.ratio_of_medians_ci(enough, enough) is not None
+
+
+def test_ranks_of_one_value() -> None:
+    assert stats.average_ranks([5.0]) == [1.0]
+    assert stats.average_ranks([]) == []
+
+
+def test_rounds_for_precision_of_instant_rounds_spends_the_most() -> None:
+    assert stats.rounds_for_precision([0.0, 0.0, 0.0], 0.05, 5, 77, 1.0) == 77
