@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from figure_checks import assert_figures_come_from_rounds
 
 from bench_lib import noise, scaling
 
@@ -41,6 +42,15 @@ def _median(data: dict[str, Any], case: str, **params: Any) -> float:
     ]
     assert found, (case, params)
     return float(found[0])
+
+
+@pytest.mark.parametrize("smoke", SMOKES)
+def test_every_figure_is_the_median_of_its_own_rounds(
+    smoke: str, request: pytest.FixtureRequest
+) -> None:
+    for bench in request.getfixturevalue(smoke)["benchmarks"]:
+        if bench["extra_info"]["mpbench"].get("figures"):
+            assert_figures_come_from_rounds(bench)
 
 
 def test_a_thread_starts_faster_than_any_process(spawn_smoke: dict[str, Any]) -> None:

@@ -131,7 +131,7 @@ class Exempt:
 def exempt_lines(module: str) -> list[Exempt]:
     """Lines the pragma exempts, with the reason each gives (a reason is expected)."""
     found = []
-    lines = (REPO / "bench_lib" / f"{module}.py").read_text().splitlines()
+    lines = source_of(module).splitlines()
     for number, text in enumerate(lines, 1):
         if PRAGMA in text:
             after = text.split(PRAGMA, 1)[1].strip()
@@ -140,15 +140,24 @@ def exempt_lines(module: str) -> list[Exempt]:
     return found
 
 
+_SOURCES: dict[str, str] = {}  # each module as it was when the run began (edits mid-run ignored)
+
+
+def source_of(module: str) -> str:
+    if module not in _SOURCES:
+        _SOURCES[module] = (REPO / "bench_lib" / f"{module}.py").read_text()
+    return _SOURCES[module]
+
+
 def mutants(module: str) -> list[Mutant]:
-    source = (REPO / "bench_lib" / f"{module}.py").read_text()
+    source = source_of(module)
     tree = ast.parse(source)
     points = _points(tree, source.splitlines())
     return [Mutant(module, i, getattr(n, "lineno", 0), d) for i, (n, d, _) in enumerate(points)]
 
 
 def mutated_source(m: Mutant) -> str:
-    source = (REPO / "bench_lib" / f"{m.module}.py").read_text()
+    source = source_of(m.module)
     tree = ast.parse(source)
     node, _, arg = _points(tree, source.splitlines())[m.index]
     if isinstance(node, ast.Compare):
@@ -199,7 +208,7 @@ def _pytest_args(module: str, workspace: Path, only: list[str] | None = None) ->
 
 def _functions(module: str) -> list[tuple[int, int, int]]:
     """(first line of its code object, def line, last line) of each function and lambda."""
-    tree = ast.parse((REPO / "bench_lib" / f"{module}.py").read_text())
+    tree = ast.parse(source_of(module))
     found = []
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
@@ -328,7 +337,7 @@ def run_all(
 
     def finish(job: Mutant | str, space: Path, code: int) -> None:
         module = job if isinstance(job, str) else job.module
-        shutil.copyfile(REPO / "bench_lib" / f"{module}.py", space / "bench_lib" / f"{module}.py")
+        (space / "bench_lib" / f"{module}.py").write_text(source_of(module))
         results[job] = code != 0
         free.append(space)
         if isinstance(job, Mutant):
