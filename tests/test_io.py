@@ -81,7 +81,10 @@ def test_requests_carry_their_numbers_and_size() -> None:
 
 def test_connection_limits_are_recorded_not_crashed() -> None:
     ok = io_servers.connection_limit("epoll", 1000, nofile=20000)
-    assert ok.reason is None or "Linux" in ok.reason
+    if sys.platform.startswith("linux"):
+        assert ok.reason is None  # epoll exists here: a refusal would hide its figures
+    else:
+        assert ok.reason is not None and "Linux" in ok.reason
     select = io_servers.connection_limit("select", 1000, nofile=20000).reason
     assert select is not None and "FD_SETSIZE" in select
     assert io_servers.connection_limit("select", 100, nofile=20000).reason is None
