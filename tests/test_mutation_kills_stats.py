@@ -30,13 +30,15 @@ def _percentile_bootstrap(
 
 
 def test_the_bootstrap_interval_is_the_95_percent_percentile_interval() -> None:
-    ours = stats.bootstrap_ci(SKEWED)
+    skewed = [1.0 + 0.01 * i + (i % 7) ** 3 / 50 for i in range(41)]  # 41 distinct values
+    ours = stats.bootstrap_ci(skewed)
     assert ours == _percentile_bootstrap(
-        SKEWED, 0.95, stats.BOOTSTRAP_RESAMPLES, stats.BOOTSTRAP_SEED
+        skewed, 0.95, stats.BOOTSTRAP_RESAMPLES, stats.BOOTSTRAP_SEED
     )
-    assert ours != _percentile_bootstrap(
-        SKEWED, 0.90, stats.BOOTSTRAP_RESAMPLES, stats.BOOTSTRAP_SEED
-    )
+    for other in (0.90, 1 - 0.05 / 1.5):  # "95%" computed as 90%, or with the tails split 3 ways
+        assert ours != _percentile_bootstrap(
+            skewed, other, stats.BOOTSTRAP_RESAMPLES, stats.BOOTSTRAP_SEED
+        )
     assert stats.CONFIDENCE == 0.95 and stats.BOOTSTRAP_RESAMPLES == 2000
 
 
@@ -187,3 +189,15 @@ def test_ranks_of_one_value() -> None:
 
 def test_rounds_for_precision_of_instant_rounds_spends_the_most() -> None:
     assert stats.rounds_for_precision([0.0, 0.0, 0.0], 0.05, 5, 77, 1.0) == 77
+
+
+def test_rank_tests_in_the_high_tail_and_of_tiny_tied_samples_against_scipy() -> None:
+    scipy_stats = pytest.importorskip("scipy.stats")
+    high, low = [v * 1.7 + 0.05 for v in SKEWED], SKEWED
+    ours = stats.mann_whitney_u(high, low)  # the first sample larger: U in the high tail
+    theirs = scipy_stats.mannwhitneyu(high, low, alternative="two-sided", method="exact")
+    assert ours is not None and ours.p_value == pytest.approx(theirs.pvalue, rel=1e-9)
+    tiny = stats.mann_whitney_u([0.0], [1.0, 1.0, 1.0])  # tied, variance 0.75
+    ref = scipy_stats.mannwhitneyu([0.0], [1.0, 1.0, 1.0], method="asymptotic")
+    assert tiny is not None and tiny.method == "normal"
+    assert tiny.p_value == pytest.approx(ref.pvalue, rel=1e-9) and tiny.p_value < 0.3
