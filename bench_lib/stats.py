@@ -241,7 +241,7 @@ def average_ranks(values: Sequence[float]) -> list[float]:
     _, inverse, counts = np.unique(data, return_inverse=True, return_counts=True)
     ends = np.cumsum(counts)
     mean_rank = ends - (counts - 1) / 2
-    return [float(r) for r in mean_rank[inverse.reshape(-1)]]
+    return [float(r) for r in mean_rank[inverse.ravel()]]
 
 
 def _u_distribution(m: int, n: int) -> list[int]:
