@@ -201,3 +201,10 @@ def test_rank_tests_in_the_high_tail_and_of_tiny_tied_samples_against_scipy() ->
     ref = scipy_stats.mannwhitneyu([0.0], [1.0, 1.0, 1.0], method="asymptotic")
     assert tiny is not None and tiny.method == "normal"
     assert tiny.p_value == pytest.approx(ref.pvalue, rel=1e-9) and tiny.p_value < 0.3
+
+
+def test_the_exact_rank_test_caps_a_centred_u_at_one() -> None:
+    # U = 2 of 4 pairs, the centre: both tails are 4/6, twice that is 4/3, capped at 1
+    test = stats.mann_whitney_u([1.0, 4.0], [2.0, 3.0])
+    assert test is not None and test.method == "exact" and test.u == 2.0
+    assert test.p_value == 1.0
