@@ -56,7 +56,7 @@ TARGETS: dict[str, list[str]] = {
 }  # fmt: skip
 # tests left out of a module's mutation runs (-k): they run whole benchmarks (a smoke run per
 # mutant would take minutes); the ordinary test run keeps them
-SLOW = "not smoke_file and not real_smoke_file and not benchmark_compare_option"
+SLOW = "not pytest_benchmark_compare and not real_smoke_file and not benchmark_compare_option"
 DESELECT = {"compare": SLOW, "compare_match": SLOW}
 SWAPS = {
     ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
