@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bench_lib import engine
+from bench_lib.cpu import CpuUsage
 from bench_lib.profiles import Profile
 
 TIMEOUT_S = 0.5
@@ -41,7 +42,8 @@ class FakeBenchmark:
         self.disabled = disabled
         self.stats = _Stats()
 
-    def _make_stats(self, _: int) -> _Stats:
+    def _make_stats(self, iterations: int) -> _Stats:
+        assert iterations == 1  # one call per round: a round's time is not divided
         return self.stats
 
 
@@ -211,3 +213,29 @@ def test_nothing_is_recorded_without_rounds_or_for_a_disabled_benchmark() -> Non
     disabled = FakeBenchmark(disabled=True)
     engine.record_rounds(disabled, [1.0, 2.0])
     assert disabled.stats.rounds == []
+
+
+class _FixedMeter:
+    """A CpuMeter whose every block used 0.5 s wall, 0.25 s of our CPU, 0.75 s of the machine's."""
+
+    usage = CpuUsage(wall_s=0.5, tree_cpu_s=0.25, system_busy_s=0.75)
+
+    def __enter__(self) -> _FixedMeter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def test_cpu_use_adds_up_over_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "CpuMeter", _FixedMeter)
+    fake = FakeBenchmark()
+    bench = engine.Bench(fake, _profile(blocks=2, warmup=0), cores=2)
+    for block in range(2):
+        bench.block = block
+        bench.measure(lambda: None, rounds=2)
+    bench.finish()
+    saved = fake.extra_info["mpbench"]
+    assert saved["cpu"] == {"wall_s": 1.0, "tree_cpu_s": 0.5, "effective_cores": 0.5}
+    assert saved["noise"]["foreign_cores"] == pytest.approx(1.0)  # (1.5 - 0.5) / 1.0 s
+    assert saved["warmup_rounds"] == 0

@@ -84,6 +84,7 @@ def test_in_use_sees_a_mapping_and_an_open_descriptor(our_prefixes: tuple[str, s
     segment = shared_memory.SharedMemory(create=True, size=mmap.PAGESIZE)
     name = segment.name.lstrip("/")
     try:
+        assert len(name) == len(our_prefixes[1]) - 1 + 16  # 16 random hex digits after ours
         assert leaks.in_use({name, "not-a-segment"}) == {name}  # mapped (and open) by us
         segment.close()
         assert leaks.in_use({name}) == set()  # nobody holds it now
