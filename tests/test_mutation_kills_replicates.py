@@ -51,6 +51,7 @@ def test_t_tail_edges() -> None:
     assert replicates.t_two_sided_p(0.0, 5.0) == 1.0
     assert replicates.t_two_sided_p(math.inf, 5.0) == 0.0
     assert replicates.t_two_sided_p(-math.inf, 5.0) == 0.0
+    assert replicates.t_two_sided_p(1e200, 5.0) == 0.0  # t * t overflows: x = 0, no log(0)
     assert replicates.t_quantile(0.05, 1e6) == pytest.approx(1.959964, rel=1e-5)
 
 
