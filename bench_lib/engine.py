@@ -120,7 +120,8 @@ def record_rounds(benchmark: Any, round_times_s: list[float]) -> None:
 class _Blocks:
     """What the blocks of one benchmark have measured so far (DESIGN.md, principle 15)."""
 
-    per_block: int = 0  # measured rounds in each block after the first (the first sizes it)
+    per_block: int = 0  # pragma: no mutate (the first block sets it before any use)
+    # measured rounds in each block after the first (the first sizes it)
     rounds_s: list[list[float]] = field(default_factory=list)  # each block's round times
     figures: list[Figure] = field(default_factory=list)
     floor: FloorRef | None = None
@@ -152,7 +153,7 @@ class Bench:
         self.benchmark = benchmark
         self.profile = profile
         self.cores = cores  # usable cores of this machine (affinity and quota)
-        self.subject = benchmark.fullname.split("::")[0].rsplit("/", 1)[-1]
+        self.subject = benchmark.fullname.split("::")[0].rsplit("/", 1)[-1]  # pragma: no mutate
         self.subject = self.subject.removeprefix("test_").removesuffix(".py")
         self.case = benchmark.name.split("[")[0].removeprefix("test_")
         self.params: dict[str, Any] = dict(benchmark.params or {})

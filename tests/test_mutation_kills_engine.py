@@ -239,3 +239,20 @@ def test_cpu_use_adds_up_over_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     assert saved["cpu"] == {"wall_s": 1.0, "tree_cpu_s": 0.5, "effective_cores": 0.5}
     assert saved["noise"]["foreign_cores"] == pytest.approx(1.0)  # (1.5 - 0.5) / 1.0 s
     assert saved["warmup_rounds"] == 0
+
+
+def test_rounds_are_timed_as_elapsed_time_and_size_the_block() -> None:
+    # 20 ms warm-up rounds with a 1 s budget and no precision target: the budget decides,
+    # about 50 rounds (fewer on a busy machine, never as few as 1)
+    profile = Profile("quick", 3, 1, 50, 1.0, 0.0, 10.0, blocks=1)
+    bench = engine.Bench(FakeBenchmark(), profile, cores=2)
+    bench.measure(lambda: time.sleep(0.02))
+    assert 2 <= bench._blocks.per_block <= 50
+    rounds = bench._blocks.rounds_s[0]
+    assert all(0.02 <= t < 0.02 + GENEROUS_S for t in rounds)  # a round lasts what it did
+
+
+def test_one_round_over_two_blocks_is_one_round_each() -> None:
+    bench = engine.Bench(FakeBenchmark(), _profile(blocks=2, warmup=0), cores=2)
+    bench.measure(lambda: None, rounds=1)
+    assert bench._blocks.per_block == 1

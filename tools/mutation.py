@@ -370,6 +370,7 @@ def run_all(
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--only", help="comma-separated modules of: " + ", ".join(TARGETS))
+    ap.add_argument("--at", help="comma-separated line numbers: only the mutants on those lines")
     ap.add_argument("--list", action="store_true", help="list the mutants only")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds a test run may take")
@@ -381,6 +382,9 @@ def main() -> int:
     args = ap.parse_args()
     modules = args.only.split(",") if args.only else list(TARGETS)
     todo = [m for module in modules for m in mutants(module)]
+    if args.at:  # e.g. the survivors of an earlier run, after new tests
+        lines = {int(n) for n in args.at.split(",")}
+        todo = [m for m in todo if m.line in lines]
     if args.list:
         for m in todo:
             print(f"bench_lib/{m.module}.py:{m.line}: {m.change}")
