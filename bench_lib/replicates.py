@@ -94,12 +94,12 @@ def t_two_sided_p(t: float, df: float) -> float:
 
 def t_quantile(p_two_sided: float, df: float) -> float:
     """The t with P(|T| >= t) = ``p_two_sided`` (bisection on :func:`t_two_sided_p`)."""
-    low, high = 0.0, 1.0
+    low, high = 0.0, 1.0  # pragma: no mutate (any bracket that widens to hold the root)
     while t_two_sided_p(high, df) > p_two_sided:  # pragma: no mutate (equal: high is a bound)
-        high *= 2
-    for _ in range(60):  # the bracket shrinks 2**60-fold: far below any printed digit
+        high *= 2  # pragma: no mutate (any growth factor > 1)
+    for _ in range(60):  # pragma: no mutate (shrinks 2**60-fold: below any printed digit)
         mid = (low + high) / 2
-        if t_two_sided_p(mid, df) > p_two_sided:
+        if t_two_sided_p(mid, df) > p_two_sided:  # pragma: no mutate (equal: the root itself)
             low = mid
         else:
             high = mid

@@ -17,6 +17,7 @@ import pytest
 
 from bench_lib import engine
 from bench_lib.cpu import CpuUsage
+from bench_lib.lean_runner import LeanJob
 from bench_lib.profiles import Profile
 
 TIMEOUT_S = 0.5
@@ -256,3 +257,27 @@ def test_one_round_over_two_blocks_is_one_round_each() -> None:
     bench = engine.Bench(FakeBenchmark(), _profile(blocks=2, warmup=0), cores=2)
     bench.measure(lambda: None, rounds=1)
     assert bench._blocks.per_block == 1
+
+
+def test_lean_blocks_size_the_rest_from_the_first() -> None:
+    # min 4 rounds over 2 blocks: the first lean process measures 2; with no precision target
+    # the most (6) are wanted, so the second block measures the other 4
+    profile = Profile("quick", 0, 4, 6, 10.0, 0.0, 30.0, blocks=2)
+    fake = FakeBenchmark()
+    bench = engine.Bench(fake, profile, cores=2)
+    job = LeanJob("tests.lean_jobs", "sleep", {"seconds": 0.001})
+    figures = [engine.Figure("round", "s", "time")]
+    for block in range(2):
+        bench.block = block
+        bench.measure_lean(job, figures=figures)
+    assert [b["rounds"] for b in bench.info["blocks"]] == [2, 4]
+    bench.finish()
+    assert fake.extra_info["mpbench"]["rounds"] == 6 and bench.info["block_rounds"] == [2, 4]
+    assert all(0.001 <= t < GENEROUS_S for t in fake.stats.rounds)
+
+
+def test_a_warm_up_setup_may_return_nothing() -> None:
+    bench = engine.Bench(FakeBenchmark(), _profile(warmup=2, blocks=1), cores=2)
+    seen: list[str] = []
+    bench.measure(lambda: seen.append("run"), setup=lambda: None, rounds=None)
+    assert seen.count("run") >= 3  # two warm-up rounds, then the measured ones
