@@ -243,14 +243,14 @@ def test_cpu_use_adds_up_over_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_rounds_are_timed_as_elapsed_time_and_size_the_block() -> None:
-    # 20 ms warm-up rounds with a 1 s budget and no precision target: the budget decides,
-    # about 50 rounds (fewer on a busy machine, never as few as 1)
-    profile = Profile("quick", 3, 1, 50, 1.0, 0.0, 10.0, blocks=1)
+    # 5 ms warm-up rounds with a 1 s budget and no precision target: the budget decides,
+    # about 200 rounds (fewer on a busy machine; 1 only if a round took the whole budget)
+    profile = Profile("quick", 3, 1, 500, 1.0, 0.0, 10.0, blocks=1)
     bench = engine.Bench(FakeBenchmark(), profile, cores=2)
-    bench.measure(lambda: time.sleep(0.02))
-    assert 2 <= bench._blocks.per_block <= 50
+    bench.measure(lambda: time.sleep(0.005))
+    assert 2 <= bench._blocks.per_block <= 200
     rounds = bench._blocks.rounds_s[0]
-    assert all(0.02 <= t < 0.02 + GENEROUS_S for t in rounds)  # a round lasts what it did
+    assert all(0.005 <= t < 0.005 + GENEROUS_S for t in rounds)  # a round lasts what it did
 
 
 def test_one_round_over_two_blocks_is_one_round_each() -> None:
