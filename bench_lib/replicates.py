@@ -54,7 +54,7 @@ def _betacf(a: float, b: float, x: float) -> float:
     tiny = 1e-300  # pragma: no mutate (any tiny guard against dividing by 0)
     qab, qap, qam = a + b, a + 1.0, a - 1.0
     c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > tiny else tiny)
+    d = 1.0 / (d if abs(d) > tiny else tiny)  # pragma: no mutate (> or >= at 1e-300)
     h = d
     for m in range(1, 300):  # pragma: no mutate (converges in far fewer steps)
         m2 = 2 * m
@@ -63,9 +63,9 @@ def _betacf(a: float, b: float, x: float) -> float:
             -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
         ):
             d = 1.0 + aa * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
+            d = 1.0 / (d if abs(d) > tiny else tiny)  # pragma: no mutate (> or >= at 1e-300)
             c = 1.0 + aa / c
-            c = c if abs(c) > tiny else tiny
+            c = c if abs(c) > tiny else tiny  # pragma: no mutate (> or >= at 1e-300)
             h *= d * c
         if abs(d * c - 1.0) < 1e-15:  # pragma: no mutate (< or <= at the float's last digit)
             break

@@ -83,5 +83,8 @@ def test_geometric_mean_interval_known_answer() -> None:
     low, high = replicates.geometric_mean_ci([math.log(2.0), math.log(8.0)], [0.1, 0.2])
     half = 1.96 * math.sqrt(0.01 + 0.04) / 2
     assert (low, high) == pytest.approx((4.0 * math.exp(-half), 4.0 * math.exp(half)))
+    logs = [math.log(2.0), math.log(3.0), math.log(100.0)]  # mean of logs, not their median
+    low, high = replicates.geometric_mean_ci(logs, [0.0, 0.0, 0.0])  # type: ignore[misc]
+    assert low == pytest.approx(600 ** (1 / 3)) and high == pytest.approx(600 ** (1 / 3))
     assert replicates.geometric_mean_ci([], []) is None
     assert replicates.geometric_mean_ci([0.1], [0.1, 0.2]) is None
