@@ -313,3 +313,36 @@ def test_a_client_bound_slowest_rate_says_at_least() -> None:
 @pytest.mark.parametrize("cores", [1, 2, 8])
 def test_an_empty_run_gives_no_advice(cores: int) -> None:
     assert recommend.recommendations(run(cores=cores)) == []
+
+
+@pytest.mark.parametrize(
+    ("present", "start"),
+    [
+        (bench("spawn", "interpreter", 20e-3, python="site"), "spawn costs"),
+        (bench("spawn", "process_start", 3e-2, start="spawn"), "spawn costs"),
+        (bench("pool", "task_overhead", 50e-6, api="map_chunk1", pool="process"), "Pool.map"),
+        (bench("pool", "task_overhead", 2e-6, api="map", pool="process"), "Pool.map"),
+        (bench("pool", "task_overhead", 80e-6, api="apply", pool="process"), "apply waits"),
+        (bench("pool", "task_overhead", 9e-6, api="apply_async", pool="process"), "apply waits"),
+        (bench("pool", "pool_start", 5e-3, start="fork", pool="pool"), "A Pool of"),
+        (bench("pool", "pool_start", 90e-3, start="spawn", pool="pool"), "A Pool of"),
+        (bench("io", "selector_check", 1e-6, selector="epoll", fds=1000), "With 1000"),
+        (bench("io", "selector_check", 8e-5, selector="poll", fds=1000), "With 1000"),
+    ],
+)
+def test_a_two_figure_sentence_needs_both_figures(present: dict[str, Any], start: str) -> None:
+    assert not any(line.startswith(start) for line in advice(present))
+
+
+def test_echo_rules_need_connections_and_two_servers() -> None:
+    assert advice(bench("io", "echo", 5e4, "req/s", model="epoll")) == []  # no connections axis
+    lone = advice(_echo("epoll", 50_000.0, 10e-6, False))
+    assert not any("ranked by server CPU" in line for line in lone)  # one server: no ranking
+    assert one(lone, "At 100 connections the").startswith("At 100 connections the epoll server")
+    free = advice(_echo("epoll", 5e4, 0.0, False), _echo("threads", 2e4, 0.0, False))
+    assert not any("ranked by server CPU" in line for line in free)  # no CPU measured
+
+
+def test_gil_sentence_needs_both_cpu_readings_for_the_cores_clause() -> None:
+    line = one(advice(_split("thread", 2, 1.0, 1.0), _split("process", 2, 1.8)), "CPU-bound")
+    assert "they kept" not in line
