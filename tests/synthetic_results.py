@@ -62,7 +62,8 @@ def bench(
         }
     ids = "-".join(f"{k}={v}" for k, v in params.items())
     name = f"test_{case}[{ids}]" if ids else f"test_{case}"
-    data = [median] * fig["n"] if kind == "time" else [1.0 / median] * fig["n"]
+    round_s = median if kind == "time" else (1.0 / median if median else 1.0)
+    data = [round_s] * fig["n"]
     return {"name": name, "stats": {"data": data}, "extra_info": {"mpbench": block}}
 
 

@@ -346,3 +346,46 @@ def test_echo_rules_need_connections_and_two_servers() -> None:
 def test_gil_sentence_needs_both_cpu_readings_for_the_cores_clause() -> None:
     line = one(advice(_split("thread", 2, 1.0, 1.0), _split("process", 2, 1.8)), "CPU-bound")
     assert "they kept" not in line
+
+
+def test_fork_memory_rule_with_exactly_two_sizes() -> None:
+    two = [
+        bench("spawn", "fork_memory", 1e-3 + 2e-3 * mib / 1024, mib=mib, how="process")
+        for mib in (0, 512)
+    ]
+    line = one(advice(*two), "Each GiB")
+    assert float(line.split(" adds ")[1].split(" ms ")[0]) == pytest.approx(2.0, rel=1e-3)
+
+
+def test_the_contention_sentence_on_two_cores() -> None:
+    lines = advice(
+        bench("locks", "contention", 3e5, "acq/s", primitive="lock", workers=2),
+        bench("locks", "contention", 6e5, "acq/s", primitive="lock", workers=1),
+        cores=2,
+    )
+    assert one(lines, "2 processes").startswith("2 processes fighting over a multiprocessing.Lock")
+    assert "0.50x one process alone" in one(lines, "2 processes")
+
+
+def test_rules_stay_silent_without_their_axes() -> None:
+    no_n = bench("gil", "cpu_split", 1.0, derived={"speedup": 1.0}, mode="thread")
+    assert advice(no_n) == []
+    no_size = bench("ipc", "stream", 1e5, "msg/s", channel="queue")
+    assert advice(no_size) == []
+
+
+def test_the_manager_sentence_needs_a_manager_queue() -> None:
+    lines = advice(
+        _stream("queue", 64, 1.0),
+        bench("ipc", "ping_pong", 20e-6, channel="pipe", size=64),
+    )
+    assert not any(line.startswith("A Manager queue") for line in lines)
+
+
+def test_the_placement_sentence_needs_both_medians() -> None:
+    lines = advice(
+        _stream("queue", 64, 1.0),
+        bench("ipc", "os_pipe", 0.0, "msg/s", size=64, placement="same_core"),
+        bench("ipc", "os_pipe", 1e5, "msg/s", size=64, placement="cross_core"),
+    )
+    assert not any(line.startswith("Placement matters") for line in lines)
