@@ -153,7 +153,8 @@ class Bench:
         self.benchmark = benchmark
         self.profile = profile
         self.cores = cores  # usable cores of this machine (affinity and quota)
-        self.subject = benchmark.fullname.split("::")[0].rsplit("/", 1)[-1]  # pragma: no mutate
+        path = benchmark.fullname.split("::")[0]
+        self.subject = path.rsplit("/", 1)[-1]  # pragma: no mutate (only the last part is read)
         self.subject = self.subject.removeprefix("test_").removesuffix(".py")
         self.case = benchmark.name.split("[")[0].removeprefix("test_")
         self.params: dict[str, Any] = dict(benchmark.params or {})
