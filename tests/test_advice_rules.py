@@ -76,7 +76,7 @@ def test_fork_memory_rule_gives_the_slope_per_gib() -> None:
     ] + [bench("spawn", "fork_memory", 0.5e-3, mib=mib, how="raw") for mib in (0, 1024)]
     line = one(advice(*memory), "Each GiB")
     slope_ms = float(line.split(" adds ")[1].split(" ms ")[0])  # a fitted slope: 10 ms per GiB
-    assert slope_ms == pytest.approx(10.0, rel=1e-3)
+    assert slope_ms == pytest.approx(10.0, rel=1e-5)
     assert line.endswith(
         " ms to a fork start (page tables); start workers before loading big data."
     )
@@ -354,7 +354,7 @@ def test_fork_memory_rule_with_exactly_two_sizes() -> None:
         for mib in (0, 512)
     ]
     line = one(advice(*two), "Each GiB")
-    assert float(line.split(" adds ")[1].split(" ms ")[0]) == pytest.approx(2.0, rel=1e-3)
+    assert float(line.split(" adds ")[1].split(" ms ")[0]) == pytest.approx(2.0, rel=1e-5)
 
 
 def test_the_contention_sentence_on_two_cores() -> None:
