@@ -389,3 +389,12 @@ def test_the_placement_sentence_needs_both_medians() -> None:
         bench("ipc", "os_pipe", 1e5, "msg/s", size=64, placement="cross_core"),
     )
     assert not any(line.startswith("Placement matters") for line in lines)
+
+
+def test_io_rules_without_their_axes_stay_silent() -> None:
+    no_connections = bench(
+        "io", "echo", 5e4, "req/s", metrics={"server_cpu_per_request_s": 1e-5}, model="epoll"
+    )
+    assert advice(no_connections) == []
+    no_fds = bench("io", "selector_check", 1e-6, selector="epoll")
+    assert advice(no_fds) == []

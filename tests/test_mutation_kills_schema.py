@@ -37,3 +37,7 @@ def test_shown_values_are_cut_past_40_characters() -> None:
     assert schema.shown("x" * 38) == "'" + "x" * 38 + "'"  # 40 with its quotes: whole
     cut = schema.shown("x" * 39)
     assert len(cut) == 40 and cut.endswith("...")
+
+
+def test_a_list_of_numbers_is_not_a_list_of_strings() -> None:
+    assert schema.problem([1, 2], [str], "start_methods") == "start_methods[0] is not a string"
