@@ -118,7 +118,8 @@ def round_deadline(timeout_s: float) -> Iterator[None]:
 
     Inside the block, ``signal.setitimer(signal.ITIMER_REAL, timeout_s)`` restarts the clock.
     """
-    if threading.current_thread() is not threading.main_thread() or timeout_s <= 0:
+    main = threading.current_thread() is threading.main_thread()
+    if not main or timeout_s <= 0:  # pragma: no mutate (a 0 s timer is disarmed)
         yield
         return
 
@@ -154,7 +155,8 @@ def record_rounds(benchmark: Any, round_times_s: list[float]) -> None:
 class _Blocks:
     """What the blocks of one benchmark have measured so far (DESIGN.md, principle 15)."""
 
-    per_block: int = 0  # measured rounds in each block after the first (the first sizes it)
+    per_block: int = 0  # pragma: no mutate (the first block sets it before any use)
+    # measured rounds in each block after the first (the first sizes it)
     rounds_s: list[list[float]] = field(default_factory=list)  # each block's round times
     figures: list[Figure] = field(default_factory=list)
     floor: FloorRef | None = None
@@ -188,7 +190,8 @@ class Bench:
         self.benchmark = benchmark
         self.profile = profile
         self.cores = cores  # usable cores of this machine (affinity and quota)
-        self.subject = benchmark.fullname.split("::")[0].rsplit("/", 1)[-1]
+        path = benchmark.fullname.split("::")[0]
+        self.subject = path.rsplit("/", 1)[-1]  # pragma: no mutate (only the last part is read)
         self.subject = self.subject.removeprefix("test_").removesuffix(".py")
         self.case = benchmark.name.split("[")[0].removeprefix("test_")
         self.params: dict[str, Any] = dict(benchmark.params or {})
@@ -372,7 +375,7 @@ class Bench:
         """After the last block: give pytest-benchmark every round and record the figures."""
         b = self._blocks
         data = [t for block in b.rounds_s for t in block]
-        if not data or b.before is None:
+        if not data or b.before is None:  # pragma: no mutate (the first block sets both)
             return
         record_rounds(self.benchmark, data)
         self.info["block_rounds"] = [len(block) for block in b.rounds_s]

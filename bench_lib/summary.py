@@ -119,7 +119,8 @@ def problems(data: dict[str, Any]) -> list[str]:
         name = f"{m['subject']} {m['case']} {params_text(m['params'])}".strip()
         lines += [f"noisy {name}: {f['message']}" for f in (m.get("noise") or {}).get("flags", [])]
     lines += duplicates(data)
-    if gil_warning := (block.get("gil") or {}).get("warning"):
+    gil = block.get("gil")  # unchecked by the schema (older files lack it): any shape
+    if isinstance(gil, dict) and (gil_warning := gil.get("warning")):
         lines.insert(0, f"GIL ON: {gil_warning}")
     lines += [
         f"DISTURBED: another mpbench run (pid {o['pid']}) ran at the same time; rerun alone"

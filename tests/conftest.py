@@ -87,6 +87,22 @@ def pool_gil_smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return data
 
 
+@pytest.fixture(scope="session")
+def ipc_smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One smoke run of the ipc subject, shared by every test that reads one."""
+    code, data, output = run_smoke(tmp_path_factory.mktemp("ipc"), "benchmarks/test_ipc.py")
+    assert code == 0, output
+    return data
+
+
+@pytest.fixture(scope="session")
+def locks_smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One smoke run of the locks subject, shared by every test that reads one."""
+    code, data, output = run_smoke(tmp_path_factory.mktemp("locks"), "benchmarks/test_locks.py")
+    assert code == 0, output
+    return data
+
+
 def session_processes(sid: int) -> list[psutil.Process]:
     """Live (not zombie) processes of session ``sid``: what a run left behind."""
     out = []

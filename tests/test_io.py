@@ -14,6 +14,7 @@ from typing import Any, Callable
 import psutil
 import pytest
 from conftest import run_smoke
+from figure_checks import assert_cpu_use_adds_up
 
 from bench_lib import tidy, workloads
 from bench_lib.chart_style import RunContext
@@ -85,7 +86,10 @@ def test_requests_carry_their_numbers_and_size() -> None:
 
 def test_connection_limits_are_recorded_not_crashed() -> None:
     ok = io_servers.connection_limit("epoll", 1000, nofile=20000)
-    assert ok.reason is None or "Linux" in ok.reason
+    if sys.platform.startswith("linux"):
+        assert ok.reason is None  # epoll exists here: a refusal would hide its figures
+    else:
+        assert ok.reason is not None and "Linux" in ok.reason
     select = io_servers.connection_limit("select", 1000, nofile=20000).reason
     assert select is not None and "FD_SETSIZE" in select
     assert io_servers.connection_limit("select", 100, nofile=20000).reason is None
@@ -118,10 +122,9 @@ def test_raising_the_file_limit_never_lowers_it() -> None:
 
 @pytest.mark.parametrize("name", ["select", "poll", "epoll"])
 def test_descriptor_set_reports_exactly_the_ready_one(name: str) -> None:
-    try:
-        descriptors = DescriptorSet(name, 32)
-    except Exception as exc:  # epoll off Linux
-        pytest.skip(str(exc))
+    if name == "epoll" and not sys.platform.startswith("linux"):
+        pytest.skip("epoll is Linux-only")
+    descriptors = DescriptorSet(name, 32)  # on Linux every one of them must open
     with descriptors:
         descriptors.register()
         assert descriptors.check(5) == 5
@@ -215,7 +218,10 @@ def test_servers_echo_and_leave_nothing_behind(model: str) -> None:
         ClientPool(server.port, 3, 64) as pool,
     ):
         assert pool.run_round(5) == 15
-        assert server.memory_bytes() > 0 and server.cpu_s() >= 0
+        assert server.memory_bytes() > 2**20  # a Python interpreter does not fit in 1 MiB
+        used = server.cpu_s()
+        assert pool.run_round(5) == 15
+        assert server.cpu_s() >= used  # a CPU-time counter only grows
         if model == "processes":
             assert len(server.tree()) == 1 + 3  # one forked process per connection
     assert {p.pid for p in _our_children()} <= before
@@ -278,12 +284,13 @@ def test_smoke_echo_reports_rate_latency_cpu_and_memory(io_smoke: dict[str, Any]
         {"gevent"} if io_servers.gevent_missing() else set()
     )
     for m in echo:
-        assert m["figures"][0]["unit"] == "req/s" and m["figures"][0]["median"] > 0
+        assert m["figures"][0]["unit"] == "req/s"
         assert m["checks"] == {"every reply echoed": True}
         for name in ("latency_median_s", "latency_p99_s", "memory_per_connection_bytes"):
             assert name in m["metrics"], name
         assert m["metrics"]["latency_p99_s"]["value"] >= m["metrics"]["latency_median_s"]["value"]
-        assert m["cpu"]["tree_cpu_s"] >= 0 and isinstance(m["info"]["client_bound"], bool)
+        assert_cpu_use_adds_up(m)
+        assert isinstance(m["info"]["client_bound"], bool)
         codes = {f["code"] for f in m["noise"]["flags"]}
         assert ("client-bound" in codes) == m["info"]["client_bound"]  # flagged where tables read
 
