@@ -142,6 +142,41 @@ def block_ratio(
     )
 
 
+def paired_block_ratio(
+    baseline_medians: Sequence[float],
+    candidate_medians: Sequence[float],
+    confidence: float = CONFIDENCE,
+) -> BlockRatio | None:
+    """Ratio of two measurements taken block by block together (a figure and its paired
+    baseline): the one-sample t interval of the blocks' log ratios, df = blocks - 1.
+
+    Block k of both shares the same seconds, so the machine's drift between blocks cancels in
+    each ratio instead of widening the interval (Welch's two-sample form, for runs measured
+    apart, counts it twice). None unless both have the same number of positive blocks.
+    """
+    if len(baseline_medians) != len(candidate_medians) or not baseline_medians:
+        return None
+    if not all(v > 0 and math.isfinite(v) for v in (*baseline_medians, *candidate_medians)):
+        return None
+    logs = [math.log(c) - math.log(b) for b, c in zip(baseline_medians, candidate_medians)]
+    diff, n = statistics.fmean(logs), len(logs)
+    if n < MIN_BLOCKS:
+        return BlockRatio(math.exp(diff), None, None, None, (n, n))
+    se = statistics.stdev(logs) / math.sqrt(n)
+    if se == 0:
+        p = 1.0 if diff == 0 else 0.0
+        return BlockRatio(math.exp(diff), math.exp(diff), math.exp(diff), p, (n, n), 0.0)
+    half = t_quantile(1 - confidence, n - 1) * se
+    return BlockRatio(
+        math.exp(diff),
+        math.exp(diff - half),
+        math.exp(diff + half),
+        t_two_sided_p(diff / se, n - 1),
+        (n, n),
+        se,
+    )
+
+
 def geometric_mean_ci(
     log_ratios: Sequence[float], log_ses: Sequence[float], z: float = 1.96
 ) -> tuple[float, float] | None:

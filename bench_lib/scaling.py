@@ -150,8 +150,11 @@ def time_ratio(
 ) -> tuple[float, tuple[float, float] | None]:
     """T(num) / T(den) and its 95% interval, from the blocks where both have two or more
     (DESIGN.md, principle 15: a block that ran on a faster moment of the VM moves a pooled
-    median, not a ratio of blocks); else from medians of rounds with a bootstrap interval."""
-    blocks = replicates.block_ratio(_blocks(den), _blocks(num))
+    median, not a ratio of blocks); else from medians of rounds with a bootstrap interval.
+    A paired baseline's blocks pair with the point's own (:func:`replicates.paired_block_ratio`)."""
+    together = num.get("paired") or den.get("paired")  # measured block by block together
+    pairing = replicates.paired_block_ratio if together else replicates.block_ratio
+    blocks = pairing(_blocks(den), _blocks(num))
     if blocks is not None and blocks.ci_low is not None and blocks.ci_high is not None:
         return blocks.ratio, (blocks.ci_low, blocks.ci_high)
     ci = bootstrap_statistic(_ratio, _rounds(num), _rounds(den))
@@ -186,6 +189,7 @@ def _paired_baseline(block: dict[str, Any]) -> dict[str, Any] | None:
         return None
     params = "-".join(f"{k}={v}" for k, v in sorted((paired.get("params") or {}).items()))
     return {
+        "paired": True,  # its blocks pair with the point's own, block by block
         "name": f"{paired.get('case')}{f'[{params}]' if params else ''} (paired)",
         "stats": {"data": paired["rounds_s"]},
         "extra_info": {SCHEMA_KEY: {"info": {"block_rounds": paired.get("block_rounds")}}},
@@ -246,6 +250,17 @@ def derive(benchmarks: list[dict[str, Any]]) -> None:
             _side_step(block, by_point, _baseline(block, axis, by_point))
 
 
+def _block_speedups(bench: dict[str, Any] | None) -> tuple[float, ...] | None:
+    """T_baseline / T of each block, where the point's baseline was timed beside it."""
+    base = _paired_baseline(_block(bench)) if bench else None
+    if base is None or bench is None:
+        return None
+    base_blocks, blocks = _blocks(base), _blocks(bench)
+    if len(base_blocks) != len(blocks) or not all(t > 0 for t in blocks):
+        return None
+    return tuple(b / t for b, t in zip(base_blocks, blocks))
+
+
 def _side_step(block: dict[str, Any], by_point: dict[BenchmarkKey, Any], shared: Any) -> None:
     """Process speedup / thread speedup at the same N (the headline is N = usable cores)."""
     spec = block["info"].get("side_step")
@@ -255,7 +270,14 @@ def _side_step(block: dict[str, Any], by_point: dict[BenchmarkKey, Any], shared:
     other = {spec["axis"]: spec["denominator"]}
     den = by_point.get(_key(block, drop="", **other))
     num = by_point.get(_key(block, drop=""))
-    if block["info"]["scaling"].get("baseline"):  # one baseline for both: it cancels
+    sp_num, sp_den = _block_speedups(num), _block_speedups(den)
+    if sp_num and sp_den:  # each point beside its own baseline: their speedups, block by block
+        ratio = replicates.block_ratio(sp_den, sp_num)
+        if ratio is None:
+            return
+        factor = ratio.ratio
+        ci = (ratio.ci_low, ratio.ci_high) if ratio.ci_low is not None else None
+    elif block["info"]["scaling"].get("baseline"):  # one baseline for both: it cancels
         if not (shared and den and num):
             return
         factor, ci = time_ratio(den, num)

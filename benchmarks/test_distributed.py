@@ -36,7 +36,7 @@ import pytest
 from bench_lib import pool_work
 from bench_lib.engine import Bench, Figure
 from bench_lib.pool_work import Verifier
-from bench_lib.profiles import AxisValues, GridContext, grid, resolve_axis
+from bench_lib.profiles import GridContext, from_profile, grid
 from bench_lib.subjects.distributed import cluster as dcl
 from bench_lib.subjects.distributed import ops
 from bench_lib.subjects.distributed import workloads as dw
@@ -81,18 +81,6 @@ def start_workers(ctx: GridContext) -> list[int]:
 def scaling_workers(ctx: GridContext) -> list[int]:
     """Axis: 1 and the cores; 2x cores (oversubscribed, as the pool subject) in full."""
     return sorted({1, ctx.cores} | ({2 * ctx.cores} if ctx.profile.rank >= 3 else set()))
-
-
-def not_in_quick(values: AxisValues) -> Callable[[GridContext], list[Any]]:
-    """An axis left empty in quick: each point starts clusters, quick keeps the subject ~15 s.
-
-    (Every axis of a benchmark is emptied, so pytest shows one skipped item, not one each.)
-    """
-
-    def axis(ctx: GridContext) -> list[Any]:
-        return [] if ctx.profile.name == "quick" else resolve_axis(values, ctx)
-
-    return axis
 
 
 def _start_method() -> str:
@@ -217,11 +205,8 @@ def test_task_overhead(
     mpbench.check("every result right", v.ok, v.first_problem or f"{v.rounds} rounds checked")
 
 
-@grid(
-    engine=not_in_quick(["dask", "pool"]),
-    task_ms=not_in_quick(SCALING_TASK_MS),
-    workers=not_in_quick(scaling_workers),
-)
+@from_profile("standard")  # quick: about 15 s for the subject, its cluster start and round trip
+@grid(engine=["dask", "pool"], task_ms=SCALING_TASK_MS, workers=scaling_workers)
 def test_scaling(
     mpbench: Bench,
     opened: list[pools.Workers],
@@ -267,10 +252,8 @@ def test_scaling(
     mpbench.check("every result right", v.ok, v.first_problem or f"{v.rounds} rounds checked")
 
 
-@grid(
-    path=not_in_quick(["scatter_gather", "worker_to_worker", "pipe", "shm"]),
-    size_kib=not_in_quick(TRANSFER_KIB),
-)
+@from_profile("standard")
+@grid(path=["scatter_gather", "worker_to_worker", "pipe", "shm"], size_kib=TRANSFER_KIB)
 def test_transfer(mpbench: Bench, scheduler: str | None, path: str, size_kib: int) -> None:
     size = size_kib * 1024
     data = dw.payload(size, seed=mpbench.block + 1)

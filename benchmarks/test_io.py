@@ -54,7 +54,7 @@ MODELS: dict[str, Sequence[Any]] = {
 CONNECTIONS: dict[str, Sequence[Any]] = {
     "smoke": [10],
     "quick": [100],
-    "standard": [10, 100, 1000],
+    "standard": [10, 1000],
     "full": [10, 30, 100, 300, 1000, 3000],
 }
 REQUESTS_PER_ROUND: dict[str, Sequence[Any]] = {

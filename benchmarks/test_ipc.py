@@ -40,7 +40,7 @@ import pytest
 from bench_lib.engine import Bench, Figure, FloorRef, Paired
 from bench_lib.placement import PLACEMENTS, Cpus, cpus_for
 from bench_lib.plugin import grid_context
-from bench_lib.profiles import GridContext, grid, worker_counts
+from bench_lib.profiles import GridContext, from_profile, grid, worker_counts
 from bench_lib.subjects.ipc import channels as ipc_channels
 from bench_lib.subjects.ipc import floors as ipc_floors
 from bench_lib.subjects.ipc import pingpong as ipc_pingpong
@@ -260,6 +260,7 @@ def test_stream(mpbench: Bench, start: str, channel: str, size: int, placement: 
     _stream(mpbench, session, size, floor_of(channel, start, size, placement), start)
 
 
+@from_profile("standard")
 @grid(start=start_method, channel=OBJECT_CHANNELS, size=OBJECT_SIZES, placement=apart)
 def test_stream_objects(
     mpbench: Bench, start: str, channel: str, size: int, placement: str
@@ -271,6 +272,7 @@ def test_stream_objects(
     _stream(mpbench, session, size, floor_of(channel, start, size, placement), start)
 
 
+@from_profile("standard")
 @grid(start=start_method, channel=FAN_IN_CHANNELS, producers=fan_in_producers, placement=apart)
 def test_fan_in(mpbench: Bench, start: str, channel: str, producers: int, placement: str) -> None:
     cpus = pinned(mpbench, placement)

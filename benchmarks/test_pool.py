@@ -47,10 +47,12 @@ from bench_lib.subjects.spawn import ops as spawn
 
 OVERHEAD_TASKS: dict[str, Sequence[int]] = {"smoke": [20], "quick": [200], "standard": [500]}
 TASK_MS: dict[str, Sequence[float]] = {"smoke": [1.0], "quick": [1.0], "standard": [0.1, 1.0, 10.0]}
+# scaling_cores repeats scaling's batch under affinity masks: one task size until full
+CORES_TASK_MS: dict[str, Sequence[float]] = {"smoke": [1.0], "full": [0.1, 1.0, 10.0]}
 BATCH_SERIAL_S = {"smoke": 0.02, "quick": 0.05, "standard": 0.1, "full": 0.5}  # serial work/round
 TASKS_PER_WORKER_MIN = 4  # the batch keeps even 2x-oversubscribed pools busy for 2 waves
-# quick: the round trip, the async call, the map family's two ends and the executor's two
-QUICK_APIS = ["apply", "apply_async", "map", "imap_unordered", "executor_submit", "executor_map"]
+# quick: the round trip, the async call, map with its default chunks, the executor's submit
+QUICK_APIS = ["apply", "apply_async", "map", "executor_submit"]
 SLEEP_S: dict[str, Sequence[float]] = {"smoke": [0.002], "quick": [0.005]}
 SLEEP_WORKERS_PER_CORE = 4  # sleeping tasks need no core: more workers than cores is the point
 
@@ -86,7 +88,8 @@ def _placed(
 
 @grid(
     api={"smoke": list(pools.APIS), "quick": QUICK_APIS, "standard": list(pools.APIS)},
-    pool={"smoke": ["process", "thread"], "quick": ["process"], "standard": ["process", "thread"]},
+    # thread pools: the per-task contrast in smoke and full (the GIL subject has the CPU one)
+    pool={"smoke": ["process", "thread"], "quick": ["process"], "full": ["process", "thread"]},
     start=pools.steady_start,
 )
 def test_task_overhead(
@@ -229,7 +232,7 @@ def test_scaling(
 
 
 @from_profile("standard")
-@grid(task_ms=TASK_MS, cores=pools.core_counts, start=pools.steady_start)
+@grid(task_ms=CORES_TASK_MS, cores=pools.core_counts, start=pools.steady_start)
 def test_scaling_cores(
     mpbench: Bench, opened: list[pools.Workers], task_ms: float, cores: int, start: str
 ) -> None:

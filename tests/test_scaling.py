@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bench_lib import scaling
+from bench_lib import replicates, scaling
 
 
 def test_speedup_is_t1_over_tn() -> None:
@@ -244,3 +244,57 @@ def test_a_floor_role_is_no_baseline() -> None:
     two["extra_info"]["mpbench"]["paired"] = {"role": "floor", "rounds_s": [0.01] * 6}
     scaling.derive([one, two])
     assert derived(two)["speedup"] == 2.0
+
+
+def _paired_point(mode: str, n: int, base: list[float], rounds: list[float]) -> dict[str, Any]:
+    b = bench("gil", "cpu_split", {"mode": mode, "n": n}, rounds, side_step=True)
+    block = b["extra_info"]["mpbench"]
+    block["info"]["block_rounds"] = [len(rounds) // 3] * 3
+    block["paired"] = {
+        "role": "baseline",
+        "case": "cpu_serial",
+        "params": {},
+        "rounds_s": base,
+        "block_rounds": [len(base) // 3] * 3,
+    }
+    return b
+
+
+def test_a_paired_baseline_cancels_the_drift_between_blocks() -> None:
+    # the VM ran block 2 1.5x slower and block 3 1.25x slower: both series alike, so each
+    # block's ratio is exactly 2 and the paired interval has no width; Welch's two-sample
+    # interval, for runs measured apart, would count that drift as noise twice
+    base = [0.2] * 4 + [0.3] * 4 + [0.25] * 4
+    two = _paired_point("process", 2, base, [0.1] * 4 + [0.15] * 4 + [0.125] * 4)
+    scaling.derive([two])
+    d = derived(two)
+    assert d["speedup"] == pytest.approx(2.0)
+    assert d["speedup_ci_low"] == pytest.approx(2.0) and d["speedup_ci_high"] == pytest.approx(2.0)
+    welch = replicates.block_ratio([0.1, 0.15, 0.125], [0.2, 0.3, 0.25])
+    assert welch is not None and welch.ci_low is not None and welch.ci_low < 1.7
+
+
+def test_side_step_divides_the_two_modes_paired_speedups() -> None:
+    # each mode beside its own baseline, minutes apart: the thread point ran on a slow VM
+    # state (everything 1.4x slower), which its own baseline shows; raw times would say 2.8x
+    process = _paired_point("process", 2, [0.2] * 12, [0.1] * 12)
+    thread = _paired_point("thread", 2, [0.28] * 12, [0.28] * 12)
+    scaling.derive([process, thread])
+    d = derived(process)
+    assert d["side_step_factor"] == pytest.approx(2.0)  # 2.0x over 1.0x, not 0.28 / 0.1
+    assert d["side_step_ci_low"] == pytest.approx(2.0)
+
+
+def test_the_paired_block_ratio_is_a_one_sample_t_on_log_ratios() -> None:
+    from scipy import stats as sps
+
+    base, cand = [1.0, 1.1, 0.9, 1.2], [2.1, 2.0, 1.9, 2.6]
+    r = replicates.paired_block_ratio(base, cand)
+    logs = [math.log(c / b) for b, c in zip(base, cand)]
+    t = sps.ttest_1samp(logs, 0.0)
+    low, high = t.confidence_interval(0.95)
+    assert r is not None and r.ratio == pytest.approx(math.exp(sum(logs) / 4))
+    assert (r.ci_low, r.ci_high) == (pytest.approx(math.exp(low)), pytest.approx(math.exp(high)))
+    assert r.p_value == pytest.approx(t.pvalue, rel=1e-6)
+    assert replicates.paired_block_ratio([1.0, 2.0], [1.0]) is None  # blocks must pair
+    assert replicates.paired_block_ratio([1.0, 0.0], [1.0, 1.0]) is None

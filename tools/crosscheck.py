@@ -150,14 +150,17 @@ def apply_async_per_task(tasks: int = 2000, rounds: int = 9) -> list[float]:
 
 
 def _take(lock: object, counter: object, total: int, go: object) -> None:
+    """The idiom mpbench's workers run: take, read the counter once, write it, release."""
+    acquire, release = lock.acquire, lock.release  # type: ignore[attr-defined]
     go.wait()  # type: ignore[attr-defined]
     while True:
-        lock.acquire()  # type: ignore[attr-defined]
-        if counter.value >= total:  # type: ignore[attr-defined]
-            lock.release()  # type: ignore[attr-defined]
+        acquire()
+        n = counter.value  # type: ignore[attr-defined]
+        if n >= total:
+            release()
             return
-        counter.value += 1  # type: ignore[attr-defined]
-        lock.release()  # type: ignore[attr-defined]
+        counter.value = n + 1  # type: ignore[attr-defined]
+        release()
 
 
 def lock_rate(workers: int, total: int = 200_000, rounds: int = 7) -> list[float]:
