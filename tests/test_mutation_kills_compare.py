@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from synthetic_results import bench, run
 
-from bench_lib.compare import pairs as compare
 from bench_lib.compare import match as compare_match
+from bench_lib.compare import pairs as compare
 
 BLOCKS = [5, 5, 5, 5]
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from bench_lib import scaling
 from bench_lib.plugin import flag_impossible_speedups
@@ -24,7 +25,7 @@ from bench_lib.results import SCHEMA_KEY
 IMPOSSIBLE = scaling.IMPOSSIBLE_FLAG
 
 
-def rederive(data: dict, why: str, commit: str) -> None:
+def rederive(data: dict[str, Any], why: str, commit: str) -> None:
     for bench in data["benchmarks"]:
         block = bench["extra_info"][SCHEMA_KEY]
         block.pop("derived", None)
@@ -37,9 +38,7 @@ def rederive(data: dict, why: str, commit: str) -> None:
     done = data[SCHEMA_KEY].setdefault("rederived", [])
     if isinstance(done, dict):  # an older file recorded one
         done = data[SCHEMA_KEY]["rederived"] = [done]
-    done.append(
-        {"what": why, "commit": commit, "utc": datetime.now(timezone.utc).isoformat()}
-    )
+    done.append({"what": why, "commit": commit, "utc": datetime.now(timezone.utc).isoformat()})
 
 
 def main() -> int:
