@@ -266,12 +266,24 @@ class Bench:
         p = self.profile
         warmup: list[float] = []
         paired_warmup: list[float] = []
-        for _ in range(0 if rounds else self.warmup_rounds):
-            warmup.append(self._timed_round(target, setup, teardown, timeout))
-            if paired is not None:
-                paired_warmup.append(
-                    self._timed_round(paired.target, paired.setup, paired.teardown, timeout)
-                )
+
+        def timed(fn: Callable[..., Any], before: Setup | None, after: Any) -> tuple[float, Any]:
+            """One round under its own deadline (re-armed off the clock, before the setup)."""
+            if threading.current_thread() is threading.main_thread():
+                signal.setitimer(signal.ITIMER_REAL, timeout)
+            args, kwargs = (before() if before else None) or ((), {})
+            start = time.perf_counter()
+            out = fn(*args, **kwargs)
+            elapsed = time.perf_counter() - start
+            if after is not None:
+                after(*args, **kwargs)
+            return elapsed, out
+
+        with round_deadline(timeout):
+            for _ in range(0 if rounds else self.warmup_rounds):
+                warmup.append(timed(target, setup, teardown)[0])
+                if paired is not None:
+                    paired_warmup.append(timed(paired.target, paired.setup, paired.teardown)[0])
         if self.block == 0:
             total = rounds or stats.rounds_for_precision(
                 warmup,
@@ -282,17 +294,6 @@ class Bench:
             )
             self._blocks.per_block = max(1, math.ceil(total / p.blocks))
             self._blocks.before = noise.NoiseSample.now()
-
-        def timed(fn: Callable[..., Any], before: Setup | None, after: Any) -> tuple[float, Any]:
-            if threading.current_thread() is threading.main_thread():
-                signal.setitimer(signal.ITIMER_REAL, timeout)  # off the clock: its own deadline
-            args, kwargs = (before() if before else None) or ((), {})
-            start = time.perf_counter()
-            out = fn(*args, **kwargs)
-            elapsed = time.perf_counter() - start
-            if after is not None:
-                after(*args, **kwargs)
-            return elapsed, out
 
         times: list[float] = []
         paired_times: list[float] = []
@@ -466,22 +467,6 @@ class Bench:
                 ),
             }
         )
-
-    def _timed_round(
-        self,
-        target: Callable[..., Any],
-        setup: Setup | None,
-        teardown: Callable[..., Any] | None,
-        timeout: float,
-    ) -> float:
-        args, kwargs = (setup() or ((), {})) if setup else ((), {})
-        with round_deadline(timeout):
-            start = time.perf_counter()
-            target(*args, **kwargs)
-            elapsed = time.perf_counter() - start
-        if teardown is not None:
-            teardown(*args, **kwargs)
-        return elapsed
 
     def _save(self, measured: dict[str, Any]) -> None:
         block = self.benchmark.extra_info.setdefault(SCHEMA_KEY, {})
