@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import shlex
 import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,10 +81,15 @@ def run_ab(
             side = sides[i]
             progress(f"mpbench ab: block {k // 2 + 1}/{blocks}, side {side.name.upper()}")
             runs[i].append(run_block(side, run_args, Path(tmp), repo))
+    pairing = uuid.uuid4().hex[:12]  # both files: run k of A was made next to run k of B
     return (
-        merge.merge_runs(runs[0], f"ab-{sides[0].name}"),
-        merge.merge_runs(runs[1], f"ab-{sides[1].name}"),
+        merge.merge_runs(runs[0], f"ab-{sides[0].name}", interleave(pairing, sides[0], blocks)),
+        merge.merge_runs(runs[1], f"ab-{sides[1].name}", interleave(pairing, sides[1], blocks)),
     )
+
+
+def interleave(pairing: str, side: Side, blocks: int) -> dict[str, Any]:
+    return {"id": pairing, "side": side.name, "runs": blocks}
 
 
 def save(data: dict[str, Any], out_root: Path, label: str) -> Path:

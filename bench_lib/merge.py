@@ -92,8 +92,14 @@ def _benchmark(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-def merge_runs(runs: list[dict[str, Any]], label: str) -> dict[str, Any]:
-    """Join result files of one side (same machine, same code); benchmarks in 2+ runs survive."""
+def merge_runs(
+    runs: list[dict[str, Any]], label: str, interleaved: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Join result files of one side (same machine, same code); benchmarks in 2+ runs survive.
+
+    ``interleaved`` (from `mpbench ab`: ``{"id", "side", "runs"}``) is recorded as it is: run k
+    of this side was made next to run k of the other, so a comparison may pair their blocks.
+    """
     from bench_lib import plugin  # floors, speedups and their flags, as at the end of a run
 
     if not runs:
@@ -117,6 +123,8 @@ def merge_runs(runs: list[dict[str, Any]], label: str) -> dict[str, Any]:
         partial=any(r[SCHEMA_KEY].get("partial") for r in runs),
         merged_runs=len(runs),
     )
+    if interleaved is not None:
+        block["interleaved"] = interleaved
     plugin.resolve_floors(merged["benchmarks"])
     from bench_lib import scaling
 

@@ -38,6 +38,7 @@ from bench_lib.profiles import (
     START_METHODS,
     GridContext,
     get_profile,
+    interleave_order,
     resolve_axis,
 )
 from bench_lib.results import SCHEMA_KEY, benchmark_key
@@ -185,6 +186,7 @@ def pytest_configure(config: pytest.Config) -> None:
     leaks.claim_segment_prefix()
     config._mpbench_log = log  # type: ignore[attr-defined]
     config.addinivalue_line("markers", "mpbench_from(profile): only in this profile and bigger")
+    config.addinivalue_line("markers", "mpbench_interleave(axis): run the grid with axis fastest")
     config.pluginmanager.register(log, "mpbench-session-log")
     config.pluginmanager.register(watchdog_hooks, "mpbench-watchdog")
 
@@ -212,6 +214,7 @@ def grid_context(config: pytest.Config) -> GridContext:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Leave out benchmarks marked for bigger profiles (:func:`profiles.from_profile`); smoke
     runs every benchmark once, whatever its mark (the tests read them all)."""
+    items[:] = interleave_order(items)
     rank = grid_context(config).profile.rank
     if rank == 0:
         return

@@ -158,3 +158,43 @@ def grid(**axes: AxisValues) -> pytest.MarkDecorator:
     Ids read ``key=value`` joined by ``-`` (``start=spawn-size=0``), so reports parse them.
     """
     return pytest.mark.mpbench_grid(**axes)
+
+
+def interleaved(axis: str) -> pytest.MarkDecorator:
+    """Run the grid's points so that ``axis`` varies fastest (ids unchanged): its values are
+    measured seconds apart, not minutes. Points compared with each other (one thread against
+    one process) then see the same speed state of the machine."""
+    return pytest.mark.mpbench_interleave(axis)
+
+
+def interleave_order(items: Sequence[pytest.Item]) -> list[pytest.Item]:
+    """``items`` with each interleaved benchmark's points reordered in place of the first one:
+    sorted by the other axes (in grid order), then by the interleaved axis."""
+    groups: dict[object, list[pytest.Item]] = {}
+    for item in items:
+        mark = item.get_closest_marker("mpbench_interleave")
+        key: object = item
+        if mark is not None:
+            key = (item.module, item.originalname, mark.args[0])  # type: ignore[attr-defined]
+        groups.setdefault(key, []).append(item)
+    ordered: list[pytest.Item] = []
+    for key, group in groups.items():
+        if isinstance(key, tuple):
+            group.sort(key=_point_rank(group, key[2]))
+        ordered.extend(group)
+    return ordered
+
+
+def _point_rank(group: Sequence[pytest.Item], axis: str) -> Callable[[pytest.Item], list[int]]:
+    """Sort key: each axis value's rank by first appearance (grid order), ``axis`` last."""
+    ranks: dict[str, dict[str, int]] = {}
+    for item in group:
+        for name, value in item.callspec.params.items():  # type: ignore[attr-defined]
+            ranks.setdefault(name, {}).setdefault(repr(value), len(ranks[name]))
+    names = [name for name in ranks if name != axis] + [axis]
+
+    def rank(item: pytest.Item) -> list[int]:
+        params = item.callspec.params  # type: ignore[attr-defined]
+        return [ranks[name][repr(params[name])] for name in names if name in params]
+
+    return rank

@@ -31,7 +31,7 @@ import time
 from bench_lib import cpu, pool_work, workloads
 from bench_lib.engine import Bench, Figure, FloorRef, Paired
 from bench_lib.pool_work import Verifier
-from bench_lib.profiles import GridContext, grid, worker_counts
+from bench_lib.profiles import GridContext, grid, interleaved, worker_counts
 from bench_lib.subjects.gil import ops as gil
 from bench_lib.subjects.gil import timeline
 from bench_lib.subjects.pool import ops as pools
@@ -85,6 +85,7 @@ def split_counts(ctx: GridContext) -> list[int]:
 
 
 @grid(mode=list(gil.MODES), n=split_counts)
+@interleaved("mode")  # one thread and one process of the same work measured seconds apart
 def test_cpu_split(
     mpbench: Bench, opened: list[pools.Workers], mode: pools.Backend, n: int
 ) -> None:

@@ -57,10 +57,71 @@ def test_ab_runs_both_sides_saves_both_files_and_compares(tmp_path: Path) -> Non
     assert out.returncode == 0, out.stdout + out.stderr
     files = sorted(tmp_path.glob("*/*.json"))
     assert [f.name.split("_", 1)[1] for f in files] == ["ab-a.json", "ab-b.json"]
+    seen = []
     for f in files:
         data = results.load(f)
         assert data["mpbench"]["merged_runs"] == 2
+        seen.append(data["mpbench"]["interleaved"])
         assert all(
             len(b["extra_info"]["mpbench"]["info"]["block_rounds"]) == 2 for b in data["benchmarks"]
         )
     assert "block 2/2, side A" in out.stdout and "spawn" in out.stdout
+    assert [s["side"] for s in seen] == ["a", "b"] and seen[0]["id"] == seen[1]["id"]
+    assert "side by side" in out.stdout  # the comparison paired the blocks and says so
+
+
+def _drifting_side(factors: list[float], interleaved: dict[str, Any] | None) -> dict[str, Any]:
+    """One benchmark whose block k took 1 ms x factors[k] in every one of its 6 rounds."""
+    from synthetic_results import bench, run
+
+    b = bench("spawn", "thread_start", 1e-3)
+    b["stats"]["data"] = [1e-3 * f for f in factors for _ in range(6)]
+    b["extra_info"]["mpbench"]["info"]["block_rounds"] = [6] * len(factors)
+    data = run(b)
+    if interleaved is not None:
+        data["mpbench"]["interleaved"] = interleaved
+    return data
+
+
+DRIFT = [1.0, 1.3, 0.8, 1.2, 0.9, 1.1]  # the machine's speed state at each pair of blocks
+
+
+def test_ab_blocks_made_side_by_side_are_paired_so_common_drift_cancels() -> None:
+    from bench_lib.compare import pairs
+
+    a = _drifting_side(DRIFT, {"id": "x1", "side": "a", "runs": 6})
+    b = _drifting_side([f * 1.01 for f in DRIFT], {"id": "x1", "side": "b", "runs": 6})
+    [fig] = pairs.build([("a", a), ("b", b)]).pairs[0].figures
+    assert fig.paired and fig.verdict == "same"
+    assert fig.ratio == pytest.approx(1.01) and fig.ratio_ci == pytest.approx((1.01, 1.01))
+    # the same numbers as two runs made apart: the drift is all the interval sees
+    unpaired = pairs.build([("a", _drifting_side(DRIFT, None)), ("b", b)]).pairs[0].figures[0]
+    assert not unpaired.paired and unpaired.verdict == "inconclusive"
+    assert unpaired.ratio_ci is not None and unpaired.ratio_ci[1] / unpaired.ratio_ci[0] > 1.2
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ({"id": "x1", "side": "a", "runs": 6}, {"id": "x2", "side": "b", "runs": 6}),  # two ab runs
+        ({"id": "x1", "side": "a", "runs": 6}, {"id": "x1", "side": "a", "runs": 6}),  # A twice
+        ({"id": "x1", "side": "a", "runs": 6}, None),
+    ],
+)
+def test_blocks_are_paired_only_between_the_two_sides_of_one_ab(
+    a: dict[str, Any], b: dict[str, Any] | None
+) -> None:
+    from bench_lib.compare import pairs
+
+    both = [("a", _drifting_side(DRIFT, a)), ("b", _drifting_side(DRIFT, b))]
+    [fig] = pairs.build(both).pairs[0].figures
+    assert not fig.paired
+
+
+def test_a_benchmark_missing_from_a_run_is_not_paired() -> None:
+    from bench_lib.compare import pairs
+
+    a = _drifting_side(DRIFT[:5], {"id": "x1", "side": "a", "runs": 6})  # one run lost it
+    b = _drifting_side(DRIFT[1:], {"id": "x1", "side": "b", "runs": 6})
+    [fig] = pairs.build([("a", a), ("b", b)]).pairs[0].figures
+    assert not fig.paired  # 5 blocks a side, but which run each came from is not known

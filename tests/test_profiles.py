@@ -85,3 +85,30 @@ def test_from_profile_names_a_real_profile() -> None:
 
     with pytest.raises(UnknownProfileError, match="choose one of"):
         from_profile("huge")
+
+
+INTERLEAVED = """
+from bench_lib.profiles import grid, interleaved
+
+@grid(mode=["thread", "process"], n=[1, 2])
+@interleaved("mode")
+def test_split(mpbench, mode, n):
+    mpbench.measure(lambda: None)
+
+def test_after(mpbench):
+    mpbench.measure(lambda: None)
+"""
+
+
+def test_an_interleaved_axis_varies_fastest_and_keeps_its_ids(tmp_path: Path) -> None:
+    from conftest import run_benchmark_source
+
+    code, data = run_benchmark_source(tmp_path, INTERLEAVED, "--mpbench-profile=smoke")
+    assert code == 0
+    assert [b["name"] for b in data["benchmarks"]] == [
+        "test_split[mode=thread-n=1]",
+        "test_split[mode=process-n=1]",  # the same n, seconds later
+        "test_split[mode=thread-n=2]",
+        "test_split[mode=process-n=2]",
+        "test_after",
+    ]

@@ -76,11 +76,13 @@ class FigureComparison:
     ratio_ci: tuple[float, float] | None  # 95% interval of the ratio, from the blocks
     speed: float | None  # how many times faster the candidate is (> 1 = faster)
     log_se: float | None  # standard error of log(ratio), from the blocks
-    p_value: float | None  # Welch's t on log block medians, two-sided, uncorrected
+    p_value: float | None  # t on log block medians, two-sided, uncorrected (see `paired`)
     p_adjusted: float | None  # after the Holm correction over the pair's benchmarks
     verdict: Verdict
     reason: str  # why the verdict, in a few words
     noisy: bool  # a noise flag on either side
+    paired: bool = False  # blocks paired (made side by side by `mpbench ab`): one-sample t on
+    # the blocks' log ratios; otherwise Welch's two-sample t on the log block medians
 
     @property
     def name(self) -> str:
@@ -148,8 +150,13 @@ def _summary(samples: list[float]) -> tuple[float | None, tuple[float, float] | 
     return s.median, ci
 
 
-def _draft(base: Entry, cand: Entry) -> dict[str, Any]:
-    """Everything about one matched figure but the corrected p-value and the verdict."""
+def _draft(base: Entry, cand: Entry, pairs_of: int = 0) -> dict[str, Any]:
+    """Everything about one matched figure but the corrected p-value and the verdict.
+
+    ``pairs_of``: the runs of an interleaved `mpbench ab` (0 otherwise); a figure with exactly
+    that many blocks a side has block k of both made next to each other, so the ratio is taken
+    block by block (drift between blocks cancels); anything else is compared as two runs.
+    """
     direction = base.higher_is_better if base.higher_is_better == cand.higher_is_better else None
     b_med, b_ci = _summary(base.samples) if base.samples else (base.value, None)
     c_med, c_ci = _summary(cand.samples) if cand.samples else (cand.value, None)
@@ -158,8 +165,10 @@ def _draft(base: Entry, cand: Entry) -> dict[str, Any]:
     if ratio is not None and not math.isfinite(ratio):
         ratio, gap = None, "the ratio of the medians is past the float range"
     ratio_ci, p_value, log_se = None, None, None
+    paired = bool(pairs_of) and len(base.block_medians) == len(cand.block_medians) == pairs_of
     if ratio and base.samples and cand.samples:
-        blocks = replicates.block_ratio(base.block_medians, cand.block_medians)
+        test = replicates.paired_block_ratio if paired else replicates.block_ratio
+        blocks = test(base.block_medians, cand.block_medians)
         if blocks is None:
             gap = "a block median is 0 or not finite: no ratio of blocks"
         else:
@@ -193,6 +202,7 @@ def _draft(base: Entry, cand: Entry) -> dict[str, Any]:
         "p_value": p_value,
         "noisy": base.noisy or cand.noisy,
         "gap": gap,
+        "paired": paired and p_value is not None,
         "identical": bool(base.samples and cand.samples)
         and len({*base.samples, *cand.samples}) == 1,
     }
@@ -270,10 +280,14 @@ def _holm_per_benchmark(drafts: list[dict[str, Any]]) -> dict[int, float]:
 
 
 def compare_pair(
-    base: dict[tuple[str, ...], Entry], cand: dict[tuple[str, ...], Entry], b: int, c: int
+    base: dict[tuple[str, ...], Entry],
+    cand: dict[tuple[str, ...], Entry],
+    b: int,
+    c: int,
+    pairs_of: int = 0,
 ) -> PairComparison:
     common = [k for k in base if k in cand]
-    drafts = [_draft(base[k], cand[k]) for k in common]
+    drafts = [_draft(base[k], cand[k], pairs_of) for k in common]
     resized = {  # whole-round times of rounds that did different work in each run
         i
         for i, k in enumerate(common)
@@ -337,6 +351,15 @@ def drift_warning(pair: PairComparison, name: str) -> list[str]:
     return []
 
 
+def interleaved_runs(base: dict[str, Any], cand: dict[str, Any]) -> int:
+    """How many runs of the two files were made side by side (`mpbench ab`), or 0: both record
+    the same interleaving id, from opposite sides, with the same number of runs."""
+    a, b = (d.get("mpbench", {}).get("interleaved") or {} for d in (base, cand))
+    same = a.get("id") and a.get("id") == b.get("id") and a.get("side") != b.get("side")
+    runs = a.get("runs")
+    return runs if same and isinstance(runs, int) and runs == b.get("runs") else 0
+
+
 def build(named: list[tuple[str, dict[str, Any]]]) -> Comparison:
     """Compare loaded result files: ``named[0]`` is the baseline, the rest are candidates.
 
@@ -355,7 +378,7 @@ def _build(named: list[tuple[str, dict[str, Any]]]) -> Comparison:
     tables = [entries(data) for _, data in named]
     pairs = []
     for c in range(1, len(named)):
-        pair = compare_pair(tables[0], tables[c], 0, c)
+        pair = compare_pair(tables[0], tables[c], 0, c, interleaved_runs(named[0][1], named[c][1]))
         if not pair.figures:
             raise NothingInCommonError(
                 f"{runs[0].path} and {runs[c].path} have no benchmark in common "

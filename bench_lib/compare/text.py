@@ -163,9 +163,16 @@ def terminal_report(comparison: Comparison, all_figures: bool = False) -> str:
 
 
 def legend(comparison: Comparison) -> str:
+    paired = any(f.paired for pair in comparison.pairs for f in pair.figures)
+    test = (
+        "a one-sample t on the log ratios of blocks made side by side (mpbench ab: block k of "
+        "each side ran next to the other's, so drift between blocks cancels)"
+        if paired
+        else "Welch's t"
+    )
     return (
         "ratio = candidate / baseline of the block medians on each figure's own scale (a time "
-        "below 1 or a rate above 1 is faster); 95% intervals and Welch's t from the blocks, "
+        f"below 1 or a rate above 1 is faster); 95% intervals and {test} from the blocks, "
         f"the independent replicates of a run; {comparison.correction}; "
         f"'same' = interval within +-{comparison.min_effect:.0%}, 'faster'/'slower' = "
         f"significant (alpha {comparison.alpha}), interval clear of 1 and change beyond "
