@@ -49,7 +49,7 @@ class Profile:
     warmup_rounds: int  # timed by us, not kept: they size the measured rounds
     min_rounds: int  # never fewer measured rounds than this
     max_rounds: int  # never more, however noisy
-    budget_s: float  # measured time per parameter point, roughly
+    budget_s: float  # wall time of a parameter point's rounds (on and off the clock), roughly
     target_rel_ci: float  # stop adding rounds once the 95% interval is this tight (fraction)
     timeout_s: float  # a single round that takes longer is a hang: the benchmark fails
     blocks: int = 1  # independent replicates (fresh measuring processes) where a figure has them

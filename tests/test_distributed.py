@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import psutil
@@ -369,3 +370,25 @@ def test_interrupt_mid_run_saves_and_leaves_no_nanny_or_worker(tmp_path: Path, h
     assert _left_in_session(proc.pid) == []
     (saved,) = (tmp_path / "results").glob("*/*_run.json")
     assert json.loads(saved.read_text())["mpbench"]["partial"] is True
+
+
+def test_closing_the_kept_clusters_closes_each_and_spares_none_of_their_processes() -> None:
+    """What a body without a cluster calls first (`without_clusters`): nothing idles beside it."""
+    from bench_lib import cpu
+    from bench_lib.subjects.distributed import cluster as dcl
+
+    closed: list[int] = []
+
+    class Fake:
+        def __init__(self, pid: int) -> None:
+            self.processes = [SimpleNamespace(pid=pid)]
+
+        def close(self) -> None:
+            closed.append(self.processes[0].pid)
+
+    for block, pid in enumerate((999_001, 999_002)):
+        dcl._KEPT[(2, block)] = Fake(pid)  # type: ignore[assignment]
+        cpu.keep([pid])
+    dcl.close_kept()
+    assert sorted(closed) == [999_001, 999_002] and not dcl._KEPT
+    assert not {999_001, 999_002} & cpu._KEPT  # a leak check would see them again

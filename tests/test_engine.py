@@ -150,13 +150,29 @@ def test_later_blocks_are_sized_from_the_first_blocks_rounds_not_only_its_warm_u
     bench = Bench(_Benchmark(), standard, cores=2)
     bench._blocks.per_block = 4  # what two steady warm-ups asked for (the least)
     first = [0.001, 0.004] * 2  # the first block's measured rounds spread widely
-    bench._resize(first, [])
+    bench._resize(first, 1.0)
     total = stats.rounds_for_precision(
         first, standard.target_rel_ci, standard.min_rounds, standard.max_rounds, standard.budget_s
     )
     assert total > 20 and bench._blocks.per_block == -(-(total - 4) // (standard.blocks - 1))
-    bench._resize([0.001] * 4, [])  # a steady first block never shrinks what was asked
+    bench._resize([0.001] * 4, 1.0)  # a steady first block never shrinks what was asked
     assert bench._blocks.per_block == -(-(total - 4) // (standard.blocks - 1))
     bench._blocks.per_block = 4
-    bench._resize(first, [0.004] * 4)  # a paired measurement takes its share of the budget
+    bench._resize(first, 0.2)  # off the clock (setup, a paired round) takes its share too
     assert bench._blocks.per_block < -(-(total - 4) // (standard.blocks - 1))
+
+
+def test_the_budget_pays_for_what_each_round_costs_off_the_clock_too() -> None:
+    """A round of 1 us with 10 ms of setup costs 10 ms: a 0.25 s budget affords 25 of them at
+    most, not the 200 its clock alone would allow (a mechanism check: the margin is 10,000x)."""
+    import time
+
+    from bench_lib.engine import Bench, _on_clock_share
+
+    standard = PROFILES["standard"]
+    bench = Bench(_Benchmark(), standard, cores=2)
+    bench.measure(lambda: None, setup=lambda: time.sleep(0.01))
+    assert bench._blocks.per_block <= -(-25 // standard.blocks)
+    assert _on_clock_share([0.1, 0.1], 0.8) == 0.25
+    assert _on_clock_share([0.1], 0.05) == 1.0  # never more than all of it
+    assert _on_clock_share([], 1.0) == _on_clock_share([0.0], 1.0) == 1.0
