@@ -106,6 +106,15 @@ def pinned(cpus: set[int]) -> None:
         os.sched_setaffinity(0, cpus & os.sched_getaffinity(0) or os.sched_getaffinity(0))
 
 
+def _pin_next(taken: object, cpus: list[int]) -> None:
+    """Pool initializer: each new worker takes the next CPU of ``cpus``."""
+    with taken.get_lock():  # type: ignore[attr-defined]
+        i = taken.value  # type: ignore[attr-defined]
+        taken.value = i + 1  # type: ignore[attr-defined]
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {cpus[i % len(cpus)]})
+
+
 def batch(info: dict, mode: str, n: int, rounds: int = 9) -> list[float]:
     steps = int(info["batch_iterations"])
     jobs = [(seed, steps // n) for seed in range(n)]
@@ -124,7 +133,9 @@ def batch(info: dict, mode: str, n: int, rounds: int = 9) -> list[float]:
                     t.join()
 
             return per_op(threads, rounds, warmup=1)
-        with multiprocessing.get_context("fork").Pool(n) as pool:
+        ctx = multiprocessing.get_context("fork")
+        cpus = sorted(every)[:n]  # placed as mpbench places them: worker i on CPU i
+        with ctx.Pool(n, initializer=_pin_next, initargs=(ctx.Value("i", 0), cpus)) as pool:
             pool.map(spin, [(0, 1)] * n * 4)  # every worker up
             return per_op(lambda: pool.map(spin, jobs, chunksize=1), rounds, warmup=1)
     finally:
@@ -163,14 +174,19 @@ def _take(lock: object, counter: object, total: int, go: object) -> None:
         release()
 
 
-def lock_rate(workers: int, total: int = 200_000, rounds: int = 7) -> list[float]:
+def lock_rate(workers: int, total: int = 200_000, rounds: int = 7, pin: bool = True) -> list[float]:
+    """Rates of ``workers`` processes taking one Lock; with ``pin``, worker i on CPU i (as
+    mpbench places its crew)."""
     ctx = multiprocessing.get_context("fork")
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     rates = []
     for _ in range(rounds):
         lock, counter, go = ctx.Lock(), ctx.RawValue("q", 0), ctx.Event()
         procs = [ctx.Process(target=_take, args=(lock, counter, total, go)) for _ in range(workers)]
-        for p in procs:
+        for i, p in enumerate(procs):
             p.start()
+            if pin and cpus:
+                os.sched_setaffinity(p.pid, {cpus[i % len(cpus)]})
         time.sleep(0.05)  # all waiting on the start signal
         t0 = time.perf_counter()
         go.set()

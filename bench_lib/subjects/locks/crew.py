@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Callable
 
-from bench_lib import workloads
+from bench_lib import placement, workloads
 
 STOP_GRACE_S = 5.0  # a healthy worker takes its stop token and exits well within this
 KILL_GRACE_S = 1.0  # after terminate(), how long before kill()
@@ -34,13 +34,18 @@ class WorkerDied(RuntimeError):
 
 
 class ProcessCrew:
-    """``with ProcessCrew(ctx, jobs) as crew: crew.run_round()`` -> one result per job."""
+    """``with ProcessCrew(ctx, jobs) as crew: crew.run_round()`` -> one result per job.
 
-    def __init__(self, ctx: Any, jobs: Sequence[Job]) -> None:
+    With ``cpus``, worker i is pinned to ``cpus[i % len(cpus)]`` as soon as it starts (all its
+    threads, from the parent), so where the workers run is set, not left to the scheduler.
+    """
+
+    def __init__(self, ctx: Any, jobs: Sequence[Job], cpus: Sequence[int] | None = None) -> None:
         if not jobs:
             raise ValueError("a crew needs at least one job")
         self._ctx = ctx
         self._jobs = list(jobs)
+        self.cpus = [cpus[i % len(cpus)] for i in range(len(jobs))] if cpus else None
         self._go = [ctx.Semaphore(0) for _ in jobs]  # one per worker: a shared one could be
         # taken twice in a round by a fast worker, and a Barrier's release blocks on dead waiters
         self._stop = ctx.RawValue("b", 0)
@@ -65,6 +70,8 @@ class ProcessCrew:
                     daemon=True,
                 )
                 proc.start()
+                if self.cpus:
+                    placement.pin(proc.pid, self.cpus[len(self._procs)])
                 writer.close()
                 self._procs.append(proc)
                 self._readers.append(reader)
