@@ -3,9 +3,11 @@
 
 DESIGN.md principle 16. This script imports nothing from mpbench and nothing outside the
 standard library: it is the "bare python3 parent" a reader would write to check a figure.
-It measures each figure here, runs `mpbench run` on the same subjects (or reads a result file
-given with --result), measures again, and prints figure / mpbench / independent / ratio, with
-the independent value the median of both passes so that drift between them shows as spread.
+Subject by subject it measures each figure here, runs `mpbench run` on that subject (or reads
+a result file given with --result), measures again, and prints figure / mpbench / independent
+/ ratio, with the independent value the median of both passes so that drift between them
+shows as spread. Subject by subject, because this VM's speed states change within minutes:
+one mpbench run of every subject between the two passes put them 11-39% apart.
 Where pyperf is installed it adds pyperf's figure for the process starts.
 
     python3 tools/crosscheck.py                 # quick profile, every subject checked here
@@ -362,14 +364,18 @@ def main() -> int:
     if args.result:  # the work of each round is read from the result: measure after reading
         mp = blocks(args.result)
         first = measure_all(checks, mp)
-        path = args.result
-    else:  # measure before and after the run, in the same minutes
-        first = measure_all([c for c in checks if not c.takes_info], {})
-        path = run_mpbench(subjects, args.profile)
-        mp = blocks(path)
-        first.update(measure_all([c for c in checks if c.takes_info], mp))
-    second = measure_all(checks, mp)
-    print(f"crosscheck: mpbench result {path}")
+        second = measure_all(checks, mp)
+        paths = [args.result]
+    else:  # per subject: measure, run mpbench on it, measure again: seconds apart, not minutes
+        first, second, mp, paths = {}, {}, {}, []
+        for subject in subjects:
+            mine = [c for c in checks if c.subject == subject]
+            first.update(measure_all([c for c in mine if not c.takes_info], {}))
+            paths.append(run_mpbench([subject], args.profile))
+            mp.update(blocks(paths[-1]))
+            first.update(measure_all([c for c in mine if c.takes_info], mp))
+            second.update(measure_all(mine, mp))
+    print(f"crosscheck: mpbench result {', '.join(paths)}")
     print(f"{'figure':32} {'mpbench (95% interval)':38} {'independent':>12} {'ratio':>6}")
     bad = 0
     for c in checks:
