@@ -159,6 +159,58 @@ def apply_async_per_task(tasks: int = 2000, rounds: int = 9) -> list[float]:
         return [t / tasks for t in per_op(one_round, rounds, warmup=1)]
 
 
+# --- ipc: 64-byte messages streamed from a child on one CPU to the parent on another --------
+
+
+def _produce(kind: str, end: object, control: object, size: int) -> None:
+    send = end.send_bytes if kind == "pipe" else end.put  # type: ignore[attr-defined]
+    body = bytes(size - 8)
+    while True:
+        n = control.recv()  # type: ignore[attr-defined]
+        if n == 0:
+            return
+        for seq in range(n):
+            send(seq.to_bytes(8, "little") + body)
+
+
+def stream_rate(info: dict, kind: str, rounds: int = 15, size: int = 64) -> list[float]:
+    """Messages per second of a Pipe(duplex=False) or a Queue(1024), producer pinned to the
+    second CPU and this process to the first (mpbench's cross_core); each round as many
+    messages as mpbench's, the first one received off the clock (the pipeline is primed)."""
+    n = int(info["messages_per_round"])
+    ctx = multiprocessing.get_context("fork")
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return []
+    if kind == "pipe":
+        recv_end, send_end = ctx.Pipe(duplex=False)
+        receive = recv_end.recv_bytes
+    else:
+        send_end = ctx.Queue(1024)
+        receive = send_end.get
+    control, their_control = ctx.Pipe()
+    child = ctx.Process(target=_produce, args=(kind, send_end, their_control, size))
+    child.start()
+    os.sched_setaffinity(child.pid, {cpus[1]})
+    every = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {cpus[0]})
+    rates = []
+    try:
+        for r in range(rounds + 2):
+            control.send(n)
+            assert int.from_bytes(receive()[:8], "little") == 0
+            t0 = time.perf_counter()
+            for seq in range(1, n):
+                assert int.from_bytes(receive()[:8], "little") == seq
+            if r >= 2:  # two warm-up rounds
+                rates.append((n - 1) / (time.perf_counter() - t0))
+    finally:
+        control.send(0)
+        child.join()
+        os.sched_setaffinity(0, every)
+    return rates
+
+
 # --- locks: N processes take one multiprocessing.Lock, one increment per take ---------------
 
 
@@ -266,6 +318,22 @@ CHECKS = [
         "test_task_overhead[api=apply_async-pool=process-start=fork]",
         "Pool.apply_async per task",
         apply_async_per_task,
+    ),
+    Check(
+        "ipc",
+        "test_stream[size=64-placement=cross_core-start=fork-channel=pipe_simplex]",
+        "Pipe(duplex=False) 64 B, 2 CPUs",
+        lambda i: stream_rate(i, "pipe"),
+        "msg/s",
+        True,
+    ),
+    Check(
+        "ipc",
+        "test_stream[size=64-placement=cross_core-start=fork-channel=queue]",
+        "Queue 64 B, 2 CPUs",
+        lambda i: stream_rate(i, "queue"),
+        "msg/s",
+        True,
     ),
     Check(
         "locks",
