@@ -21,7 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure as MplFigure
 
 from bench_lib import registry
-from bench_lib.results import Machine
+from bench_lib.records import Machine
 
 PALETTE = {  # series that appear in several charts keep their colour everywhere
     # (a subject's own series: the colours in its declaration, bench_lib.registry.palette)

@@ -40,7 +40,8 @@ from bench_lib.profiles import (
     get_profile,
     resolve_axis,
 )
-from bench_lib.results import SCHEMA_KEY, benchmark_key
+from bench_lib.records import benchmark_key
+from bench_lib.results import SCHEMA_KEY
 
 
 class SessionLog:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bench_lib import results
+from bench_lib import records
 from bench_lib.printable import printable
 from bench_lib.units import format_interval, format_value
 
@@ -133,9 +133,9 @@ def problems(data: dict[str, Any]) -> list[str]:
 
 def duplicates(data: dict[str, Any]) -> list[str]:
     """One line per benchmark that appears more than once: only its first appearance counts."""
-    counts: dict[results.BenchmarkKey, int] = {}
-    names: dict[results.BenchmarkKey, str] = {}
-    for bench in results.Run.of(data).benchmarks:
+    counts: dict[records.BenchmarkKey, int] = {}
+    names: dict[records.BenchmarkKey, str] = {}
+    for bench in records.Run.of(data).benchmarks:
         counts[bench.key] = counts.get(bench.key, 0) + 1
         names[bench.key] = f"{bench.subject} {bench.case} {params_text(dict(bench.params))}".strip()
     return [

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench_lib.results import Run
+from bench_lib.records import Run
 from bench_lib.summary import params_text
 
 PARAM_PREFIX = "p_"  # parameter columns: p_start, p_size, p_workers, ...

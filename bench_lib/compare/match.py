@@ -18,8 +18,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from bench_lib.records import Machine, params_text
 from bench_lib.replicates import block_medians
-from bench_lib.results import Machine, params_text
 from bench_lib.units import format_value
 
 BUSY_LOAD_PER_CORE = 0.5  # load average above half a task per usable core when a run started:

@@ -19,9 +19,9 @@ from bench_lib import registry, summary, tidy
 from bench_lib.chart_guard import guarded
 from bench_lib.chart_style import Chart, RunContext
 from bench_lib.printable import printable
+from bench_lib.records import Machine
 from bench_lib.report import recommend
 from bench_lib.report.folder import replacing
-from bench_lib.results import Machine
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}

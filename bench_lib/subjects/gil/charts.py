@@ -26,7 +26,7 @@ from bench_lib.chart_style import (
     samples_text,
     speedup_series,
 )
-from bench_lib.results import Machine
+from bench_lib.records import Machine
 
 MODES = {"process": "processes", "thread": "threads"}
 
