@@ -25,6 +25,11 @@ def params_text(params: Mapping[str, Any]) -> ParamsText:
     return tuple((str(k), v if isinstance(v, str) else json.dumps(v)) for k, v in params.items())
 
 
+def params_words(params: Mapping[str, Any]) -> str:
+    """``channel=pipe size=64``: a benchmark's parameters as words, in its order."""
+    return " ".join(f"{k}={v}" for k, v in params.items())
+
+
 def benchmark_key(subject: str, case: str, params: Mapping[str, Any]) -> BenchmarkKey:
     """The identity of a benchmark across a run and across runs: the one key every reader uses
     (floors find their figure by it, scaling its N=1 point, a comparison its pairs)."""
@@ -67,11 +72,31 @@ class Benchmark:
     params: Mapping[str, Any]  # in the benchmark's order
     key: BenchmarkKey  # benchmark_key(subject, case, params)
     block: Mapping[str, Any]  # figures, metrics, floor, cpu, noise, info (docs/RESULTS.md)
+    round_times_s: tuple[float, ...] = ()  # ``stats.data``: every measured round, in order
+
+    @property
+    def figures(self) -> tuple[Mapping[str, Any], ...]:
+        """The figures (median, interval, kind, per_round), the headline first."""
+        return tuple(self.block.get("figures") or ())
+
+    @property
+    def flags(self) -> tuple[Mapping[str, Any], ...]:
+        """The noise flags the run raised on this benchmark (code and message)."""
+        return tuple((self.block.get("noise") or {}).get("flags") or ())
 
     @property
     def noise_flags(self) -> tuple[str, ...]:
         """The codes of the noise flags the run raised on this benchmark."""
-        return tuple(f["code"] for f in (self.block.get("noise") or {}).get("flags", []))
+        return tuple(f["code"] for f in self.flags)
+
+    def flagged(self, code: str) -> bool:
+        """The run raised the noise flag ``code`` on this benchmark ("impossible", ...)."""
+        return code in self.noise_flags
+
+    @property
+    def label(self) -> str:
+        """``ipc stream channel=pipe size=64``: how a sentence names the benchmark."""
+        return f"{self.subject} {self.case} {params_words(self.params)}".strip()
 
 
 @dataclass(frozen=True)
@@ -87,8 +112,9 @@ class Run:
         for bench in data["benchmarks"]:
             m = bench["extra_info"][SCHEMA_KEY]
             key = benchmark_key(m["subject"], m["case"], m["params"])
+            rounds = tuple(float(t) for t in (bench.get("stats") or {}).get("data") or ())
             benchmarks.append(
-                Benchmark(bench["name"], m["subject"], m["case"], m["params"], key, m)
+                Benchmark(bench["name"], m["subject"], m["case"], m["params"], key, m, rounds)
             )
         return cls(tuple(benchmarks))
 

@@ -12,13 +12,13 @@ that many (the same file always gives the same subsample); the comparison says s
 
 from __future__ import annotations
 
-import json
 import math
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bench_lib.records import Machine, params_text
+from bench_lib.records import Benchmark, BenchmarkKey, Machine, Run, benchmark_key, params_text
 from bench_lib.replicates import block_medians
 from bench_lib.units import format_value
 
@@ -33,7 +33,7 @@ MAX_ROUNDS_COMPARED = 2000  # twice the full profile's most rounds (1000): real 
 SUBSAMPLE_SEED = 20240229
 METRIC_BLOCKS = ("metrics", "derived")  # extra_info.mpbench blocks holding {name: {value, unit}}
 
-Key = tuple[str, ...]
+Key = tuple[BenchmarkKey, str, str]  # the benchmark, round or metric, the figure's name
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,8 @@ class Entry:
 
     @property
     def key(self) -> Key:
-        params = json.dumps(sorted(self.params))
         kind = "round" if self.source == "round" else "metric"
-        return (self.subject, self.case, params, kind, self.figure)
+        return benchmark_key(self.subject, self.case, dict(self.params)), kind, self.figure
 
     @property
     def label(self) -> str:
@@ -69,7 +68,7 @@ class Entry:
         )
 
 
-def figure_values(figure: dict[str, Any], round_times_s: list[float]) -> list[float]:
+def figure_values(figure: Mapping[str, Any], round_times_s: list[float]) -> list[float]:
     """Per-round values of a figure, as :meth:`bench_lib.engine.Figure.of` computes them."""
     per_round = float(figure.get("per_round", 1.0))
     if figure.get("kind") == "rate":
@@ -106,19 +105,19 @@ def _finite(values: Any) -> list[float]:
     return out if len(out) == len(values) and all(math.isfinite(v) for v in out) else []
 
 
-def _bench_entries(bench: dict[str, Any]) -> list[Entry]:
-    m = bench["extra_info"]["mpbench"]
+def _bench_entries(bench: Benchmark) -> list[Entry]:
+    m = bench.block
     sizes = (m.get("info") or {}).get("block_rounds")
-    common = {
-        "subject": m["subject"],
-        "case": m["case"],
-        "params": params_text(m["params"]),
-        "noisy": bool((m.get("noise") or {}).get("flags")),
-        "work": tuple(float(f.get("per_round") or 1.0) for f in m["figures"]),
+    common: dict[str, Any] = {
+        "subject": bench.subject,
+        "case": bench.case,
+        "params": params_text(bench.params),
+        "noisy": bool(bench.flags),
+        "work": tuple(float(f.get("per_round") or 1.0) for f in bench.figures),
     }
-    rounds = [float(t) for t in bench["stats"]["data"]]
+    rounds = list(bench.round_times_s)
     out = []
-    for fig in m["figures"]:
+    for fig in bench.figures:
         values = [v for v in figure_values(fig, rounds) if math.isfinite(v)]
         out.append(
             Entry(
@@ -161,7 +160,7 @@ def _bench_entries(bench: dict[str, Any]) -> list[Entry]:
 def entries(data: dict[str, Any]) -> dict[Key, Entry]:
     """Every comparable figure of a loaded result file, by key (the first wins on duplicates)."""
     table: dict[Key, Entry] = {}
-    for bench in data["benchmarks"]:
+    for bench in Run.of(data).benchmarks:
         for entry in _bench_entries(bench):
             table.setdefault(entry.key, entry)
     return table

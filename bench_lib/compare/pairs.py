@@ -19,6 +19,7 @@ from bench_lib import replicates, stats
 from bench_lib.compare.match import (
     MAX_ROUNDS_COMPARED,
     Entry,
+    Key,
     MachineField,
     RunInfo,
     entries,
@@ -269,9 +270,7 @@ def _holm_per_benchmark(drafts: list[dict[str, Any]]) -> dict[int, float]:
     return out
 
 
-def compare_pair(
-    base: dict[tuple[str, ...], Entry], cand: dict[tuple[str, ...], Entry], b: int, c: int
-) -> PairComparison:
+def compare_pair(base: dict[Key, Entry], cand: dict[Key, Entry], b: int, c: int) -> PairComparison:
     common = [k for k in base if k in cand]
     drafts = [_draft(base[k], cand[k]) for k in common]
     resized = {  # whole-round times of rounds that did different work in each run
@@ -299,9 +298,7 @@ def compare_pair(
     )
 
 
-def _points(
-    run: int, table: dict[tuple[str, ...], Entry], keep: set[tuple[str, ...]]
-) -> list[Point]:
+def _points(run: int, table: dict[Key, Entry], keep: set[Key]) -> list[Point]:
     out = []
     for key, e in table.items():
         if key not in keep or not e.samples:
