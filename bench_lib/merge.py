@@ -94,7 +94,7 @@ def _benchmark(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def merge_runs(runs: list[dict[str, Any]], label: str) -> dict[str, Any]:
     """Join result files of one side (same machine, same code); benchmarks in 2+ runs survive."""
-    from bench_lib import plugin  # floors, speedups and their flags, as at the end of a run
+    from bench_lib import result_finish  # floors, speedups and their flags, as at the end of a run
 
     if not runs:
         raise ValueError("nothing to merge")
@@ -117,10 +117,10 @@ def merge_runs(runs: list[dict[str, Any]], label: str) -> dict[str, Any]:
         partial=any(r[SCHEMA_KEY].get("partial") for r in runs),
         merged_runs=len(runs),
     )
-    plugin.resolve_floors(merged["benchmarks"])
+    result_finish.resolve_floors(merged["benchmarks"])
     from bench_lib import scaling
 
     scaling.derive(merged["benchmarks"])
     cores = int(merged.get("machine_info", {}).get(SCHEMA_KEY, {}).get("usable_cores") or 0)
-    plugin.flag_impossible_speedups(merged["benchmarks"], cores)
+    result_finish.flag_impossible_speedups(merged["benchmarks"], cores)
     return merged

@@ -19,15 +19,11 @@ import pytest
 
 from bench_lib import (
     environment,
-    gil_runtime,
-    interrupts,
     leaks,
-    noise,
     progress,
     reasons,
     registry,
     results,
-    run_registry,
     watchdog,
     watchdog_hooks,
 )
@@ -40,86 +36,9 @@ from bench_lib.profiles import (
     get_profile,
     resolve_axis,
 )
-from bench_lib.records import benchmark_key
+from bench_lib.result_finish import flag_impossible_speedups, resolve_floors
 from bench_lib.results import SCHEMA_KEY
-
-
-class SessionLog:
-    """What happened in the session, for the result file's top-level ``mpbench`` block."""
-
-    def __init__(self) -> None:
-        self.started = datetime.now(timezone.utc)
-        self.conditions = environment.run_conditions()
-        self.gil_watch = gil_runtime.GilWatch()
-        self.gil_check: gil_runtime.GilCheck | None = None
-        self.failures: list[dict[str, str]] = []
-        self.skipped: list[dict[str, str]] = []
-        self.passed = 0
-        self.interrupted = False
-        self.main_module_note = ""
-        self.display: progress.Display | None = None  # set once the benchmarks are collected
-        self.item_t0 = time.monotonic()  # when the running benchmark started
-        self.stop_signal = ""  # the signal that stopped the run ("SIGINT", "SIGTERM", ...)
-        self.stopped_during = ""  # the benchmark in flight then: interrupted, not failed
-        self.current = ""  # the benchmark running now
-        self.run_lock: run_registry.RunLock | None = None
-        self.concurrent: dict[int, run_registry.OtherRun] = {}
-        self.warned: set[int] = set()
-        self.stopper: interrupts.StopOnce | None = None
-
-    def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
-        self.item_t0 = time.monotonic()
-        if self.display is not None:
-            self.display.starting(_display_name(nodeid))
-
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.gil_watch.start()  # every benchmark module (and what it imports) is loaded now
-
-    def start_measuring(self) -> None:
-        """At the first benchmark (a test session that measures nothing is no run): take over
-        stop signals and register, so other runs see this one and this one sees them."""
-        if self.stopper is not None:
-            return
-        self.stopper = interrupts.StopOnce(self.stop)
-        self.stopper.install()
-        try:
-            self.run_lock = run_registry.RunLock(" ".join(sys.argv))
-        except OSError as exc:
-            print(
-                f"mpbench: cannot register this run; other runs go unseen: {exc}", file=sys.stderr
-            )
-        self.look_for_other_runs()
-
-    def look_for_other_runs(self) -> None:
-        """Note every other mpbench run seen so far (their figures and ours are disturbed)."""
-        if self.run_lock is not None:
-            for other in self.run_lock.others():
-                self.concurrent.setdefault(other.pid, other)
-
-    def warn_about_other_runs(self) -> None:
-        """Once for each run seen; called outside pytest's capture, which would swallow it."""
-        for pid, other in self.concurrent.items():
-            if pid not in self.warned:
-                self.warned.add(pid)
-                print(
-                    f"mpbench: WARNING another mpbench run is going on (pid {pid}: "
-                    f"{other.what}); both compete for the CPUs, so both runs' figures are "
-                    "disturbed: run one at a time",
-                    file=sys.stderr,
-                    flush=True,
-                )
-
-    def stop(self, signal_name: str) -> None:
-        # At once, from the signal handler: fixtures then kill leftovers without waiting, and a
-        # benchmark whose children died of the same Ctrl-C is not reported as failed.
-        self.interrupted = True
-        self.stop_signal = signal_name
-        self.stopped_during = self.current
-
-    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
-        self.interrupted = True
-        if self.stopper is not None:
-            self.stopper.unwound = True  # caught: tear down and save, uninterrupted
+from bench_lib.session_log import SessionLog, display_name
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -313,15 +232,8 @@ def pytest_runtest_makereport(
             if failed
             else ("skip " + skipped[0]["reason"] if skipped else "ok")
         )
-        log.display.finished(_display_name(item.nodeid), status, time.monotonic() - log.item_t0)
+        log.display.finished(display_name(item.nodeid), status, time.monotonic() - log.item_t0)
     return report
-
-
-def _display_name(nodeid: str) -> str:
-    """``ipc test_stream[...]`` from ``benchmarks/test_ipc.py::test_stream[...]``."""
-    path, _, test = nodeid.partition("::")
-    subject = path.rsplit("/", 1)[-1].removeprefix("test_").removesuffix(".py")
-    return f"{subject} {test}"
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -412,51 +324,3 @@ def pytest_benchmark_update_json(
 def _gil_block(log: SessionLog) -> dict[str, Any]:
     check = log.gil_check or log.gil_watch.finish()
     return {**check.as_dict(), "warning": check.warning()}
-
-
-def resolve_floors(benchmarks: list[dict[str, Any]]) -> None:
-    """Put each floor's median beside the figure it bounds, with the ratio figure / floor.
-
-    A paired floor (measured beside the figure) brings its own; a standalone one is looked up.
-    """
-    index = {}
-    for b in benchmarks:
-        m = b["extra_info"][SCHEMA_KEY]
-        if m.get("figures"):
-            index[benchmark_key(m["subject"], m["case"], m["params"])] = m["figures"][0]
-    for b in benchmarks:
-        m = b["extra_info"][SCHEMA_KEY]
-        ref = m.get("floor")
-        if not ref or not m.get("figures"):
-            continue
-        if ref.get("paired"):  # measured round by round beside the figure: values are there
-            _add_flag(m, noise.floor_flag(m["figures"][0], ref, ref["case"]))
-            continue
-        floor = index.get(
-            benchmark_key(ref.get("subject") or m["subject"], ref["case"], ref["params"])
-        )
-        if floor is None:
-            ref["median"] = None
-            continue
-        figure = m["figures"][0]
-        ref.update(
-            median=floor["median"],
-            ci_low=floor.get("ci_low"),
-            ci_high=floor.get("ci_high"),
-            unit=floor["unit"],
-            ratio=figure["median"] / floor["median"] if floor["median"] else None,
-        )
-        _add_flag(m, noise.floor_flag(figure, floor, ref["case"]))
-
-
-def flag_impossible_speedups(benchmarks: list[dict[str, Any]], usable_cores: int) -> None:
-    """A speedup above the cores it had is not a result: flag it where readers look (noise)."""
-    for b in benchmarks:
-        m = b["extra_info"][SCHEMA_KEY]
-        if m.get("derived"):
-            _add_flag(m, noise.speedup_flag(m["derived"], usable_cores))
-
-
-def _add_flag(block: dict[str, Any], flag: noise.NoiseFlag | None) -> None:
-    if flag is not None:
-        block.setdefault("noise", {}).setdefault("flags", []).append(flag.as_dict())
