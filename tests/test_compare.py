@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from conftest import REPO, run_smoke
 
-from bench_lib import cli, results, stats
+from bench_lib import cli, results, two_samples
 from bench_lib.compare import match as compare_match
 from bench_lib.compare import pairs as compare
 from bench_lib.compare.text import md_escape, terminal_report
@@ -464,7 +464,7 @@ def test_same_code_with_block_drift_is_never_called_faster_or_slower() -> None:
     assert not {"faster", "slower"} & set(verdicts(c).values())
     # the rounds alone (the old test) call most of these different: they are not independent
     rank_tests = [
-        stats.mann_whitney_u(x["stats"]["data"], y["stats"]["data"])
+        two_samples.mann_whitney_u(x["stats"]["data"], y["stats"]["data"])
         for x, y in zip(a["benchmarks"], b["benchmarks"])
     ]
     assert sum(t is not None and t.p_value < 0.05 / 20 for t in rank_tests) >= 5

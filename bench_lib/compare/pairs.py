@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from warnings import catch_warnings, simplefilter
 
-from bench_lib import replicates, stats
+from bench_lib import replicates, stats, two_samples
 from bench_lib.compare.match import (
     MAX_ROUNDS_COMPARED,
     Entry,
@@ -245,7 +245,9 @@ def _subjects(figures: list[FigureComparison]) -> tuple[SubjectSummary, ...]:
             else None
         )
         counts = tuple((v, sum(f.verdict == v for f in mine)) for v in _VERDICT_ORDER)
-        out.append(SubjectSummary(subject, stats.geometric_mean(speeds), len(speeds), counts, ci))
+        out.append(
+            SubjectSummary(subject, two_samples.geometric_mean(speeds), len(speeds), counts, ci)
+        )
     return tuple(out)
 
 
@@ -261,7 +263,7 @@ def _holm_per_benchmark(drafts: list[dict[str, Any]]) -> dict[int, float]:
     for i in tested:
         lead.setdefault((drafts[i]["subject"], drafts[i]["case"], drafts[i]["params"]), i)
     family = list(lead.values())
-    adjusted = dict(zip(family, stats.holm_adjust([drafts[i]["p_value"] for i in family])))
+    adjusted = dict(zip(family, two_samples.holm_adjust([drafts[i]["p_value"] for i in family])))
     scale = {i: adjusted[i] / drafts[i]["p_value"] if drafts[i]["p_value"] else 1.0 for i in family}
     out = {}
     for i in tested:
