@@ -3,7 +3,8 @@
 :func:`bench_lib.results.load` checks a file against the schema; these records are what
 readers then use instead of reaching into its dicts: :class:`Run` (its benchmarks),
 :class:`Benchmark` (who it is and its ``extra_info.mpbench`` block), :class:`Machine`
-(``machine_info.mpbench``), and :func:`benchmark_key`, the one identity of a benchmark.
+(``machine_info.mpbench``), :class:`RunLog` (the top-level ``mpbench`` block: how the run
+went), and :func:`benchmark_key`, the one identity of a benchmark.
 """
 
 from __future__ import annotations
@@ -58,6 +59,45 @@ class Machine:
             python_version=str(m.get("python_version", "?")),
             gil_enabled=bool(m.get("gil_enabled", True)),
             start_methods=tuple(m.get("start_methods") or ()),
+            fields=MappingProxyType(m),
+        )
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
+class RunLog:
+    """The top-level ``mpbench`` block: how the run went (docs/RESULTS.md has every field)."""
+
+    profile: str  # "quick", "standard", ...
+    label: str  # the --label the run was given
+    started_utc: str  # ISO 8601
+    partial: bool  # interrupted, or with failures: the figures present are still valid
+    failures: tuple[Mapping[str, Any], ...]  # {"test", "reason"}
+    skipped: tuple[Mapping[str, Any], ...]  # {"test", "reason"}
+    concurrent_runs: tuple[Mapping[str, Any], ...]  # other mpbench runs seen: {"pid", "what"}
+    load_average_1m: float | None  # as the run started
+    busy_cores: float | None  # sampled as the run started; None in files from before it was
+    gil: Mapping[str, Any] | None  # the GIL checks; unchecked by the schema (older files lack it)
+    fields: Mapping[str, Any]  # the whole block, read-only, for the fields few readers want
+
+    @classmethod  # a hand-made block (tests) may lack fields: the defaults below then
+    def of(cls, data: Mapping[str, Any]) -> RunLog:
+        m = data[SCHEMA_KEY]
+        gil = m.get("gil")
+        return cls(
+            profile=str(m.get("profile", "?")),
+            label=str(m.get("label", "run")),
+            started_utc=str(m.get("started_utc", "?")),
+            partial=bool(m.get("partial")),
+            failures=tuple(m.get("failures") or ()),
+            skipped=tuple(m.get("skipped") or ()),
+            concurrent_runs=tuple(m.get("concurrent_runs") or ()),
+            load_average_1m=_number(m.get("load_average_1m")),
+            busy_cores=_number(m.get("busy_cores")),
+            gil=MappingProxyType(gil) if isinstance(gil, dict) else None,
             fields=MappingProxyType(m),
         )
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_lib.printable import printable
-from bench_lib.records import Run
+from bench_lib.records import Run, RunLog
 from bench_lib.summary import problems
 
 MAX_SENTENCES = 12  # the headline answers; the report has every one
@@ -45,7 +45,7 @@ def sentences(data: dict[str, Any]) -> list[str]:
 
 
 def _skips(data: dict[str, Any]) -> list[str]:
-    reasons = Counter(s["reason"] for s in data["mpbench"].get("skipped", []))
+    reasons = Counter(s["reason"] for s in RunLog.of(data).skipped)
     lines = [f"skipped {n}x: {reason}" for reason, n in reasons.most_common(SKIP_REASONS_SHOWN)]
     hidden = sum(reasons.values()) - sum(n for _, n in reasons.most_common(SKIP_REASONS_SHOWN))
     return lines + ([f"skipped {hidden} more (mpbench show lists them)"] if hidden else [])

@@ -108,20 +108,19 @@ def markdown_table(table_rows: list[Row]) -> str:
 
 def problems(data: dict[str, Any]) -> list[str]:
     """Failures, skips and noise warnings, one line each, cause and remedy included."""
-    block = data["mpbench"]
-    lines = [f"FAILED {f['test']}: {f['reason']}" for f in block.get("failures", [])]
-    lines += [f"skipped {s['test']}: {s['reason']}" for s in block.get("skipped", [])]
+    log = records.RunLog.of(data)
+    lines = [f"FAILED {f['test']}: {f['reason']}" for f in log.failures]
+    lines += [f"skipped {s['test']}: {s['reason']}" for s in log.skipped]
     for bench in records.Run.of(data).benchmarks:
         lines += [f"noisy {bench.label}: {f['message']}" for f in bench.flags]
     lines += duplicates(data)
-    gil = block.get("gil")  # unchecked by the schema (older files lack it): any shape
-    if isinstance(gil, dict) and (gil_warning := gil.get("warning")):
+    if log.gil is not None and (gil_warning := log.gil.get("warning")):
         lines.insert(0, f"GIL ON: {gil_warning}")
     lines += [
         f"DISTURBED: another mpbench run (pid {o['pid']}) ran at the same time; rerun alone"
-        for o in block.get("concurrent_runs", [])
+        for o in log.concurrent_runs
     ]
-    if block.get("partial"):
+    if log.partial:
         lines.insert(0, "PARTIAL RUN: interrupted or with failures; figures present are valid")
     return [printable(line) for line in lines]
 

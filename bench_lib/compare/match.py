@@ -18,7 +18,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bench_lib.records import Benchmark, BenchmarkKey, Machine, Run, benchmark_key, params_text
+from bench_lib.records import (
+    Benchmark,
+    BenchmarkKey,
+    Machine,
+    Run,
+    RunLog,
+    benchmark_key,
+    params_text,
+)
 from bench_lib.replicates import block_medians
 from bench_lib.units import format_value
 
@@ -190,23 +198,21 @@ class RunInfo:
 
     @classmethod
     def of(cls, path: str, data: dict[str, Any]) -> RunInfo:
-        block = data["mpbench"]
+        log = RunLog.of(data)
         fp = Machine.of(data).fields
-        load = block.get("load_average_1m")
-        busy = block.get("busy_cores")
         return cls(
             path=path,
-            label=str(block.get("label", "run")),
+            label=log.label,
             machine_id=str(fp.get("machine_id", "unknown")),
             cpu_model=str(fp.get("cpu_model", "unknown")),
             usable_cores=int(fp.get("usable_cores") or 0),
             python=f"{fp.get('python_implementation', 'Python')} {fp.get('python_version', '?')}",
             gil_enabled=bool(fp.get("gil_enabled", True)),
-            profile=str(block.get("profile", "?")),
-            started_utc=str(block.get("started_utc", "?")),
-            partial=bool(block.get("partial")),
-            load_average_1m=float(load) if isinstance(load, (int, float)) else None,
-            busy_cores=float(busy) if isinstance(busy, (int, float)) else None,
+            profile=log.profile,
+            started_utc=log.started_utc,
+            partial=log.partial,
+            load_average_1m=log.load_average_1m,
+            busy_cores=log.busy_cores,
         )
 
 

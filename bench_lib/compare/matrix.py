@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bench_lib.compare import pairs as compare
-from bench_lib.records import Benchmark, Machine, Run
+from bench_lib.records import Benchmark, Machine, Run, RunLog
 from bench_lib.report import builds_gil as gil_builds
 from bench_lib.report.builds_gil import Estimate
 
@@ -105,7 +105,7 @@ def describe(named: Sequence[tuple[str, dict[str, Any]]]) -> list[MatrixRun]:
     free-threaded one, else in the order given); equal labels get the saved label and a number."""
     runs = []
     for path, data in named:
-        machine = Machine.of(data)
+        machine, log = Machine.of(data), RunLog.of(data)
         build = gil_builds.of(path, {**data, "benchmarks": []})
         gil_on_anyway = build.free_threaded_build and not build.gil_off
         runs.append(
@@ -115,8 +115,8 @@ def describe(named: Sequence[tuple[str, dict[str, Any]]]) -> list[MatrixRun]:
                 version=_version(machine.python_version),
                 free_threaded_build=build.free_threaded_build,
                 gil_off=build.gil_off,
-                profile=str(data["mpbench"].get("profile", "?")),
-                run_label=str(data["mpbench"].get("label", "run")),
+                profile=log.profile,
+                run_label=log.label,
             )
         )
     runs.sort(key=_age)

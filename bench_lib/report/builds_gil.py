@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bench_lib.records import Machine, Run
+from bench_lib.records import Machine, Run, RunLog
 from bench_lib.scaling import IMPOSSIBLE_FLAG
 
 SERIAL_CASE = "cpu_serial"
@@ -105,7 +105,7 @@ def _figure(block: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
 def _gil_state(data: dict[str, Any]) -> tuple[bool, str]:
     """GIL off for the run? From the fingerprint and the run-time checks (issue 17 part 2)."""
     fingerprint_on = Machine.of(data).gil_enabled
-    checks = data["mpbench"].get("gil") or {}
+    checks = RunLog.of(data).gil or {}
     seen_on = [checks.get(k) for k in ("enabled_at_start", "enabled_at_end")]
     if not fingerprint_on and not any(v is True for v in seen_on):
         return True, ""
@@ -156,7 +156,7 @@ def of(path: str, data: dict[str, Any]) -> BuildGil:
     batch = _figure(serial, BATCH_FIGURE) if serial else None
     step = _figure(serial, STEP_FIGURE) if serial else None
     gil_off, note = _gil_state(data)
-    block = data["mpbench"]
+    log = RunLog.of(data)
     return BuildGil(
         path=path,
         python_version=machine.python_version,
@@ -165,8 +165,8 @@ def of(path: str, data: dict[str, Any]) -> BuildGil:
         gil_note=note,
         usable_cores=cores,
         machine_id=machine.machine_id,
-        profile=str(block.get("profile", "?")),
-        started_utc=str(block.get("started_utc", "?")),
+        profile=log.profile,
+        started_utc=log.started_utc,
         serial_batch_s=fig_estimate(batch),
         serial_step_s=fig_estimate(step),
         serial_iterations=float(step["per_round"]) if step and step.get("per_round") else None,
