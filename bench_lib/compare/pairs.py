@@ -26,6 +26,7 @@ from bench_lib.compare.match import (
     machine_fields,
     mixing_warnings,
 )
+from bench_lib.records import BenchmarkKey, benchmark_key
 from bench_lib.verdict import (
     ALPHA,
     CORRECTION,
@@ -223,8 +224,8 @@ def _finish(draft: dict[str, Any], p_adjusted: float | None) -> FigureComparison
     return FigureComparison(**draft, p_adjusted=p_adjusted, verdict=verdict, reason=reason)
 
 
-def _benchmark(f: FigureComparison) -> tuple[str, str, tuple[tuple[str, str], ...]]:
-    return f.subject, f.case, f.params
+def _benchmark(f: FigureComparison) -> BenchmarkKey:
+    return benchmark_key(f.subject, f.case, dict(f.params))
 
 
 def _subjects(figures: list[FigureComparison]) -> tuple[SubjectSummary, ...]:
@@ -259,15 +260,18 @@ def _holm_per_benchmark(drafts: list[dict[str, Any]]) -> dict[int, float]:
     on another scale); every tested figure of a benchmark has its own p multiplied by the
     factor Holm gave its benchmark."""
     tested = [i for i, d in enumerate(drafts) if d["p_value"] is not None and d["n_baseline"]]
-    lead: dict[tuple[Any, ...], int] = {}
+    benchmark = {
+        i: benchmark_key(d["subject"], d["case"], dict(d["params"])) for i, d in enumerate(drafts)
+    }
+    lead: dict[BenchmarkKey, int] = {}
     for i in tested:
-        lead.setdefault((drafts[i]["subject"], drafts[i]["case"], drafts[i]["params"]), i)
+        lead.setdefault(benchmark[i], i)
     family = list(lead.values())
     adjusted = dict(zip(family, two_samples.holm_adjust([drafts[i]["p_value"] for i in family])))
     scale = {i: adjusted[i] / drafts[i]["p_value"] if drafts[i]["p_value"] else 1.0 for i in family}
     out = {}
     for i in tested:
-        j = lead[(drafts[i]["subject"], drafts[i]["case"], drafts[i]["params"])]
+        j = lead[benchmark[i]]
         out[i] = min(1.0, drafts[i]["p_value"] * scale[j])
     return out
 
