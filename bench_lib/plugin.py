@@ -7,7 +7,6 @@ Loaded through the ``pytest11`` entry point, so ``pytest --benchmark-only`` and
 from __future__ import annotations
 
 import copy
-import dataclasses
 import sys
 import time
 from collections.abc import Generator, Iterator
@@ -22,64 +21,22 @@ from bench_lib import (
     leaks,
     progress,
     reasons,
-    registry,
     results,
     watchdog,
     watchdog_hooks,
 )
 from bench_lib.engine import Bench
-from bench_lib.profiles import (
-    DEFAULT_PROFILE,
-    PROFILE_NAMES,
-    START_METHODS,
-    GridContext,
-    get_profile,
-    resolve_axis,
+from bench_lib.plugin_grid import grid_context
+
+# pytest looks for hooks in the registered plugin, this module: the grid's hooks are named here
+from bench_lib.plugin_grid import pytest_addoption as pytest_addoption
+from bench_lib.plugin_grid import (
+    pytest_collection_modifyitems as pytest_collection_modifyitems,
 )
+from bench_lib.plugin_grid import pytest_generate_tests as pytest_generate_tests
 from bench_lib.result_finish import flag_impossible_speedups, resolve_floors
 from bench_lib.results import SCHEMA_KEY
 from bench_lib.session_log import SessionLog, display_name
-
-
-def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
-    group = parser.getgroup("mpbench")
-    group.addoption(
-        "--mpbench-profile",
-        default=DEFAULT_PROFILE,
-        choices=PROFILE_NAMES,
-        help=f"parameter grid and round policy (default {DEFAULT_PROFILE})",
-    )
-    group.addoption(
-        "--mpbench-start-methods",
-        default=",".join(START_METHODS),
-        help="comma-separated start methods to measure (default: all)",
-    )
-    group.addoption("--mpbench-label", default="run", help="label stored in the result file")
-    group.addoption(
-        "--mpbench-blocks",
-        type=int,
-        default=None,
-        help="independent blocks per benchmark (default: the profile's; `mpbench ab` uses 1)",
-    )
-    group.addoption(
-        "--mpbench-benchmark-timeout",
-        type=float,
-        default=None,
-        help="seconds one benchmark may take for setup + measuring (default: from the profile; "
-        "0: no limit); teardown gets its own limit",
-    )
-    group.addoption(
-        "--mpbench-progress",
-        nargs="?",
-        const="auto",
-        default="none",
-        choices=progress.MODES,
-        help="show progress: auto (live on a terminal, plain elsewhere), live, plain, quiet",
-    )
-    for subject in registry.subjects():  # a subject's own options (distributed: --scheduler)
-        hooks = registry.pytest_hooks(subject)
-        if hooks is not None:
-            pluginmanager.register(hooks, f"mpbench-{subject.name}")
 
 
 def _keep_spawn_children_lean() -> str:
@@ -118,40 +75,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def _log(config: pytest.Config) -> SessionLog:
     log: SessionLog = config._mpbench_log  # type: ignore[attr-defined]
     return log
-
-
-def grid_context(config: pytest.Config) -> GridContext:
-    methods = tuple(m.strip() for m in config.getoption("mpbench_start_methods").split(",") if m)
-    profile = get_profile(config.getoption("mpbench_profile"))
-    blocks = config.getoption("mpbench_blocks")
-    if blocks:
-        profile = dataclasses.replace(profile, blocks=max(1, blocks))
-    return GridContext(profile, environment.usable_cores(), methods)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Leave out benchmarks marked for bigger profiles (:func:`profiles.from_profile`); smoke
-    runs every benchmark once, whatever its mark (the tests read them all)."""
-    rank = grid_context(config).profile.rank
-    if rank == 0:
-        return
-    kept: list[pytest.Item] = []
-    dropped: list[pytest.Item] = []
-    for item in items:
-        mark = item.get_closest_marker("mpbench_from")
-        too_small = mark is not None and PROFILE_NAMES.index(mark.args[0]) > rank
-        (dropped if too_small else kept).append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    ctx = grid_context(metafunc.config)
-    for mark in metafunc.definition.iter_markers("mpbench_grid"):
-        for name, values in mark.kwargs.items():
-            resolved = resolve_axis(values, ctx)
-            metafunc.parametrize(name, resolved, ids=[f"{name}={v}" for v in resolved])
 
 
 @pytest.fixture
