@@ -103,6 +103,41 @@ class RunLog:
 
 
 @dataclass(frozen=True)
+class FigureRecord:
+    """One saved figure of a benchmark: its median and 95% interval (docs/RESULTS.md)."""
+
+    name: str  # "round", "per message", ...
+    unit: str  # "s", "msg/s", ...
+    kind: str  # "time" (lower is better) or "rate" (higher is better)
+    median: float
+    ci_low: float | None  # None when too few rounds for an interval
+    ci_high: float | None
+    n: int | None  # the rounds behind it; None when the file does not say
+    per_round: float | None  # the work one round did, which the figure divides by; as saved
+    fields: Mapping[str, Any]  # the whole figure, read-only
+
+    @classmethod
+    def of(cls, figure: Mapping[str, Any]) -> FigureRecord:
+        n = figure.get("n")
+        return cls(
+            name=str(figure["name"]),
+            unit=str(figure.get("unit", "")),
+            kind=str(figure.get("kind", "time")),
+            median=float(figure["median"]),
+            ci_low=_number(figure.get("ci_low")),
+            ci_high=_number(figure.get("ci_high")),
+            n=n if isinstance(n, int) and not isinstance(n, bool) else None,
+            per_round=_number(figure.get("per_round")),
+            fields=MappingProxyType(figure),
+        )
+
+    @property
+    def work(self) -> float:
+        """What one round's time is divided by: ``per_round``, or 1 (the whole round)."""
+        return self.per_round or 1.0
+
+
+@dataclass(frozen=True)
 class Benchmark:
     """One benchmark of a run: who it is and its ``extra_info.mpbench`` block, as written."""
 
@@ -113,11 +148,7 @@ class Benchmark:
     key: BenchmarkKey  # benchmark_key(subject, case, params)
     block: Mapping[str, Any]  # figures, metrics, floor, cpu, noise, info (docs/RESULTS.md)
     round_times_s: tuple[float, ...] = ()  # ``stats.data``: every measured round, in order
-
-    @property
-    def figures(self) -> tuple[Mapping[str, Any], ...]:
-        """The figures (median, interval, kind, per_round), the headline first."""
-        return tuple(self.block.get("figures") or ())
+    figures: tuple[FigureRecord, ...] = ()  # the headline first
 
     @property
     def flags(self) -> tuple[Mapping[str, Any], ...]:
@@ -153,8 +184,11 @@ class Run:
             m = bench["extra_info"][SCHEMA_KEY]
             key = benchmark_key(m["subject"], m["case"], m["params"])
             rounds = tuple(float(t) for t in (bench.get("stats") or {}).get("data") or ())
+            figures = tuple(map(FigureRecord.of, m.get("figures") or ()))
             benchmarks.append(
-                Benchmark(bench["name"], m["subject"], m["case"], m["params"], key, m, rounds)
+                Benchmark(
+                    bench["name"], m["subject"], m["case"], m["params"], key, m, rounds, figures
+                )
             )
         return cls(tuple(benchmarks))
 

@@ -202,10 +202,12 @@ def test_derived_block_is_compared_like_metrics() -> None:
 
 def test_figure_values_follow_engine_figure_of() -> None:
     from bench_lib.engine import Figure
+    from bench_lib.records import FigureRecord
 
     for fig in (Figure("x", "s", "time", 4.0), Figure("y", "B/s", "rate", 1e6)):
-        as_dict = {"kind": fig.kind, "per_round": fig.per_round}
-        assert compare_match.figure_values(as_dict, [0.5, 2.0]) == [fig.of(0.5), fig.of(2.0)]
+        saved = {"name": fig.name, "median": 1.0, "kind": fig.kind, "per_round": fig.per_round}
+        record = FigureRecord.of(saved)
+        assert compare_match.figure_values(record, [0.5, 2.0]) == [fig.of(0.5), fig.of(2.0)]
 
 
 def test_machine_differences_and_mixing_warnings() -> None:

@@ -27,7 +27,7 @@ def _file() -> dict[str, Any]:
 def test_a_benchmark_record_carries_its_rounds_figures_flags_and_label() -> None:
     slow, plain = records.Run.of(_file()).benchmarks
     assert slow.round_times_s == (2.5,) * 30
-    assert [f["name"] for f in slow.figures] == ["round"]
+    assert [f.name for f in slow.figures] == ["round"]
     assert slow.noise_flags == ("impossible", "wide-interval")
     assert slow.flagged("impossible") and not plain.flagged("impossible")
     assert [f["message"] for f in slow.flags] == ["impossible", "wide-interval"]
@@ -82,3 +82,23 @@ def test_every_reader_keys_a_benchmark_by_the_one_key_function() -> None:
     run = records.Run.of(data)
     table = entries(data)
     assert {key[0] for key in table} == {b.key for b in run.benchmarks}
+
+
+def test_a_figure_record_reads_the_saved_figure_and_its_work() -> None:
+    (record,) = records.Run.of(_file()).benchmarks[0].figures
+    assert (record.name, record.unit, record.kind) == ("round", "s", "time")
+    assert (record.median, record.ci_low, record.ci_high, record.n) == (2.5, 2.375, 2.625, 30)
+    assert record.per_round == 1.0 and record.work == 1.0
+
+
+def test_a_figure_saved_without_its_work_compares_as_whole_rounds() -> None:
+    # per_round is optional (null is valid): compare used to fail on float(None)
+    from bench_lib.compare.match import entries
+
+    data = _file()
+    data["benchmarks"][1]["extra_info"]["mpbench"]["figures"][0]["per_round"] = None
+    results.validate(data)
+    (record,) = records.Run.of(data).benchmarks[1].figures
+    assert record.per_round is None and record.work == 1.0
+    entry = next(e for e in entries(data).values() if e.subject == "ipc")
+    assert entry.samples == [0.001] * 30 and entry.per_round == 1.0

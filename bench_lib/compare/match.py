@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from bench_lib.records import (
     Benchmark,
     BenchmarkKey,
+    FigureRecord,
     Machine,
     Run,
     RunLog,
@@ -76,10 +76,10 @@ class Entry:
         )
 
 
-def figure_values(figure: Mapping[str, Any], round_times_s: list[float]) -> list[float]:
+def figure_values(figure: FigureRecord, round_times_s: list[float]) -> list[float]:
     """Per-round values of a figure, as :meth:`bench_lib.engine.Figure.of` computes them."""
-    per_round = float(figure.get("per_round", 1.0))
-    if figure.get("kind") == "rate":
+    per_round = figure.work
+    if figure.kind == "rate":
         return [per_round / t if t > 0 else math.inf for t in round_times_s]
     return [t / per_round for t in round_times_s]
 
@@ -121,7 +121,7 @@ def _bench_entries(bench: Benchmark) -> list[Entry]:
         "case": bench.case,
         "params": params_text(bench.params),
         "noisy": bool(bench.flags),
-        "work": tuple(float(f.get("per_round") or 1.0) for f in bench.figures),
+        "work": tuple(f.work for f in bench.figures),
     }
     rounds = list(bench.round_times_s)
     out = []
@@ -129,11 +129,11 @@ def _bench_entries(bench: Benchmark) -> list[Entry]:
         values = [v for v in figure_values(fig, rounds) if math.isfinite(v)]
         out.append(
             Entry(
-                figure=str(fig["name"]),
-                unit=str(fig.get("unit", "")),
+                figure=fig.name,
+                unit=fig.unit,
                 source="round",
-                per_round=float(fig.get("per_round") or 1.0),
-                higher_is_better=fig.get("kind") == "rate",
+                per_round=fig.work,
+                higher_is_better=fig.kind == "rate",
                 samples=capped(values),
                 value=None,
                 rounds_total=len(values),

@@ -176,9 +176,8 @@ def headline_value(data: dict[str, Any], spec: Headline) -> tuple[Estimate | Non
         if not _matches(bench, spec):
             continue
         for fig in bench.figures:
-            if fig.get("name") == spec.figure:
-                est = gil_builds.fig_estimate(fig)
-                return est, str(fig.get("unit", ""))
+            if fig.name == spec.figure:
+                return gil_builds.fig_estimate(fig), fig.unit
     return None, ""
 
 

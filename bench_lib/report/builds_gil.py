@@ -9,11 +9,11 @@ turns them into the lines README and the cross-build report quote. Pure: reads l
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bench_lib.records import Machine, Run, RunLog
+from bench_lib.records import Benchmark, FigureRecord, Machine, Run, RunLog
 from bench_lib.scaling import IMPOSSIBLE_FLAG
 
 SERIAL_CASE = "cpu_serial"
@@ -98,8 +98,8 @@ def _estimate(value: Any, low: Any, high: Any) -> Estimate | None:
     return Estimate(float(value), float(low) if ok else None, float(high) if ok else None)
 
 
-def _figure(block: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
-    return next((f for f in block.get("figures", []) if f.get("name") == name), None)
+def _figure(bench: Benchmark, name: str) -> FigureRecord | None:
+    return next((f for f in bench.figures if f.name == name), None)
 
 
 def _gil_state(data: dict[str, Any]) -> tuple[bool, str]:
@@ -118,7 +118,7 @@ def of(path: str, data: dict[str, Any]) -> BuildGil:
     """The gil figures of one loaded result file (empty when it did not run the subject)."""
     machine = Machine.of(data)
     cores = machine.usable_cores
-    serial: Mapping[str, Any] | None = None
+    serial: Benchmark | None = None
     points = []
     side_step = None
     for bench in Run.of(data).benchmarks:
@@ -126,7 +126,7 @@ def of(path: str, data: dict[str, Any]) -> BuildGil:
         if bench.subject != "gil":
             continue
         if bench.case == SERIAL_CASE and serial is None:
-            serial = m
+            serial = bench
             continue
         derived = m.get("derived") or {}
         speed = _estimate(
@@ -169,16 +169,16 @@ def of(path: str, data: dict[str, Any]) -> BuildGil:
         started_utc=log.started_utc,
         serial_batch_s=fig_estimate(batch),
         serial_step_s=fig_estimate(step),
-        serial_iterations=float(step["per_round"]) if step and step.get("per_round") else None,
+        serial_iterations=step.per_round if step else None,
         speedups=tuple(sorted(points, key=lambda p: (p.mode, p.n))),
         side_step=side_step,
     )
 
 
-def fig_estimate(figure: Mapping[str, Any] | None) -> Estimate | None:
+def fig_estimate(figure: FigureRecord | None) -> Estimate | None:
     if figure is None:
         return None
-    return _estimate(figure.get("median"), figure.get("ci_low"), figure.get("ci_high"))
+    return _estimate(figure.median, figure.ci_low, figure.ci_high)
 
 
 def drawable(builds: Sequence[BuildGil]) -> list[BuildGil]:
