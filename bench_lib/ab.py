@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench_lib import results, runner
+from bench_lib import records, results, runner
 
 DEFAULT_BLOCKS = 4  # per side; see README for what an A/A needed on the reference machine
 
@@ -93,6 +93,6 @@ def interleave(pairing: str, side: Side, blocks: int) -> dict[str, Any]:
 
 
 def save(data: dict[str, Any], out_root: Path, label: str) -> Path:
-    machine = results.Machine.of(data).machine_id
+    machine = records.Machine.of(data).machine_id
     data["mpbench"]["label"] = label
     return results.write_atomic(results.result_path(out_root, machine, label), data)

@@ -21,7 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure as MplFigure
 
 from bench_lib import registry
-from bench_lib.results import Machine
+from bench_lib.records import Machine, RunLog
 
 PALETTE = {  # series that appear in several charts keep their colour everywhere
     # (a subject's own series: the colours in its declaration, bench_lib.registry.palette)
@@ -85,7 +85,7 @@ class RunContext:
         return cls(
             machine=f"{m.machine_id} ({m.usable_cores} usable cores)",
             python=f"{m.python_implementation} {m.python_version}, {gil}",
-            profile=str(data["mpbench"].get("profile", "?")),
+            profile=RunLog.of(data).profile,
         )
 
 

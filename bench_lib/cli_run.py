@@ -15,6 +15,7 @@ from typing import Any
 from bench_lib import (
     cli_common,
     environment,
+    records,
     registry,
     results,
     run_summary,
@@ -215,8 +216,10 @@ def summarise(
     if outcome.interrupted:
         print()
         print("\n".join(run_summary.end_of_run(data, path, None)))
-        finished = len(data["benchmarks"])
-        kind = "a partial result" if data["mpbench"]["partial"] else "the result (all finished)"
+        finished = len(records.Run.of(data).benchmarks)
+        kind = (
+            "a partial result" if records.RunLog.of(data).partial else "the result (all finished)"
+        )
         print(
             f"mpbench run: interrupted; saved the {finished} finished benchmarks as {kind}",
             file=sys.stderr,

@@ -100,7 +100,7 @@ def merge_runs(
     ``interleaved`` (from `mpbench ab`: ``{"id", "side", "runs"}``) is recorded as it is: run k
     of this side was made next to run k of the other, so a comparison may pair their blocks.
     """
-    from bench_lib import plugin  # floors, speedups and their flags, as at the end of a run
+    from bench_lib import result_finish  # floors, speedups and their flags, as at the end of a run
 
     if not runs:
         raise ValueError("nothing to merge")
@@ -125,10 +125,10 @@ def merge_runs(
     )
     if interleaved is not None:
         block["interleaved"] = interleaved
-    plugin.resolve_floors(merged["benchmarks"])
+    result_finish.resolve_floors(merged["benchmarks"])
     from bench_lib import scaling
 
     scaling.derive(merged["benchmarks"])
     cores = int(merged.get("machine_info", {}).get(SCHEMA_KEY, {}).get("usable_cores") or 0)
-    plugin.flag_impossible_speedups(merged["benchmarks"], cores)
+    result_finish.flag_impossible_speedups(merged["benchmarks"], cores)
     return merged

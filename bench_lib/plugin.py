@@ -7,7 +7,6 @@ Loaded through the ``pytest11`` entry point, so ``pytest --benchmark-only`` and
 from __future__ import annotations
 
 import copy
-import dataclasses
 import sys
 import time
 from collections.abc import Generator, Iterator
@@ -19,148 +18,25 @@ import pytest
 
 from bench_lib import (
     environment,
-    gil_runtime,
-    interrupts,
     leaks,
-    noise,
     progress,
     reasons,
-    registry,
     results,
-    run_registry,
     watchdog,
     watchdog_hooks,
 )
 from bench_lib.engine import Bench
-from bench_lib.profiles import (
-    DEFAULT_PROFILE,
-    PROFILE_NAMES,
-    START_METHODS,
-    GridContext,
-    get_profile,
-    interleave_order,
-    resolve_axis,
+from bench_lib.plugin_grid import grid_context
+
+# pytest looks for hooks in the registered plugin, this module: the grid's hooks are named here
+from bench_lib.plugin_grid import pytest_addoption as pytest_addoption
+from bench_lib.plugin_grid import (
+    pytest_collection_modifyitems as pytest_collection_modifyitems,
 )
-from bench_lib.results import SCHEMA_KEY, benchmark_key
-
-
-class SessionLog:
-    """What happened in the session, for the result file's top-level ``mpbench`` block."""
-
-    def __init__(self) -> None:
-        self.started = datetime.now(timezone.utc)
-        self.conditions = environment.run_conditions()
-        self.gil_watch = gil_runtime.GilWatch()
-        self.gil_check: gil_runtime.GilCheck | None = None
-        self.failures: list[dict[str, str]] = []
-        self.skipped: list[dict[str, str]] = []
-        self.passed = 0
-        self.interrupted = False
-        self.main_module_note = ""
-        self.display: progress.Display | None = None  # set once the benchmarks are collected
-        self.item_t0 = time.monotonic()  # when the running benchmark started
-        self.stop_signal = ""  # the signal that stopped the run ("SIGINT", "SIGTERM", ...)
-        self.stopped_during = ""  # the benchmark in flight then: interrupted, not failed
-        self.current = ""  # the benchmark running now
-        self.run_lock: run_registry.RunLock | None = None
-        self.concurrent: dict[int, run_registry.OtherRun] = {}
-        self.warned: set[int] = set()
-        self.stopper: interrupts.StopOnce | None = None
-
-    def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
-        self.item_t0 = time.monotonic()
-        if self.display is not None:
-            self.display.starting(_display_name(nodeid))
-
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.gil_watch.start()  # every benchmark module (and what it imports) is loaded now
-
-    def start_measuring(self) -> None:
-        """At the first benchmark (a test session that measures nothing is no run): take over
-        stop signals and register, so other runs see this one and this one sees them."""
-        if self.stopper is not None:
-            return
-        self.stopper = interrupts.StopOnce(self.stop)
-        self.stopper.install()
-        try:
-            self.run_lock = run_registry.RunLock(" ".join(sys.argv))
-        except OSError as exc:
-            print(
-                f"mpbench: cannot register this run; other runs go unseen: {exc}", file=sys.stderr
-            )
-        self.look_for_other_runs()
-
-    def look_for_other_runs(self) -> None:
-        """Note every other mpbench run seen so far (their figures and ours are disturbed)."""
-        if self.run_lock is not None:
-            for other in self.run_lock.others():
-                self.concurrent.setdefault(other.pid, other)
-
-    def warn_about_other_runs(self) -> None:
-        """Once for each run seen; called outside pytest's capture, which would swallow it."""
-        for pid, other in self.concurrent.items():
-            if pid not in self.warned:
-                self.warned.add(pid)
-                print(
-                    f"mpbench: WARNING another mpbench run is going on (pid {pid}: "
-                    f"{other.what}); both compete for the CPUs, so both runs' figures are "
-                    "disturbed: run one at a time",
-                    file=sys.stderr,
-                    flush=True,
-                )
-
-    def stop(self, signal_name: str) -> None:
-        # At once, from the signal handler: fixtures then kill leftovers without waiting, and a
-        # benchmark whose children died of the same Ctrl-C is not reported as failed.
-        self.interrupted = True
-        self.stop_signal = signal_name
-        self.stopped_during = self.current
-
-    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
-        self.interrupted = True
-        if self.stopper is not None:
-            self.stopper.unwound = True  # caught: tear down and save, uninterrupted
-
-
-def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
-    group = parser.getgroup("mpbench")
-    group.addoption(
-        "--mpbench-profile",
-        default=DEFAULT_PROFILE,
-        choices=PROFILE_NAMES,
-        help=f"parameter grid and round policy (default {DEFAULT_PROFILE})",
-    )
-    group.addoption(
-        "--mpbench-start-methods",
-        default=",".join(START_METHODS),
-        help="comma-separated start methods to measure (default: all)",
-    )
-    group.addoption("--mpbench-label", default="run", help="label stored in the result file")
-    group.addoption(
-        "--mpbench-blocks",
-        type=int,
-        default=None,
-        help="independent blocks per benchmark (default: the profile's; `mpbench ab` uses 1)",
-    )
-    group.addoption(
-        "--mpbench-benchmark-timeout",
-        type=float,
-        default=None,
-        help="seconds one benchmark may take for setup + measuring (default: from the profile; "
-        "0: no limit); teardown gets its own limit",
-    )
-    group.addoption(
-        "--mpbench-progress",
-        nargs="?",
-        const="auto",
-        default="none",
-        choices=progress.MODES,
-        help="show progress: auto (live on a terminal, plain elsewhere), live, plain, quiet",
-    )
-    for subject in registry.subjects():  # a subject's own options (distributed: --scheduler)
-        hooks = registry.pytest_hooks(subject)
-        if hooks is not None:
-            pluginmanager.register(hooks, f"mpbench-{subject.name}")
+from bench_lib.plugin_grid import pytest_generate_tests as pytest_generate_tests
+from bench_lib.result_finish import flag_impossible_speedups, resolve_floors
+from bench_lib.results import SCHEMA_KEY
+from bench_lib.session_log import SessionLog, display_name
 
 
 def _keep_spawn_children_lean() -> str:
@@ -200,41 +76,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def _log(config: pytest.Config) -> SessionLog:
     log: SessionLog = config._mpbench_log  # type: ignore[attr-defined]
     return log
-
-
-def grid_context(config: pytest.Config) -> GridContext:
-    methods = tuple(m.strip() for m in config.getoption("mpbench_start_methods").split(",") if m)
-    profile = get_profile(config.getoption("mpbench_profile"))
-    blocks = config.getoption("mpbench_blocks")
-    if blocks:
-        profile = dataclasses.replace(profile, blocks=max(1, blocks))
-    return GridContext(profile, environment.usable_cores(), methods)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Leave out benchmarks marked for bigger profiles (:func:`profiles.from_profile`); smoke
-    runs every benchmark once, whatever its mark (the tests read them all)."""
-    items[:] = interleave_order(items)
-    rank = grid_context(config).profile.rank
-    if rank == 0:
-        return
-    kept: list[pytest.Item] = []
-    dropped: list[pytest.Item] = []
-    for item in items:
-        mark = item.get_closest_marker("mpbench_from")
-        too_small = mark is not None and PROFILE_NAMES.index(mark.args[0]) > rank
-        (dropped if too_small else kept).append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    ctx = grid_context(metafunc.config)
-    for mark in metafunc.definition.iter_markers("mpbench_grid"):
-        for name, values in mark.kwargs.items():
-            resolved = resolve_axis(values, ctx)
-            metafunc.parametrize(name, resolved, ids=[f"{name}={v}" for v in resolved])
 
 
 @pytest.fixture
@@ -315,15 +156,8 @@ def pytest_runtest_makereport(
             if failed
             else ("skip " + skipped[0]["reason"] if skipped else "ok")
         )
-        log.display.finished(_display_name(item.nodeid), status, time.monotonic() - log.item_t0)
+        log.display.finished(display_name(item.nodeid), status, time.monotonic() - log.item_t0)
     return report
-
-
-def _display_name(nodeid: str) -> str:
-    """``ipc test_stream[...]`` from ``benchmarks/test_ipc.py::test_stream[...]``."""
-    path, _, test = nodeid.partition("::")
-    subject = path.rsplit("/", 1)[-1].removeprefix("test_").removesuffix(".py")
-    return f"{subject} {test}"
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -414,51 +248,3 @@ def pytest_benchmark_update_json(
 def _gil_block(log: SessionLog) -> dict[str, Any]:
     check = log.gil_check or log.gil_watch.finish()
     return {**check.as_dict(), "warning": check.warning()}
-
-
-def resolve_floors(benchmarks: list[dict[str, Any]]) -> None:
-    """Put each floor's median beside the figure it bounds, with the ratio figure / floor.
-
-    A paired floor (measured beside the figure) brings its own; a standalone one is looked up.
-    """
-    index = {}
-    for b in benchmarks:
-        m = b["extra_info"][SCHEMA_KEY]
-        if m.get("figures"):
-            index[benchmark_key(m["subject"], m["case"], m["params"])] = m["figures"][0]
-    for b in benchmarks:
-        m = b["extra_info"][SCHEMA_KEY]
-        ref = m.get("floor")
-        if not ref or not m.get("figures"):
-            continue
-        if ref.get("paired"):  # measured round by round beside the figure: values are there
-            _add_flag(m, noise.floor_flag(m["figures"][0], ref, ref["case"]))
-            continue
-        floor = index.get(
-            benchmark_key(ref.get("subject") or m["subject"], ref["case"], ref["params"])
-        )
-        if floor is None:
-            ref["median"] = None
-            continue
-        figure = m["figures"][0]
-        ref.update(
-            median=floor["median"],
-            ci_low=floor.get("ci_low"),
-            ci_high=floor.get("ci_high"),
-            unit=floor["unit"],
-            ratio=figure["median"] / floor["median"] if floor["median"] else None,
-        )
-        _add_flag(m, noise.floor_flag(figure, floor, ref["case"]))
-
-
-def flag_impossible_speedups(benchmarks: list[dict[str, Any]], usable_cores: int) -> None:
-    """A speedup above the cores it had is not a result: flag it where readers look (noise)."""
-    for b in benchmarks:
-        m = b["extra_info"][SCHEMA_KEY]
-        if m.get("derived"):
-            _add_flag(m, noise.speedup_flag(m["derived"], usable_cores))
-
-
-def _add_flag(block: dict[str, Any], flag: noise.NoiseFlag | None) -> None:
-    if flag is not None:
-        block.setdefault("noise", {}).setdefault("flags", []).append(flag.as_dict())

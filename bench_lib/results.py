@@ -22,11 +22,8 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from bench_lib import schema
@@ -227,92 +224,3 @@ def load(path: Path | str) -> dict[str, Any]:
     data = parse(text, p)
     checked: dict[str, Any] = validate(data, p)
     return checked
-
-
-# --- the reading model: typed records of a validated file --------------------------------------
-
-ParamsText = tuple[tuple[str, str], ...]  # (name, value as text), in the benchmark's order
-BenchmarkKey = tuple[str, str, ParamsText]  # subject, case, params sorted by name
-
-
-def params_text(params: Mapping[str, Any]) -> ParamsText:
-    """A benchmark's parameters as text, in its order: strings as they are, the rest as JSON."""
-    return tuple((str(k), v if isinstance(v, str) else json.dumps(v)) for k, v in params.items())
-
-
-def benchmark_key(subject: str, case: str, params: Mapping[str, Any]) -> BenchmarkKey:
-    """The identity of a benchmark across a run and across runs: the one key every reader uses
-    (floors find their figure by it, scaling its N=1 point, a comparison its pairs)."""
-    return subject, case, tuple(sorted(params_text(params)))
-
-
-@dataclass(frozen=True)
-class Machine:
-    """``machine_info.mpbench``: what a run was measured on (docs/RESULTS.md has every field)."""
-
-    machine_id: str  # "vm-2c-4df4a7d9": the results folder's name
-    usable_cores: int  # affinity mask and cgroup quota, not os.cpu_count()
-    python_implementation: str  # "CPython"
-    python_version: str  # "3.11.7"
-    gil_enabled: bool  # False on a free-threaded build running with the GIL off
-    start_methods: tuple[str, ...]  # the multiprocessing start methods this Python has
-    fields: Mapping[str, Any]  # the whole block, read-only, for the fields few readers want
-
-    @classmethod  # a hand-made block (tests) may lack the Python fields: "?" then
-    def of(cls, data: Mapping[str, Any]) -> Machine:
-        m = data["machine_info"][SCHEMA_KEY]
-        return cls(
-            machine_id=str(m["machine_id"]),
-            usable_cores=int(m["usable_cores"]),
-            python_implementation=str(m.get("python_implementation", "?")),
-            python_version=str(m.get("python_version", "?")),
-            gil_enabled=bool(m.get("gil_enabled", True)),
-            start_methods=tuple(m.get("start_methods") or ()),
-            fields=MappingProxyType(m),
-        )
-
-
-@dataclass(frozen=True)
-class Benchmark:
-    """One benchmark of a run: who it is and its ``extra_info.mpbench`` block, as written."""
-
-    name: str  # pytest's id: "test_stream[channel=pipe-size=64]"
-    subject: str
-    case: str
-    params: Mapping[str, Any]  # in the benchmark's order
-    key: BenchmarkKey  # benchmark_key(subject, case, params)
-    block: Mapping[str, Any]  # figures, metrics, floor, cpu, noise, info (docs/RESULTS.md)
-
-    @property
-    def noise_flags(self) -> tuple[str, ...]:
-        """The codes of the noise flags the run raised on this benchmark."""
-        return tuple(f["code"] for f in (self.block.get("noise") or {}).get("flags", []))
-
-
-@dataclass(frozen=True)
-class Run:
-    """A result file's benchmarks, read once (the file is validated first; its machine:
-    :meth:`Machine.of`)."""
-
-    benchmarks: tuple[Benchmark, ...]  # every benchmark, in the file's order
-
-    @classmethod
-    def of(cls, data: Mapping[str, Any]) -> Run:
-        benchmarks = []
-        for bench in data["benchmarks"]:
-            m = bench["extra_info"][SCHEMA_KEY]
-            key = benchmark_key(m["subject"], m["case"], m["params"])
-            benchmarks.append(
-                Benchmark(bench["name"], m["subject"], m["case"], m["params"], key, m)
-            )
-        return cls(tuple(benchmarks))
-
-    def first(self) -> tuple[Benchmark, ...]:
-        """Each benchmark once: a later one with the same key (an edited file) is skipped."""
-        seen: set[BenchmarkKey] = set()
-        out = []
-        for b in self.benchmarks:
-            if b.key not in seen:
-                seen.add(b.key)
-                out.append(b)
-        return tuple(out)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench_lib import results, scaling, tidy
+from bench_lib import records, scaling, tidy
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class RunFigures:
 
     @cached_property
     def cores(self) -> int:
-        return results.Machine.of(self.data).usable_cores
+        return records.Machine.of(self.data).usable_cores
 
     @cached_property
     def impossible(self) -> set[str]:

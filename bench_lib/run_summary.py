@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_lib.printable import printable
+from bench_lib.records import Run, RunLog
 from bench_lib.summary import problems
 
 MAX_SENTENCES = 12  # the headline answers; the report has every one
@@ -21,14 +22,12 @@ def noise_line(data: dict[str, Any]) -> str:
     """``41 of 420 benchmarks flagged: 30 busy-machine, 11 wide-interval`` (or none)."""
     codes: Counter[str] = Counter()
     flagged = 0
-    for bench in data["benchmarks"]:
-        flags = {
-            f.get("code", "?")
-            for f in bench["extra_info"]["mpbench"].get("noise", {}).get("flags", [])
-        }
+    run = Run.of(data)
+    for bench in run.benchmarks:
+        flags = {f.get("code", "?") for f in bench.flags}
         flagged += bool(flags)
         codes.update(flags)
-    total = len(data["benchmarks"])
+    total = len(run.benchmarks)
     if not flagged:
         return f"none of {total} benchmarks flagged as noisy or suspect"
     counted = ", ".join(f"{n} {code}" for code, n in codes.most_common())
@@ -46,7 +45,7 @@ def sentences(data: dict[str, Any]) -> list[str]:
 
 
 def _skips(data: dict[str, Any]) -> list[str]:
-    reasons = Counter(s["reason"] for s in data["mpbench"].get("skipped", []))
+    reasons = Counter(s["reason"] for s in RunLog.of(data).skipped)
     lines = [f"skipped {n}x: {reason}" for reason, n in reasons.most_common(SKIP_REASONS_SHOWN)]
     hidden = sum(reasons.values()) - sum(n for _, n in reasons.most_common(SKIP_REASONS_SHOWN))
     return lines + ([f"skipped {hidden} more (mpbench show lists them)"] if hidden else [])

@@ -25,7 +25,8 @@ from typing import Any, Callable
 import numpy as np
 
 from bench_lib import replicates, stats
-from bench_lib.results import SCHEMA_KEY, BenchmarkKey, benchmark_key
+from bench_lib.records import BenchmarkKey, benchmark_key
+from bench_lib.results import SCHEMA_KEY
 
 IMPOSSIBLE_FLAG = "impossible"  # noise flag code (set by the plugin): a speedup above the
 # usable cores by more than its interval; a measurement fault, not a result

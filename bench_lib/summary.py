@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bench_lib import results
+from bench_lib import records
 from bench_lib.printable import printable
 from bench_lib.units import format_interval, format_value
 
@@ -30,8 +30,7 @@ class Row:
         return f"{self.case} {self.params}".strip()
 
 
-def params_text(params: dict[str, Any]) -> str:
-    return " ".join(f"{k}={v}" for k, v in params.items())
+params_text = records.params_words  # tidy's and the tables' name for it
 
 
 def floor_text(floor: dict[str, Any] | None) -> str:
@@ -46,23 +45,21 @@ def floor_text(floor: dict[str, Any] | None) -> str:
 
 def rows(data: dict[str, Any]) -> list[Row]:
     out = []
-    for bench in data["benchmarks"]:
-        m = bench["extra_info"]["mpbench"]
-        noise = m.get("noise") or {}
-        for i, fig in enumerate(m["figures"]):
+    for bench in records.Run.of(data).benchmarks:
+        for i, fig in enumerate(bench.figures):
             out.append(
                 Row(
-                    subject=m["subject"],
-                    case=m["case"],
-                    params=params_text(m["params"]),
-                    figure=fig["name"],
-                    unit=fig["unit"],
-                    median=fig["median"],
-                    ci_low=fig.get("ci_low"),
-                    ci_high=fig.get("ci_high"),
-                    rounds=m.get("rounds", 0),
-                    floor=floor_text(m.get("floor")) if i == 0 else "",
-                    flags=tuple(f["code"] for f in noise.get("flags", [])),
+                    subject=bench.subject,
+                    case=bench.case,
+                    params=params_text(bench.params),
+                    figure=fig.name,
+                    unit=fig.unit,
+                    median=fig.median,
+                    ci_low=fig.ci_low,
+                    ci_high=fig.ci_high,
+                    rounds=bench.block.get("rounds", 0),
+                    floor=floor_text(bench.block.get("floor")) if i == 0 else "",
+                    flags=bench.noise_flags,
                     headline=i == 0,
                 )
             )
@@ -111,33 +108,30 @@ def markdown_table(table_rows: list[Row]) -> str:
 
 def problems(data: dict[str, Any]) -> list[str]:
     """Failures, skips and noise warnings, one line each, cause and remedy included."""
-    block = data["mpbench"]
-    lines = [f"FAILED {f['test']}: {f['reason']}" for f in block.get("failures", [])]
-    lines += [f"skipped {s['test']}: {s['reason']}" for s in block.get("skipped", [])]
-    for bench in data["benchmarks"]:
-        m = bench["extra_info"]["mpbench"]
-        name = f"{m['subject']} {m['case']} {params_text(m['params'])}".strip()
-        lines += [f"noisy {name}: {f['message']}" for f in (m.get("noise") or {}).get("flags", [])]
+    log = records.RunLog.of(data)
+    lines = [f"FAILED {f['test']}: {f['reason']}" for f in log.failures]
+    lines += [f"skipped {s['test']}: {s['reason']}" for s in log.skipped]
+    for bench in records.Run.of(data).benchmarks:
+        lines += [f"noisy {bench.label}: {f['message']}" for f in bench.flags]
     lines += duplicates(data)
-    gil = block.get("gil")  # unchecked by the schema (older files lack it): any shape
-    if isinstance(gil, dict) and (gil_warning := gil.get("warning")):
+    if log.gil is not None and (gil_warning := log.gil.get("warning")):
         lines.insert(0, f"GIL ON: {gil_warning}")
     lines += [
         f"DISTURBED: another mpbench run (pid {o['pid']}) ran at the same time; rerun alone"
-        for o in block.get("concurrent_runs", [])
+        for o in log.concurrent_runs
     ]
-    if block.get("partial"):
+    if log.partial:
         lines.insert(0, "PARTIAL RUN: interrupted or with failures; figures present are valid")
     return [printable(line) for line in lines]
 
 
 def duplicates(data: dict[str, Any]) -> list[str]:
     """One line per benchmark that appears more than once: only its first appearance counts."""
-    counts: dict[results.BenchmarkKey, int] = {}
-    names: dict[results.BenchmarkKey, str] = {}
-    for bench in results.Run.of(data).benchmarks:
+    counts: dict[records.BenchmarkKey, int] = {}
+    names: dict[records.BenchmarkKey, str] = {}
+    for bench in records.Run.of(data).benchmarks:
         counts[bench.key] = counts.get(bench.key, 0) + 1
-        names[bench.key] = f"{bench.subject} {bench.case} {params_text(dict(bench.params))}".strip()
+        names[bench.key] = bench.label
     return [
         f"duplicated {names[key]}: {count} benchmarks with the same subject, case and "
         "parameters; charts and comparisons use the first (a hand-merged or edited file?)"

@@ -6,12 +6,12 @@ Charts and reports read these tables; nothing here measures.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pandas as pd
 
-from bench_lib.results import Run
+from bench_lib.records import Benchmark, Run
 from bench_lib.summary import params_text
 
 PARAM_PREFIX = "p_"  # parameter columns: p_start, p_size, p_workers, ...
@@ -25,7 +25,7 @@ DERIVED_COLUMNS = (
 )
 
 
-def param_columns(params: dict[str, Any]) -> dict[str, Any]:
+def param_columns(params: Mapping[str, Any]) -> dict[str, Any]:
     """``p_<name>`` columns; a list or object value becomes its JSON text (cells must hash)."""
     return {
         PARAM_PREFIX + k: v if v is None or isinstance(v, (str, int, float)) else json.dumps(v)
@@ -33,41 +33,41 @@ def param_columns(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def first_benchmarks(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Each benchmark's ``extra_info.mpbench`` block, with its name; later duplicates skipped
-    (summary.problems says so), so a pivot or a chart never meets one point twice."""
-    for bench in Run.of(data).first():
-        yield {**bench.block, "_name": bench.name}
+def first_benchmarks(data: dict[str, Any]) -> Iterator[Benchmark]:
+    """Each benchmark once: later duplicates skipped (summary.problems says so), so a pivot
+    or a chart never meets one point twice."""
+    yield from Run.of(data).first()
 
 
 def figures(data: dict[str, Any]) -> pd.DataFrame:
     """One row per (benchmark, figure), with its interval, floor, CPU use and noise flags."""
     rows = []
-    for m in first_benchmarks(data):
+    for bench in first_benchmarks(data):
+        m = bench.block
         floor = m.get("floor") or {}
-        flags = [f["code"] for f in (m.get("noise") or {}).get("flags", [])]
-        for order, fig in enumerate(m["figures"]):
+        flags = bench.noise_flags
+        for order, fig in enumerate(bench.figures):
             row: dict[str, Any] = {
-                "subject": m["subject"],
-                "case": m["case"],
-                "params": params_text(m["params"]),
-                "figure": fig["name"],
-                "unit": fig["unit"],
-                "kind": fig["kind"],
+                "subject": bench.subject,
+                "case": bench.case,
+                "params": params_text(bench.params),
+                "figure": fig.name,
+                "unit": fig.unit,
+                "kind": fig.kind,
                 "headline": order == 0,
-                "median": fig["median"],
-                "ci_low": fig.get("ci_low"),
-                "ci_high": fig.get("ci_high"),
-                "n": fig.get("n", m.get("rounds", 0)),
+                "median": fig.median,
+                "ci_low": fig.ci_low,
+                "ci_high": fig.ci_high,
+                "n": fig.n if "n" in fig.fields else m.get("rounds", 0),
                 "floor_case": floor.get("case"),
                 "floor_median": floor.get("median"),
                 "floor_ratio": floor.get("ratio") if order == 0 else None,
                 "effective_cores": (m.get("cpu") or {}).get("effective_cores"),
                 "noisy": bool(flags),
                 "flags": ",".join(flags),
-                "name": m["_name"],
+                "name": bench.name,
             }
-            row.update(param_columns(m["params"]))
+            row.update(param_columns(bench.params))
             rows.append(row)
     table: pd.DataFrame = pd.DataFrame(rows)
     return table
@@ -76,21 +76,21 @@ def figures(data: dict[str, Any]) -> pd.DataFrame:
 def metrics(data: dict[str, Any]) -> pd.DataFrame:
     """One row per (benchmark, metric): numbers that are not round times."""
     rows = []
-    for m in first_benchmarks(data):
-        for name, metric in (m.get("metrics") or {}).items():
+    for bench in first_benchmarks(data):
+        for name, metric in (bench.block.get("metrics") or {}).items():
             if not isinstance(metric, dict) or not isinstance(metric.get("value"), (int, float)):
                 continue
             row: dict[str, Any] = {
-                "subject": m["subject"],
-                "case": m["case"],
-                "params": params_text(m["params"]),
+                "subject": bench.subject,
+                "case": bench.case,
+                "params": params_text(bench.params),
                 "metric": name,
                 "value": metric["value"],
                 "unit": metric.get("unit", ""),
                 "ci_low": metric.get("ci_low"),
                 "ci_high": metric.get("ci_high"),
             }
-            row.update(param_columns(m["params"]))
+            row.update(param_columns(bench.params))
             rows.append(row)
     table: pd.DataFrame = pd.DataFrame(rows)
     return table
@@ -114,20 +114,19 @@ def select(
 def derived(data: dict[str, Any]) -> pd.DataFrame:
     """One row per benchmark with derived scaling figures (speedup, efficiency, side-step)."""
     rows = []
-    for m in first_benchmarks(data):
-        extra = m.get("derived")
+    for bench in first_benchmarks(data):
+        extra = bench.block.get("derived")
         if not isinstance(extra, dict):
             continue
         row: dict[str, Any] = {
-            "subject": m["subject"],
-            "case": m["case"],
-            "params": params_text(m["params"]),
-            "name": m["_name"],
+            "subject": bench.subject,
+            "case": bench.case,
+            "params": params_text(bench.params),
+            "name": bench.name,
         }
         row.update({k: v for k, v in extra.items() if isinstance(v, (int, float, bool))})
-        row.update(param_columns(m["params"]))
-        noise = (m.get("noise") or {}).get("flags", [])
-        row["noisy"] = bool(noise)
+        row.update(param_columns(bench.params))
+        row["noisy"] = bool(bench.flags)
         rows.append(row)
     table: pd.DataFrame = pd.DataFrame(rows)
     for column in DERIVED_COLUMNS:  # a smoke run has no intervals: the columns still exist

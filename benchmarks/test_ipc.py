@@ -39,7 +39,7 @@ import pytest
 
 from bench_lib.engine import Bench, Figure, FloorRef, Paired
 from bench_lib.placement import PLACEMENTS, Cpus, cpus_for
-from bench_lib.plugin import grid_context
+from bench_lib.plugin_grid import grid_context
 from bench_lib.profiles import GridContext, from_profile, grid, worker_counts
 from bench_lib.subjects.ipc import channels as ipc_channels
 from bench_lib.subjects.ipc import floors as ipc_floors

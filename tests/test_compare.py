@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from conftest import REPO, run_smoke
 
-from bench_lib import cli, results, stats
+from bench_lib import cli, results, two_samples
 from bench_lib.compare import match as compare_match
 from bench_lib.compare import pairs as compare
 from bench_lib.compare.text import md_escape, terminal_report
@@ -202,10 +202,12 @@ def test_derived_block_is_compared_like_metrics() -> None:
 
 def test_figure_values_follow_engine_figure_of() -> None:
     from bench_lib.engine import Figure
+    from bench_lib.records import FigureRecord
 
     for fig in (Figure("x", "s", "time", 4.0), Figure("y", "B/s", "rate", 1e6)):
-        as_dict = {"kind": fig.kind, "per_round": fig.per_round}
-        assert compare_match.figure_values(as_dict, [0.5, 2.0]) == [fig.of(0.5), fig.of(2.0)]
+        saved = {"name": fig.name, "median": 1.0, "kind": fig.kind, "per_round": fig.per_round}
+        record = FigureRecord.of(saved)
+        assert compare_match.figure_values(record, [0.5, 2.0]) == [fig.of(0.5), fig.of(2.0)]
 
 
 def test_machine_differences_and_mixing_warnings() -> None:
@@ -464,7 +466,7 @@ def test_same_code_with_block_drift_is_never_called_faster_or_slower() -> None:
     assert not {"faster", "slower"} & set(verdicts(c).values())
     # the rounds alone (the old test) call most of these different: they are not independent
     rank_tests = [
-        stats.mann_whitney_u(x["stats"]["data"], y["stats"]["data"])
+        two_samples.mann_whitney_u(x["stats"]["data"], y["stats"]["data"])
         for x, y in zip(a["benchmarks"], b["benchmarks"])
     ]
     assert sum(t is not None and t.p_value < 0.05 / 20 for t in rank_tests) >= 5

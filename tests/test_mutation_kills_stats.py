@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from bench_lib import stats
+from bench_lib import stats, two_samples
 
 SKEWED = [1.0, 1.1, 1.2, 1.3, 1.5, 2.0, 3.5, 9.0, 30.0]  # mean 5.6, median 1.5
 
@@ -51,9 +51,9 @@ def test_the_ratio_interval_is_the_95_percent_percentile_interval() -> None:
     bm = np.median(b[rng.integers(0, len(b), (n, len(b)))], axis=1)
     cm = np.median(c[rng.integers(0, len(c), (n, len(c)))], axis=1)
     expected = np.quantile(cm / bm, [0.025, 0.975])  # 95%, two-sided
-    assert stats.ratio_of_medians_ci(base, cand) == pytest.approx(tuple(expected), rel=1e-12)
+    assert two_samples.ratio_of_medians_ci(base, cand) == pytest.approx(tuple(expected), rel=1e-12)
     ninety = np.quantile(cm / bm, [0.05, 0.95])
-    assert stats.ratio_of_medians_ci(base, cand) != pytest.approx(tuple(ninety), rel=1e-3)
+    assert two_samples.ratio_of_medians_ci(base, cand) != pytest.approx(tuple(ninety), rel=1e-3)
 
 
 def test_rel_ci_half_width_known_answers() -> None:
@@ -102,19 +102,19 @@ def _untied(n: int, start: float) -> list[float]:
 
 
 def test_the_exact_rank_test_up_to_its_sample_size_limit() -> None:
-    limit = stats.EXACT_RANK_TEST_MAX_N
-    at = stats.mann_whitney_u(_untied(limit, 0.0), _untied(40, 0.1))
-    above = stats.mann_whitney_u(_untied(limit + 1, 0.0), _untied(40, 0.1))
+    limit = two_samples.EXACT_RANK_TEST_MAX_N
+    at = two_samples.mann_whitney_u(_untied(limit, 0.0), _untied(40, 0.1))
+    above = two_samples.mann_whitney_u(_untied(limit + 1, 0.0), _untied(40, 0.1))
     assert at is not None and at.method == "exact"
     assert above is not None and above.method == "normal"
     assert limit == 25
 
 
 def test_the_exact_rank_test_up_to_its_pair_limit() -> None:
-    pairs = stats.EXACT_RANK_TEST_MAX_PAIRS
+    pairs = two_samples.EXACT_RANK_TEST_MAX_PAIRS
     assert pairs == 100_000
-    at = stats.mann_whitney_u(_untied(20, 0.0), _untied(pairs // 20, 0.1))  # 20 * 5000 pairs
-    above = stats.mann_whitney_u(_untied(20, 0.0), _untied(pairs // 20 + 1, 0.1))
+    at = two_samples.mann_whitney_u(_untied(20, 0.0), _untied(pairs // 20, 0.1))  # 20 * 5000 pairs
+    above = two_samples.mann_whitney_u(_untied(20, 0.0), _untied(pairs // 20 + 1, 0.1))
     assert at is not None and at.method == "exact"
     assert above is not None and above.method == "normal"
 
@@ -122,11 +122,11 @@ def test_the_exact_rank_test_up_to_its_pair_limit() -> None:
 def test_rank_test_u_and_p_against_scipy_on_skewed_samples() -> None:
     scipy_stats = pytest.importorskip("scipy.stats")
     x, y = SKEWED, [v * 1.7 + 0.05 for v in SKEWED]
-    ours = stats.mann_whitney_u(x, y)
+    ours = two_samples.mann_whitney_u(x, y)
     theirs = scipy_stats.mannwhitneyu(x, y, alternative="two-sided", method="exact")
     assert ours is not None and ours.u == theirs.statistic
     assert ours.p_value == pytest.approx(theirs.pvalue, rel=1e-9)
-    tied = stats.mann_whitney_u([1.0, 1.0, 2.0, 3.0] * 5, [2.0, 3.0, 3.0, 4.0] * 5)
+    tied = two_samples.mann_whitney_u([1.0, 1.0, 2.0, 3.0] * 5, [2.0, 3.0, 3.0, 4.0] * 5)
     ref = scipy_stats.mannwhitneyu(
         [1.0, 1.0, 2.0, 3.0] * 5, [2.0, 3.0, 3.0, 4.0] * 5, method="asymptotic"
     )
@@ -166,25 +166,25 @@ def test_the_classic_cv_divides_by_the_mean() -> None:
 
 
 def test_holm_caps_at_one() -> None:
-    assert stats.holm_adjust([0.6, 0.9]) == [1.0, 1.0]  # 2 * 0.6 = 1.2, capped
+    assert two_samples.holm_adjust([0.6, 0.9]) == [1.0, 1.0]  # 2 * 0.6 = 1.2, capped
 
 
 def test_geometric_mean_is_the_mean_of_logs_not_their_median() -> None:
-    assert stats.geometric_mean([1.0, 2.0, 8.0]) == pytest.approx(16 ** (1 / 3))
+    assert two_samples.geometric_mean([1.0, 2.0, 8.0]) == pytest.approx(16 ** (1 / 3))
     with pytest.raises(ValueError):
-        stats.geometric_mean([1.0, 0.0])
+        two_samples.geometric_mean([1.0, 0.0])
 
 
 def test_the_ratio_interval_needs_enough_rounds_on_both_sides() -> None:
     enough = [1.0, 1.1, 1.2, 1.3, 1.4, 1.5]
-    assert stats.ratio_of_medians_ci(enough[:5], enough * 2) is None
-    assert stats.ratio_of_medians_ci(enough * 2, enough[:5]) is None
-    assert stats.ratio_of_medians_ci(enough, enough) is not None
+    assert two_samples.ratio_of_medians_ci(enough[:5], enough * 2) is None
+    assert two_samples.ratio_of_medians_ci(enough * 2, enough[:5]) is None
+    assert two_samples.ratio_of_medians_ci(enough, enough) is not None
 
 
 def test_ranks_of_one_value() -> None:
-    assert stats.average_ranks([5.0]) == [1.0]
-    assert stats.average_ranks([]) == []
+    assert two_samples.average_ranks([5.0]) == [1.0]
+    assert two_samples.average_ranks([]) == []
 
 
 def test_rounds_for_precision_of_instant_rounds_spends_the_most() -> None:
@@ -194,10 +194,10 @@ def test_rounds_for_precision_of_instant_rounds_spends_the_most() -> None:
 def test_rank_tests_in_the_high_tail_and_of_tiny_tied_samples_against_scipy() -> None:
     scipy_stats = pytest.importorskip("scipy.stats")
     high, low = [v * 1.7 + 0.05 for v in SKEWED], SKEWED
-    ours = stats.mann_whitney_u(high, low)  # the first sample larger: U in the high tail
+    ours = two_samples.mann_whitney_u(high, low)  # the first sample larger: U in the high tail
     theirs = scipy_stats.mannwhitneyu(high, low, alternative="two-sided", method="exact")
     assert ours is not None and ours.p_value == pytest.approx(theirs.pvalue, rel=1e-9)
-    tiny = stats.mann_whitney_u([0.0], [1.0, 1.0, 1.0])  # tied, variance 0.75
+    tiny = two_samples.mann_whitney_u([0.0], [1.0, 1.0, 1.0])  # tied, variance 0.75
     ref = scipy_stats.mannwhitneyu([0.0], [1.0, 1.0, 1.0], method="asymptotic")
     assert tiny is not None and tiny.method == "normal"
     assert tiny.p_value == pytest.approx(ref.pvalue, rel=1e-9) and tiny.p_value < 0.3
@@ -205,6 +205,6 @@ def test_rank_tests_in_the_high_tail_and_of_tiny_tied_samples_against_scipy() ->
 
 def test_the_exact_rank_test_caps_a_centred_u_at_one() -> None:
     # U = 2 of 4 pairs, the centre: both tails are 4/6, twice that is 4/3, capped at 1
-    test = stats.mann_whitney_u([1.0, 4.0], [2.0, 3.0])
+    test = two_samples.mann_whitney_u([1.0, 4.0], [2.0, 3.0])
     assert test is not None and test.method == "exact" and test.u == 2.0
     assert test.p_value == 1.0

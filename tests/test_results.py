@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bench_lib import results
+from bench_lib import records, results
 
 
 def test_round_trip_keeps_everything(spawn_smoke: dict[str, Any], tmp_path: Path) -> None:
@@ -184,16 +184,16 @@ def test_many_rounds_and_odd_but_valid_values_are_read(
 
 
 def test_one_benchmark_key_ignores_parameter_order_and_tells_cases_apart() -> None:
-    key = results.benchmark_key("ipc", "stream", {"size": 64, "channel": "pipe"})
-    assert key == results.benchmark_key("ipc", "stream", {"channel": "pipe", "size": 64})
-    assert key != results.benchmark_key("ipc", "stream", {"channel": "pipe", "size": 65})
-    assert key != results.benchmark_key("ipc", "ping_pong", {"channel": "pipe", "size": 64})
-    assert results.params_text({"b": 1, "a": "x"}) == (("b", "1"), ("a", "x"))  # file order
+    key = records.benchmark_key("ipc", "stream", {"size": 64, "channel": "pipe"})
+    assert key == records.benchmark_key("ipc", "stream", {"channel": "pipe", "size": 64})
+    assert key != records.benchmark_key("ipc", "stream", {"channel": "pipe", "size": 65})
+    assert key != records.benchmark_key("ipc", "ping_pong", {"channel": "pipe", "size": 64})
+    assert records.params_text({"b": 1, "a": "x"}) == (("b", "1"), ("a", "x"))  # file order
 
 
 def test_the_machine_record_reads_the_fingerprint_once_typed() -> None:
     data = {"machine_info": {"mpbench": {"machine_id": "m", "usable_cores": "2"}}}
-    machine = results.Machine.of(data)
+    machine = records.Machine.of(data)
     assert machine.usable_cores == 2 and machine.gil_enabled and machine.start_methods == ()
     assert machine.fields["machine_id"] == "m"
 
@@ -203,7 +203,7 @@ def test_a_run_reads_each_benchmark_once_and_keeps_the_first_of_a_duplicate() ->
         block = {"subject": "ipc", "case": "stream", "params": {"size": size}, "figures": []}
         return {"name": name, "extra_info": {"mpbench": block}}
 
-    run = results.Run.of({"benchmarks": [bench("a", 1), bench("b", 2), bench("a-again", 1)]})
+    run = records.Run.of({"benchmarks": [bench("a", 1), bench("b", 2), bench("a-again", 1)]})
     assert [b.name for b in run.benchmarks] == ["a", "b", "a-again"]
     assert [b.name for b in run.first()] == ["a", "b"]
-    assert run.first()[0].key == results.benchmark_key("ipc", "stream", {"size": 1})
+    assert run.first()[0].key == records.benchmark_key("ipc", "stream", {"size": 1})

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_lib import scaling
-from bench_lib.plugin import flag_impossible_speedups
+from bench_lib.result_finish import flag_impossible_speedups
 from bench_lib.results import SCHEMA_KEY
 
 IMPOSSIBLE = scaling.IMPOSSIBLE_FLAG

@@ -12,14 +12,22 @@ that many (the same file always gives the same subsample); the comparison says s
 
 from __future__ import annotations
 
-import json
 import math
 import random
 from dataclasses import dataclass
 from typing import Any
 
+from bench_lib.records import (
+    Benchmark,
+    BenchmarkKey,
+    FigureRecord,
+    Machine,
+    Run,
+    RunLog,
+    benchmark_key,
+    params_text,
+)
 from bench_lib.replicates import block_medians
-from bench_lib.results import Machine, params_text
 from bench_lib.units import format_value
 
 BUSY_LOAD_PER_CORE = 0.5  # load average above half a task per usable core when a run started:
@@ -33,7 +41,7 @@ MAX_ROUNDS_COMPARED = 2000  # twice the full profile's most rounds (1000): real 
 SUBSAMPLE_SEED = 20240229
 METRIC_BLOCKS = ("metrics", "derived")  # extra_info.mpbench blocks holding {name: {value, unit}}
 
-Key = tuple[str, ...]
+Key = tuple[BenchmarkKey, str, str]  # the benchmark, round or metric, the figure's name
 
 
 @dataclass(frozen=True)
@@ -57,9 +65,8 @@ class Entry:
 
     @property
     def key(self) -> Key:
-        params = json.dumps(sorted(self.params))
         kind = "round" if self.source == "round" else "metric"
-        return (self.subject, self.case, params, kind, self.figure)
+        return benchmark_key(self.subject, self.case, dict(self.params)), kind, self.figure
 
     @property
     def label(self) -> str:
@@ -69,10 +76,10 @@ class Entry:
         )
 
 
-def figure_values(figure: dict[str, Any], round_times_s: list[float]) -> list[float]:
+def figure_values(figure: FigureRecord, round_times_s: list[float]) -> list[float]:
     """Per-round values of a figure, as :meth:`bench_lib.engine.Figure.of` computes them."""
-    per_round = float(figure.get("per_round", 1.0))
-    if figure.get("kind") == "rate":
+    per_round = figure.work
+    if figure.kind == "rate":
         return [per_round / t if t > 0 else math.inf for t in round_times_s]
     return [t / per_round for t in round_times_s]
 
@@ -106,27 +113,27 @@ def _finite(values: Any) -> list[float]:
     return out if len(out) == len(values) and all(math.isfinite(v) for v in out) else []
 
 
-def _bench_entries(bench: dict[str, Any]) -> list[Entry]:
-    m = bench["extra_info"]["mpbench"]
+def _bench_entries(bench: Benchmark) -> list[Entry]:
+    m = bench.block
     sizes = (m.get("info") or {}).get("block_rounds")
-    common = {
-        "subject": m["subject"],
-        "case": m["case"],
-        "params": params_text(m["params"]),
-        "noisy": bool((m.get("noise") or {}).get("flags")),
-        "work": tuple(float(f.get("per_round") or 1.0) for f in m["figures"]),
+    common: dict[str, Any] = {
+        "subject": bench.subject,
+        "case": bench.case,
+        "params": params_text(bench.params),
+        "noisy": bool(bench.flags),
+        "work": tuple(f.work for f in bench.figures),
     }
-    rounds = [float(t) for t in bench["stats"]["data"]]
+    rounds = list(bench.round_times_s)
     out = []
-    for fig in m["figures"]:
+    for fig in bench.figures:
         values = [v for v in figure_values(fig, rounds) if math.isfinite(v)]
         out.append(
             Entry(
-                figure=str(fig["name"]),
-                unit=str(fig.get("unit", "")),
+                figure=fig.name,
+                unit=fig.unit,
                 source="round",
-                per_round=float(fig.get("per_round") or 1.0),
-                higher_is_better=fig.get("kind") == "rate",
+                per_round=fig.work,
+                higher_is_better=fig.kind == "rate",
                 samples=capped(values),
                 value=None,
                 rounds_total=len(values),
@@ -161,7 +168,7 @@ def _bench_entries(bench: dict[str, Any]) -> list[Entry]:
 def entries(data: dict[str, Any]) -> dict[Key, Entry]:
     """Every comparable figure of a loaded result file, by key (the first wins on duplicates)."""
     table: dict[Key, Entry] = {}
-    for bench in data["benchmarks"]:
+    for bench in Run.of(data).benchmarks:
         for entry in _bench_entries(bench):
             table.setdefault(entry.key, entry)
     return table
@@ -191,23 +198,21 @@ class RunInfo:
 
     @classmethod
     def of(cls, path: str, data: dict[str, Any]) -> RunInfo:
-        block = data["mpbench"]
+        log = RunLog.of(data)
         fp = Machine.of(data).fields
-        load = block.get("load_average_1m")
-        busy = block.get("busy_cores")
         return cls(
             path=path,
-            label=str(block.get("label", "run")),
+            label=log.label,
             machine_id=str(fp.get("machine_id", "unknown")),
             cpu_model=str(fp.get("cpu_model", "unknown")),
             usable_cores=int(fp.get("usable_cores") or 0),
             python=f"{fp.get('python_implementation', 'Python')} {fp.get('python_version', '?')}",
             gil_enabled=bool(fp.get("gil_enabled", True)),
-            profile=str(block.get("profile", "?")),
-            started_utc=str(block.get("started_utc", "?")),
-            partial=bool(block.get("partial")),
-            load_average_1m=float(load) if isinstance(load, (int, float)) else None,
-            busy_cores=float(busy) if isinstance(busy, (int, float)) else None,
+            profile=log.profile,
+            started_utc=log.started_utc,
+            partial=log.partial,
+            load_average_1m=log.load_average_1m,
+            busy_cores=log.busy_cores,
         )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bench_lib.compare import pairs as compare
+from bench_lib.records import Benchmark, Machine, Run, RunLog
 from bench_lib.report import builds_gil as gil_builds
 from bench_lib.report.builds_gil import Estimate
 
@@ -104,18 +105,18 @@ def describe(named: Sequence[tuple[str, dict[str, Any]]]) -> list[MatrixRun]:
     free-threaded one, else in the order given); equal labels get the saved label and a number."""
     runs = []
     for path, data in named:
-        fp = data["machine_info"]["mpbench"]
+        machine, log = Machine.of(data), RunLog.of(data)
         build = gil_builds.of(path, {**data, "benchmarks": []})
         gil_on_anyway = build.free_threaded_build and not build.gil_off
         runs.append(
             MatrixRun(
                 path=path,
                 label=f"{build.label} (GIL on)" if gil_on_anyway else build.label,
-                version=_version(str(fp.get("python_version", "0"))),
+                version=_version(machine.python_version),
                 free_threaded_build=build.free_threaded_build,
                 gil_off=build.gil_off,
-                profile=str(data["mpbench"].get("profile", "?")),
-                run_label=str(data["mpbench"].get("label", "run")),
+                profile=log.profile,
+                run_label=log.label,
             )
         )
     runs.sort(key=_age)
@@ -161,25 +162,22 @@ def _names(run: MatrixRun) -> set[str]:
     return {run.label, minor, run.path, stem}
 
 
-def _matches(m: dict[str, Any], spec: Headline) -> bool:
-    params = m.get("params") or {}
+def _matches(bench: Benchmark, spec: Headline) -> bool:
     return (
-        m.get("subject") == spec.subject
-        and m.get("case") == spec.case
-        and all(params.get(k) == v for k, v in spec.params)
+        bench.subject == spec.subject
+        and bench.case == spec.case
+        and all(bench.params.get(k) == v for k, v in spec.params)
     )
 
 
 def headline_value(data: dict[str, Any], spec: Headline) -> tuple[Estimate | None, str]:
     """The first benchmark matching ``spec``: its figure's median and interval, and the unit."""
-    for bench in data["benchmarks"]:
-        m = bench["extra_info"]["mpbench"]
-        if not _matches(m, spec):
+    for bench in Run.of(data).benchmarks:
+        if not _matches(bench, spec):
             continue
-        for fig in m.get("figures", []):
-            if fig.get("name") == spec.figure:
-                est = gil_builds.fig_estimate(fig)
-                return est, str(fig.get("unit", ""))
+        for fig in bench.figures:
+            if fig.name == spec.figure:
+                return gil_builds.fig_estimate(fig), fig.unit
     return None, ""
 
 
@@ -230,7 +228,7 @@ def build(named: Sequence[tuple[str, dict[str, Any]]], baseline: str | None = No
             f"{runs[i].label}: {w.replace('(listed below)', '(mpbench compare lists them)')}"
             for w in comparison.warnings
         ]
-    measured = (b["extra_info"]["mpbench"]["subject"] for b in named[base][1]["benchmarks"])
+    measured = (b.subject for b in Run.of(named[base][1]).benchmarks)
     subjects = list(dict.fromkeys([*measured, *(s for table in per_run for s in table)]))
     cells = []
     for subject in subjects:

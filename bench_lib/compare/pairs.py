@@ -15,16 +15,18 @@ from dataclasses import dataclass
 from typing import Any
 from warnings import catch_warnings, simplefilter
 
-from bench_lib import replicates, stats
+from bench_lib import replicates, stats, two_samples
 from bench_lib.compare.match import (
     MAX_ROUNDS_COMPARED,
     Entry,
+    Key,
     MachineField,
     RunInfo,
     entries,
     machine_fields,
     mixing_warnings,
 )
+from bench_lib.records import BenchmarkKey, benchmark_key
 from bench_lib.verdict import (
     ALPHA,
     CORRECTION,
@@ -232,8 +234,8 @@ def _finish(draft: dict[str, Any], p_adjusted: float | None) -> FigureComparison
     return FigureComparison(**draft, p_adjusted=p_adjusted, verdict=verdict, reason=reason)
 
 
-def _benchmark(f: FigureComparison) -> tuple[str, str, tuple[tuple[str, str], ...]]:
-    return f.subject, f.case, f.params
+def _benchmark(f: FigureComparison) -> BenchmarkKey:
+    return benchmark_key(f.subject, f.case, dict(f.params))
 
 
 def _subjects(figures: list[FigureComparison]) -> tuple[SubjectSummary, ...]:
@@ -254,7 +256,9 @@ def _subjects(figures: list[FigureComparison]) -> tuple[SubjectSummary, ...]:
             else None
         )
         counts = tuple((v, sum(f.verdict == v for f in mine)) for v in _VERDICT_ORDER)
-        out.append(SubjectSummary(subject, stats.geometric_mean(speeds), len(speeds), counts, ci))
+        out.append(
+            SubjectSummary(subject, two_samples.geometric_mean(speeds), len(speeds), counts, ci)
+        )
     return tuple(out)
 
 
@@ -266,22 +270,25 @@ def _holm_per_benchmark(drafts: list[dict[str, Any]]) -> dict[int, float]:
     on another scale); every tested figure of a benchmark has its own p multiplied by the
     factor Holm gave its benchmark."""
     tested = [i for i, d in enumerate(drafts) if d["p_value"] is not None and d["n_baseline"]]
-    lead: dict[tuple[Any, ...], int] = {}
+    benchmark = {
+        i: benchmark_key(d["subject"], d["case"], dict(d["params"])) for i, d in enumerate(drafts)
+    }
+    lead: dict[BenchmarkKey, int] = {}
     for i in tested:
-        lead.setdefault((drafts[i]["subject"], drafts[i]["case"], drafts[i]["params"]), i)
+        lead.setdefault(benchmark[i], i)
     family = list(lead.values())
-    adjusted = dict(zip(family, stats.holm_adjust([drafts[i]["p_value"] for i in family])))
+    adjusted = dict(zip(family, two_samples.holm_adjust([drafts[i]["p_value"] for i in family])))
     scale = {i: adjusted[i] / drafts[i]["p_value"] if drafts[i]["p_value"] else 1.0 for i in family}
     out = {}
     for i in tested:
-        j = lead[(drafts[i]["subject"], drafts[i]["case"], drafts[i]["params"])]
+        j = lead[benchmark[i]]
         out[i] = min(1.0, drafts[i]["p_value"] * scale[j])
     return out
 
 
 def compare_pair(
-    base: dict[tuple[str, ...], Entry],
-    cand: dict[tuple[str, ...], Entry],
+    base: dict[Key, Entry],
+    cand: dict[Key, Entry],
     b: int,
     c: int,
     pairs_of: int = 0,
@@ -313,9 +320,7 @@ def compare_pair(
     )
 
 
-def _points(
-    run: int, table: dict[tuple[str, ...], Entry], keep: set[tuple[str, ...]]
-) -> list[Point]:
+def _points(run: int, table: dict[Key, Entry], keep: set[Key]) -> list[Point]:
     out = []
     for key, e in table.items():
         if key not in keep or not e.samples:

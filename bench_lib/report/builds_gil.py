@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bench_lib.scaling import impossible
+from bench_lib.records import Benchmark, FigureRecord, Machine, Run, RunLog
+from bench_lib.scaling import IMPOSSIBLE_FLAG
 
 SERIAL_CASE = "cpu_serial"
 SPLIT_CASE = "cpu_split"
@@ -97,14 +98,14 @@ def _estimate(value: Any, low: Any, high: Any) -> Estimate | None:
     return Estimate(float(value), float(low) if ok else None, float(high) if ok else None)
 
 
-def _figure(block: dict[str, Any], name: str) -> dict[str, Any] | None:
-    return next((f for f in block.get("figures", []) if f.get("name") == name), None)
+def _figure(bench: Benchmark, name: str) -> FigureRecord | None:
+    return next((f for f in bench.figures if f.name == name), None)
 
 
 def _gil_state(data: dict[str, Any]) -> tuple[bool, str]:
     """GIL off for the run? From the fingerprint and the run-time checks (issue 17 part 2)."""
-    fingerprint_on = bool(data["machine_info"]["mpbench"].get("gil_enabled", True))
-    checks = data["mpbench"].get("gil") or {}
+    fingerprint_on = Machine.of(data).gil_enabled
+    checks = RunLog.of(data).gil or {}
     seen_on = [checks.get(k) for k in ("enabled_at_start", "enabled_at_end")]
     if not fingerprint_on and not any(v is True for v in seen_on):
         return True, ""
@@ -115,24 +116,24 @@ def _gil_state(data: dict[str, Any]) -> tuple[bool, str]:
 
 def of(path: str, data: dict[str, Any]) -> BuildGil:
     """The gil figures of one loaded result file (empty when it did not run the subject)."""
-    fp = data["machine_info"]["mpbench"]
-    cores = int(fp.get("usable_cores") or 0)
-    serial: dict[str, Any] | None = None
+    machine = Machine.of(data)
+    cores = machine.usable_cores
+    serial: Benchmark | None = None
     points = []
     side_step = None
-    for bench in data["benchmarks"]:
-        m = bench["extra_info"]["mpbench"]
-        if m.get("subject") != "gil":
+    for bench in Run.of(data).benchmarks:
+        m = bench.block
+        if bench.subject != "gil":
             continue
-        if m.get("case") == SERIAL_CASE and serial is None:
-            serial = m
+        if bench.case == SERIAL_CASE and serial is None:
+            serial = bench
             continue
         derived = m.get("derived") or {}
         speed = _estimate(
             derived.get("speedup"), derived.get("speedup_ci_low"), derived.get("speedup_ci_high")
         )
-        params = m.get("params") or {}
-        if m.get("case") != SPLIT_CASE or speed is None or not isinstance(params.get("n"), int):
+        params = bench.params
+        if bench.case != SPLIT_CASE or speed is None or not isinstance(params.get("n"), int):
             continue
         cpu = (m.get("cpu") or {}).get("effective_cores", derived.get("effective_cores"))
         point = Speedup(
@@ -140,8 +141,8 @@ def of(path: str, data: dict[str, Any]) -> BuildGil:
             n=int(params["n"]),
             speedup=speed,
             effective_cores=float(cpu) if isinstance(cpu, (int, float)) else None,
-            impossible=impossible(bench),
-            noisy=bool((m.get("noise") or {}).get("flags")),
+            impossible=bench.flagged(IMPOSSIBLE_FLAG),
+            noisy=bool(bench.flags),
         )
         points.append(point)
         if point.mode == "process" and point.n == cores:
@@ -155,29 +156,29 @@ def of(path: str, data: dict[str, Any]) -> BuildGil:
     batch = _figure(serial, BATCH_FIGURE) if serial else None
     step = _figure(serial, STEP_FIGURE) if serial else None
     gil_off, note = _gil_state(data)
-    block = data["mpbench"]
+    log = RunLog.of(data)
     return BuildGil(
         path=path,
-        python_version=str(fp.get("python_version", "?")),
-        free_threaded_build=bool(fp.get("free_threaded_build")),
+        python_version=machine.python_version,
+        free_threaded_build=bool(machine.fields.get("free_threaded_build")),
         gil_off=gil_off,
         gil_note=note,
         usable_cores=cores,
-        machine_id=str(fp.get("machine_id", "unknown")),
-        profile=str(block.get("profile", "?")),
-        started_utc=str(block.get("started_utc", "?")),
+        machine_id=machine.machine_id,
+        profile=log.profile,
+        started_utc=log.started_utc,
         serial_batch_s=fig_estimate(batch),
         serial_step_s=fig_estimate(step),
-        serial_iterations=float(step["per_round"]) if step and step.get("per_round") else None,
+        serial_iterations=step.per_round if step else None,
         speedups=tuple(sorted(points, key=lambda p: (p.mode, p.n))),
         side_step=side_step,
     )
 
 
-def fig_estimate(figure: dict[str, Any] | None) -> Estimate | None:
+def fig_estimate(figure: FigureRecord | None) -> Estimate | None:
     if figure is None:
         return None
-    return _estimate(figure.get("median"), figure.get("ci_low"), figure.get("ci_high"))
+    return _estimate(figure.median, figure.ci_low, figure.ci_high)
 
 
 def drawable(builds: Sequence[BuildGil]) -> list[BuildGil]:

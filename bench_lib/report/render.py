@@ -19,9 +19,9 @@ from bench_lib import registry, summary, tidy
 from bench_lib.chart_guard import guarded
 from bench_lib.chart_style import Chart, RunContext
 from bench_lib.printable import printable
+from bench_lib.records import Machine, RunLog
 from bench_lib.report import recommend
 from bench_lib.report.folder import replacing
-from bench_lib.results import Machine
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -42,26 +42,26 @@ def esc(value: Any) -> str:
 
 
 def machine_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
-    m = Machine.of(data).fields
-    block = data["mpbench"]
+    machine, log = Machine.of(data), RunLog.of(data)
+    m = machine.fields
     return [
-        ("machine", f"{m['machine_id']} (host {m['hostname']})"),
+        ("machine", f"{machine.machine_id} (host {m['hostname']})"),
         (
             "CPU",
-            f"{m['cpu_model']}: {m['usable_cores']} usable of {m['logical_cores']} logical "
+            f"{m['cpu_model']}: {machine.usable_cores} usable of {m['logical_cores']} logical "
             f"cores, {m['memory_bytes'] / 2**30:.1f} GiB",
         ),
         ("OS", f"{m['os_release']}, kernel {m['kernel']}, {m['virtualisation']}"),
         (
             "Python",
-            f"{m['python_implementation']} {m['python_version']}, GIL "
-            f"{'on' if m['gil_enabled'] else 'off'}, start methods "
-            f"{', '.join(m['start_methods'])} (default {m['default_start_method']})",
+            f"{machine.python_implementation} {machine.python_version}, GIL "
+            f"{'on' if machine.gil_enabled else 'off'}, start methods "
+            f"{', '.join(machine.start_methods)} (default {m['default_start_method']})",
         ),
         (
             "run",
-            f"profile {block.get('profile')}, label {block.get('label')}, "
-            f"started {block.get('started_utc')}, load {block['load_average_1m']:.2f}",
+            f"profile {log.profile}, label {log.label}, "
+            f"started {log.started_utc}, load {log.fields['load_average_1m']:.2f}",
         ),
     ]
 
@@ -128,7 +128,7 @@ def render_html(
     ]
     parts += [f"<div><b>{esc(k)}</b>: {esc(v)}</div>" for k, v in machine_lines(data)]
     parts.append("</div>")
-    if data["mpbench"].get("partial"):
+    if RunLog.of(data).partial:
         parts.append(
             '<p class="warn">Partial run: it was interrupted or some benchmarks failed. '
             "The figures shown are valid; the missing ones are listed below.</p>"

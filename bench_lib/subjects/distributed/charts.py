@@ -23,7 +23,7 @@ from bench_lib.chart_style import (
     samples_text,
     speedup_series,
 )
-from bench_lib.results import Machine
+from bench_lib.records import Machine
 from bench_lib.units import format_bytes_size
 
 SUBJECT = "distributed"

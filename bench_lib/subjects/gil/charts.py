@@ -26,7 +26,7 @@ from bench_lib.chart_style import (
     samples_text,
     speedup_series,
 )
-from bench_lib.results import Machine
+from bench_lib.records import Machine, Run
 
 MODES = {"process": "processes", "thread": "threads"}
 
@@ -128,10 +128,13 @@ def headline(
 
 
 def _timeline(data: dict[str, Any], mode: str, n: int) -> dict[str, Any] | None:
-    for bench in data["benchmarks"]:
-        m = bench["extra_info"]["mpbench"]
-        if m["subject"] == "gil" and m["params"].get("mode") == mode and m["params"].get("n") == n:
-            timeline = (m.get("info") or {}).get("cpu_timeline")
+    for bench in Run.of(data).benchmarks:
+        if (
+            bench.subject == "gil"
+            and bench.params.get("mode") == mode
+            and bench.params.get("n") == n
+        ):
+            timeline = (bench.block.get("info") or {}).get("cpu_timeline")
             return timeline if isinstance(timeline, dict) else None
     return None
 

@@ -19,7 +19,7 @@ from bench_lib.chart_style import (
     new_chart,
     samples_text,
 )
-from bench_lib.results import Machine
+from bench_lib.records import Machine
 
 PRIMITIVE_LABELS = {
     "lock": "Lock",

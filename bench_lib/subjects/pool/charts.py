@@ -25,7 +25,7 @@ from bench_lib.chart_style import (
     speedup_series,
     value_labels,
 )
-from bench_lib.results import Machine
+from bench_lib.records import Machine
 from bench_lib.units import format_value
 
 
