@@ -194,7 +194,8 @@ def rounds_for_precision(
 def percentile(values: Sequence[float], q: float) -> float:
     """The ``q``-th percentile (0..100) by linear interpolation between order statistics.
 
-    Hyndman & Fan (1996) type 7, numpy's default: the p99 every subject reports (io, ipc).
+    Hyndman & Fan (1996) type 7, numpy's default: the one percentile every subject reports
+    (io, ipc, the lock subject's waits and holds).
     """
     if not values:
         raise ValueError("percentile of no values")
@@ -205,20 +206,6 @@ def percentile(values: Sequence[float], q: float) -> float:
     low = math.floor(pos)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
-
-
-def nearest_rank(samples: Sequence[float], q: float) -> float:
-    """The ``q`` quantile (0..1) by the nearest-rank method: a value that was really observed.
-
-    Hyndman & Fan type 1; the lock subject's wait and hold quantiles use it (their figures were
-    first recorded this way, and a changed definition would move them).
-    """
-    if not samples:
-        raise ValueError("quantile of no samples")
-    if not 0 <= q <= 1:
-        raise ValueError(f"quantile must be in [0, 1], got {q}")
-    ordered = sorted(samples)
-    return float(ordered[max(0, math.ceil(q * len(ordered)) - 1)])
 
 
 def jain_index(counts: Sequence[float]) -> float | None:

@@ -143,13 +143,13 @@ def _record_rounds(mpbench: Bench, rounds: list[locks.ContentionRound]) -> None:
         mpbench.metric_samples("fairness_jain", fair, "index")
     waits = [r.waits_ns for r in rounds if r.waits_ns]
     if waits:
-        mpbench.metric_samples("wait_p50_s", [stats.nearest_rank(w, 0.5) / 1e9 for w in waits], "s")
+        mpbench.metric_samples("wait_p50_s", [stats.percentile(w, 50) / 1e9 for w in waits], "s")
         mpbench.metric_samples(
-            "wait_p99_s", [stats.nearest_rank(w, 0.99) / 1e9 for w in waits], "s"
+            "wait_p99_s", [stats.percentile(w, 99) / 1e9 for w in waits], "s"
         )
     holds = [r.holds_ns for r in rounds if r.holds_ns]
     if holds:  # the section as the workers really ran it, with the increment and clock reads
-        mpbench.metric_samples("hold_p50_s", [stats.nearest_rank(h, 0.5) / 1e9 for h in holds], "s")
+        mpbench.metric_samples("hold_p50_s", [stats.percentile(h, 50) / 1e9 for h in holds], "s")
     mpbench.metric_samples("workers_effective_cores", [r.effective_cores for r in rounds], "cores")
 
 

@@ -45,21 +45,6 @@ def test_jain_rejects_no_workers_and_negative_counts(counts: list[int]) -> None:
         stats.jain_index(counts)
 
 
-def test_quantile_nearest_rank() -> None:
-    data = list(range(1, 101))
-    assert stats.nearest_rank(data, 0.5) == 50
-    assert stats.nearest_rank(data, 0.99) == 99
-    assert stats.nearest_rank(data, 1.0) == 100
-    assert stats.nearest_rank(data, 0.0) == 1
-    assert stats.nearest_rank([4.0], 0.99) == 4.0
-
-
-@pytest.mark.parametrize(("samples", "q"), [([], 0.5), ([1.0], 1.5), ([1.0], -0.1)])
-def test_quantile_rejects_bad_input(samples: list[float], q: float) -> None:
-    with pytest.raises(ValueError):
-        stats.nearest_rank(samples, q)
-
-
 def test_acquisitions_scale_to_the_target_round_and_stay_bounded() -> None:
     assert locks.acquisitions_for(0.01, 1000, 0.02) == 2000
     assert locks.acquisitions_for(10.0, 1000, 0.01) == locks.MIN_ACQUISITIONS
