@@ -13,12 +13,36 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from bench_lib.results import SCHEMA_KEY
 
+T = TypeVar("T")
+
 ParamsText = tuple[tuple[str, str], ...]  # (name, value as text), in the benchmark's order
 BenchmarkKey = tuple[str, str, ParamsText]  # subject, case, params sorted by name
+
+
+class ByIdentity:
+    """What was made from a loaded result file, kept for that same object (``is``, not ==):
+    a report reads one file in a dozen places, and each place then gets what the first made.
+    Holds the few latest files (and so keeps their ids from being reused)."""
+
+    KEEP = 8  # a compare or a matrix reads a handful of files at once
+
+    def __init__(self) -> None:
+        self._made: list[tuple[object, Any]] = []
+
+    def get(self, data: object, make: Callable[[], T]) -> T:
+        for held, value in self._made:
+            if held is data:
+                return value  # type: ignore[no-any-return]
+        value = make()
+        self._made = [(data, value), *self._made[: self.KEEP - 1]]
+        return value
+
+
+_RUNS = ByIdentity()
 
 
 def params_text(params: Mapping[str, Any]) -> ParamsText:
@@ -179,6 +203,11 @@ class Run:
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Run:
+        """The records of ``data``, parsed the first time this object is read."""
+        return _RUNS.get(data, lambda: cls._parse(data))
+
+    @classmethod
+    def _parse(cls, data: Mapping[str, Any]) -> Run:
         benchmarks = []
         for bench in data["benchmarks"]:
             m = bench["extra_info"][SCHEMA_KEY]

@@ -7,12 +7,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 
-from bench_lib.records import Benchmark, Run
+from bench_lib.records import Benchmark, ByIdentity, Run
 from bench_lib.summary import params_text
+
+_TABLES: dict[str, ByIdentity] = {
+    "figures": ByIdentity(),
+    "metrics": ByIdentity(),
+    "derived": ByIdentity(),
+}
+
+
+def _once(kind: str, data: dict[str, Any], make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """A table made once per loaded file; each caller gets its own copy to change."""
+    table: pd.DataFrame = _TABLES[kind].get(data, make).copy()
+    return table
+
 
 PARAM_PREFIX = "p_"  # parameter columns: p_start, p_size, p_workers, ...
 DERIVED_COLUMNS = (
@@ -41,6 +54,10 @@ def first_benchmarks(data: dict[str, Any]) -> Iterator[Benchmark]:
 
 def figures(data: dict[str, Any]) -> pd.DataFrame:
     """One row per (benchmark, figure), with its interval, floor, CPU use and noise flags."""
+    return _once("figures", data, lambda: _figures(data))
+
+
+def _figures(data: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for bench in first_benchmarks(data):
         m = bench.block
@@ -75,6 +92,10 @@ def figures(data: dict[str, Any]) -> pd.DataFrame:
 
 def metrics(data: dict[str, Any]) -> pd.DataFrame:
     """One row per (benchmark, metric): numbers that are not round times."""
+    return _once("metrics", data, lambda: _metrics(data))
+
+
+def _metrics(data: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for bench in first_benchmarks(data):
         for name, metric in (bench.block.get("metrics") or {}).items():
@@ -113,6 +134,10 @@ def select(
 
 def derived(data: dict[str, Any]) -> pd.DataFrame:
     """One row per benchmark with derived scaling figures (speedup, efficiency, side-step)."""
+    return _once("derived", data, lambda: _derived(data))
+
+
+def _derived(data: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for bench in first_benchmarks(data):
         extra = bench.block.get("derived")

@@ -7,6 +7,7 @@ the same way everywhere: a benchmark's rounds, figures, flags and label, and the
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import synthetic_results as synth
@@ -102,3 +103,41 @@ def test_a_figure_saved_without_its_work_compares_as_whole_rounds() -> None:
     assert record.per_round is None and record.work == 1.0
     entry = next(e for e in entries(data).values() if e.subject == "ipc")
     assert entry.samples == [0.001] * 30 and entry.per_round == 1.0
+
+
+def test_a_loaded_file_is_parsed_once_and_its_tables_made_once(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    """A report reads one file in a dozen places: each gets what the first one made."""
+    from bench_lib import tidy
+    from bench_lib.report import render
+
+    calls = {"parse": 0, "figures": 0}
+    parse, figures = records.Run._parse, tidy._figures
+
+    def counted_parse(data: Any) -> Any:
+        calls["parse"] += 1
+        return parse(data)
+
+    def counted_figures(data: Any) -> Any:
+        calls["figures"] += 1
+        return figures(data)
+
+    monkeypatch.setattr(records.Run, "_parse", staticmethod(counted_parse))
+    monkeypatch.setattr(tidy, "_figures", counted_figures)
+    committed = sorted((Path(__file__).parent.parent / "results").glob("*/*.json"))
+    data = results.load(committed[0])  # a real run: every subject, every chart
+    render.write_report(data, tmp_path / "report")
+    assert calls == {"parse": 1, "figures": 1}
+    same = copy.deepcopy(data)  # equal, but another object: read on its own
+    assert records.Run.of(same) is not records.Run.of(data)
+    assert records.Run.of(data) is records.Run.of(data)
+
+
+def test_each_reader_gets_its_own_copy_of_a_table() -> None:
+    from bench_lib import tidy
+
+    data = _file()
+    first = tidy.figures(data)
+    first["median"] = -1.0  # one reader changing its table ...
+    assert (tidy.figures(data)["median"] > 0).all()  # ... changes nobody else's
