@@ -14,81 +14,22 @@ import math
 import signal
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Callable
 
 from bench_lib import lean_runner, noise, stats
 from bench_lib.cpu import CpuMeter, CpuUsage
+from bench_lib.deadline import RoundTimeout as RoundTimeout
+from bench_lib.deadline import round_deadline as round_deadline
+from bench_lib.figures import Figure as Figure
+from bench_lib.figures import FloorRef as FloorRef
+from bench_lib.figures import Paired as Paired
+from bench_lib.figures import PairedJob as PairedJob
+from bench_lib.figures import Setup as Setup
+from bench_lib.figures import describe_figure as describe_figure
 from bench_lib.lean_runner import LeanJob
 from bench_lib.profiles import Profile
 from bench_lib.results import SCHEMA_KEY
-
-Setup = Callable[[], Any]
-
-
-class RoundTimeout(Exception):
-    """A measured round did not finish within the profile's timeout."""
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A figure derived from round times.
-
-    ``time``: round_s / per_round (s per operation); ``rate``: per_round / round_s.
-    """
-
-    name: str  # what it is, in words: "start+join", "messages", "bytes"
-    unit: str  # "s", "msg/s", "B/s", "acq/s"
-    kind: Literal["time", "rate"]
-    per_round: float = 1.0  # operations (or bytes) done in one measured round
-
-    def of(self, round_s: float) -> float:
-        if self.kind == "time":
-            return round_s / self.per_round
-        return self.per_round / round_s if round_s > 0 else float("inf")
-
-    @property
-    def higher_is_better(self) -> bool:
-        return self.kind == "rate"
-
-
-@dataclass(frozen=True)
-class FloorRef:
-    """The benchmark that bounds this figure from below, measured in the same run."""
-
-    case: str  # e.g. "raw_fork"
-    params: dict[str, Any] = field(default_factory=dict)
-    subject: str | None = None  # None = same subject
-
-
-@dataclass(frozen=True)
-class Paired:
-    """A second measurement taken round by round beside the figure's, in every block.
-
-    ``role`` "floor": the raw mechanism under the figure; "baseline": the serial run a speedup
-    divides. Measured in the same seconds as the figure (principle 13), the machine's speed
-    states hit both alike: a floor measured minutes apart is beaten whenever the VM got faster
-    in between. ``ref`` names the standalone benchmark that measures the same thing.
-    """
-
-    role: Literal["floor", "baseline"]
-    ref: FloorRef
-    target: Callable[..., Any]
-    figure: Figure  # its rounds as a figure in the main figure's unit
-    setup: Setup | None = None
-    teardown: Callable[..., Any] | None = None
-
-
-@dataclass(frozen=True)
-class PairedJob:
-    """:class:`Paired` for a lean block: the lean process alternates ``job`` with the figure's."""
-
-    role: Literal["floor", "baseline"]
-    ref: FloorRef
-    job: LeanJob
-    figure: Figure
 
 
 def _on_clock_share(timed_s: list[float], wall_s: float) -> float:
@@ -106,42 +47,6 @@ def _share(main_s: list[float], paired_s: list[float]) -> float:
         return 1.0
     main, other = stats.median(main_s), stats.median(paired_s)
     return main / (main + other) if main + other > 0 else 0.5
-
-
-def describe_figure(figure: Figure, round_times_s: list[float]) -> dict[str, Any]:
-    values = [figure.of(t) for t in round_times_s]
-    s = stats.summarize(values)
-    return {
-        **asdict(figure),
-        "higher_is_better": figure.higher_is_better,
-        "median": s.median,
-        "ci_low": s.ci_low,
-        "ci_high": s.ci_high,
-        "n": s.n,
-    }
-
-
-@contextmanager
-def round_deadline(timeout_s: float) -> Iterator[None]:
-    """Raise :class:`RoundTimeout` in the main thread if the block outlives ``timeout_s``.
-
-    Inside the block, ``signal.setitimer(signal.ITIMER_REAL, timeout_s)`` restarts the clock.
-    """
-    main = threading.current_thread() is threading.main_thread()
-    if not main or timeout_s <= 0:  # pragma: no mutate (a 0 s timer is disarmed)
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise RoundTimeout(f"a round took longer than {timeout_s:.0f} s: a worker hung or died")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, timeout_s)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def record_rounds(benchmark: Any, round_times_s: list[float]) -> None:

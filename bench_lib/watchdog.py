@@ -1,6 +1,6 @@
 """A deadline for each benchmark as a whole, so that no subject can hang the run.
 
-Round deadlines (:func:`bench_lib.engine.round_deadline`) cover measured rounds only; this
+Round deadlines (:func:`bench_lib.deadline.round_deadline`) cover measured rounds only; this
 one covers everything in one test item: fixture setup (starting peers and pools), warm-up and
 calibration, the rounds, and teardown (stopping and joining them). When the time is up, a
 watchdog thread signals the main thread, whose handler raises :class:`BenchmarkHung`: pytest

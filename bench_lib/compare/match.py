@@ -2,7 +2,7 @@
 
 A figure is keyed by subject + case + parameters + (source, figure name). Round figures are
 recomputed per round from ``stats.data`` with the figure's kind and ``per_round`` (exactly as
-:meth:`bench_lib.engine.Figure.of`), so every comparison starts from the raw rounds. Metrics
+:meth:`bench_lib.figures.Figure.of`), so every comparison starts from the raw rounds. Metrics
 (``extra_info.mpbench.metrics``, and ``derived`` where a subject stores one) come along with
 their per-round ``samples`` when they have them, else as one stored value.
 
@@ -77,7 +77,7 @@ class Entry:
 
 
 def figure_values(figure: FigureRecord, round_times_s: list[float]) -> list[float]:
-    """Per-round values of a figure, as :meth:`bench_lib.engine.Figure.of` computes them."""
+    """Per-round values of a figure, as :meth:`bench_lib.figures.Figure.of` computes them."""
     per_round = figure.work
     if figure.kind == "rate":
         return [per_round / t if t > 0 else math.inf for t in round_times_s]
