@@ -53,13 +53,14 @@ TARGETS: dict[str, list[str]] = {
         "tests/test_compare.py", "tests/test_compare_hostile.py",
     ],
     "compare/match": ["tests/test_mutation_kills_compare.py", "tests/test_compare.py"],
+    "compare/text": ["tests/test_mutation_kills_compare.py", "tests/test_compare.py"],
     "report/recommend": ["tests/test_advice_rules.py"],
     **{f"subjects/{s}/advice": ["tests/test_advice_rules.py"] for s in ADVICE_SUBJECTS},
 }  # fmt: skip
 # tests left out of a module's mutation runs (-k): they run whole benchmarks (a smoke run per
 # mutant would take minutes); the ordinary test run keeps them
 SLOW = "not pytest_benchmark_compare and not real_smoke_file and not benchmark_compare_option"
-DESELECT = {"compare/pairs": SLOW, "compare/match": SLOW}
+DESELECT = {"compare/pairs": SLOW, "compare/match": SLOW, "compare/text": SLOW}
 SWAPS = {
     ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
     ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is,
