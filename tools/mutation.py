@@ -261,7 +261,7 @@ def _record_calls(module: str, workspace: Path) -> dict[int, list[str]] | None:
     """Run ``module``'s tests unmutated in a child, recording which test calls which function.
 
     None when they fail (the baseline must pass before any mutant means anything)."""
-    out = workspace / f".calls-{module}.json"
+    out = workspace / f".calls-{module.replace('/', '-')}.json"  # compare/pairs: one file
     pid = os.fork()
     if pid == 0:
         recorder = _CallRecorder(str(workspace / "bench_lib" / f"{module}.py"))
