@@ -1,0 +1,165 @@
+"""compare's second mutation pass: the survivors of pairs, match and text, each pinned by a
+known answer (synthetic runs whose verdicts, warnings and table cells are known in advance)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from synthetic_results import bench, run
+
+from bench_lib.compare import pairs as compare
+from bench_lib.compare import text
+from bench_lib.verdict import MIN_BLOCKS_FOR_VERDICT
+
+
+def constant(blocks: list[int], value_s: float) -> dict[str, Any]:
+    """A benchmark whose every round took exactly ``value_s``, in blocks of the given sizes."""
+    b = bench("spawn", "process_start", value_s)
+    b["stats"]["data"] = [value_s] * sum(blocks)
+    m = b["extra_info"]["mpbench"]
+    m["info"]["block_rounds"] = list(blocks)
+    m["figures"][0]["n"] = m["rounds"] = sum(blocks)
+    return b
+
+
+def compared(base: dict[str, Any], cand: dict[str, Any]) -> Any:
+    a, b = run(base), run(cand)
+    b["mpbench"]["started_utc"] = "2026-01-02T04:00:00Z"  # not "the same run"
+    return compare.build([("base.json", a), ("cand.json", b)])
+
+
+def test_identical_zero_rounds_are_the_same_from_exactly_the_minimum_of_blocks() -> None:
+    """Rounds of 0 s have no ratio (a gap); identical in both runs they are still "same", once
+    each side has MIN_BLOCKS_FOR_VERDICT blocks (2: at the threshold, not only above it)."""
+    assert MIN_BLOCKS_FOR_VERDICT == 2
+    at = compared(constant([5, 5], 0.0), constant([5, 5], 0.0)).pairs[0].figures[0]
+    assert (at.verdict, at.reason) == ("same", "every round the same value in both runs")
+    assert at.ratio is None
+    below = compared(constant([5], 0.0), constant([5], 0.0)).pairs[0].figures[0]
+    assert below.verdict == "inconclusive" and below.reason.startswith("1 block(s) < 2")
+
+
+def figure(**changes: Any) -> compare.FigureComparison:
+    """A compared figure with every field set; ``changes`` override them."""
+    fields: dict[str, Any] = {
+        "subject": "spawn",
+        "case": "process_start",
+        "params": (("method", "fork"),),
+        "figure": "round",
+        "unit": "s",
+        "source": "round",
+        "higher_is_better": False,
+        "baseline": 2e-3,
+        "candidate": 1e-3,
+        "baseline_ci": None,
+        "candidate_ci": None,
+        "n_baseline": 20,
+        "n_candidate": 20,
+        "blocks_baseline": 4,
+        "blocks_candidate": 3,
+        "ratio": 0.5,
+        "ratio_ci": (0.4, 0.6),
+        "speed": 2.0,
+        "log_se": 0.1,
+        "p_value": 0.001,
+        "p_adjusted": 0.0123,
+        "verdict": "faster",
+        "reason": "p = 0.0123 (Holm)",
+        "noisy": False,
+    }
+    return compare.FigureComparison(**{**fields, **changes})
+
+
+def test_table_cells_of_a_figure_read_back_exactly() -> None:
+    assert text.cells(figure()) == (
+        "spawn",
+        "process_start method=fork",
+        "round (lower is better)",
+        "2.00 ms",
+        "1.00 ms",
+        "0.500x (0.400..0.600)",
+        "4/3",
+        "0.012",
+        "faster",
+        "p = 0.0123 (Holm)",
+    )
+    rate = text.cells(figure(higher_is_better=True, ratio_ci=None, noisy=True, p_adjusted=None))
+    assert rate[2] == "round (higher is better)" and rate[5] == "0.500x"
+    assert rate[7] == "n/a" and rate[8] == "faster (noisy)"
+    unknown = text.cells(figure(higher_is_better=None, ratio=None))
+    assert unknown[2] == "round" and unknown[5] == "n/a"
+    # blocks are shown when either side has rounds; two stored values are "1 value"
+    assert text.cells(figure(n_baseline=0))[6] == "4/3"
+    assert text.cells(figure(n_candidate=0))[6] == "4/3"
+    assert text.cells(figure(n_baseline=0, n_candidate=0))[6] == "1 value"
+
+
+def test_the_text_table_aligns_columns_to_their_widest_cell() -> None:
+    table = text.text_table([("a", "bbbb"), ("ccc", "d")], headers=("h1", "h2"))
+    assert table.splitlines() == ["h1   h2", "---  ----", "a    bbbb", "ccc  d"]
+    md = text.markdown_table([("a", "b|c")], headers=("h1", "h2"))
+    assert md.splitlines() == ["| h1 | h2 |", "|---|---|", "| a | b\\|c |"]
+
+
+def pair_of(*figures: compare.FigureComparison) -> compare.PairComparison:
+    return compare.PairComparison(0, 1, tuple(figures), (), (), ())
+
+
+def test_biggest_changes_come_largest_first_once_per_benchmark_at_most_five() -> None:
+    def moved(case: str, speed: float, name: str = "round") -> compare.FigureComparison:
+        verdict = "faster" if speed > 1 else "slower"
+        return figure(case=case, speed=speed, ratio=1 / speed, ratio_ci=None, verdict=verdict,
+                      figure=name, reason="r")  # fmt: skip
+
+    figures = [
+        moved("a", 1.5),
+        moved("b", 1 / 3),  # slower by 3x: larger than 2x faster
+        moved("c", 2.0),
+        moved("c", 4.0, name="per_op"),  # the same benchmark again: listed once, its largest
+        figure(case="d", speed=10.0, verdict="same"),  # not a real change
+        figure(case="e", speed=None, verdict="faster"),  # no speed: not listed
+        moved("f", 1.1), moved("g", 1.2), moved("h", 1.3),
+    ]  # fmt: skip
+    lines = text.biggest_changes(pair_of(*figures))
+    assert [line.split(":")[0] for line in lines] == [
+        "faster spawn c method=fork",
+        "slower spawn b method=fork",
+        "faster spawn a method=fork",
+        "faster spawn h method=fork",
+        "faster spawn g method=fork",
+    ]
+    assert lines[0] == "faster spawn c method=fork: per_op 0.250x, r"
+    assert len(text.biggest_changes(pair_of(*figures), top=2)) == 2
+    assert text.BIGGEST == 5
+
+
+def test_subject_lines_give_the_geometric_mean_and_the_nonzero_counts() -> None:
+    summary = compare.SubjectSummary(
+        "spawn", 1.5, 3, (("faster", 2), ("slower", 0), ("same", 1), ("inconclusive", 0)),
+        (1.2, 1.8),
+    )  # fmt: skip
+    pair = compare.PairComparison(0, 1, (), (summary,), (), ())
+    assert text.subject_lines(pair) == [
+        "spawn: speed 1.500x (1.200..1.800), geometric mean of 3 benchmarks; 2 faster, 1 same"
+    ]
+    bare = compare.SubjectSummary("io", None, 0, (("inconclusive", 1),))
+    pair = compare.PairComparison(0, 1, (), (bare,), (), ())
+    assert text.subject_lines(pair) == ["io: no figure with rounds and a direction; 1 inconclusive"]
+
+
+def test_the_terminal_report_lists_differences_and_every_figure_on_request() -> None:
+    one = constant([5, 5], 1e-3)
+    a, b = run(one), run(constant([5, 5], 1e-3))
+    b["mpbench"]["started_utc"] = "2026-01-02T04:00:00Z"
+    b["machine_info"]["mpbench"]["cpu_model"] = "Other CPU"
+    c = compare.build([("base.json", a), ("cand.json", b)])
+    report = text.terminal_report(c)
+    assert "what differs:" in report and "Other CPU" in report
+    assert "machines and Pythons: no difference" not in report
+    assert "(1 figures: --all prints them, the report has them)" in report
+    assert "no real change found" in report
+    full = text.terminal_report(c, all_figures=True)
+    assert "ratio (95% interval)" in full and "--all prints them" not in full
+    rows = text.machine_rows(c, only_differences=True)
+    assert rows == [("CPU", "Test CPU", "Other CPU")]
+    assert len(text.machine_rows(c, only_differences=False)) == len(c.machine) > 1
