@@ -1,0 +1,87 @@
+"""The engine's paired measurement in-process (a stand-in for pytest-benchmark and the CPU
+meter): the A B B A order, the paired rounds kept apart, their CPU left out of the figure's,
+the floor's ratio, and the budget share a paired measurement takes. Known answers only; no
+timing threshold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from test_mutation_kills_engine import FakeBenchmark, _profile
+
+from bench_lib import engine
+from bench_lib.cpu import CpuUsage
+
+MAIN_USAGE = CpuUsage(wall_s=1.0, tree_cpu_s=0.8, system_busy_s=0.9)
+PAIRED_USAGE = CpuUsage(wall_s=0.1, tree_cpu_s=0.05, system_busy_s=0.15)
+
+
+class _CountingMeter:
+    """The first meter of a block (the figure's, around every round) used MAIN_USAGE; every
+    later one (around one paired round) PAIRED_USAGE."""
+
+    made = 0
+
+    def __init__(self) -> None:
+        self.usage = MAIN_USAGE if _CountingMeter.made == 0 else PAIRED_USAGE
+        _CountingMeter.made += 1
+
+    def __enter__(self) -> _CountingMeter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def test_share_of_the_budget_is_the_figures_part_of_a_round_pair() -> None:
+    assert engine._share([], [1.0]) == 1.0 and engine._share([1.0], []) == 1.0
+    assert engine._share([3.0, 3.0, 9.0], [1.0]) == 0.75  # medians 3 and 1
+    assert engine._share([0.0], [0.0]) == 0.5  # nothing measured: an even split
+
+
+def _paired(order: list[str]) -> engine.Paired:
+    ref = engine.FloorRef("raw", {"size": 1})
+    return engine.Paired(
+        "floor",
+        ref,
+        lambda: order.append("B"),
+        engine.Figure("round", "s", "time"),
+        setup=lambda: order.append("b") and None,
+    )
+
+
+def test_paired_rounds_alternate_abba_and_stay_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "CpuMeter", _CountingMeter)
+    _CountingMeter.made = 0
+    fake = FakeBenchmark()
+    bench = engine.Bench(fake, _profile(blocks=1, warmup=0), cores=2)
+    order: list[str] = []
+    bench.measure(lambda: order.append("A"), rounds=4, paired=_paired(order))
+    assert "".join(order) == "AbBbBAAbBbBA"  # A B B A A B B A, each B after its own setup
+    assert len(bench._blocks.rounds_s[0]) == 4 and len(bench._blocks.paired_rounds_s[0]) == 4
+    # the figure's CPU is its meter's less the four paired rounds'
+    usage = bench._blocks.usage
+    assert usage.wall_s == pytest.approx(1.0 - 4 * 0.1)
+    assert usage.tree_cpu_s == pytest.approx(0.8 - 4 * 0.05)
+    assert usage.system_busy_s == pytest.approx(0.9 - 4 * 0.15)
+
+
+def test_a_paired_floor_records_its_rounds_and_the_ratio_of_medians() -> None:
+    fake = FakeBenchmark()
+    bench = engine.Bench(fake, _profile(blocks=2, warmup=0), cores=2)
+    order: list[str] = []
+    for block in range(2):
+        bench.block = block
+        bench.measure(lambda: sum(range(20000)), rounds=6, paired=_paired(order))
+    bench.finish()
+    saved: dict[str, Any] = fake.extra_info["mpbench"]
+    paired, floor = saved["paired"], saved["floor"]
+    assert paired["role"] == "floor" and paired["case"] == "raw"
+    assert paired["params"] == {"size": 1} and paired["block_rounds"] == [3, 3]
+    assert len(paired["rounds_s"]) == saved["rounds"] == 6
+    assert floor["paired"] is True and bench.info["floor_measured"] == "paired"
+    assert floor["median"] == paired["figure"]["median"]
+    main = saved["figures"][0]["median"]
+    assert floor["ratio"] == pytest.approx(main / floor["median"])
+    assert floor["unit"] == "s" and floor["ci_low"] == paired["figure"]["ci_low"]
