@@ -3,10 +3,12 @@ known answer (synthetic runs whose verdicts, warnings and table cells are known 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from synthetic_results import bench, run
 
+from bench_lib.compare import match as compare_match
 from bench_lib.compare import pairs as compare
 from bench_lib.compare import text
 from bench_lib.verdict import MIN_BLOCKS_FOR_VERDICT
@@ -163,3 +165,75 @@ def test_the_terminal_report_lists_differences_and_every_figure_on_request() -> 
     rows = text.machine_rows(c, only_differences=True)
     assert rows == [("CPU", "Test CPU", "Other CPU")]
     assert len(text.machine_rows(c, only_differences=False)) == len(c.machine) > 1
+
+
+def test_rate_values_of_a_zero_round_are_infinite_and_times_divide_by_work() -> None:
+    rate = {"kind": "rate", "per_round": 2.0}
+    assert compare_match.figure_values(rate, [0.0, 0.5]) == [math.inf, 4.0]
+    assert compare_match.figure_values({"kind": "time", "per_round": 4.0}, [2.0]) == [0.5]
+    assert compare_match.figure_values({}, [3.0]) == [3.0]
+
+
+def test_machine_fields_are_written_for_people() -> None:
+    text_of = compare_match._text
+    assert text_of("memory_bytes", 3 * 2**30) == "3.0 GiB"
+    assert text_of("memory_bytes", None) == "n/a"
+    assert text_of("start_methods", ["fork", "spawn"]) == "fork, spawn"
+    assert text_of("cgroup_quota_cores", 1.5) == "1.50"
+    assert text_of("usable_cores", 2) == "2"
+    assert text_of("switch_interval_s", 0.005) == "5.00 ms"
+
+
+def test_machine_fields_flag_only_what_differs() -> None:
+    a, b = run(), run()
+    b["machine_info"]["mpbench"]["memory_bytes"] = 16 * 2**30
+    runs = (compare_match.RunInfo.of("a", a), compare_match.RunInfo.of("b", b))
+    fields = {f.name: f for f in compare_match.machine_fields(runs, [a, b])}
+    assert fields["memory"].values == ("8.0 GiB", "16.0 GiB") and fields["memory"].differs
+    assert not fields["CPU"].differs and not fields["profile"].differs
+    assert [f.name for f in fields.values() if f.differs] == ["memory"]
+
+
+def test_run_info_reads_the_run_and_titles_a_gil_free_run() -> None:
+    data = run(cores=4)
+    data["mpbench"].update(load_average_1m=2, busy_cores=True, label="x")
+    info = compare_match.RunInfo.of("x.json", data)
+    assert info.load_average_1m == 2.0 and info.usable_cores == 4
+    assert info.title == "x (synthetic, CPython 3.11.7)"
+    data["mpbench"].update(load_average_1m="high", busy_cores=None)
+    data["machine_info"]["mpbench"]["gil_enabled"] = False
+    info = compare_match.RunInfo.of("x.json", data)
+    assert info.load_average_1m is None and info.busy_cores is None
+    assert info.title == "x (synthetic, CPython 3.11.7, no GIL)"
+
+
+def test_a_busy_one_core_run_is_judged_per_core() -> None:
+    """Load above half a task per core: on one core, 0.6 is busy (one core, not a floor of 2)."""
+    one = run(constant([5, 5], 1e-3), cores=1)
+    cand = run(constant([5, 5], 1e-3), cores=1)
+    cand["mpbench"].update(busy_cores=None, load_average_1m=0.6, started_utc="2026-01-02T04:00Z")
+    c = compare.build([("a.json", one), ("b.json", cand)])
+    assert "synthetic started on a busy machine (load 0.6 on 1 cores)" in " ".join(c.warnings)
+    cand["mpbench"]["load_average_1m"] = 0.5  # at the threshold: not above it
+    c = compare.build([("a.json", one), ("b.json", cand)])
+    assert not any("busy machine" in w for w in c.warnings)
+
+
+def test_metrics_keep_only_finite_numbers() -> None:
+    finite = compare_match._finite
+    assert finite([1, 2.5]) == [1.0, 2.5]
+    assert finite([1.0, True]) == [] and finite([1.0, math.inf]) == [] and finite("1") == []
+    b = constant([5, 5], 1e-3)
+    b["extra_info"]["mpbench"]["metrics"] = {
+        "missing": {"value": None, "unit": ""},
+        "stored": {"value": 3, "unit": "B"},
+        "sampled": {"value": 2.0, "unit": "s", "samples": [1.0, 2.0, 3.0]},
+        "broken": "not a metric",
+    }
+    table = {e.figure: e for e in compare_match.entries(run(b)).values()}
+    assert set(table) == {"round", "stored", "sampled"}
+    assert table["stored"].value == 3.0 and table["stored"].samples == []
+    assert table["stored"].source == "metric" and table["stored"].higher_is_better is None
+    assert table["sampled"].value is None and table["sampled"].samples == [1.0, 2.0, 3.0]
+    assert table["sampled"].source == "metric samples"
+    assert table["sampled"].higher_is_better is False
