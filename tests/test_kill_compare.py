@@ -237,3 +237,19 @@ def test_metrics_keep_only_finite_numbers() -> None:
     assert table["sampled"].value is None and table["sampled"].samples == [1.0, 2.0, 3.0]
     assert table["sampled"].source == "metric samples"
     assert table["sampled"].higher_is_better is False
+
+
+def test_chart_points_are_the_matched_figures_with_rounds_and_a_finite_median() -> None:
+    def entry(case: str, samples: list[float], value: float | None = None) -> Any:
+        return compare_match.Entry(
+            "spawn", case, (), "round", "s", "round", False, samples, value, False
+        )
+
+    table = {
+        ("kept",): entry("kept", [1.0, 2.0, 3.0]),
+        ("unmatched",): entry("unmatched", [1.0, 2.0, 3.0]),
+        ("stored",): entry("stored", [], value=5.0),
+    }
+    keep = {("kept",), ("stored",)}
+    points = compare._points(1, table, keep)
+    assert [(p.run, p.case, p.median, p.n) for p in points] == [(1, "kept", 2.0, 3)]
