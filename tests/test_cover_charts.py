@@ -1,0 +1,107 @@
+"""The distributed subject's charts on synthetic runs (a smoke run has one payload size and
+no scaling grid, so the transfer lines and the scaling panels never ran): what each draws,
+read back from the matplotlib figure before it is saved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+from synthetic_results import bench, run
+from test_charts_synthetic import _lines, drawn
+
+from bench_lib import chart_style, tidy
+from bench_lib.subjects.distributed import charts as charts_distributed
+
+matplotlib.use("Agg")
+__all__ = ["drawn"]  # the fixture, used by name
+
+KIB_SIZES = (1, 64, 1024)
+PATHS = {"scatter_gather": 1e6, "worker_to_worker": 2e6, "pipe": 1e8, "shm": 1e9}
+
+
+def transfer_run(sizes: tuple[int, ...]) -> dict[str, Any]:
+    rows = [
+        bench("distributed", "transfer", rate * size, "B/s", path=path, size_kib=size)
+        for path, rate in PATHS.items()
+        for size in sizes
+    ]
+    return run(*rows)
+
+
+def _draw(fn: Any, data: dict[str, Any], tmp_path: Path) -> Any:
+    return fn(data, tidy.figures(data), tmp_path, chart_style.RunContext.of(data))
+
+
+def test_transfer_draws_each_path_over_every_size(drawn: dict[str, Any], tmp_path: Path) -> None:
+    chart = _draw(charts_distributed.transfer, transfer_run(KIB_SIZES), tmp_path)
+    assert chart is not None and chart.stem == "distributed_transfer"
+    assert (tmp_path / "charts" / "distributed_transfer.png").exists()
+    lines = _lines(drawn["distributed_transfer"])
+    assert set(lines) == set(charts_distributed.PATH_LABELS.values())
+    pipe = lines["Pipe (one machine)"]
+    assert pipe == [(s * 1024.0, 1e8 * s) for s in KIB_SIZES]
+    ax = drawn["distributed_transfer"].axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1 KiB", "64 KiB", "1 MiB"]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+
+
+def test_transfer_at_one_size_is_bars_sorted_by_rate(drawn: dict[str, Any], tmp_path: Path) -> None:
+    chart = _draw(charts_distributed.transfer, transfer_run((64,)), tmp_path)
+    assert chart is not None
+    ax = drawn["distributed_transfer"].axes[0]
+    assert ax.get_xlabel() == "bytes/s at 64 KiB (log scale)"
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [  # slowest first
+        "dask scatter + gather",
+        "dask worker to worker",
+        "Pipe (one machine)",
+        "shared memory (one machine)",
+    ]
+
+
+def test_overhead_lists_one_machine_first_then_dask(drawn: dict[str, Any], tmp_path: Path) -> None:
+    costs = {"dask_map": 3e-4, "pool_apply": 5e-5, "dask_submit": 1e-3, "executor_submit": 8e-5}
+    data = run(*(bench("distributed", "task_overhead", t, api=a) for a, t in costs.items()))
+    chart = _draw(charts_distributed.overhead, data, tmp_path)
+    assert chart is not None and chart.stem == "distributed_overhead"
+    labels = [t.get_text() for t in drawn["distributed_overhead"].axes[0].get_yticklabels()]
+    assert labels == [
+        "Pool.apply (round trip)",
+        "ProcessPoolExecutor.submit",
+        "dask client.submit (round trip)",
+        "dask client.map",
+    ]
+
+
+def test_scaling_draws_pool_and_dask_per_task_size(drawn: dict[str, Any], tmp_path: Path) -> None:
+    rows = []
+    for task_ms in (1, 10):
+        for engine_name, per_worker in (("pool", 0.9), ("dask", 0.5)):
+            for workers in (1, 2, 4):
+                speedup = 1 + per_worker * (workers - 1)
+                rows.append(
+                    bench("distributed", "scaling", 1.0 / speedup, engine=engine_name,
+                          workers=workers, task_ms=task_ms, derived={"speedup": speedup})
+                )  # fmt: skip
+    data = run(*rows, cores=2)
+    chart = _draw(charts_distributed.scaling, data, tmp_path)
+    assert chart is not None and chart.stem == "distributed_scaling"
+    fig = drawn["distributed_scaling"]
+    assert len(fig.axes) == 2
+    assert [ax.get_xlabel() for ax in fig.axes] == ["workers (1 ms tasks)", "workers (10 ms tasks)"]
+    lines = _lines(fig)
+    assert lines["ideal"] == [(1, 1), (2, 2), (4, 2)]  # no more than the 2 usable cores
+    assert lines["Pool.map"] == [(1.0, 1.0), (2.0, 1.9), (4.0, 3.7)]
+    assert lines["dask client.map"] == [(1.0, 1.0), (2.0, 1.5), (4.0, 2.5)]
+
+
+def test_distributed_charts_need_their_rows(tmp_path: Path) -> None:
+    data = run(bench("spawn", "thread_start", 1e-4))
+    for fn in (
+        charts_distributed.overhead,
+        charts_distributed.scaling,
+        charts_distributed.transfer,
+    ):
+        assert _draw(fn, data, tmp_path) is None
