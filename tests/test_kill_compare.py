@@ -253,3 +253,28 @@ def test_chart_points_are_the_matched_figures_with_rounds_and_a_finite_median() 
     keep = {("kept",), ("stored",)}
     points = compare._points(1, table, keep)
     assert [(p.run, p.case, p.median, p.n) for p in points] == [(1, "kept", 2.0, 3)]
+
+
+def test_each_side_gets_its_median_interval_and_a_stored_value_has_no_blocks() -> None:
+    base, cand = constant([5, 5], 1e-3), constant([5, 5], 2e-3)
+    for b, spread in ((base, 1.0), (cand, 2.0)):
+        b["stats"]["data"] = [t * (1 + 0.01 * spread * (i % 5 - 2)) for i, t in
+                              enumerate(b["stats"]["data"])]  # fmt: skip
+        b["extra_info"]["mpbench"]["metrics"] = {"rss": {"value": 7.0, "unit": "B"}}
+    c = compared(base, cand)
+    f = next(f for f in c.pairs[0].figures if f.figure == "round")
+    assert f.baseline_ci is not None and f.candidate_ci is not None
+    assert f.baseline_ci[0] < f.baseline == 1e-3 < f.baseline_ci[1]
+    assert f.candidate_ci[0] < f.candidate == 2e-3 < f.candidate_ci[1]
+    stored = next(f for f in c.pairs[0].figures if f.figure == "rss")
+    assert (stored.blocks_baseline, stored.blocks_candidate) == (0, 0)
+    assert (stored.n_baseline, stored.baseline_ci) == (0, None)
+    assert (stored.verdict, stored.reason) == ("inconclusive", "one value each, no rounds to test")
+
+
+def test_a_speed_past_the_float_range_is_no_speed() -> None:
+    """1e300 s rounds against 1e-10 s: the ratio 1e-310 is a float, its inverse is not."""
+    f = compared(constant([5, 5], 1e300), constant([5, 5], 1e-10)).pairs[0].figures[0]
+    assert f.ratio is not None and 0 < f.ratio < 1e-300
+    assert f.speed is None and f.verdict == "inconclusive"
+    assert f.reason == "the speed is past the float range"
