@@ -39,6 +39,8 @@ def test_identical_zero_rounds_are_the_same_from_exactly_the_minimum_of_blocks()
     assert at.ratio is None
     below = compared(constant([5], 0.0), constant([5], 0.0)).pairs[0].figures[0]
     assert below.verdict == "inconclusive" and below.reason.startswith("1 block(s) < 2")
+    one_side = compared(constant([5], 0.0), constant([5, 5], 0.0)).pairs[0].figures[0]
+    assert one_side.verdict == "inconclusive"  # the side with fewer blocks decides
 
 
 def figure(**changes: Any) -> compare.FigureComparison:
