@@ -280,3 +280,19 @@ def test_a_speed_past_the_float_range_is_no_speed() -> None:
     assert f.ratio is not None and 0 < f.ratio < 1e-300
     assert f.speed is None and f.verdict == "inconclusive"
     assert f.reason == "the speed is past the float range"
+
+
+def test_a_benchmark_whose_lead_test_gives_p_0_scales_its_other_figures_by_1() -> None:
+    """Rounds without spread that differ give p = 0 for the lead figure; Holm's factor is then
+    0 / 0, taken as 1 (one benchmark in the family): a metric of the same rounds keeps its p."""
+    base, cand = constant([5, 5, 5, 5], 1e-3), constant([5, 5, 5, 5], 2e-3)
+    for b, shift in ((base, 0.0), (cand, 0.02)):
+        samples = [1.0 + shift + 0.01 * (i % 5) + 0.001 * shift * 50 * (i // 5) for i in range(20)]
+        b["extra_info"]["mpbench"]["metrics"] = {
+            "latency": {"value": 1.0, "unit": "s", "samples": samples}
+        }
+    figures = {f.figure: f for f in compared(base, cand).pairs[0].figures}
+    assert figures["round"].p_value == 0.0 and figures["round"].p_adjusted == 0.0
+    latency = figures["latency"]
+    assert latency.p_value is not None and 0 < latency.p_value < 1e-3
+    assert latency.p_adjusted == latency.p_value
