@@ -47,13 +47,21 @@ TARGETS: dict[str, list[str]] = {
     "scaling": ["tests/test_scaling.py", "tests/test_mutation_kills_scaling.py"],
     "schema": ["tests/test_results.py", "tests/test_mutation_kills_schema.py"],
     "leaks": ["tests/test_mutation_kills_leaks.py", "tests/test_reliability.py"],
-    "engine": ["tests/test_mutation_kills_engine.py", "tests/test_engine.py"],
-    "compare/pairs": [
-        "tests/test_mutation_kills_compare.py", "tests/test_compare_stats.py",
-        "tests/test_compare.py", "tests/test_compare_hostile.py",
+    "engine": [
+        "tests/test_kill_engine.py", "tests/test_mutation_kills_engine.py", "tests/test_engine.py"
     ],
-    "compare/match": ["tests/test_mutation_kills_compare.py", "tests/test_compare.py"],
-    "compare/text": ["tests/test_mutation_kills_compare.py", "tests/test_compare.py"],
+    "compare/pairs": [
+        "tests/test_kill_compare.py", "tests/test_mutation_kills_compare.py",
+        "tests/test_compare_stats.py", "tests/test_compare.py", "tests/test_compare_hostile.py",
+    ],
+    "compare/match": [
+        "tests/test_kill_compare.py", "tests/test_mutation_kills_compare.py",
+        "tests/test_compare.py",
+    ],
+    "compare/text": [
+        "tests/test_kill_compare.py", "tests/test_mutation_kills_compare.py",
+        "tests/test_compare.py",
+    ],
     "report/recommend": ["tests/test_advice_rules.py"],
     **{f"subjects/{s}/advice": ["tests/test_advice_rules.py"] for s in ADVICE_SUBJECTS},
 }  # fmt: skip
