@@ -4,8 +4,10 @@ known answer (synthetic runs whose verdicts, warnings and table cells are known 
 from __future__ import annotations
 
 import math
+import random
 from typing import Any
 
+import pytest
 from synthetic_results import bench, run
 
 from bench_lib.compare import match as compare_match
@@ -296,3 +298,29 @@ def test_a_benchmark_whose_lead_test_gives_p_0_scales_its_other_figures_by_1() -
     latency = figures["latency"]
     assert latency.p_value is not None and 0 < latency.p_value < 1e-3
     assert latency.p_adjusted == latency.p_value
+
+
+def _noisy_benchmark(case: str, seed: int) -> dict[str, Any]:
+    """Rounds and a latency metric spread +-2.5% at random: no real difference anywhere."""
+    b = constant([5, 5, 5, 5], 1e-3)
+    b["extra_info"]["mpbench"]["case"] = case
+    r = random.Random(seed)
+    b["stats"]["data"] = [1e-3 * (1 + 0.05 * r.random()) for _ in range(20)]
+    samples = [1 + 0.05 * r.random() for _ in range(20)]
+    b["extra_info"]["mpbench"]["metrics"] = {"lat": {"value": 1.0, "unit": "s", "samples": samples}}
+    return b
+
+
+def test_a_figure_scaled_by_its_benchmarks_holm_factor_is_capped_at_p_1() -> None:
+    """Seed 1: benchmark "two" gets Holm factor 2; its latency metric's p (0.52) times 2 is
+    past 1, and is reported as 1."""
+    base = [_noisy_benchmark("one", 1), _noisy_benchmark("two", 101)]
+    cand = [_noisy_benchmark("one", 201), _noisy_benchmark("two", 301)]
+    a, b = run(*base), run(*cand)
+    b["mpbench"]["started_utc"] = "2026-01-02T04:00:00Z"
+    figures = {(f.case, f.figure): f for f in compare.build([("a", a), ("b", b)]).pairs[0].figures}
+    lead, lat = figures[("two", "round")], figures[("two", "lat")]
+    assert lead.p_value is not None and lead.p_adjusted == pytest.approx(2 * lead.p_value)
+    assert lat.p_value is not None and lat.p_value * 2 > 1.0
+    assert lat.p_adjusted == 1.0
+    assert all(0 <= (f.p_adjusted or 0) <= 1 for f in figures.values())
