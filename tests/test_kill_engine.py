@@ -5,6 +5,9 @@ timing threshold."""
 
 from __future__ import annotations
 
+import signal
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -85,3 +88,20 @@ def test_a_paired_floor_records_its_rounds_and_the_ratio_of_medians() -> None:
     main = saved["figures"][0]["median"]
     assert floor["ratio"] == pytest.approx(main / floor["median"])
     assert floor["unit"] == "s" and floor["ci_low"] == paired["figure"]["ci_low"]
+
+
+def test_a_benchmark_measured_off_the_main_thread_runs_without_a_deadline() -> None:
+    """Signals reach only the main thread: elsewhere no timer is armed (an armed one would
+    deliver SIGALRM with no handler, and end the process)."""
+    bench = engine.Bench(FakeBenchmark(), _profile(blocks=1, warmup=1), cores=2)
+    out: list[Any] = []
+    worker = threading.Thread(target=lambda: out.append(bench.measure(lambda: 7, rounds=2)))
+    worker.start()
+    worker.join()
+    assert out == [7] and len(bench._blocks.rounds_s[0]) == 2
+    time.sleep(engine_timeout_s() * 1.5)  # past the timeout: no alarm went off meanwhile
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def engine_timeout_s() -> float:
+    return _profile().timeout_s
