@@ -324,3 +324,26 @@ def test_a_figure_scaled_by_its_benchmarks_holm_factor_is_capped_at_p_1() -> Non
     assert lat.p_value is not None and lat.p_value * 2 > 1.0
     assert lat.p_adjusted == 1.0
     assert all(0 <= (f.p_adjusted or 0) <= 1 for f in figures.values())
+
+
+def test_only_figures_with_rounds_enter_the_subjects_geometric_mean() -> None:
+    """Rounds of 0 s give no speed; a stored time metric (one value, no rounds) has a speed of
+    its own, but one value is no benchmark figure: the subject has none to average."""
+    base, cand = constant([5, 5], 0.0), constant([5, 5], 0.0)
+    base["extra_info"]["mpbench"]["metrics"] = {"boot": {"value": 2.0, "unit": "s"}}
+    cand["extra_info"]["mpbench"]["metrics"] = {"boot": {"value": 1.0, "unit": "s"}}
+    pair = compared(base, cand).pairs[0]
+    boot = next(f for f in pair.figures if f.figure == "boot")
+    assert boot.speed == 2.0 and boot.n_baseline == 0
+    [summary] = pair.subjects
+    assert (summary.geomean_speed, summary.figures) == (None, 0)
+
+
+def test_the_subsample_warning_counts_only_figures_past_the_cap() -> None:
+    plain = compared(constant([5, 5], 1e-3), constant([5, 5], 1e-3))
+    assert not any("rounds: each is compared" in w for w in plain.warnings)
+    big = compare_match.MAX_ROUNDS_COMPARED + 1
+    many = constant([big // 2, big - big // 2], 1e-3)
+    c = compared(many, constant([5, 5], 1e-3))
+    [warning] = [w for w in c.warnings if "rounds: each is compared" in w]
+    assert warning.startswith("1 figure(s) have more than 2000 rounds")
