@@ -3,6 +3,7 @@ known answer (synthetic runs whose verdicts, warnings and table cells are known 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from typing import Any
@@ -347,3 +348,44 @@ def test_the_subsample_warning_counts_only_figures_past_the_cap() -> None:
     c = compared(many, constant([5, 5], 1e-3))
     [warning] = [w for w in c.warnings if "rounds: each is compared" in w]
     assert warning.startswith("1 figure(s) have more than 2000 rounds")
+
+
+def draft(**changes: Any) -> dict[str, Any]:
+    """What compare_pair hands _finish for one figure (figure() less the verdict's fields)."""
+    fields = dataclasses.asdict(figure())
+    for key in ("p_adjusted", "verdict", "reason"):
+        fields.pop(key)
+    return {**fields, "gap": None, "identical": False, **changes}
+
+
+def test_a_time_ratios_interval_is_judged_as_speeds_with_both_ends() -> None:
+    """Ratio interval 0.96..1.08 of a time is speed 0.926..1.042: its low end is more than 5%
+    slower, so it is not "same" (judged on either end alone, 1.042..1.042, it would be)."""
+    f = compare._finish(draft(ratio=1.0, speed=1.0, ratio_ci=(0.96, 1.08)), 0.5)
+    assert f.verdict == "inconclusive" and f.reason == "p = 0.5 (Holm) >= 0.05"
+    same = compare._finish(draft(ratio=1.0, speed=1.0, ratio_ci=(0.97, 1.03)), 0.5)
+    assert (same.verdict, same.reason) == ("same", "interval within +-5%")
+
+
+def test_a_slower_subject_has_its_geometric_mean_below_1() -> None:
+    pair = compared(constant([5, 5], 1e-3), constant([5, 5], 2e-3)).pairs[0]
+    [summary] = pair.subjects
+    assert summary.figures == 1 and summary.geomean_speed == pytest.approx(0.5)
+
+
+def test_points_are_drawn_only_for_figures_both_runs_have() -> None:
+    base = constant([5, 5], 1e-3)
+    extra = constant([5, 5], 3e-3)
+    extra["extra_info"]["mpbench"]["case"] = "raw_fork"
+    a, b = run(base), run(constant([5, 5], 2e-3), extra)
+    b["mpbench"]["started_utc"] = "2026-01-02T04:00:00Z"
+    c = compare.build([("base.json", a), ("cand.json", b)])
+    assert sorted((p.run, p.case) for p in c.points) == [(0, "process_start"), (1, "process_start")]
+
+
+def test_nothing_in_common_names_both_files() -> None:
+    a = run(constant([5, 5], 1e-3))
+    other = constant([5, 5], 1e-3)
+    other["extra_info"]["mpbench"]["case"] = "raw_fork"
+    with pytest.raises(compare.NothingInCommonError, match=r"^base.json and cand.json have no"):
+        compare.build([("base.json", a), ("cand.json", run(other))])
