@@ -389,3 +389,7 @@ def test_nothing_in_common_names_both_files() -> None:
     other["extra_info"]["mpbench"]["case"] = "raw_fork"
     with pytest.raises(compare.NothingInCommonError, match=r"^base.json and cand.json have no"):
         compare.build([("base.json", a), ("cand.json", run(other))])
+
+
+def test_two_runs_differing_only_in_time_have_no_warning() -> None:
+    assert compared(constant([5, 5], 1e-3), constant([5, 5], 1e-3)).warnings == ()
