@@ -73,7 +73,7 @@ def test_pythons_picks_interpreters_and_rejects_unknown_names(
     out = capsys.readouterr().out
     assert "bench-matrix: 3.12: pyenv" in out and "3.11" not in out
     assert "# the venv is made first" in out  # its venv python does not exist yet
-    with pytest.raises(SystemExit, match="bench-matrix: error: .*3.8"):
+    with pytest.raises(SystemExit, match=r"bench-matrix: error: .*3\.8"):
         matrix_run.main(["--list", "--pythons", "3.8"])
 
 
