@@ -393,3 +393,15 @@ def test_nothing_in_common_names_both_files() -> None:
 
 def test_two_runs_differing_only_in_time_have_no_warning() -> None:
     assert compared(constant([5, 5], 1e-3), constant([5, 5], 1e-3)).warnings == ()
+
+
+def test_a_figure_without_per_round_is_one_operation_per_round() -> None:
+    b = constant([5, 5], 1e-3)
+    del b["extra_info"]["mpbench"]["figures"][0]["per_round"]
+    [entry] = compare_match.entries(run(b)).values()
+    assert entry.per_round == 1.0 and entry.work == (1.0,)
+
+
+def test_a_machine_that_reports_0_usable_cores_keeps_0() -> None:
+    data = run(cores=0)
+    assert compare_match.RunInfo.of("x.json", data).usable_cores == 0
