@@ -11,8 +11,9 @@ import matplotlib
 from synthetic_results import bench, run
 from test_charts_synthetic import _lines, drawn
 
-from bench_lib import chart_style, tidy
+from bench_lib import chart_style, scaling, tidy
 from bench_lib.subjects.distributed import charts as charts_distributed
+from bench_lib.subjects.pool import charts as charts_pool
 
 matplotlib.use("Agg")
 __all__ = ["drawn"]  # the fixture, used by name
@@ -105,3 +106,39 @@ def test_distributed_charts_need_their_rows(tmp_path: Path) -> None:
         charts_distributed.transfer,
     ):
         assert _draw(fn, data, tmp_path) is None
+
+
+def pool_scaling(workers: int, speedup: float, flags: tuple[str, ...] = ()) -> dict[str, Any]:
+    return bench("pool", "scaling", 1.0 / speedup, workers=workers, task_ms=1, flags=flags,
+                 derived={"speedup": speedup})  # fmt: skip
+
+
+def test_pool_scaling_by_workers_alone_hides_the_cores_panel(
+    drawn: dict[str, Any], tmp_path: Path
+) -> None:
+    data = run(pool_scaling(1, 1.0), pool_scaling(2, 1.8), pool_scaling(4, 1.9), cores=2)
+    chart = _draw(charts_pool.scaling, data, tmp_path)
+    assert chart is not None and chart.stem == "pool_scaling"
+    left, right = drawn["pool_scaling"].axes
+    assert left.get_visible() and not right.get_visible()
+    lines = _lines(drawn["pool_scaling"])
+    assert lines["ideal"] == [(1, 1), (2, 2), (4, 2)]
+    assert lines["1 ms tasks"] == [(1.0, 1.0), (2.0, 1.8), (4.0, 1.9)]
+
+
+def test_pool_scaling_of_only_impossible_points_draws_no_curve(
+    drawn: dict[str, Any], tmp_path: Path
+) -> None:
+    flag = scaling.IMPOSSIBLE_FLAG
+    data = run(pool_scaling(1, 1.0, (flag,)), pool_scaling(2, 5.0, (flag,)), cores=2)
+    assert _draw(charts_pool.scaling, data, tmp_path) is not None
+    assert "1 ms tasks" not in _lines(drawn["pool_scaling"])
+
+
+def test_pool_charts_need_their_rows(tmp_path: Path) -> None:
+    spawn_only = run(bench("spawn", "thread_start", 1e-4))
+    other_derived = run(bench("gil", "cpu_split", 1.0, mode="process", n=2,
+                              derived={"speedup": 1.9}))  # fmt: skip
+    for data in (spawn_only, other_derived):
+        for fn in (charts_pool.overhead, charts_pool.scaling, charts_pool.start):
+            assert _draw(fn, data, tmp_path) is None
