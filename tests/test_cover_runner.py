@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -83,3 +84,34 @@ def test_deferred_stop_signals_act_after_the_block() -> None:
         seen.append("not reached")
     assert seen == ["saved"]
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def _exit_code_of_child(body: Callable[[], int]) -> int:
+    pid = os.fork()
+    if pid == 0:
+        code = 99
+        try:
+            code = body()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def test_the_child_hears_stop_signals_again_and_dies_with_its_parent() -> None:
+    """What runs in pytest's process before pytest: default handlers and an unblocked mask
+    (a shell's background job starts with SIGINT ignored), and the parent-death signal."""
+
+    def child() -> int:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
+        runner._in_child(os.getppid())
+        defaults = all(signal.getsignal(s) is signal.SIG_DFL for s in runner.SIGNALS)
+        unblocked = not set(runner.SIGNALS) & signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        return 0 if defaults and unblocked else 3
+
+    assert _exit_code_of_child(child) == 0
+
+
+def test_a_child_whose_parent_is_already_gone_exits() -> None:
+    assert _exit_code_of_child(lambda: runner._in_child(-1) or 0) == 1
