@@ -142,3 +142,28 @@ def test_pool_charts_need_their_rows(tmp_path: Path) -> None:
     for data in (spawn_only, other_derived):
         for fn in (charts_pool.overhead, charts_pool.scaling, charts_pool.start):
             assert _draw(fn, data, tmp_path) is None
+
+
+def test_compare_chart_notes_and_rows() -> None:
+    from test_kill_compare import figure
+
+    from bench_lib.compare import charts as compare_charts
+    from bench_lib.compare import pairs
+
+    assert compare_charts._rounds_note([0, 0]) == "single values, no rounds"
+    assert compare_charts._rounds_note([0, 5, 10]) == "5-10 rounds per figure"
+    assert compare_charts._rounds_note([5, 5]) == "5 rounds"
+    assert compare_charts._direction(figure(higher_is_better=None)) == "direction unknown"
+    assert compare_charts._direction(figure(higher_is_better=True)) == "higher is better"
+    kept = figure()
+    figures = (
+        kept,
+        figure(subject="io", ratio=None),  # no ratio: io has nothing to draw
+        figure(subject="io", source="metric"),  # a stored value: tables only
+        figure(subject="gil", ratio=0.0),
+    )
+    pair = pairs.PairComparison(0, 1, figures, (), (), ())
+    assert compare_charts._ratio_rows(pair) == ["spawn", kept]
+    assert (
+        compare_charts.ratio_chart(None, pairs.PairComparison(0, 1, (), (), (), ()), None) is None
+    )  # type: ignore[arg-type]
