@@ -167,3 +167,34 @@ def test_compare_chart_notes_and_rows() -> None:
     assert (
         compare_charts.ratio_chart(None, pairs.PairComparison(0, 1, (), (), (), ()), None) is None
     )  # type: ignore[arg-type]
+
+
+def _cpu_split(mode: str, n: int, speedup: float, flags: tuple[str, ...] = (), **more: Any) -> Any:
+    return bench("gil", "cpu_split", 1.0 / speedup, mode=mode, n=n, flags=flags,
+                 derived={"speedup": speedup, **more})  # fmt: skip
+
+
+def test_gil_side_step_needs_the_process_point_at_the_core_count() -> None:
+    from bench_lib.subjects.gil import charts as charts_gil
+
+    def rows(*benchmarks: Any) -> Any:
+        return charts_gil._cpu_split(run(*benchmarks, cores=2))
+
+    both = rows(_cpu_split("process", 2, 1.9, side_step_factor=1.8), _cpu_split("thread", 2, 1.0))
+    assert charts_gil.side_step(both, 2) == 1.8
+    assert charts_gil.side_step(both, 4) is None  # no point at 4 cores
+    flagged = rows(
+        _cpu_split("process", 2, 1.9, side_step_factor=1.8),
+        _cpu_split("thread", 2, 3.0, (scaling.IMPOSSIBLE_FLAG,)),
+    )
+    assert charts_gil.side_step(flagged, 2) is None  # either speedup impossible: no factor
+    no_factor = rows(_cpu_split("process", 2, 1.9), _cpu_split("thread", 2, 1.0))
+    assert charts_gil.side_step(no_factor, 2) is None
+    assert charts_gil._cpu_split(run(bench("spawn", "thread_start", 1e-4))).empty
+
+
+def test_gil_headline_needs_two_worker_counts(tmp_path: Path) -> None:
+    from bench_lib.subjects.gil import charts as charts_gil
+
+    one_n = run(_cpu_split("process", 2, 1.9), _cpu_split("thread", 2, 1.0), cores=2)
+    assert _draw(charts_gil.headline, one_n, tmp_path) is None
