@@ -15,6 +15,8 @@ from test_mutation_kills_engine import FakeBenchmark, _profile
 
 from bench_lib import engine
 from bench_lib.cpu import CpuUsage
+from bench_lib.lean_runner import LeanJob
+from bench_lib.profiles import Profile
 
 MAIN_USAGE = CpuUsage(wall_s=1.0, tree_cpu_s=0.8, system_busy_s=0.9)
 PAIRED_USAGE = CpuUsage(wall_s=0.1, tree_cpu_s=0.05, system_busy_s=0.15)
@@ -105,3 +107,38 @@ def test_a_benchmark_measured_off_the_main_thread_runs_without_a_deadline() -> N
 
 def engine_timeout_s() -> float:
     return _profile().timeout_s
+
+
+def test_share_splits_by_the_sum_of_both_medians() -> None:
+    assert engine._share([0.1], [0.3]) == pytest.approx(0.25)  # a sum below 1 s still splits
+    assert engine._share([1.0], [3.0]) == pytest.approx(0.25)  # the paired part is larger
+
+
+def test_work_is_sized_once_and_reused_by_later_blocks() -> None:
+    bench = engine.Bench(FakeBenchmark(), _profile(), cores=2)
+    calls: list[int] = []
+    assert bench.sized("messages", lambda: calls.append(1) or 5) == 5
+    assert bench.sized("messages", lambda: calls.append(1) or 9) == 5  # not asked again
+    assert calls == [1] and bench.info["messages"] == 5
+
+
+def test_a_later_block_does_not_resize_the_blocks() -> None:
+    """Block 0 of steady rounds sizes the blocks; block 1's rounds, however spread, do not."""
+    profile = Profile("quick", 2, 4, 40, 30.0, 0.05, 10.0, blocks=2)
+    bench = engine.Bench(FakeBenchmark(), profile, cores=2)
+    bench.measure(lambda: time.sleep(0.002))
+    sized = bench._blocks.per_block
+    bench.block = 1
+    spread = iter([0.001, 0.05] * 40)
+    bench.measure(lambda: time.sleep(next(spread)))
+    assert bench._blocks.per_block == sized and len(bench._blocks.rounds_s[1]) == sized
+
+
+def test_one_lean_block_is_recorded() -> None:
+    profile = Profile("quick", 0, 2, 2, 10.0, 0.0, 30.0, blocks=1)
+    fake = FakeBenchmark()
+    bench = engine.Bench(fake, profile, cores=2)
+    job = LeanJob("tests.lean_jobs", "sleep", {"seconds": 0.001})
+    bench.measure_lean(job, figures=[engine.Figure("round", "s", "time")])
+    bench.finish()
+    assert fake.extra_info["mpbench"]["rounds"] == 2 and bench.info["block_rounds"] == [2]
