@@ -142,3 +142,23 @@ def test_one_lean_block_is_recorded() -> None:
     bench.measure_lean(job, figures=[engine.Figure("round", "s", "time")])
     bench.finish()
     assert fake.extra_info["mpbench"]["rounds"] == 2 and bench.info["block_rounds"] == [2]
+
+
+def test_a_paired_measurement_takes_its_share_of_the_first_blocks_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    budgets: list[float] = []
+    real = engine.stats.rounds_for_precision
+
+    def recording(times: list[float], rel: float, low: int, high: int, budget_s: float) -> int:
+        budgets.append(budget_s)
+        return real(times, rel, low, high, budget_s)
+
+    monkeypatch.setattr(engine.stats, "rounds_for_precision", recording)
+    profile = _profile(blocks=1, warmup=2)
+    engine.Bench(FakeBenchmark(), profile, cores=2).measure(lambda: time.sleep(0.001))
+    assert budgets[0] == profile.budget_s  # alone: the whole budget
+    budgets.clear()
+    bench = engine.Bench(FakeBenchmark(), profile, cores=2)
+    bench.measure(lambda: time.sleep(0.001), paired=_paired([]))
+    assert 0 < budgets[0] < profile.budget_s  # the paired rounds take part of it
