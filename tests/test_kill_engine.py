@@ -142,6 +142,7 @@ def test_one_lean_block_is_recorded() -> None:
     bench.measure_lean(job, figures=[engine.Figure("round", "s", "time")])
     bench.finish()
     assert fake.extra_info["mpbench"]["rounds"] == 2 and bench.info["block_rounds"] == [2]
+    assert bench._blocks.per_block == 1  # nothing left to measure: the least, 1
 
 
 def test_a_paired_measurement_takes_its_share_of_the_first_blocks_budget(
@@ -162,3 +163,32 @@ def test_a_paired_measurement_takes_its_share_of_the_first_blocks_budget(
     bench = engine.Bench(FakeBenchmark(), profile, cores=2)
     bench.measure(lambda: time.sleep(0.001), paired=_paired([]))
     assert 0 < budgets[0] < profile.budget_s  # the paired rounds take part of it
+
+
+def test_the_first_block_resizes_the_one_later_block_to_the_rest() -> None:
+    """Two blocks: the one later block measures everything the first did not."""
+    profile = Profile("quick", 2, 4, 50, 30.0, 0.05, 10.0, blocks=2)
+    bench = engine.Bench(FakeBenchmark(), profile, cores=2)
+    bench._blocks.per_block = 1
+    first = [0.001, 0.004] * 2
+    bench._resize(first, [])
+    total = engine.stats.rounds_for_precision(first, 0.05, 4, 50, 30.0)
+    assert total > 8 and bench._blocks.per_block == total - len(first)
+
+
+def test_a_paired_lean_job_takes_its_share_of_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    budgets: list[float] = []
+    real = engine.stats.rounds_for_precision
+
+    def recording(times: list[float], rel: float, low: int, high: int, budget_s: float) -> int:
+        budgets.append(budget_s)
+        return real(times, rel, low, high, budget_s)
+
+    monkeypatch.setattr(engine.stats, "rounds_for_precision", recording)
+    profile = Profile("quick", 0, 2, 2, 10.0, 0.0, 30.0, blocks=1)
+    bench = engine.Bench(FakeBenchmark(), profile, cores=2)
+    job = LeanJob("tests.lean_jobs", "sleep", {"seconds": 0.001})
+    figure = engine.Figure("round", "s", "time")
+    paired = engine.PairedJob("floor", engine.FloorRef("raw"), job, figure)
+    bench.measure_lean(job, figures=[figure], paired=paired)
+    assert 0 < budgets[0] < profile.budget_s
