@@ -192,3 +192,14 @@ def test_a_paired_lean_job_takes_its_share_of_the_budget(monkeypatch: pytest.Mon
     paired = engine.PairedJob("floor", engine.FloorRef("raw"), job, figure)
     bench.measure_lean(job, figures=[figure], paired=paired)
     assert 0 < budgets[0] < profile.budget_s
+
+
+def test_the_first_lean_block_measures_its_share_of_the_least_rounds() -> None:
+    """4 rounds at least over 3 blocks: the first lean process measures 4 // 3 = 1 round; with
+    no precision target the most (5) are wanted, and the 2 later blocks split the other 4."""
+    profile = Profile("quick", 0, 4, 5, 10.0, 0.0, 30.0, blocks=3)
+    bench = engine.Bench(FakeBenchmark(), profile, cores=2)
+    job = LeanJob("tests.lean_jobs", "sleep", {"seconds": 0.001})
+    bench.measure_lean(job, figures=[engine.Figure("round", "s", "time")])
+    assert bench.info["blocks"][0]["rounds"] == 1
+    assert bench._blocks.per_block == 2
