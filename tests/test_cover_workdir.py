@@ -72,3 +72,36 @@ def test_a_work_folder_holds_its_lock_and_goes_away_unless_kept(tmp_path: Path) 
     kept.close()
     assert kept.path.exists()  # its result could not be saved: the next run saves it
     assert run_registry.is_held(kept.path / workdir.LOCK) is False
+
+
+def _valid_raw() -> str:
+    import json
+
+    from synthetic_results import bench, run
+
+    data = run(bench("spawn", "thread_start", 1e-4))
+    data["mpbench"]["schema"] = 1
+    return json.dumps(data)
+
+
+def test_a_killed_runs_result_is_saved_as_partial_and_said_so(tmp_path: Path) -> None:
+    from bench_lib import results
+
+    runs = tmp_path / "runs"
+    leftover_folder(runs, 31, raw=_valid_raw())
+    [left] = workdir.clean_up_killed_runs(runs)
+    assert left.saved is not None and left.problem == ""
+    assert left.message().endswith(f"saved its finished benchmarks now: {left.saved}")
+    assert results.load(left.saved)["mpbench"]["partial"] is True
+    assert list(runs.iterdir()) == []
+
+
+def test_a_result_that_still_cannot_be_saved_keeps_its_folder(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    folder = leftover_folder(runs, 32, raw=_valid_raw())
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    (folder / workdir.TARGET).write_text(str(blocker / "x.json"))  # under a file: cannot be
+    [left] = workdir.clean_up_killed_runs(runs)
+    assert left.saved is None and "could not be saved as" in left.problem
+    assert left.problem.endswith(f"kept in {folder}") and folder.exists()
