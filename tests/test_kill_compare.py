@@ -405,3 +405,11 @@ def test_a_figure_without_per_round_is_one_operation_per_round() -> None:
 def test_a_machine_that_reports_0_usable_cores_keeps_0() -> None:
     data = run(cores=0)
     assert compare_match.RunInfo.of("x.json", data).usable_cores == 0
+
+
+def test_a_one_round_figure_still_enters_the_subjects_geometric_mean() -> None:
+    """One round a side: no verdict (one block), but a speed, and the subject's mean has it."""
+    pair = compared(constant([1], 1e-3), constant([1], 2e-3)).pairs[0]
+    assert pair.figures[0].n_baseline == 1 and pair.figures[0].verdict == "inconclusive"
+    [summary] = pair.subjects
+    assert summary.figures == 1 and summary.geomean_speed == pytest.approx(0.5)
