@@ -44,7 +44,10 @@ TARGETS: dict[str, list[str]] = {
     "replicates": ["tests/test_replicates.py", "tests/test_mutation_kills_replicates.py"],
     "verdict": ["tests/test_mutation_kills_verdict.py", "tests/test_compare_stats.py"],
     "noise": ["tests/test_noise.py", "tests/test_mutation_kills_noise.py"],
-    "scaling": ["tests/test_scaling.py", "tests/test_mutation_kills_scaling.py"],
+    "scaling": [
+        "tests/test_kill_scaling.py", "tests/test_scaling.py",
+        "tests/test_mutation_kills_scaling.py",
+    ],
     "schema": ["tests/test_results.py", "tests/test_mutation_kills_schema.py"],
     "leaks": ["tests/test_mutation_kills_leaks.py", "tests/test_reliability.py"],
     "engine": [
