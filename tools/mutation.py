@@ -41,7 +41,10 @@ TARGETS: dict[str, list[str]] = {
     "stats": [
         "tests/test_stats.py", "tests/test_mutation_kills_stats.py", "tests/test_compare_stats.py"
     ],
-    "replicates": ["tests/test_replicates.py", "tests/test_mutation_kills_replicates.py"],
+    "replicates": [
+        "tests/test_kill_replicates.py", "tests/test_replicates.py",
+        "tests/test_mutation_kills_replicates.py",
+    ],
     "verdict": ["tests/test_mutation_kills_verdict.py", "tests/test_compare_stats.py"],
     "noise": ["tests/test_noise.py", "tests/test_mutation_kills_noise.py"],
     "scaling": [
