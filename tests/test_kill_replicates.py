@@ -53,3 +53,9 @@ def test_blocks_that_agree_exactly_have_a_point_interval() -> None:
     halved = replicates.paired_block_ratio([2.0, 2.0, 2.0], [1.0, 1.0, 1.0])
     assert halved is not None and halved.ratio == pytest.approx(0.5)
     assert halved.p_value == 0.0 and halved.ci_low == halved.ci_high == halved.ratio
+
+
+def test_a_block_median_of_0_on_either_side_gives_no_ratio_of_runs() -> None:
+    assert replicates.block_ratio([1.0, 2.0], [0.0, 1.0]) is None
+    assert replicates.block_ratio([0.0, 2.0], [1.0, 1.0]) is None
+    assert replicates.block_ratio([1.0, 2.0], [1.0, 2.0]) is not None
