@@ -59,3 +59,8 @@ def test_a_block_median_of_0_on_either_side_gives_no_ratio_of_runs() -> None:
     assert replicates.block_ratio([1.0, 2.0], [0.0, 1.0]) is None
     assert replicates.block_ratio([0.0, 2.0], [1.0, 1.0]) is None
     assert replicates.block_ratio([1.0, 2.0], [1.0, 2.0]) is not None
+
+
+def test_a_block_of_one_round_is_a_block() -> None:
+    assert replicates.block_medians([1.0, 5.0, 7.0], [1, 2]) == (1.0, 6.0)
+    assert replicates.block_medians([1.0, 5.0, 7.0], [0, 3]) == (5.0,)  # not sizes: one block
