@@ -42,25 +42,41 @@ TARGETS: dict[str, list[str]] = {
         "tests/test_stats.py", "tests/test_mutation_kills_stats.py", "tests/test_compare_stats.py"
     ],
     "two_samples": ["tests/test_compare_stats.py", "tests/test_mutation_kills_stats.py"],
-    "replicates": ["tests/test_replicates.py", "tests/test_mutation_kills_replicates.py"],
+    "replicates": [
+        "tests/test_kill_replicates.py", "tests/test_replicates.py",
+        "tests/test_mutation_kills_replicates.py",
+    ],
     "verdict": ["tests/test_mutation_kills_verdict.py", "tests/test_compare_stats.py"],
     "noise": ["tests/test_noise.py", "tests/test_mutation_kills_noise.py"],
-    "scaling": ["tests/test_scaling.py", "tests/test_mutation_kills_scaling.py"],
+    "scaling": [
+        "tests/test_kill_scaling.py", "tests/test_scaling.py",
+        "tests/test_mutation_kills_scaling.py",
+    ],
     "schema": ["tests/test_results.py", "tests/test_mutation_kills_schema.py"],
     "leaks": ["tests/test_mutation_kills_leaks.py", "tests/test_reliability.py"],
-    "engine": ["tests/test_mutation_kills_engine.py", "tests/test_engine.py"],
-    "compare/pairs": [
-        "tests/test_mutation_kills_compare.py", "tests/test_compare_stats.py",
-        "tests/test_compare.py", "tests/test_compare_hostile.py",
+    "engine": [
+        "tests/test_kill_engine.py", "tests/test_mutation_kills_engine.py", "tests/test_engine.py"
     ],
-    "compare/match": ["tests/test_mutation_kills_compare.py", "tests/test_compare.py"],
+    "deadline": ["tests/test_kill_engine.py", "tests/test_mutation_kills_engine.py"],
+    "compare/pairs": [
+        "tests/test_kill_compare.py", "tests/test_mutation_kills_compare.py",
+        "tests/test_compare_stats.py", "tests/test_compare.py", "tests/test_compare_hostile.py",
+    ],
+    "compare/match": [
+        "tests/test_kill_compare.py", "tests/test_mutation_kills_compare.py",
+        "tests/test_compare.py",
+    ],
+    "compare/text": [
+        "tests/test_kill_compare.py", "tests/test_mutation_kills_compare.py",
+        "tests/test_compare.py",
+    ],
     "report/recommend": ["tests/test_advice_rules.py"],
     **{f"subjects/{s}/advice": ["tests/test_advice_rules.py"] for s in ADVICE_SUBJECTS},
 }  # fmt: skip
 # tests left out of a module's mutation runs (-k): they run whole benchmarks (a smoke run per
 # mutant would take minutes); the ordinary test run keeps them
 SLOW = "not pytest_benchmark_compare and not real_smoke_file and not benchmark_compare_option"
-DESELECT = {"compare/pairs": SLOW, "compare/match": SLOW}
+DESELECT = {"compare/pairs": SLOW, "compare/match": SLOW, "compare/text": SLOW}
 SWAPS = {
     ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
     ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is,
@@ -261,7 +277,7 @@ def _record_calls(module: str, workspace: Path) -> dict[int, list[str]] | None:
     """Run ``module``'s tests unmutated in a child, recording which test calls which function.
 
     None when they fail (the baseline must pass before any mutant means anything)."""
-    out = workspace / f".calls-{module}.json"
+    out = workspace / f".calls-{module.replace('/', '-')}.json"  # compare/pairs: one file
     pid = os.fork()
     if pid == 0:
         recorder = _CallRecorder(str(workspace / "bench_lib" / f"{module}.py"))

@@ -38,7 +38,7 @@ MAX_ROUNDS_COMPARED = 2000  # twice the full profile's most rounds (1000): real 
 # it. Each bootstrap interval draws resamples x rounds values (2000 x 2000 = 4M, 32 MB), so a
 # file of 300k rounds would need GBs and minutes; 2000 rounds already pin a median's interval
 # to about +-0.06 standard deviations
-SUBSAMPLE_SEED = 20240229
+SUBSAMPLE_SEED = 20240229  # pragma: no mutate (any seed: only its being fixed matters)
 METRIC_BLOCKS = ("metrics", "derived")  # extra_info.mpbench blocks holding {name: {value, unit}}
 
 Key = tuple[BenchmarkKey, str, str]  # the benchmark, round or metric, the figure's name
