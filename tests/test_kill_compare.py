@@ -173,10 +173,16 @@ def test_the_terminal_report_lists_differences_and_every_figure_on_request() -> 
 
 
 def test_rate_values_of_a_zero_round_are_infinite_and_times_divide_by_work() -> None:
-    rate = {"kind": "rate", "per_round": 2.0}
-    assert compare_match.figure_values(rate, [0.0, 0.5]) == [math.inf, 4.0]
-    assert compare_match.figure_values({"kind": "time", "per_round": 4.0}, [2.0]) == [0.5]
-    assert compare_match.figure_values({}, [3.0]) == [3.0]
+    from bench_lib.records import FigureRecord
+
+    def values(saved: dict[str, Any], rounds: list[float]) -> list[float]:
+        return compare_match.figure_values(
+            FigureRecord.of({"name": "f", "median": 1.0, **saved}), rounds
+        )
+
+    assert values({"kind": "rate", "per_round": 2.0}, [0.0, 0.5]) == [math.inf, 4.0]
+    assert values({"kind": "time", "per_round": 4.0}, [2.0]) == [0.5]
+    assert values({}, [3.0]) == [3.0]
 
 
 def test_machine_fields_are_written_for_people() -> None:
