@@ -372,9 +372,16 @@ def pyperf_start(method: str) -> float | None:
         return statistics.median(values) if values else None
 
 
+def mpbench_python() -> str:
+    """The interpreter mpbench is installed in: the project's venv (README's first command),
+    else this one. The plain measurements stay in this bare process either way."""
+    venv = os.path.join(REPO, ".venv", "bin", "python")
+    return venv if os.path.exists(venv) else sys.executable
+
+
 def run_mpbench(subjects: list[str], profile: str) -> str:
     out = tempfile.mkdtemp(prefix="crosscheck-")
-    cmd = [sys.executable, "-m", "bench_lib.cli", "run", "--profile", profile]
+    cmd = [mpbench_python(), "-m", "bench_lib.cli", "run", "--profile", profile]
     cmd += ["--only", ",".join(subjects), "--label", "crosscheck", "--output", out, "--no-report"]
     subprocess.run(cmd, cwd=REPO, check=False, stdout=subprocess.DEVNULL)
     files = glob.glob(os.path.join(out, "*", "*.json"))
