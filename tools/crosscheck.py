@@ -353,16 +353,16 @@ CHECKS = [
 
 
 def pyperf_start(method: str) -> float | None:
-    """pyperf's median for the same start+join (its own lean worker processes), if installed."""
-    try:
-        import pyperf  # noqa: F401
-    except ImportError:
+    """pyperf's median for the same start+join (its own lean worker processes), where pyperf is
+    installed (here or in mpbench's interpreter)."""
+    python = mpbench_python()
+    if subprocess.run([python, "-c", "import pyperf"], capture_output=True).returncode != 0:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "pyperf.json")
         setup = f"import multiprocessing as mp, os; ctx = mp.get_context({method!r})"
         stmt = "p = ctx.Process(target=os.getpid); p.start(); p.join()"
-        cmd = [sys.executable, "-m", "pyperf", "timeit", "--quiet", "-o", out, "-s", setup, stmt]
+        cmd = [python, "-m", "pyperf", "timeit", "--quiet", "-o", out, "-s", setup, stmt]
         cmd += ["--processes", "6", "--values", "3", "--loops", "4"]
         if subprocess.run(cmd, capture_output=True).returncode != 0:
             return None
