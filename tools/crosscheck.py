@@ -104,8 +104,10 @@ def spin(job: tuple[int, int]) -> int:
 
 
 def pinned(cpus: set[int]) -> None:
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, cpus & os.sched_getaffinity(0) or os.sched_getaffinity(0))
+    """Run this process on ``cpus`` (also to widen it again: the mask is set, not narrowed;
+    narrowing left every later check, and every mpbench run it started, on one CPU)."""
+    if hasattr(os, "sched_setaffinity") and cpus:
+        os.sched_setaffinity(0, cpus)
 
 
 def _pin_next(taken: object, cpus: list[int]) -> None:
