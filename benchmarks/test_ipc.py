@@ -22,10 +22,10 @@ with the reason, on a machine with one usable CPU.
 Off the clock: starting peer processes and managers (once per benchmark, reused by every
 round) and pinning them, choosing the messages per round from warm-up rounds whose messages
 are dropped, priming each round (the go command and the first message: building it and
-filling the pipeline), stopping everything. On the clock: building each further message,
-sending, receiving, and checking it (sequence number and body: memcmp for bytes, ``==`` for
-objects). A lost, repeated or corrupted message fails the benchmark, so does a peer that dies
-at any phase. Peak RSS of the parent and of each child is recorded.
+filling the pipeline), checking each round's messages after it (sequence number and body:
+memcmp for bytes, ``==`` for objects), stopping everything. On the clock: building each
+further message, sending and receiving it. A lost, repeated or corrupted message fails the
+benchmark, so does a peer that dies at any phase. Peak RSS of the parent and of each child is recorded.
 """
 
 from __future__ import annotations
@@ -237,10 +237,12 @@ def _stream(
                 raw.round,
                 _stream_figures(raw.timed_messages, size)[0],
                 setup=raw.prime,
+                teardown=raw.verify,
             )
         mpbench.measure(
             session.round,
             setup=session.prime,
+            teardown=session.verify,
             figures=_stream_figures(session.timed_messages, size),
             floor=floor,
             paired=paired,

@@ -448,3 +448,17 @@ def test_each_process_ran_on_the_cpu_it_was_pinned_to(ipc_smoke: dict[str, Any])
         assert ran["peers_ran_on"][0] == ran["peer_cpu"]  # the producer or echo ran
         same = m["params"]["placement"] == "same_core"
         assert (ran["peer_cpu"] == ran["parent_cpu"]) == same, ran
+
+
+def test_a_rounds_messages_are_checked_after_the_clock_stops_not_as_they_arrive() -> None:
+    """The measured round only receives; verify() (the engine's teardown) checks: checked on
+    arrival, the check ran a 64-byte Pipe at 0.64x a plain loop's rate."""
+    with ipc_stream.StreamSession(CTX, "pipe_simplex", "bytes", 64, fault="corrupt") as session:
+        session.messages = 8
+        session.prime()
+        session.round()  # the timed part
+        assert len(session.arrived) == 8 - ipc_stream.PRIMED_MESSAGES
+        assert session.problems == []  # nothing looked at yet
+        session.verify()
+        assert session.problems and "corrupted" in session.problems[0]
+        assert session.arrived == []
