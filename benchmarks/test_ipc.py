@@ -25,7 +25,8 @@ are dropped, priming each round (the go command and the first message: building 
 filling the pipeline), checking each round's messages after it (sequence number and body:
 memcmp for bytes, ``==`` for objects), stopping everything. On the clock: building each
 further message, sending and receiving it. A lost, repeated or corrupted message fails the
-benchmark, so does a peer that dies at any phase. Peak RSS of the parent and of each child is recorded.
+benchmark, so does a peer that dies at any phase. Peak RSS of the parent and of each child
+is recorded.
 """
 
 from __future__ import annotations

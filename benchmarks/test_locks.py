@@ -144,9 +144,7 @@ def _record_rounds(mpbench: Bench, rounds: list[locks.ContentionRound]) -> None:
     waits = [r.waits_ns for r in rounds if r.waits_ns]
     if waits:
         mpbench.metric_samples("wait_p50_s", [stats.percentile(w, 50) / 1e9 for w in waits], "s")
-        mpbench.metric_samples(
-            "wait_p99_s", [stats.percentile(w, 99) / 1e9 for w in waits], "s"
-        )
+        mpbench.metric_samples("wait_p99_s", [stats.percentile(w, 99) / 1e9 for w in waits], "s")
     holds = [r.holds_ns for r in rounds if r.holds_ns]
     if holds:  # the section as the workers really ran it, with the increment and clock reads
         mpbench.metric_samples("hold_p50_s", [stats.percentile(h, 50) / 1e9 for h in holds], "s")
