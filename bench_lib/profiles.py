@@ -95,7 +95,8 @@ PROFILES = {
     "standard": Profile(
         "standard",
         warmup_rounds=1,  # the first block's own rounds size the rest (Bench._resize)
-        min_rounds=9,  # 3 a block: 158 of 213 benchmarks sat at this floor (10 made 12)
+        min_rounds=6,  # 2 a block (the fewest with an interval): 158 of 213 benchmarks sat at
+        # this floor, so it sets the run's length; blocks, not rounds, carry the comparisons
         max_rounds=200,
         budget_s=0.25,  # x ~220 points, plus 3 blocks' set-up each: about 5 minutes on 2 cores
         target_rel_ci=0.02,
