@@ -43,6 +43,11 @@ BATCH_ITERATIONS = {  # spin steps per round: ~0.04 / 0.06 / 0.12 / 1.0 s on the
     "standard": 600_000,
     "full": 5_000_000,
 }
+# Rounds of every point, all blocks together: more than the profile's floor. This VM's vCPUs
+# flip between two speeds (the same 0.12 s batch took 70 or 118 ms, a few seconds apart), so a
+# median of 6 rounds lands on whichever state had the majority: one thread and one process of
+# the same work came out 112 and 90 ms. 12 rounds cost 10 s of a standard run.
+ROUNDS = {"standard": 12}
 TIMELINE_INTERVAL_S = 0.1  # 10 samples/s: keeps the monitor well under 1% of a core
 START = pools.STEADY_START_PREFERENCE  # the pool is built off the clock: cheapest method first
 SERIAL_BASELINE = {"case": "cpu_serial", "params": {}}  # both modes' speedups divide this
@@ -72,6 +77,7 @@ def test_cpu_serial(mpbench: Bench) -> None:
             v.run(lambda: pool_work.serial_results(jobs)),
             teardown=v.verify,
             figures=_figures(iterations),
+            rounds=ROUNDS.get(mpbench.profile.name),
         )
         ran_on = workloads.last_cpu()  # where the measuring thread was at the end
     mpbench.info["ran_on_cpu"] = ran_on
@@ -131,6 +137,7 @@ def test_cpu_split(
                 teardown=v.verify,
                 figures=_figures(iterations),
                 paired=baseline,
+                rounds=ROUNDS.get(mpbench.profile.name),
             )
         measure_to = time.monotonic()
     record = tl.result.as_dict()

@@ -434,7 +434,9 @@ def main() -> int:
     ap.add_argument("--result", help="compare with this result file instead of a new run")
     ap.add_argument("--tolerance", type=float, default=0.20)
     args = ap.parse_args()
-    subjects = sorted({c.subject for c in CHECKS})
+    # in CHECKS' order: process starts first, from this process while it is still small (a
+    # fork from it after its pools, queues and threads took 3.4 ms, against 1.7 ms lean)
+    subjects = list(dict.fromkeys(c.subject for c in CHECKS))
     if args.only:
         subjects = [s for s in args.only.split(",") if s in subjects]
     checks = [c for c in CHECKS if c.subject in subjects]
