@@ -40,7 +40,7 @@ class UnknownProfileError(ValueError):
 # Seconds one block of a benchmark spends outside its measured rounds (starting processes,
 # pools, crews and clusters, warm-up, calibration, the plugin's own records), on the reference
 # VM (2 vCPUs): (wall - budget x benchmarks) / (benchmarks x blocks) of its standard run.
-BLOCK_SETUP_S = 0.55  # 20261127T094818Z: 434 s for 228 benchmarks of 3 blocks, 0.25 s budget
+BLOCK_SETUP_S = 0.34  # 20261127T125339Z: 246 s for 193 benchmarks of 3 blocks, 0.25 s budget
 
 
 @dataclass(frozen=True)

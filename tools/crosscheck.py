@@ -90,7 +90,9 @@ def raw_fork() -> None:
 
 
 def python_pass() -> None:
-    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    """`python -c pass` of the interpreter mpbench measures (its venv's: site and .pth files
+    included), not of this bare one: they are different interpreters to start."""
+    subprocess.run([mpbench_python(), "-c", "pass"], check=True)
 
 
 # --- gil: one CPU-bound batch, serial, on 2 threads, on 2 processes --------------------------
