@@ -30,6 +30,8 @@ from bench_lib.figures import describe_figure as describe_figure
 from bench_lib.lean_runner import LeanJob
 from bench_lib.profiles import Profile
 from bench_lib.results import SCHEMA_KEY
+from bench_lib.twins import Handover, TwinBook
+from bench_lib.twins import Twin as Twin
 
 
 def _on_clock_share(timed_s: list[float], wall_s: float) -> float:
@@ -87,6 +89,22 @@ class _Blocks:
         self.tree_cpu_s += usage.tree_cpu_s
         self.system_busy_s += usage.system_busy_s
 
+    def add_block(
+        self,
+        rounds_s: list[float],
+        usage: CpuUsage,
+        figures: list[Figure] | None,
+        floor: FloorRef | None,
+        paired: Paired | PairedJob | None = None,
+        paired_s: list[float] | None = None,
+    ) -> None:
+        self.add(rounds_s, usage)
+        self.figures = figures or [Figure("round", "s", "time")]
+        self.floor = floor
+        self.paired = paired
+        if paired is not None:
+            self.paired_rounds_s.append(list(paired_s or []))
+
     @property
     def usage(self) -> CpuUsage:
         return CpuUsage(self.wall_s, self.tree_cpu_s, self.system_busy_s)
@@ -100,7 +118,9 @@ class Bench:
     the plugin's :meth:`finish` records them all. The first block's warm-up sizes the rest.
     """
 
-    def __init__(self, benchmark: Any, profile: Profile, cores: int) -> None:
+    def __init__(
+        self, benchmark: Any, profile: Profile, cores: int, twins: TwinBook | None = None
+    ) -> None:
         self.benchmark = benchmark
         self.profile = profile
         self.cores = cores  # usable cores of this machine (affinity and quota)
@@ -116,6 +136,9 @@ class Bench:
         self._blocks = _Blocks()
         self._samples: dict[str, list[float]] = {}
         self._floor_values: dict[str, Any] = {}  # a paired floor's figure, ratio to this one
+        self.twins = twins if twins is not None else TwinBook()
+        self._handovers: dict[str, Handover] = {}  # twins this benchmark measures, by node id
+        self._adopted = False
 
     @property
     def warmup_rounds(self) -> int:
@@ -167,6 +190,7 @@ class Bench:
         teardown: Callable[..., Any] | None = None,
         floor: FloorRef | None = None,
         paired: Paired | None = None,
+        twin: Twin | None = None,
         rounds: int | None = None,
         timeout_s: float | None = None,
     ) -> Any:
@@ -174,7 +198,9 @@ class Bench:
 
         ``rounds`` (all blocks together) overrides the profile's sizing by warm-up rounds.
         With ``paired``, each round of ``target`` is followed (then preceded: A B B A ...) by a
-        round of the paired measurement, timed alike and kept apart.
+        round of the paired measurement, timed alike and kept apart. With ``twin``, each round
+        of ``target`` also has a round of the twin next to it (A T, then T A), kept as the
+        twin's own (:meth:`handover`; its benchmark :meth:`adopt` s them).
         """
         timeout = timeout_s if timeout_s is not None else self.profile.timeout_s
         p = self.profile
@@ -198,6 +224,8 @@ class Bench:
                 warmup.append(timed(target, setup, teardown)[0])
                 if paired is not None:
                     timed(paired.target, paired.setup, paired.teardown)
+                if twin is not None:
+                    timed(twin.target, None, twin.teardown)
         if self.block == 0:
             total = rounds or stats.rounds_for_precision(
                 warmup,
@@ -211,27 +239,43 @@ class Bench:
 
         times: list[float] = []
         paired_times: list[float] = []
+        twin_times: list[float] = []
         paired_usage = CpuUsage(0.0, 0.0, 0.0)  # left out of the figure's CPU record
+        twin_usage = CpuUsage(0.0, 0.0, 0.0)  # the twin's own
 
-        def timed_paired(p: Paired) -> None:
-            nonlocal paired_usage
-            with CpuMeter() as pm:
-                paired_times.append(timed(p.target, p.setup, p.teardown)[0])
-            paired_usage += pm.usage
+        def others(before_figure: bool) -> None:
+            """The rounds beside the figure's: after it (twin, paired), or before it, reversed."""
+            nonlocal paired_usage, twin_usage
+            if twin is not None and not before_figure:
+                with CpuMeter() as tm:
+                    twin_times.append(timed(twin.target, None, twin.teardown)[0])
+                twin_usage += tm.usage
+            if paired is not None:
+                with CpuMeter() as pm:
+                    paired_times.append(timed(paired.target, paired.setup, paired.teardown)[0])
+                paired_usage += pm.usage
+            if twin is not None and before_figure:
+                with CpuMeter() as tm:
+                    twin_times.append(timed(twin.target, None, twin.teardown)[0])
+                twin_usage += tm.usage
 
         result = None
         started = time.perf_counter()
         with CpuMeter() as meter, round_deadline(timeout):
             for i in range(self._blocks.per_block):
-                if paired is not None and i % 2 == 1:  # A B B A: neither always goes first
-                    timed_paired(paired)
+                if i % 2 == 1:  # A B B A: neither always goes first
+                    others(before_figure=True)
                 elapsed, result = timed(target, setup, teardown)
                 times.append(elapsed)
-                if paired is not None and i % 2 == 0:
-                    timed_paired(paired)
+                if i % 2 == 0:
+                    others(before_figure=False)
         wall_s = time.perf_counter() - started
-        usage = meter.usage - paired_usage
+        usage = meter.usage - paired_usage - twin_usage
         self._add_block(times, usage, figures, floor, paired, paired_times)
+        if twin is not None:
+            mine = self.handover(twin.name).blocks
+            mine.before = self._blocks.before
+            mine.add_block(twin_times, twin_usage, figures, floor, paired, paired_times)
         if self.block == 0 and not rounds:
             self._resize(times, _on_clock_share(times, wall_s))
         return result
@@ -288,8 +332,40 @@ class Bench:
         self._add_block(block.rounds_s, meter.usage, figures, floor, paired, block.paired_s)
         return block.samples
 
+    def handover(self, name: str) -> Handover:
+        """The records of twin ``name`` (a sibling benchmark's name) that this benchmark
+        measures: :meth:`measure` adds its rounds, the body its info, metrics and checks."""
+        node = self.benchmark.fullname.rsplit("::", 1)[0] + "::" + name
+        if node not in self._handovers:
+            self._handovers[node] = Handover(self.benchmark.name, _Blocks())
+        return self._handovers[node]
+
+    def twin_wanted(self, name: str) -> bool:
+        """Whether sibling benchmark ``name`` is still to run in this session, so that rounds
+        measured for it here would be adopted."""
+        return self.twins.wanted(self.benchmark.fullname.rsplit("::", 1)[0] + "::" + name)
+
+    def adopt(self) -> bool:
+        """Take the rounds a twin measured for this benchmark beside its own, with its info,
+        metrics and checks. True if there were some (now or in an earlier block): the body
+        then measures nothing."""
+        handed = self.twins.handed.pop(self.benchmark.fullname, None)
+        if handed is None:
+            return self._adopted
+        self._adopted = True
+        self._blocks = handed.blocks
+        self.info.update(handed.info, measured_beside=handed.measured_by)
+        self.metrics.update(handed.metrics)
+        for name, (ok, detail) in handed.checks.items():
+            self.check(name, ok, detail)
+        return True
+
     def finish(self) -> None:
-        """After the last block: give pytest-benchmark every round and record the figures."""
+        """After the last block: give pytest-benchmark every round and record the figures;
+        hand each twin's rounds over to its own benchmark."""
+        for node, handed in self._handovers.items():
+            if handed.blocks.rounds_s and handed.blocks.before is not None:
+                self.twins.handed[node] = handed
         b = self._blocks
         data = [t for block in b.rounds_s for t in block]
         if not data or b.before is None:  # pragma: no mutate (the first block sets both)
@@ -333,12 +409,7 @@ class Bench:
         paired: Paired | PairedJob | None = None,
         paired_s: list[float] | None = None,
     ) -> None:
-        self._blocks.add(rounds_s, usage)
-        self._blocks.figures = figures or [Figure("round", "s", "time")]
-        self._blocks.floor = floor
-        self._blocks.paired = paired
-        if paired is not None:
-            self._blocks.paired_rounds_s.append(list(paired_s or []))
+        self._blocks.add_block(rounds_s, usage, figures, floor, paired, paired_s)
 
     def _lean_block(
         self, job: LeanJob, rounds: int, paired: LeanJob | None = None

@@ -84,7 +84,9 @@ def mpbench(benchmark: Any, request: pytest.FixtureRequest) -> Iterator[Bench]:
     _log(request.config).start_measuring()
     ctx = grid_context(request.config)
     shm_before = leaks.shm_names()
-    yield Bench(benchmark, ctx.profile, ctx.cores)
+    twins = _log(request.config).twins
+    twins.pending.discard(request.node.nodeid)
+    yield Bench(benchmark, ctx.profile, ctx.cores, twins)
     interrupted = _log(request.config).interrupted
     with watchdog.shielded():  # a hung benchmark's children must still be killed
         found = leaks.collect(

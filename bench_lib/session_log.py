@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 import pytest
 
 from bench_lib import environment, gil_runtime, interrupts, progress, run_registry
+from bench_lib.twins import TwinBook
 
 
 class SessionLog:
@@ -38,6 +39,7 @@ class SessionLog:
         self.concurrent: dict[int, run_registry.OtherRun] = {}
         self.warned: set[int] = set()
         self.stopper: interrupts.StopOnce | None = None
+        self.twins = TwinBook()  # points measured beside a sibling, for that sibling
 
     def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         self.item_t0 = time.monotonic()
@@ -46,6 +48,7 @@ class SessionLog:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.gil_watch.start()  # every benchmark module (and what it imports) is loaded now
+        self.twins.pending = {item.nodeid for item in session.items}
 
     def start_measuring(self) -> None:
         """At the first benchmark (a test session that measures nothing is no run): take over

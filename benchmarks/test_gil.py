@@ -14,7 +14,10 @@ free-threaded build with the GIL off lets threads scale too, and the result file
 Placement is controlled: a point with N workers runs on the first min(N, cores) usable CPUs
 (the parent, its threads, and every worker process, which pins itself), so the serial
 baseline and both one-worker points run on the same CPU. Where each worker answered from is
-recorded (``info.placement``) and checked.
+recorded (``info.placement``) and checked. The two one-worker points are twins
+(``bench_lib.twins``): the first to run times both, round by round, and the other adopts its
+rounds (``info.measured_beside``), so the same work on the same CPU is compared in the same
+seconds of the machine.
 
 Every pool point also carries a per-core CPU timeline sampled by a separate monitor process
 (``bench_lib.timeline``, started unpinned), with the monitor's own CPU use recorded.
@@ -27,9 +30,10 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+from typing import Any, Callable
 
 from bench_lib import cpu, pool_work, workloads
-from bench_lib.engine import Bench, Figure, FloorRef, Paired
+from bench_lib.engine import Bench, Figure, FloorRef, Paired, Twin
 from bench_lib.pool_work import Verifier
 from bench_lib.profiles import GridContext, grid, interleaved, worker_counts
 from bench_lib.subjects.gil import ops as gil
@@ -90,28 +94,48 @@ def split_counts(ctx: GridContext) -> list[int]:
     return sorted({1, ctx.cores}) if ctx.profile.name == "quick" else worker_counts(ctx)
 
 
+def _point_info(
+    mpbench: Bench, mode: str, start: str, iterations: int, cpus: list[int]
+) -> dict[str, Any]:
+    return {
+        **gil.gil_state(),
+        "start_method": start if mode == "process" else None,
+        "batch_iterations": iterations,
+        "cpus": cpus,
+        "scaling": {"axis": "n", "usable_cores": mpbench.cores, "baseline": SERIAL_BASELINE},
+        "side_step": {"axis": "mode", "numerator": "process", "denominator": "thread"},
+    }
+
+
+def _twin_name(mode: str, n: int) -> str | None:
+    """One worker of the other kind: the same work on the same CPU, so the same time."""
+    other = next(m for m in gil.MODES if m != mode)
+    return f"test_cpu_split[mode={other}-n=1]" if n == 1 else None
+
+
 @grid(mode=list(gil.MODES), n=split_counts)
 @interleaved("mode")  # one thread and one process of the same work measured seconds apart
 def test_cpu_split(
     mpbench: Bench, opened: list[pools.Workers], mode: pools.Backend, n: int
 ) -> None:
+    if mpbench.adopt():
+        return  # its one-worker twin measured it round by round beside its own (bench_lib.twins)
     iterations, jobs = _work(mpbench, n)
     start = _start_method()
     cpus = pools.cpus_for(n)
+    twin_name = _twin_name(mode, n)
+    modes: list[pools.Backend] = [mode]
+    if twin_name and mpbench.twin_wanted(twin_name):
+        modes.append("process" if mode == "thread" else "thread")
+    workers: dict[str, tuple[pools.Workers, Any, Verifier]] = {}
     with cpu.pinned(cpus):  # thread workers inherit the mask; process workers pin themselves
-        w = pools.open_pool(mode, "pool", n, start, cpus=cpus if mode == "process" else None)
-        opened.append(w)
-        places = pool_ready.answer_all(w)
-    w.cpus = cpus
-    v = Verifier(pool_work.serial_results(jobs))
-    mpbench.info.update(
-        gil.gil_state(),
-        start_method=start if mode == "process" else None,
-        batch_iterations=iterations,
-        cpus=cpus,
-        scaling={"axis": "n", "usable_cores": mpbench.cores, "baseline": SERIAL_BASELINE},
-        side_step={"axis": "mode", "numerator": "process", "denominator": "thread"},
-    )
+        for m in modes:
+            w = pools.open_pool(m, "pool", n, start, cpus=cpus if m == "process" else None)
+            opened.append(w)
+            w.cpus = cpus
+            workers[m] = (w, pool_ready.answer_all(w), Verifier(pool_work.serial_results(jobs)))
+    w, _, v = workers[mode]
+    mpbench.info.update(_point_info(mpbench, mode, start, iterations, cpus))
     # the serial baseline of the same work, one round beside each round (A B B A), so the
     # speedups divide times from the same seconds: measured apart, the VM's speed states put
     # the baseline at 166 ms against 190-200 ms for one worker of either kind
@@ -122,6 +146,9 @@ def test_cpu_split(
         with cpu.pinned(one_cpu):  # microseconds, against a batch of 0.1 s or more
             return pool_work.serial_results(serial_jobs)
 
+    def split_on(workers_of: pools.Workers) -> Callable[[], list[int]]:
+        return lambda: pools.run_api("map_chunk1", workers_of, jobs)
+
     baseline = Paired(
         "baseline",
         FloorRef(SERIAL_BASELINE["case"]),
@@ -129,14 +156,19 @@ def test_cpu_split(
         Figure("batch", "s", "time"),
         teardown=v1.verify,
     )
+    twin = None
+    if len(modes) == 2 and twin_name:
+        tw, _, tv = workers[modes[1]]
+        twin = Twin(twin_name, tv.run(split_on(tw)), teardown=tv.verify)
     with timeline.Timeline(TIMELINE_INTERVAL_S) as tl:
         measure_from = time.monotonic()
         with cpu.pinned(cpus):
             mpbench.measure(
-                v.run(lambda: pools.run_api("map_chunk1", w, jobs)),
+                v.run(split_on(w)),
                 teardown=v.verify,
                 figures=_figures(iterations),
                 paired=baseline,
+                twin=twin,
                 rounds=ROUNDS.get(mpbench.profile.name),
             )
         measure_to = time.monotonic()
@@ -145,14 +177,30 @@ def test_cpu_split(
         measure_start_s=measure_from - tl.result.start_monotonic_s,
         measure_end_s=measure_to - tl.result.start_monotonic_s,
     )
-    mpbench.info["cpu_timeline"] = record
-    mpbench.metric("monitor_cpu_fraction", tl.result.monitor_cpu_fraction, "core")
-    mpbench.metric(
-        "timeline_busy_cores", timeline.mean_busy_cores(tl.result.per_cpu_percent), "core"
-    )
-    mpbench.check("every checksum right", v.ok and v1.ok, v.first_problem or v1.first_problem)
-    where = pool_ready.placement(w, places)
-    opened.remove(w)
-    w.close()  # each block builds its own pool: none idles through the next one
-    mpbench.info["placement"] = where
-    mpbench.check("workers inside the core mask", where["inside_mask"], str(where))
+    metrics = {
+        "monitor_cpu_fraction": (tl.result.monitor_cpu_fraction, "core"),
+        "timeline_busy_cores": (timeline.mean_busy_cores(tl.result.per_cpu_percent), "core"),
+    }
+    for kind, (pool, places, ver) in workers.items():
+        where = pool_ready.placement(pool, places)
+        opened.remove(pool)
+        pool.close()  # each block builds its own pool: none idles through the next one
+        checks = {
+            "every checksum right": (ver.ok and v1.ok, ver.first_problem or v1.first_problem),
+            "workers inside the core mask": (where["inside_mask"], str(where)),
+        }
+        if kind == mode:
+            mpbench.info.update(cpu_timeline=record, placement=where)
+            for name, (value, unit) in metrics.items():
+                mpbench.metric(name, value, unit)
+            for name, (ok, detail) in checks.items():
+                mpbench.check(name, ok, detail)
+        elif twin is not None:
+            handed = mpbench.handover(twin.name)
+            handed.info.update(
+                _point_info(mpbench, kind, start, iterations, cpus),
+                cpu_timeline=record,  # both kinds ran in it, one at a time, on the same CPU
+                placement=where,
+            )
+            handed.metrics.update({k: {"value": v, "unit": u} for k, (v, u) in metrics.items()})
+            handed.checks.update(checks)

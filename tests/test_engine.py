@@ -176,3 +176,70 @@ def test_the_budget_pays_for_what_each_round_costs_off_the_clock_too() -> None:
     assert _on_clock_share([0.1, 0.1], 0.8) == 0.25
     assert _on_clock_share([0.1], 0.05) == 1.0  # never more than all of it
     assert _on_clock_share([], 1.0) == _on_clock_share([0.0], 1.0) == 1.0
+
+
+TWINS = textwrap.dedent("""
+    import time
+    import pytest
+    from bench_lib.engine import Figure, Twin
+
+    ORDER = []
+
+    @pytest.mark.parametrize("kind", ["a", "b"])
+    def test_point(mpbench, kind):
+        if mpbench.adopt():
+            with open("adopted", "a") as f:
+                f.write(kind)
+            return
+        name = "test_point[" + ("b" if kind == "a" else "a") + "]"
+        twin = None
+        if mpbench.twin_wanted(name):
+            twin = Twin(name, lambda: (ORDER.append("T"), time.sleep(0.004)))
+            handed = mpbench.handover(name)
+            handed.info["made_by"] = kind
+            handed.checks["twin fine"] = ("FAIL" not in __import__("os").environ, "told to")
+        mpbench.measure(
+            lambda: (ORDER.append("A"), time.sleep(0.001)),
+            figures=[Figure("op", "s", "time")],
+            twin=twin,
+        )
+        with open("order", "a") as f:
+            f.write("".join(ORDER) + "\\n")
+        ORDER.clear()
+""")
+
+
+def test_twins_are_measured_round_by_round_and_each_keeps_its_own_rounds(
+    tmp_path: Path,
+) -> None:
+    code, data = run_benchmark_source(tmp_path, TWINS, "--mpbench-profile=standard")
+    assert code == 0
+    a, b = (x["extra_info"]["mpbench"] for x in data["benchmarks"])
+    assert (tmp_path / "adopted").read_text() == "bbb"  # b measured nothing, in every block
+    for block, line in enumerate((tmp_path / "order").read_text().split()):
+        warm = WARMUP["standard"] if block == 0 else 1
+        measured = line[2 * warm :]
+        pairs = [measured[i : i + 2] for i in range(0, len(measured), 2)]
+        assert pairs[0::2] == ["AT"] * len(pairs[0::2])  # A T, then T A: the twin alternates
+        assert pairs[1::2] == ["TA"] * len(pairs[1::2])
+    assert b["info"]["measured_beside"] == "test_point[a]" and b["info"]["made_by"] == "a"
+    assert b["checks"] == {"twin fine": True} and "measured_beside" not in a["info"]
+    assert a["info"]["block_rounds"] == b["info"]["block_rounds"]  # one twin round per round
+    # each keeps its own: b's rounds are the 4 ms sleeps, a's the 1 ms ones
+    assert b["figures"][0]["median"] >= 0.004 > a["figures"][0]["median"] >= 0.001
+
+
+def test_a_twin_measures_nothing_extra_when_its_sibling_is_not_in_the_run(tmp_path: Path) -> None:
+    code, data = run_benchmark_source(tmp_path, TWINS, "--mpbench-profile=quick", "-k", "not b")
+    assert code == 0 and [x["name"] for x in data["benchmarks"]] == ["test_point[a]"]
+    assert "T" not in (tmp_path / "order").read_text()
+
+
+def test_a_failed_check_of_the_twin_fails_the_twin_not_the_one_that_measured_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAIL", "1")
+    code, data = run_benchmark_source(tmp_path, TWINS, "--mpbench-profile=quick")
+    assert code == 1
+    a, b = (x["extra_info"]["mpbench"] for x in data["benchmarks"])
+    assert a["checks"] == {} and b["checks"] == {"twin fine": False}

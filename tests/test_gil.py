@@ -107,6 +107,14 @@ def test_smoke_run_of_gil_benchmark(pool_gil_smoke: dict[str, Any]) -> None:
         assert all(
             p["affinity"] == base["info"]["cpus"] for p in m["info"]["placement"]["answered"]
         )
+    # one thread and one process of the same work: measured round by round in one benchmark,
+    # the other adopts its rounds (a process pool answered for the process point all the same)
+    thread1, process1 = (next(m for m in one if m["params"]["mode"] == k) for k in gil.MODES)
+    assert process1["info"]["measured_beside"] == "test_cpu_split[mode=thread-n=1]"
+    assert process1["info"]["start_method"] and thread1["info"]["start_method"] is None
+    assert process1["paired"]["rounds_s"] == thread1["paired"]["rounds_s"]  # the same serial
+    pids = {p["pid"] for m in (thread1, process1) for p in m["info"]["placement"]["answered"]}
+    assert len(pids) == 2  # a worker thread of pytest, and a worker process
     cores = benches[0]["info"]["scaling"]["usable_cores"]
     head = [m for m in benches if m["derived"].get("side_step_headline")]
     assert [(m["params"]["mode"], m["params"]["n"]) for m in head] == [("process", cores)]
