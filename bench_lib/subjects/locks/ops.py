@@ -37,7 +37,9 @@ PRIMITIVES = (
     "thread_lock",  # threading.Lock across threads of one process: the in-process contrast
 )
 THREADED = frozenset({"thread_lock"})
-SAMPLE_EVERY = 16  # time one take in 16: two clock reads on every take would inflate empty ones
+# takes timed per round, all workers together, spread evenly: enough for a p99 over a run's
+# rounds; timing one take in 16 slowed an uncontended Lock to 0.80x (workloads.contend)
+SAMPLES_PER_ROUND = 256
 PILOT_ACQUISITIONS = 1000  # an uncontended pilot this long prices one acquisition
 PILOT_SHARE = 0.5  # a pilot this long (share of the target round) is past the wake-up noise
 MAX_PILOTS = 8  # pilots at least double: eight cover a 256x misjudged first pilot
@@ -161,7 +163,7 @@ class Contention:
         self._limit = ctypes.c_longlong(0) if threaded else ctx.RawValue("q", 0)
         job: crew.Job = (
             workloads.contend,
-            (guard.lock, guard.counter, self._limit, self.section_ns, SAMPLE_EVERY),
+            (guard.lock, guard.counter, self._limit, self.section_ns, SAMPLES_PER_ROUND),
         )
         # process workers are placed one per CPU (round robin past the cores): left to the
         # scheduler, 2 workers on 2 vCPUs took a Lock 0.8 M or 2.7 M times a second, by
@@ -234,7 +236,7 @@ class Contention:
         self.guard.counter.value = 0
         t0 = time.perf_counter()
         mine, waits, holds, cpu = workloads.contend(
-            self.guard.lock, self.guard.counter, limit, self.section_ns, SAMPLE_EVERY
+            self.guard.lock, self.guard.counter, limit, self.section_ns, SAMPLES_PER_ROUND
         )
         wall = time.perf_counter() - t0
         counter = int(self.guard.counter.value)
