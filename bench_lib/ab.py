@@ -1,10 +1,13 @@
-"""`mpbench ab`: two interpreters (or two settings) measured alternately, in the same minutes.
+"""`mpbench ab`: two interpreters (or two settings) measured round by round, in the same seconds.
 
-Two runs made minutes apart differ by the machine's drift; an A/B made of interleaved blocks
-lets drift hit both sides alike (DESIGN.md, statistics). Each block is one `mpbench run` of one
-side with one block per benchmark, in the order A B, B A, A B, ... (so a steady drift cancels);
-each side's runs are then joined into one result file whose blocks are those runs, and the two
-files are compared at the block level.
+Two runs made minutes apart differ by the machine's drift, and even two blocks side by side
+differ by the machine's speed states (22-30% on the reference VM, ``tools/noise_floor.py``).
+So each block is one `mpbench run` of **both sides at once**, taking turns (:mod:`bench_lib.
+turnstile`): they run the same benchmarks in the same order, and in each one their rounds
+alternate, A B A B, each side's setup inside its own turns, so that nothing of one side runs
+while the other measures. The side that goes first alternates between benchmarks and blocks.
+Each side's runs are then joined into one result file whose blocks are those runs, and the two
+files are compared block by block (run k of A was made with run k of B).
 
 A side is an interpreter path or a command line that runs one (``"taskset -c 0
 .venv/bin/python"``); mpbench must be importable there (install this checkout into that
@@ -13,6 +16,7 @@ interpreter's venv with ``pip install -e .``).
 
 from __future__ import annotations
 
+import os
 import shlex
 import tempfile
 import uuid
@@ -21,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench_lib import records, results, runner
+from bench_lib import records, results, runner, turnstile
 
+START_TIMEOUT_S = 120.0  # a side's pytest collects within this, or the other starts anyway
 DEFAULT_BLOCKS = 4  # per side; see README for what an A/A needed on the reference machine
 
 
@@ -43,26 +48,61 @@ class Side:
         return cls(name, words)
 
 
-def block_order(blocks: int) -> list[int]:
-    """Side indexes in run order: 0 1, 1 0, 0 1, ... (ABBA): a linear drift hits both alike."""
-    return [i if k % 2 == 0 else 1 - i for k in range(blocks) for i in (0, 1)]
-
-
-def run_block(side: Side, run_args: list[str], out: Path, repo: Path) -> dict[str, Any]:
-    """One `mpbench run` of one side with one block per benchmark; its result file, loaded."""
-    folder = out / f"{side.name}-{len(list(out.glob(side.name + '-*')))}"
+def _block_command(side: Side, run_args: list[str], folder: Path) -> list[str]:
     cmd = [*side.command, "-m", "bench_lib.cli", "run", *run_args, "--blocks", "1"]
-    cmd += ["--output", str(folder), "--no-report", "--label", f"ab-{side.name}"]
-    outcome = runner.run_supervised(cmd, repo)
-    files = sorted(folder.glob("*/*.json"))
-    if outcome.interrupted:
-        raise KeyboardInterrupt
-    if not files:
-        raise AbError(
-            f"side {side.name.upper()} ({shlex.join(side.command)}) saved no result "
-            f"(exit {outcome.exit_code}); is mpbench installed for that interpreter?"
+    return [*cmd, "--output", str(folder), "--no-report", "--label", f"ab-{side.name}"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of both sides: their result files, and how many benchmarks and turns the two
+    shared (a benchmark only one side has runs alone)."""
+
+    a: dict[str, Any]
+    b: dict[str, Any]
+    shared_benchmarks: int
+    turns: int
+
+
+def run_block(
+    sides: tuple[Side, Side], run_args: list[str], out: Path, repo: Path, k: int
+) -> Block:
+    """Block ``k``: one `mpbench run` of each side with one block per benchmark, both at once,
+    taking turns round by round; their result files, loaded."""
+    baton = turnstile.Baton(str(out / f"baton-{k}.sock"))
+    baton.start("a" if k % 2 == 0 else "b")  # A B, then B A: a steady drift cancels
+    folders = [out / f"{side.name}-{k}" for side in sides]
+    jobs = [
+        runner.Job(
+            _block_command(side, run_args, folder),
+            {**os.environ, turnstile.ENV: baton.path, turnstile.ENV + "_SIDE": side.name},
+            out / f"{side.name}-{k}.log",
         )
-    return results.load(files[0])
+        for side, folder in zip(sides, folders)
+    ]
+    try:
+        outcomes = runner.run_supervised_together(
+            jobs,
+            repo,
+            exited=lambda i: baton.gone(sides[i].name),
+            started=lambda i, alive: baton.wait_planned(sides[i].name, alive, START_TIMEOUT_S),
+        )
+    finally:
+        baton.close()
+    if any(o.interrupted for o in outcomes):
+        raise KeyboardInterrupt
+    loaded = []
+    for side, folder, job, outcome in zip(sides, folders, jobs, outcomes):
+        files = sorted(folder.glob("*/*.json"))
+        if not files:
+            tail = job.log.read_text(errors="replace").strip().splitlines()[-5:]
+            raise AbError(
+                f"side {side.name.upper()} ({shlex.join(side.command)}) saved no result "
+                f"(exit {outcome.exit_code}); is mpbench installed for that interpreter?"
+                + "".join(f"\n  | {line}" for line in tail)
+            )
+        loaded.append(results.load(files[0]))
+    return Block(loaded[0], loaded[1], baton.paired_items, baton.turns)
 
 
 def run_ab(
@@ -72,24 +112,24 @@ def run_ab(
     repo: Path,
     progress: Callable[[str], None] = print,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Run both sides alternately, ``blocks`` runs each; return each side's joined result."""
+    """Run both sides together, ``blocks`` runs each; return each side's joined result."""
     from bench_lib import merge  # pytest-benchmark's statistics: only once there is a run
 
-    runs: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
+    made: list[Block] = []
     with tempfile.TemporaryDirectory(prefix="mpbench-ab-") as tmp:
-        for k, i in enumerate(block_order(blocks)):
-            side = sides[i]
-            progress(f"mpbench ab: block {k // 2 + 1}/{blocks}, side {side.name.upper()}")
-            runs[i].append(run_block(side, run_args, Path(tmp), repo))
-    pairing = uuid.uuid4().hex[:12]  # both files: run k of A was made next to run k of B
+        for k in range(blocks):
+            progress(f"mpbench ab: block {k + 1}/{blocks}, A and B taking turns round by round")
+            made.append(run_block(sides, run_args, Path(tmp), repo, k))
+    record = {
+        "id": uuid.uuid4().hex[:12],  # both files: run k of A was made with run k of B
+        "runs": blocks,
+        "turns": "round",
+        "shared_benchmarks": [b.shared_benchmarks for b in made],
+    }
     return (
-        merge.merge_runs(runs[0], f"ab-{sides[0].name}", interleave(pairing, sides[0], blocks)),
-        merge.merge_runs(runs[1], f"ab-{sides[1].name}", interleave(pairing, sides[1], blocks)),
+        merge.merge_runs([b.a for b in made], f"ab-{sides[0].name}", {**record, "side": "a"}),
+        merge.merge_runs([b.b for b in made], f"ab-{sides[1].name}", {**record, "side": "b"}),
     )
-
-
-def interleave(pairing: str, side: Side, blocks: int) -> dict[str, Any]:
-    return {"id": pairing, "side": side.name, "runs": blocks}
 
 
 def save(data: dict[str, Any], out_root: Path, label: str) -> Path:

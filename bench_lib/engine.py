@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
-from bench_lib import lean_runner, noise, stats
+from bench_lib import lean_runner, noise, stats, turnstile
 from bench_lib.cpu import CpuMeter, CpuUsage
 from bench_lib.deadline import RoundTimeout as RoundTimeout
 from bench_lib.deadline import round_deadline as round_deadline
@@ -49,6 +49,24 @@ def _share(main_s: list[float], paired_s: list[float]) -> float:
         return 1.0
     main, other = stats.median(main_s), stats.median(paired_s)
     return main / (main + other) if main + other > 0 else 0.5
+
+
+class _Turns:
+    """Under `mpbench ab`, each round waits for this side's turn (:mod:`bench_lib.turnstile`);
+    the waits (the other side's rounds) are kept out of this side's wall time and CPU record."""
+
+    def __init__(self) -> None:
+        self.client = turnstile.client()
+        self.waited = CpuUsage(0.0, 0.0, 0.0)
+
+    def take(self) -> None:
+        if not self.client.active:
+            return
+        if threading.current_thread() is threading.main_thread():
+            signal.setitimer(signal.ITIMER_REAL, 0)  # a wait is not a round: no deadline
+        with CpuMeter() as wait:
+            self.client.turn()
+        self.waited += wait.usage
 
 
 def record_rounds(benchmark: Any, round_times_s: list[float]) -> None:
@@ -218,9 +236,11 @@ class Bench:
                 after(*args, **kwargs)
             return elapsed, out
 
+        turns = _Turns()
         started = time.perf_counter()
         with round_deadline(timeout):
             for _ in range(0 if rounds else self.warmup_rounds):
+                turns.take()
                 warmup.append(timed(target, setup, teardown)[0])
                 if paired is not None:
                     timed(paired.target, paired.setup, paired.teardown)
@@ -232,7 +252,8 @@ class Bench:
                 p.target_rel_ci,
                 p.min_rounds,
                 p.max_rounds,
-                p.budget_s * _on_clock_share(warmup, time.perf_counter() - started),
+                p.budget_s
+                * _on_clock_share(warmup, time.perf_counter() - started - turns.waited.wall_s),
             )
             self._blocks.per_block = max(1, math.ceil(total / p.blocks))
             self._blocks.before = noise.NoiseSample.now()
@@ -260,17 +281,19 @@ class Bench:
                 twin_usage += tm.usage
 
         result = None
+        turns = _Turns()
         started = time.perf_counter()
         with CpuMeter() as meter, round_deadline(timeout):
             for i in range(self._blocks.per_block):
+                turns.take()
                 if i % 2 == 1:  # A B B A: neither always goes first
                     others(before_figure=True)
                 elapsed, result = timed(target, setup, teardown)
                 times.append(elapsed)
                 if i % 2 == 0:
                     others(before_figure=False)
-        wall_s = time.perf_counter() - started
-        usage = meter.usage - paired_usage - twin_usage
+        wall_s = time.perf_counter() - started - turns.waited.wall_s
+        usage = meter.usage - paired_usage - twin_usage - turns.waited
         self._add_block(times, usage, figures, floor, paired, paired_times)
         if twin is not None:
             mine = self.handover(twin.name).blocks
@@ -313,10 +336,11 @@ class Bench:
         p = self.profile
         if self.block == 0:
             self._blocks.before = noise.NoiseSample.now()
+        turns = _Turns()  # under `mpbench ab` the lean process waits for each round's turn
         with CpuMeter() as meter:
             other = paired.job if paired else None
             if self.block == 0:
-                block = self._lean_block(job, max(1, p.min_rounds // p.blocks), other)
+                block = self._lean_block(job, max(1, p.min_rounds // p.blocks), other, turns)
                 total = stats.rounds_for_precision(
                     block.rounds_s,
                     p.target_rel_ci,
@@ -327,9 +351,10 @@ class Bench:
                 rest = max(0, total - len(block.rounds_s))
                 self._blocks.per_block = max(1, math.ceil(rest / max(1, p.blocks - 1)))
             else:
-                block = self._lean_block(job, self._blocks.per_block, other)
+                block = self._lean_block(job, self._blocks.per_block, other, turns)
         self.info.setdefault("blocks", []).append({"rounds": len(block.rounds_s), **block.state})
-        self._add_block(block.rounds_s, meter.usage, figures, floor, paired, block.paired_s)
+        usage = meter.usage - turns.waited
+        self._add_block(block.rounds_s, usage, figures, floor, paired, block.paired_s)
         return block.samples
 
     def handover(self, name: str) -> Handover:
@@ -412,11 +437,12 @@ class Bench:
         self._blocks.add_block(rounds_s, usage, figures, floor, paired, paired_s)
 
     def _lean_block(
-        self, job: LeanJob, rounds: int, paired: LeanJob | None = None
+        self, job: LeanJob, rounds: int, paired: LeanJob | None, turns: _Turns
     ) -> lean_runner.Block:
         p = self.profile
+        turn = turns.take if turns.client.active else None
         try:
-            return lean_runner.run_block(job, p.warmup_rounds, rounds, p.timeout_s, paired)
+            return lean_runner.run_block(job, p.warmup_rounds, rounds, p.timeout_s, paired, turn)
         except lean_runner.BlockFailed as exc:
             self._save({})
             raise RuntimeError(str(exc)) from None

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,11 +78,14 @@ def run_block(
     rounds: int,
     round_timeout_s: float,
     paired: LeanJob | None = None,
+    turn: Callable[[], None] | None = None,
 ) -> Block:
     """Run ``warmup`` + ``rounds`` rounds of ``job`` in a new lean process; keep the measured.
 
     With ``paired``, the process prepares that job too and times one of its rounds beside each
-    of ``job``'s (A B B A ...), so a floor or baseline shares the figure's seconds.
+    of ``job``'s (A B B A ...), so a floor or baseline shares the figure's seconds. With
+    ``turn`` (`mpbench ab`), ``turn()`` is called before each round and the round starts when
+    it returns (:mod:`bench_lib.turnstile`).
     """
     spec: dict[str, Any] = {
         "module": job.module,
@@ -93,6 +97,8 @@ def run_block(
     }
     if paired is not None:
         spec["paired"] = {"module": paired.module, "case": paired.case, "params": paired.params}
+    if turn is not None:
+        spec["turns"] = True
     with tempfile.TemporaryFile() as stderr:  # a file: a chatty child never blocks on a pipe
         proc = subprocess.Popen(
             [sys.executable, "-c", WORKER_COMMAND],
@@ -100,10 +106,15 @@ def run_block(
             stdout=subprocess.PIPE,
             stderr=stderr,
         )
-        return _collect(proc, spec, stderr)
+        return _collect(proc, spec, stderr, turn)
 
 
-def _collect(proc: subprocess.Popen[bytes], spec: dict[str, Any], stderr: Any) -> Block:
+def _collect(
+    proc: subprocess.Popen[bytes],
+    spec: dict[str, Any],
+    stderr: Any,
+    turn: Callable[[], None] | None = None,
+) -> Block:
     warmup, rounds, round_timeout_s = spec["warmup"], spec["rounds"], spec["round_timeout_s"]
     rounds_s: list[float] = []
     paired_s: list[float] = []
@@ -112,11 +123,19 @@ def _collect(proc: subprocess.Popen[bytes], spec: dict[str, Any], stderr: Any) -
     try:
         assert proc.stdin is not None
         proc.stdin.write(json.dumps(spec).encode() + b"\n")
-        proc.stdin.close()
         # the lines come at the end; each round is bounded in the worker itself (SIGALRM), so
         # this is the backstop for a worker that cannot be interrupted
         first = START_GRACE_S + round_timeout_s * (warmup + rounds) * (2 if "paired" in spec else 1)
-        for line in _lines(proc, first, START_GRACE_S):
+        lines = _lines(proc, first, START_GRACE_S)
+        if turn is not None:
+            for _ in range(warmup + rounds):
+                turn()
+                proc.stdin.write(b"go\n")
+                proc.stdin.flush()
+                if next(lines, b"") != b"done":
+                    raise BlockFailed("the measuring process ended a round without saying so")
+        proc.stdin.close()
+        for line in lines:
             message = json.loads(line)
             if "state" in message:
                 state = message["state"]

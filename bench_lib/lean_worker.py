@@ -8,9 +8,11 @@ own stdlib-only module, nothing else, and says what it has loaded so a test can 
 
 Protocol: one JSON job on stdin, ``{"module", "case", "params", "warmup", "rounds",
 "round_timeout_s"}``; at the end, one JSON line on stdout per measured round, ``{"round_s",
-"sample"}``, then ``{"state": {...}}``. The module's ``prepare(case, **params)`` returns a
-:class:`Round`. A round that outlives its timeout ends this process with exit code 3 and the
-reason on stderr.
+"sample"}``, then ``{"state": {...}}``. With ``"turns": true`` (`mpbench ab`, which alternates
+two sides round by round) each round waits for a ``go`` line on stdin and is followed by a
+``done`` line on stdout, so the parent can hand the turn on between rounds. The module's
+``prepare(case, **params)`` returns a :class:`Round`. A round that outlives its timeout ends
+this process with exit code 3 and the reason on stderr.
 """
 
 from __future__ import annotations
@@ -79,20 +81,35 @@ def _timed(rnd: Round, timeout_s: float) -> tuple[float, Any]:
     return elapsed, sample
 
 
+def _take_turn() -> None:
+    if sys.stdin.readline() != "go\n":
+        raise SystemExit("the parent went away between rounds")
+
+
+def _turn_done() -> None:
+    sys.stdout.write("done\n")
+    sys.stdout.flush()
+
+
 def run(job: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None:
     """Warm-up and measured rounds of the job; with ``paired``, one round of the paired job
     beside each (after it on even rounds, before it on odd ones: A B B A ...)."""
     rnd = _prepare(job)
     paired = _prepare(job["paired"]) if job.get("paired") else None
     timeout_s = float(job["round_timeout_s"])
+    turns = bool(job.get("turns"))
     signal.signal(signal.SIGALRM, _expire)
     for i in range(int(job["warmup"]) + int(job["rounds"])):
+        if turns:
+            _take_turn()
         line: dict[str, Any] = {}
         if paired is not None and i % 2 == 1:
             line["paired_s"] = _timed(paired, timeout_s)[0]
         line["round_s"], line["sample"] = _timed(rnd, timeout_s)
         if paired is not None and i % 2 == 0:
             line["paired_s"] = _timed(paired, timeout_s)[0]
+        if turns:
+            _turn_done()
         if i >= int(job["warmup"]):
             emit(line)
     emit({"state": state()})

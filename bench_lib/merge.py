@@ -97,7 +97,8 @@ def merge_runs(
 ) -> dict[str, Any]:
     """Join result files of one side (same machine, same code); benchmarks in 2+ runs survive.
 
-    ``interleaved`` (from `mpbench ab`: ``{"id", "side", "runs"}``) is recorded as it is: run k
+    ``interleaved`` (from `mpbench ab`: ``{"id", "side", "runs", "turns", "shared_benchmarks"}``)
+    is recorded as it is: run k
     of this side was made next to run k of the other, so a comparison may pair their blocks.
     """
     from bench_lib import result_finish  # floors, speedups and their flags, as at the end of a run

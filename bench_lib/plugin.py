@@ -22,6 +22,7 @@ from bench_lib import (
     progress,
     reasons,
     results,
+    turnstile,
     watchdog,
     watchdog_hooks,
 )
@@ -163,6 +164,7 @@ def pytest_runtest_makereport(
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    turnstile.client().plan([item.nodeid for item in session.items])  # only under `mpbench ab`
     mode = session.config.getoption("mpbench_progress")
     if mode != "none" and session.items:
         profile = grid_context(session.config).profile
@@ -171,9 +173,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         _log(session.config).display = progress.Display(mode, total)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, None, None]:
+    """Under `mpbench ab`, a benchmark starts when this side holds the baton (turnstile)."""
+    turnstile.client().item(item.nodeid)
+    return (yield)
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[None, None, None]:
     # Runs before pytest-benchmark saves (its wrapper is inner), so the file says "partial".
+    turnstile.client().end()  # under `mpbench ab`: save once the other side has measured too
     log = _log(session.config)
     log.interrupted = log.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED
     if log.display is not None:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -133,3 +135,66 @@ def run_supervised(command: list[str], cwd: Path, pass_fds: tuple[int, ...] = ()
         except KeyboardInterrupt:
             code, killed = _stop(proc)
             return Outcome(code, interrupted=True, orphans_killed=killed)
+
+
+def _alive(proc: subprocess.Popen[bytes]) -> bool:
+    return proc.poll() is None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One of the commands :func:`run_supervised_together` runs: its environment and log."""
+
+    command: list[str]
+    env: dict[str, str]
+    log: Path  # its stdout and stderr
+
+
+def run_supervised_together(
+    jobs: list[Job],
+    cwd: Path,
+    exited: Callable[[int], None] = lambda i: None,
+    started: Callable[[int, Callable[[], bool]], None] = lambda i, alive: None,
+) -> list[Outcome]:
+    """Run ``jobs`` at once, supervised as :func:`run_supervised` runs one. ``started(i,
+    alive)`` is called after job i starts, before the next one does (it may wait, while
+    ``alive()``); ``exited(i)`` as job i ends (`mpbench ab` then lets the other side go on
+    alone). A stop signal stops them all."""
+    parent = os.getpid()
+    procs: list[subprocess.Popen[bytes]] = []
+    with stop_signals_interrupt(), contextlib.ExitStack() as logs:
+        signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+        try:
+            for job in jobs:
+                out = logs.enter_context(job.log.open("wb"))
+                procs.append(
+                    subprocess.Popen(
+                        job.command,
+                        cwd=cwd,
+                        env=job.env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        preexec_fn=lambda: _in_child(parent),
+                    )
+                )
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)  # a stop may end the wait
+                started(len(procs) - 1, functools.partial(_alive, procs[-1]))
+                signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+        except BaseException:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+            for proc in procs:
+                _stop(proc)
+            raise
+        try:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+            codes: dict[int, int] = {}
+            while len(codes) < len(procs):
+                for i, proc in enumerate(procs):
+                    if i not in codes and proc.poll() is not None:
+                        codes[i] = proc.returncode
+                        exited(i)
+                time.sleep(0.05)
+            return [Outcome(codes[i], False, 0) for i in range(len(procs))]
+        except KeyboardInterrupt:
+            stopped = [_stop(proc) for proc in procs]
+            return [Outcome(code, interrupted=True, orphans_killed=k) for code, k in stopped]

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bench_lib import environment, gil_runtime, interrupts, progress, run_registry
+from bench_lib import environment, gil_runtime, interrupts, progress, run_registry, turnstile
 from bench_lib.twins import TwinBook
 
 
@@ -58,7 +58,7 @@ class SessionLog:
         self.stopper = interrupts.StopOnce(self.stop)
         self.stopper.install()
         try:
-            self.run_lock = run_registry.RunLock(" ".join(sys.argv))
+            self.run_lock = run_registry.RunLock(turnstile.partner_tag() + " ".join(sys.argv))
         except OSError as exc:
             print(
                 f"mpbench: cannot register this run; other runs go unseen: {exc}", file=sys.stderr
@@ -67,9 +67,11 @@ class SessionLog:
 
     def look_for_other_runs(self) -> None:
         """Note every other mpbench run seen so far (their figures and ours are disturbed)."""
+        partner = turnstile.partner_tag()
         if self.run_lock is not None:
             for other in self.run_lock.others():
-                self.concurrent.setdefault(other.pid, other)
+                if not (partner and other.what.startswith(partner)):  # `mpbench ab`'s other side
+                    self.concurrent.setdefault(other.pid, other)
 
     def warn_about_other_runs(self) -> None:
         """Once for each run seen; called outside pytest's capture, which would swallow it."""

@@ -13,13 +13,6 @@ import pytest
 from bench_lib import ab, merge, results
 
 
-def test_blocks_alternate_abba_so_a_steady_drift_hits_both_sides_alike() -> None:
-    assert ab.block_order(3) == [0, 1, 1, 0, 0, 1]
-    order = ab.block_order(4)
-    positions = [[k for k, side in enumerate(order) if side == s] for s in (0, 1)]
-    assert sum(positions[0]) == sum(positions[1])  # same mean position: linear drift cancels
-
-
 def test_a_side_is_an_interpreter_or_a_command_line() -> None:
     assert ab.Side.parse("b", "taskset -c 0 /v/bin/python").command == [
         "taskset",
@@ -65,8 +58,13 @@ def test_ab_runs_both_sides_saves_both_files_and_compares(tmp_path: Path) -> Non
         assert all(
             len(b["extra_info"]["mpbench"]["info"]["block_rounds"]) == 2 for b in data["benchmarks"]
         )
-    assert "block 2/2, side A" in out.stdout and "spawn" in out.stdout
+    assert "block 2/2, A and B taking turns round by round" in out.stdout and "spawn" in out.stdout
     assert [s["side"] for s in seen] == ["a", "b"] and seen[0]["id"] == seen[1]["id"]
+    # both sides ran every benchmark in turns, in both blocks
+    benchmarks = len(results.load(files[0])["benchmarks"])
+    assert seen[0]["turns"] == "round" and seen[0]["shared_benchmarks"] == [benchmarks] * 2
+    for f in files:  # the other side took turns with it: not another run competing for the CPUs
+        assert results.load(f)["mpbench"]["concurrent_runs"] == []
     assert "side by side" in out.stdout  # the comparison paired the blocks and says so
 
 
