@@ -119,7 +119,9 @@ def run_ab(
     with tempfile.TemporaryDirectory(prefix="mpbench-ab-") as tmp:
         for k in range(blocks):
             progress(f"mpbench ab: block {k + 1}/{blocks}, A and B taking turns round by round")
-            made.append(run_block(sides, run_args, Path(tmp), repo, k))
+            block = run_block(sides, run_args, Path(tmp), repo, k)
+            made.append(block)
+            progress(f"  {block.shared_benchmarks} benchmarks in turns; {_outcome(block)}")
     record = {
         "id": uuid.uuid4().hex[:12],  # both files: run k of A was made with run k of B
         "runs": blocks,
@@ -130,6 +132,19 @@ def run_ab(
         merge.merge_runs([b.a for b in made], f"ab-{sides[0].name}", {**record, "side": "a"}),
         merge.merge_runs([b.b for b in made], f"ab-{sides[1].name}", {**record, "side": "b"}),
     )
+
+
+def _outcome(block: Block) -> str:
+    """Each side's passes and failures in one block (the sides' own output goes to a log)."""
+    parts = []
+    for name, data in (("A", block.a), ("B", block.b)):
+        log = records.RunLog.of(data)
+        failed = [f.get("test", "?") for f in log.failures]
+        parts.append(
+            f"{name} {len(data['benchmarks'])} measured"
+            + (f", {len(failed)} failed: {', '.join(failed[:3])}" if failed else "")
+        )
+    return "; ".join(parts)
 
 
 def save(data: dict[str, Any], out_root: Path, label: str) -> Path:

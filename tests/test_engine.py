@@ -243,3 +243,31 @@ def test_a_failed_check_of_the_twin_fails_the_twin_not_the_one_that_measured_it(
     assert code == 1
     a, b = (x["extra_info"]["mpbench"] for x in data["benchmarks"])
     assert a["checks"] == {} and b["checks"] == {"twin fine": False}
+
+
+def test_under_ab_each_round_waits_for_its_turn_off_the_clock_and_off_the_cpu_record(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The other side's rounds (here 0.1 s sleeps) are neither on a round's clock nor in this
+    side's wall time, which sizes the rounds and divides the CPU record (a 4x margin)."""
+    import time
+
+    from bench_lib import engine
+    from bench_lib.engine import Bench
+
+    waits: list[float] = []
+
+    class Side:
+        active = True
+
+        def turn(self) -> None:
+            time.sleep(0.1)
+            waits.append(time.perf_counter())
+
+    monkeypatch.setattr(engine.turnstile, "client", lambda: Side())
+    bench = Bench(_Benchmark(), PROFILES["quick"], cores=2)
+    bench.measure(lambda: None, rounds=4)
+    measured = bench._blocks.per_block
+    assert len(waits) == measured  # one turn before every round (rounds= skips the warm-up)
+    assert max(bench._blocks.rounds_s[0]) < 0.1
+    assert bench._blocks.wall_s < 0.1 * measured / 4  # the waits are left out of the wall time

@@ -120,6 +120,26 @@ def test_a_lean_block_times_its_paired_job_beside_each_round() -> None:
     assert alone.paired_s == []
 
 
+def test_under_ab_a_lean_round_starts_only_after_its_turn() -> None:
+    """`mpbench ab` hands the turn on between rounds: the lean process waits for each one."""
+    import time
+
+    from bench_lib import lean_runner
+
+    turns: list[float] = []
+
+    def turn() -> None:
+        time.sleep(0.05)  # the other side's round
+        turns.append(time.perf_counter())
+
+    job = lean_runner.LeanJob("tests.lean_jobs", "sleep", {"seconds": 0.001})
+    started = time.perf_counter()
+    block = lean_runner.run_block(job, 1, 3, round_timeout_s=5, turn=turn)
+    assert len(turns) == 4 and len(block.rounds_s) == 3  # a turn before every round, warm-up too
+    assert max(block.rounds_s) < 0.05  # the waits are not on any round's clock
+    assert time.perf_counter() - started >= 4 * 0.05  # the rounds did wait for the turns
+
+
 def test_fork_memory_and_its_paired_floor_fork_from_one_allocation() -> None:
     from bench_lib.subjects.spawn import ops as spawn
 

@@ -166,7 +166,8 @@ def legend(comparison: Comparison) -> str:
     paired = any(f.paired for pair in comparison.pairs for f in pair.figures)
     test = (
         "a one-sample t on the log ratios of blocks made side by side (mpbench ab: block k of "
-        "each side ran next to the other's, so drift between blocks cancels)"
+        "each side ran in the same seconds as the other's, the two taking turns round by round, "
+        "so drift and the machine's speed states hit both alike)"
         if paired
         else "Welch's t"
     )
