@@ -80,21 +80,32 @@ def _descendants(pid: int) -> list[psutil.Process]:
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> tuple[int, int]:
+    return _stop_all([proc])[0]
+
+
+def _stop_all(procs: list[subprocess.Popen[bytes]]) -> list[tuple[int, int]]:
+    """SIGINT to each, one grace period for all of them, then kill what is left (and what
+    each started): each one's exit code and how many of its processes had to be killed."""
     previous = {s: signal.signal(s, _note) for s in SIGNALS}
     try:
-        tree = _descendants(proc.pid)  # remembered now: once pytest dies they are orphans
-        with contextlib.suppress(ProcessLookupError):
-            proc.send_signal(signal.SIGINT)
-        try:
-            code = proc.wait(timeout=INTERRUPT_GRACE_S)
-        except subprocess.TimeoutExpired:
-            tree += _descendants(proc.pid)
-            proc.kill()
-            code = proc.wait()
-        alive = [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-        _, alive = psutil.wait_procs(alive, timeout=HELPERS_EXIT_S)
-        kill_tree(alive, grace_s=0.3)
-        return code, len(alive)
+        trees = [_descendants(proc.pid) for proc in procs]  # now: once gone, they are orphans
+        for proc in procs:
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + INTERRUPT_GRACE_S
+        stopped = []
+        for proc, tree in zip(procs, trees):
+            try:
+                code = proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                tree += _descendants(proc.pid)
+                proc.kill()
+                code = proc.wait()
+            alive = [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+            _, alive = psutil.wait_procs(alive, timeout=HELPERS_EXIT_S)
+            kill_tree(alive, grace_s=0.3)
+            stopped.append((code, len(alive)))
+        return stopped
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -182,8 +193,7 @@ def run_supervised_together(
                 signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
         except BaseException:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
-            for proc in procs:
-                _stop(proc)
+            _stop_all(procs)
             raise
         try:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
@@ -196,5 +206,4 @@ def run_supervised_together(
                 time.sleep(0.05)
             return [Outcome(codes[i], False, 0) for i in range(len(procs))]
         except KeyboardInterrupt:
-            stopped = [_stop(proc) for proc in procs]
-            return [Outcome(code, interrupted=True, orphans_killed=k) for code, k in stopped]
+            return [Outcome(code, True, killed) for code, killed in _stop_all(procs)]

@@ -114,7 +114,10 @@ class Baton:
                 conn = key.fileobj
                 if not isinstance(conn, socket.socket):
                     continue
-                data = conn.recv(65536)
+                try:
+                    data = conn.recv(65536)
+                except OSError:  # its session was killed: as good as closed
+                    data = b""
                 with self._lock:
                     side = key.data
                     if not data:
@@ -165,8 +168,11 @@ class Baton:
     def _give(self, side: _Side) -> None:
         self._holder = side
         side.waiting = ""
-        assert side.conn is not None
-        side.conn.sendall(b"go\n")
+        try:
+            assert side.conn is not None
+            side.conn.sendall(b"go\n")
+        except OSError:  # it went away while it waited: the other goes on alone
+            self._close(side)
 
     def _decide(self, yielding: _Side | None = None) -> None:
         """Hand the baton on, if nobody holds it and someone waits for it."""

@@ -123,3 +123,32 @@ def test_a_benchmark_missing_from_a_run_is_not_paired() -> None:
     b = _drifting_side(DRIFT[1:], {"id": "x1", "side": "b", "runs": 6})
     [fig] = pairs.build([("a", a), ("b", b)]).pairs[0].figures
     assert not fig.paired  # 5 blocks a side, but which run each came from is not known
+
+
+def test_a_stop_signal_stops_both_sides_at_once_and_leaves_nothing_behind(
+    tmp_path: Path,
+) -> None:
+    import signal
+    import time
+
+    import psutil
+
+    cmd = [sys.executable, "-m", "bench_lib.cli", "ab", sys.executable, sys.executable]
+    cmd += ["--profile", "quick", "--only", "gil", "--blocks", "3", "--output", str(tmp_path)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    assert "block 1/3" in proc.stdout.readline()
+    deadline = time.monotonic() + 60
+    sides: list[psutil.Process] = []
+    while len(sides) < 2 and time.monotonic() < deadline:  # both sides' pytest running
+        sides = [p for p in psutil.Process(proc.pid).children() if "bench_lib.cli" in p.cmdline()]
+        time.sleep(0.2)
+    assert len(sides) == 2
+    everything = [*sides, *(c for s in sides for c in s.children(recursive=True))]
+    time.sleep(3)  # into the measuring, one side waiting for the baton
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode != 0 and "interrupted" in out and "Traceback" not in out, out
+    _, alive = psutil.wait_procs(everything, timeout=5)
+    assert alive == []
+    assert list(tmp_path.glob("*/*.json")) == []  # an interrupted ab saves nothing half made
