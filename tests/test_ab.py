@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -46,9 +47,11 @@ def test_joined_runs_keep_every_round_and_each_run_as_a_block(spawn_smoke: dict[
 def test_ab_runs_both_sides_saves_both_files_and_compares(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "bench_lib.cli", "ab", sys.executable, sys.executable]
     cmd += ["--profile", "smoke", "--only", "spawn", "--blocks", "2", "--output", str(tmp_path)]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    runs = str(tmp_path / "runs")  # a registry of its own: other test runs are not this ab
+    env = {**os.environ, "MPBENCH_RUNS_DIR": runs}
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
-    files = sorted(tmp_path.glob("*/*.json"))
+    files = sorted(tmp_path.glob("vm-*/*.json"))
     assert [f.name.split("_", 1)[1] for f in files] == ["ab-a.json", "ab-b.json"]
     seen = []
     for f in files:

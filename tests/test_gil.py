@@ -176,3 +176,23 @@ def test_an_impossible_speedup_is_left_out_of_sentences_and_charts(
     assert chart_style.IMPOSSIBLE_LABEL in drawn["labels"]
     assert not any("side-step" in t for t in drawn["texts"])
     assert 2.6 not in drawn["lines"].get("processes", [])
+
+
+def test_quick_has_a_two_worker_point_even_on_one_core() -> None:
+    """One core, quick: 1 and 2 workers (oversubscribed), so `mpbench ab` of a machine against
+    the same machine pinned to one core has the 2-worker points to compare."""
+    import os
+    import subprocess
+
+    first = min(os.sched_getaffinity(0))
+    collect = ["benchmarks/test_gil.py", "--collect-only", "-q", "--mpbench-profile=quick"]
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", *collect, "-p", "no:cacheprovider"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: os.sched_setaffinity(0, {first}),
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    ids = [line.split("::")[-1] for line in out.stdout.splitlines() if "::" in line]
+    assert {f"test_cpu_split[mode={m}-n={n}]" for m in gil.MODES for n in (1, 2)} <= set(ids)
