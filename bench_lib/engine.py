@@ -264,21 +264,24 @@ class Bench:
         paired_usage = CpuUsage(0.0, 0.0, 0.0)  # left out of the figure's CPU record
         twin_usage = CpuUsage(0.0, 0.0, 0.0)  # the twin's own
 
-        def others(before_figure: bool) -> None:
-            """The rounds beside the figure's: after it (twin, paired), or before it, reversed."""
-            nonlocal paired_usage, twin_usage
-            if twin is not None and not before_figure:
+        def timed_twin() -> None:
+            nonlocal twin_usage
+            if twin is not None:
                 with CpuMeter() as tm:
                     twin_times.append(timed(twin.target, None, twin.teardown)[0])
                 twin_usage += tm.usage
+
+        def others(before_figure: bool) -> None:
+            """The rounds beside the figure's: after it (twin, paired), or before it, reversed."""
+            nonlocal paired_usage
+            if not before_figure:
+                timed_twin()
             if paired is not None:
                 with CpuMeter() as pm:
                     paired_times.append(timed(paired.target, paired.setup, paired.teardown)[0])
                 paired_usage += pm.usage
-            if twin is not None and before_figure:
-                with CpuMeter() as tm:
-                    twin_times.append(timed(twin.target, None, twin.teardown)[0])
-                twin_usage += tm.usage
+            if before_figure:
+                timed_twin()
 
         result = None
         turns = _Turns()
@@ -294,7 +297,7 @@ class Bench:
                     others(before_figure=False)
         wall_s = time.perf_counter() - started - turns.waited.wall_s
         usage = meter.usage - paired_usage - twin_usage - turns.waited
-        self._add_block(times, usage, figures, floor, paired, paired_times)
+        self._blocks.add_block(times, usage, figures, floor, paired, paired_times)
         if twin is not None:
             mine = self.handover(twin.name).blocks
             mine.before = self._blocks.before
@@ -354,13 +357,13 @@ class Bench:
                 block = self._lean_block(job, self._blocks.per_block, other, turns)
         self.info.setdefault("blocks", []).append({"rounds": len(block.rounds_s), **block.state})
         usage = meter.usage - turns.waited
-        self._add_block(block.rounds_s, usage, figures, floor, paired, block.paired_s)
+        self._blocks.add_block(block.rounds_s, usage, figures, floor, paired, block.paired_s)
         return block.samples
 
     def handover(self, name: str) -> Handover:
         """The records of twin ``name`` (a sibling benchmark's name) that this benchmark
         measures: :meth:`measure` adds its rounds, the body its info, metrics and checks."""
-        node = self.benchmark.fullname.rsplit("::", 1)[0] + "::" + name
+        node = self._sibling(name)
         if node not in self._handovers:
             self._handovers[node] = Handover(self.benchmark.name, _Blocks())
         return self._handovers[node]
@@ -368,7 +371,11 @@ class Bench:
     def twin_wanted(self, name: str) -> bool:
         """Whether sibling benchmark ``name`` is still to run in this session, so that rounds
         measured for it here would be adopted."""
-        return self.twins.wanted(self.benchmark.fullname.rsplit("::", 1)[0] + "::" + name)
+        return self.twins.wanted(self._sibling(name))
+
+    def _sibling(self, name: str) -> str:
+        """The node id of benchmark ``name`` in this benchmark's module (and class)."""
+        return f"{self.benchmark.fullname.rsplit('::', 1)[0]}::{name}"
 
     def adopt(self) -> bool:
         """Take the rounds a twin measured for this benchmark beside its own, with its info,
@@ -424,17 +431,6 @@ class Bench:
             "rounds_s": rounds,
             "block_rounds": [len(block) for block in self._blocks.paired_rounds_s],
         }
-
-    def _add_block(
-        self,
-        rounds_s: list[float],
-        usage: CpuUsage,
-        figures: list[Figure] | None,
-        floor: FloorRef | None,
-        paired: Paired | PairedJob | None = None,
-        paired_s: list[float] | None = None,
-    ) -> None:
-        self._blocks.add_block(rounds_s, usage, figures, floor, paired, paired_s)
 
     def _lean_block(
         self, job: LeanJob, rounds: int, paired: LeanJob | None, turns: _Turns

@@ -164,12 +164,15 @@ class Workers:
         self.pool.shutdown(wait=True)
 
 
+KILLED_REAP_S = 10.0  # a SIGKILLed worker is gone at once, but a loaded machine reaps it late
+
+
 def _kill(procs: Sequence[multiprocessing.process.BaseProcess], timeout_s: float) -> None:
     for p in procs:
         if p.exitcode is None:
             p.kill()  # SIGKILL: works on a stopped process too
     for p in procs:
-        p.join(timeout_s)
+        p.join(max(timeout_s, KILLED_REAP_S))
 
 
 def open_pool(
