@@ -55,13 +55,12 @@ def _block_command(side: Side, run_args: list[str], folder: Path) -> list[str]:
 
 @dataclass(frozen=True)
 class Block:
-    """One block of both sides: their result files, and how many benchmarks and turns the two
-    shared (a benchmark only one side has runs alone)."""
+    """One block of both sides: their result files, and how many benchmarks the two ran in
+    turns (a benchmark only one side has runs alone)."""
 
     a: dict[str, Any]
     b: dict[str, Any]
     shared_benchmarks: int
-    turns: int
 
 
 def run_block(
@@ -102,7 +101,7 @@ def run_block(
                 + "".join(f"\n  | {line}" for line in tail)
             )
         loaded.append(results.load(files[0]))
-    return Block(loaded[0], loaded[1], baton.paired_items, baton.turns)
+    return Block(loaded[0], loaded[1], baton.paired_items)
 
 
 def run_ab(

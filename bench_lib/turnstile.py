@@ -66,7 +66,6 @@ class Baton:
         self._holder: _Side | None = None
         self._first = "a"  # the side that goes first in the next benchmark both are in
         self.paired_items = 0  # benchmarks both sides ran in turns
-        self.turns = 0  # rounds (and lean blocks) handed out
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="mpbench-turnstile", daemon=True)
@@ -148,7 +147,6 @@ class Baton:
             side.item, side.waiting = (rest if word == "item" else END), "item"
         elif word == "turn":
             side.waiting = "turn"
-            self.turns += 1
             if self._holder is side:
                 self._holder = None
         self._decide(yielding=side if word == "turn" else None)
