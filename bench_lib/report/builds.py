@@ -115,8 +115,9 @@ def render_html(
         "on one serial thread, then on N workers), so it compares across builds; the serial "
         "times compare only between runs on one machine in the same minutes. For verdicts "
         "figure by figure use <code>mpbench compare A.json B.json -o DIR</code>; for two "
-        "interpreters on one machine, <code>mpbench ab PYTHON_A PYTHON_B</code> runs them "
-        "block by block in alternation so that drift hits both.</p></body></html>"
+        "interpreters on one machine, <code>mpbench ab PYTHON_A PYTHON_B</code> runs them at "
+        "once, taking turns round by round, so that drift and the machine's speed states hit "
+        "both.</p></body></html>"
     )
     return "\n".join(parts)
 
