@@ -145,17 +145,23 @@ def test_one_lean_block_is_recorded() -> None:
     assert bench._blocks.per_block == 1  # nothing left to measure: the least, 1
 
 
-def test_what_a_round_costs_off_the_clock_takes_its_share_of_the_budget(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    budgets: list[float] = []
+@pytest.fixture
+def budgets(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The time budget each sizing of rounds was given, in order."""
+    seen: list[float] = []
     real = engine.stats.rounds_for_precision
 
     def recording(times: list[float], rel: float, low: int, high: int, budget_s: float) -> int:
-        budgets.append(budget_s)
+        seen.append(budget_s)
         return real(times, rel, low, high, budget_s)
 
     monkeypatch.setattr(engine.stats, "rounds_for_precision", recording)
+    return seen
+
+
+def test_what_a_round_costs_off_the_clock_takes_its_share_of_the_budget(
+    budgets: list[float],
+) -> None:
     profile = _profile(blocks=1, warmup=2)
     engine.Bench(FakeBenchmark(), profile, cores=2).measure(lambda: time.sleep(0.005))
     assert profile.budget_s / 2 < budgets[0] <= profile.budget_s  # nearly all on the clock
@@ -176,15 +182,7 @@ def test_the_first_block_resizes_the_one_later_block_to_the_rest() -> None:
     assert total > 8 and bench._blocks.per_block == total - len(first)
 
 
-def test_a_paired_lean_job_takes_its_share_of_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    budgets: list[float] = []
-    real = engine.stats.rounds_for_precision
-
-    def recording(times: list[float], rel: float, low: int, high: int, budget_s: float) -> int:
-        budgets.append(budget_s)
-        return real(times, rel, low, high, budget_s)
-
-    monkeypatch.setattr(engine.stats, "rounds_for_precision", recording)
+def test_a_paired_lean_job_takes_its_share_of_the_budget(budgets: list[float]) -> None:
     profile = Profile("quick", 0, 2, 2, 10.0, 0.0, 30.0, blocks=1)
     bench = engine.Bench(FakeBenchmark(), profile, cores=2)
     job = LeanJob("tests.lean_jobs", "sleep", {"seconds": 0.001})
