@@ -1,7 +1,7 @@
 """mpbench: what parallel Python really costs on this machine.
 
 Public names are imported lazily: spawn and forkserver children import
-``bench_lib.workloads``, which must not drag the rest (pandas, matplotlib,
+``bench_lib.workers.workloads``, which must not drag the rest (pandas, matplotlib,
 psutil) into every child (DESIGN.md, principle 1).
 """
 
@@ -13,18 +13,18 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Bench": "bench_lib.engine",
-    "Figure": "bench_lib.engine",
-    "FloorRef": "bench_lib.engine",
-    "Fingerprint": "bench_lib.environment",
-    "fingerprint": "bench_lib.environment",
-    "usable_cores": "bench_lib.environment",
-    "Profile": "bench_lib.profiles",
-    "get_profile": "bench_lib.profiles",
-    "grid": "bench_lib.profiles",
-    "load": "bench_lib.results",
-    "ResultFileError": "bench_lib.results",
-    "summarize": "bench_lib.stats",
+    "Bench": "bench_lib.engine.bench",
+    "Figure": "bench_lib.engine.bench",
+    "FloorRef": "bench_lib.engine.bench",
+    "Fingerprint": "bench_lib.machine.environment",
+    "fingerprint": "bench_lib.machine.environment",
+    "usable_cores": "bench_lib.machine.environment",
+    "Profile": "bench_lib.engine.profiles",
+    "get_profile": "bench_lib.engine.profiles",
+    "grid": "bench_lib.engine.profiles",
+    "load": "bench_lib.results.files",
+    "ResultFileError": "bench_lib.results.files",
+    "summarize": "bench_lib.stats.descriptive",
 }
 __all__ = ["__version__", *_EXPORTS]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bench_lib.engine import Bench
+from bench_lib.engine.bench import Bench
 from bench_lib.subjects.io import bounds as io_bounds
 from bench_lib.subjects.pool import ops as pools
 

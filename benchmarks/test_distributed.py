@@ -9,7 +9,7 @@
   on as many workers, in the same run. Unit: seconds per task and tasks/s.
 - ``scaling``: the pool subject's CPU-bound batch (tasks of about ``task_ms``) with
   ``client.map`` and with ``Pool.map`` on 1 .. 2x usable cores workers. Unit: seconds per
-  batch; speedup T1/TN with a bootstrap interval is derived (``bench_lib.scaling``).
+  batch; speedup T1/TN with a bootstrap interval is derived (``bench_lib.results.scaling``).
 - ``transfer``: a payload of ``size_kib`` to one worker and back (``scatter`` + ``gather``),
   a worker-to-worker dependency (a task on worker B needs data made on worker A), and the
   one-machine references at the same size: a ``Pipe`` echo and a shared-memory echo. Unit:
@@ -33,16 +33,16 @@ from typing import Any, Callable
 
 import pytest
 
-from bench_lib import pool_work
-from bench_lib.engine import Bench, Figure
-from bench_lib.pool_work import Verifier
-from bench_lib.profiles import GridContext, from_profile, grid
+from bench_lib.engine.bench import Bench, Figure
+from bench_lib.engine.profiles import GridContext, from_profile, grid
 from bench_lib.subjects.distributed import cluster as dcl
 from bench_lib.subjects.distributed import ops
 from bench_lib.subjects.distributed import workloads as dw
 from bench_lib.subjects.distributed.guard import measure_guarded
 from bench_lib.subjects.pool import ops as pools
 from bench_lib.subjects.pool import ready as pool_ready
+from bench_lib.workers import pool_work
+from bench_lib.workers.pool_work import Verifier
 
 OVERHEAD_TASKS: dict[str, Sequence[int]] = {"smoke": [10], "quick": [100], "standard": [300]}
 ROUND_TARGET_S = {"smoke": 0.05, "quick": 0.1, "standard": 0.2, "full": 0.5}  # one round, about

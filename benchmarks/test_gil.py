@@ -5,7 +5,7 @@
 (chunksize 1) on a ``ThreadPool(N)`` or a ``Pool(N)``, N = 1 .. usable cores and
 oversubscribed (2x). ``cpu_serial``: the same batch run in the measuring thread, no pool: the
 one serial baseline both modes' speedups are taken against. Unit: seconds per batch and per
-spin step (lower is better). Derived across the points (``bench_lib.scaling``): speedup
+spin step (lower is better). Derived across the points (``bench_lib.results.scaling``): speedup
 T_serial/T_N per mode, efficiency, effective cores, and the headline side-step factor =
 process speedup / thread speedup at N = usable cores (= T_thread / T_process: the baseline
 cancels). On a standard build threads stay near 1x while processes approach N; a
@@ -15,7 +15,7 @@ Placement is controlled: a point with N workers runs on the first min(N, cores) 
 (the parent, its threads, and every worker process, which pins itself), so the serial
 baseline and both one-worker points run on the same CPU. Where each worker answered from is
 recorded (``info.placement``) and checked. The two one-worker points are twins
-(``bench_lib.twins``): the first to run times both, round by round, and the other adopts its
+(``bench_lib.engine.twins``): the first to run times both, round by round, and the other adopts its
 rounds (``info.measured_beside``), so the same work on the same CPU is compared in the same
 seconds of the machine.
 
@@ -32,14 +32,15 @@ import multiprocessing
 import time
 from typing import Any, Callable
 
-from bench_lib import cpu, pool_work, workloads
-from bench_lib.engine import Bench, Figure, FloorRef, Paired, Twin
-from bench_lib.pool_work import Verifier
-from bench_lib.profiles import GridContext, grid, interleaved, worker_counts
+from bench_lib.engine.bench import Bench, Figure, FloorRef, Paired, Twin
+from bench_lib.engine.profiles import GridContext, grid, interleaved, worker_counts
+from bench_lib.machine import cpu
 from bench_lib.subjects.gil import ops as gil
 from bench_lib.subjects.gil import timeline
 from bench_lib.subjects.pool import ops as pools
 from bench_lib.subjects.pool import ready as pool_ready
+from bench_lib.workers import pool_work, workloads
+from bench_lib.workers.pool_work import Verifier
 
 BATCH_ITERATIONS = {  # spin steps per round: ~0.04 / 0.06 / 0.12 / 1.0 s on the reference VM
     "smoke": 200_000,
@@ -123,7 +124,7 @@ def test_cpu_split(
     mpbench: Bench, opened: list[pools.Workers], mode: pools.Backend, n: int
 ) -> None:
     if mpbench.adopt():
-        return  # its one-worker twin measured it round by round beside its own (bench_lib.twins)
+        return  # its one-worker twin measured it round by round beside its own (engine.twins)
     iterations, jobs = _work(mpbench, n)
     start = _start_method()
     cpus = pools.cpus_for(n)

@@ -33,9 +33,9 @@ from typing import Any
 
 import pytest
 
-from bench_lib.engine import Bench, Figure
-from bench_lib.profiles import grid
-from bench_lib.stats import percentile
+from bench_lib.engine.bench import Bench, Figure
+from bench_lib.engine.profiles import grid
+from bench_lib.stats.descriptive import percentile
 from bench_lib.subjects.io import bounds as io_bounds
 from bench_lib.subjects.io import servers as io_servers
 from bench_lib.subjects.io import unit_spawn as io_spawn

@@ -38,10 +38,9 @@ from typing import Any
 
 import pytest
 
-from bench_lib.engine import Bench, Figure, FloorRef, Paired
-from bench_lib.placement import PLACEMENTS, Cpus, cpus_for
-from bench_lib.plugin_grid import grid_context
-from bench_lib.profiles import GridContext, from_profile, grid, worker_counts
+from bench_lib.engine.bench import Bench, Figure, FloorRef, Paired
+from bench_lib.engine.profiles import GridContext, from_profile, grid, worker_counts
+from bench_lib.plugin.grid import grid_context
 from bench_lib.subjects.ipc import channels as ipc_channels
 from bench_lib.subjects.ipc import floors as ipc_floors
 from bench_lib.subjects.ipc import pingpong as ipc_pingpong
@@ -51,6 +50,7 @@ from bench_lib.subjects.ipc.channels import FLOOR_OF, MEMCPY, RAW_TRANSPORTS, Ki
 from bench_lib.subjects.ipc.peers import parent_rss_window, round_target_s
 from bench_lib.subjects.spawn import ops as spawn
 from bench_lib.units import format_bytes_size
+from bench_lib.workers.placement import PLACEMENTS, Cpus, cpus_for
 
 DEFAULT_START = multiprocessing.get_all_start_methods()[0]  # the platform's preferred method
 SAME, CROSS = PLACEMENTS

@@ -42,9 +42,9 @@ import os
 import tempfile
 from typing import Any
 
-from bench_lib import stats
-from bench_lib.engine import Bench, Figure, FloorRef, Paired, round_deadline
-from bench_lib.profiles import GridContext, from_profile, grid, worker_counts
+from bench_lib.engine.bench import Bench, Figure, FloorRef, Paired, round_deadline
+from bench_lib.engine.profiles import GridContext, from_profile, grid, worker_counts
+from bench_lib.stats import descriptive as stats
 from bench_lib.subjects.locks import ops as locks
 from bench_lib.subjects.locks import races
 

@@ -13,7 +13,7 @@
   a fixed number of spin steps, the same in every run) with ``Pool.map`` on workers = 1 ..
   2x usable cores, pinned to the first min(workers, cores) CPUs. Unit: seconds per batch and
   per task; speedup T1/TN, efficiency and serial fraction are derived across the points
-  (``bench_lib.scaling``).
+  (``bench_lib.results.scaling``).
 - ``scaling_cores``: the same batch with usable cores = 1 .. all, emulated with CPU affinity
   masks (the parent and every worker pin themselves: forkserver children do not inherit the
   parent's mask), workers = cores.
@@ -36,14 +36,15 @@ from typing import Any, Literal, cast
 
 import pytest
 
-from bench_lib import cpu, pool_work
-from bench_lib.engine import Bench, Figure, FloorRef, Paired
-from bench_lib.pool_work import Verifier
-from bench_lib.profiles import from_profile, grid, start_methods, worker_counts
+from bench_lib.engine.bench import Bench, Figure, FloorRef, Paired
+from bench_lib.engine.profiles import from_profile, grid, start_methods, worker_counts
+from bench_lib.machine import cpu
 from bench_lib.subjects.pool import ops as pools
 from bench_lib.subjects.pool import ready as pool_ready
 from bench_lib.subjects.pool.ready import WorkerPlace
 from bench_lib.subjects.spawn import ops as spawn
+from bench_lib.workers import pool_work
+from bench_lib.workers.pool_work import Verifier
 
 OVERHEAD_TASKS: dict[str, Sequence[int]] = {"smoke": [20], "quick": [200], "standard": [500]}
 TASK_MS: dict[str, Sequence[float]] = {  # full adds 0.1 ms: 16 s of a five-minute standard run

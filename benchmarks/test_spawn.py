@@ -31,9 +31,9 @@ from typing import Any
 
 import pytest
 
-from bench_lib.engine import Bench, Figure, FloorRef, PairedJob
-from bench_lib.lean_runner import LeanJob
-from bench_lib.profiles import from_profile, grid, start_methods
+from bench_lib.engine.bench import Bench, Figure, FloorRef, PairedJob
+from bench_lib.engine.lean_runner import LeanJob
+from bench_lib.engine.profiles import from_profile, grid, start_methods
 
 START = Figure("start+join", "s", "time")
 FLOOR_OF = {  # the cheapest thing each start method must do

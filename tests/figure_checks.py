@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bench_lib import stats
-from bench_lib.engine import Figure
+from bench_lib.engine.bench import Figure
+from bench_lib.stats import descriptive as stats
 
 
 def assert_figures_come_from_rounds(bench: dict[str, Any]) -> None:

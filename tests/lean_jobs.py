@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bench_lib.lean_worker import Round
+from bench_lib.engine.lean_worker import Round
 
 
 def prepare(case: str, **params: Any) -> Round:

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from bench_lib import ab, merge, results
+from bench_lib.cli import ab, merge
+from bench_lib.results import files as results
 
 
 def test_a_side_is_an_interpreter_or_a_command_line() -> None:

@@ -14,8 +14,10 @@ import matplotlib
 import pytest
 from synthetic_results import bench, run
 
-from bench_lib import chart_style, registry, tidy
+from bench_lib import registry
+from bench_lib.charts import style as chart_style
 from bench_lib.report import render
+from bench_lib.results import tidy
 from bench_lib.subjects.ipc import charts as charts_ipc
 from bench_lib.subjects.spawn import charts as charts_spawn
 

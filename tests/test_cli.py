@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bench_lib import results, run_registry, workdir
+from bench_lib.cli import workdir
+from bench_lib.results import files as results
+from bench_lib.supervision import run_registry
 
 
 def mpbench(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -136,7 +138,9 @@ def test_second(mpbench):
 DRIVER = """
 import os, signal, sys
 from pathlib import Path
-from bench_lib import cli, cli_common, results
+from bench_lib.cli import main as cli
+from bench_lib.cli import common as cli_common
+from bench_lib.results import files as results
 
 cli_common.BENCHMARKS = Path(sys.argv[1])
 fixed = results.result_path

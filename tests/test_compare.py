@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 from conftest import REPO, run_smoke
 
-from bench_lib import cli, results, two_samples
+from bench_lib.cli import main as cli
 from bench_lib.compare import match as compare_match
 from bench_lib.compare import pairs as compare
 from bench_lib.compare.text import md_escape, terminal_report
+from bench_lib.results import files as results
+from bench_lib.stats import two_samples
 
 
 def bench(
@@ -201,8 +203,8 @@ def test_derived_block_is_compared_like_metrics() -> None:
 
 
 def test_figure_values_follow_engine_figure_of() -> None:
-    from bench_lib.engine import Figure
-    from bench_lib.records import FigureRecord
+    from bench_lib.engine.bench import Figure
+    from bench_lib.results.records import FigureRecord
 
     for fig in (Figure("x", "s", "time", 4.0), Figure("y", "B/s", "rate", 1e6)):
         saved = {"name": fig.name, "median": 1.0, "kind": fig.kind, "per_round": fig.per_round}

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from bench_lib import two_samples, verdict
+from bench_lib.stats import two_samples, verdict
 
 
 def test_rank_test_needs_both_samples() -> None:

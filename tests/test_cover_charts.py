@@ -11,7 +11,8 @@ import matplotlib
 from synthetic_results import bench, run
 from test_charts_synthetic import _lines, drawn
 
-from bench_lib import chart_style, scaling, tidy
+from bench_lib.charts import style as chart_style
+from bench_lib.results import scaling, tidy
 from bench_lib.subjects.distributed import charts as charts_distributed
 from bench_lib.subjects.pool import charts as charts_pool
 

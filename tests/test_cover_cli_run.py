@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bench_lib import cli, cli_run, runner
-from bench_lib.cli_common import EXIT_INTERRUPTED
-from bench_lib.run_registry import RUNS_DIR_ENV
+from bench_lib.cli import main as cli
+from bench_lib.cli import run as cli_run
+from bench_lib.cli.common import EXIT_INTERRUPTED
+from bench_lib.supervision import runner
+from bench_lib.supervision.run_registry import RUNS_DIR_ENV
 
 
 def test_list_prints_each_benchmark_and_an_estimate(capsys: pytest.CaptureFixture[str]) -> None:

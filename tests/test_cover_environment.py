@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench_lib import environment
+from bench_lib.machine import environment
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bench_lib import interrupts
+from bench_lib.supervision import interrupts
 
 
 class Exited(Exception):

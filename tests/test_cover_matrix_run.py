@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bench_lib import matrix_run
+from bench_lib.cli import matrix_run
 
 Interp = matrix_run.Interpreter
 
@@ -113,7 +113,7 @@ def test_two_results_are_lined_up_by_mpbench_matrix(
 
     handed: list[list[str]] = []
     monkeypatch.setattr(matrix_run.subprocess, "run", fake_run)
-    monkeypatch.setattr("bench_lib.cli.main", lambda argv: handed.append(argv) or 0)
+    monkeypatch.setattr("bench_lib.cli.main.main", lambda argv: handed.append(argv) or 0)
     out = tmp_path / "o"
     assert matrix_run.main(["--output", str(out), "--baseline", "3.11"]) == 0
     assert handed == [

@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from bench_lib import runner
+from bench_lib.supervision import runner
 
 GENEROUS_S = 20.0  # a stop bounded by a few seconds that takes 20 is broken, not slow
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from bench_lib import run_registry, workdir
+from bench_lib.cli import workdir
+from bench_lib.supervision import run_registry
 
 
 def leftover_folder(runs: Path, pid: int, raw: str | None) -> Path:
@@ -85,7 +86,7 @@ def _valid_raw() -> str:
 
 
 def test_a_killed_runs_result_is_saved_as_partial_and_said_so(tmp_path: Path) -> None:
-    from bench_lib import results
+    from bench_lib.results import files as results
 
     runs = tmp_path / "runs"
     leftover_folder(runs, 31, raw=_valid_raw())

@@ -14,11 +14,11 @@ import psutil
 import pytest
 from conftest import run_smoke
 
-from bench_lib import workloads
-from bench_lib.cpu import live_children
-from bench_lib.engine import RoundTimeout, round_deadline
+from bench_lib.engine.bench import RoundTimeout, round_deadline
+from bench_lib.machine.cpu import live_children
 from bench_lib.subjects.locks import crew
 from bench_lib.subjects.locks import ops as locks
+from bench_lib.workers import workloads
 
 
 def live_children_after_grace() -> list[psutil.Process]:
@@ -108,7 +108,7 @@ import os
 import signal
 from pathlib import Path
 
-from bench_lib import workloads
+from bench_lib.workers import workloads
 from bench_lib.subjects.locks import crew
 from bench_lib.subjects.locks import ops as locks
 
@@ -185,7 +185,7 @@ def _not_zombie(pid: int) -> bool:
 
 def test_a_placed_crew_runs_worker_i_on_cpu_i_round_robin() -> None:
     """Where the workers run is set, not left to the scheduler (0.8 M vs 2.7 M acq/s)."""
-    from bench_lib import placement
+    from bench_lib.workers import placement
 
     cpus = placement.usable_cpus()
     workers = 2 * len(cpus) + 1  # past the cores: round robin
@@ -196,7 +196,7 @@ def test_a_placed_crew_runs_worker_i_on_cpu_i_round_robin() -> None:
 
 
 def test_contention_places_process_workers_and_leaves_threads_alone() -> None:
-    from bench_lib import placement
+    from bench_lib.workers import placement
 
     ctx = locks.context()
     with locks.guarded("lock", ctx) as guard, locks.Contention(guard, ctx, 3, 0) as c:

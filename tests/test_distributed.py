@@ -374,7 +374,7 @@ def test_interrupt_mid_run_saves_and_leaves_no_nanny_or_worker(tmp_path: Path, h
 
 def test_closing_the_kept_clusters_closes_each_and_spares_none_of_their_processes() -> None:
     """What a body without a cluster calls first (`without_clusters`): nothing idles beside it."""
-    from bench_lib import cpu
+    from bench_lib.machine import cpu
     from bench_lib.subjects.distributed import cluster as dcl
 
     closed: list[int] = []

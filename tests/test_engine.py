@@ -9,8 +9,8 @@ import psutil
 import pytest
 from conftest import run_benchmark_source
 
-from bench_lib.engine import Figure, describe_figure
-from bench_lib.profiles import PROFILES
+from bench_lib.engine.bench import Figure, describe_figure
+from bench_lib.engine.profiles import PROFILES
 
 WARMUP = {name: p.warmup_rounds for name, p in PROFILES.items()}
 
@@ -83,7 +83,7 @@ def test_each_block_runs_the_body_afresh_and_every_round_is_kept(tmp_path: Path)
 
 PAIRED = textwrap.dedent("""
     import time
-    from bench_lib.engine import Figure, FloorRef, Paired
+    from bench_lib.engine.bench import Figure, FloorRef, Paired
 
     ORDER = []
 
@@ -143,8 +143,8 @@ class _Benchmark:  # what Bench reads of pytest-benchmark's fixture
 
 
 def test_later_blocks_are_sized_from_the_first_blocks_rounds_not_only_its_warm_up() -> None:
-    from bench_lib import stats
-    from bench_lib.engine import Bench
+    from bench_lib.engine.bench import Bench
+    from bench_lib.stats import descriptive as stats
 
     standard = PROFILES["standard"]
     bench = Bench(_Benchmark(), standard, cores=2)
@@ -168,8 +168,8 @@ def test_the_budget_pays_for_what_each_round_costs_off_the_clock_too(
     """A round of 1 us with 10 ms of setup costs 10 ms: a 0.25 s budget affords 25 of them at
     most, not the 200 its clock alone would allow. On a clock that only the rounds and their
     setup move (a machine's load cannot stretch a round here)."""
-    from bench_lib import engine
-    from bench_lib.engine import Bench, _on_clock_share
+    from bench_lib.engine import bench as engine
+    from bench_lib.engine.bench import Bench, _on_clock_share
 
     class Clock:
         now = 0.0
@@ -199,7 +199,7 @@ def test_the_budget_pays_for_what_each_round_costs_off_the_clock_too(
 TWINS = textwrap.dedent("""
     import time
     import pytest
-    from bench_lib.engine import Figure, Twin
+    from bench_lib.engine.bench import Figure, Twin
 
     ORDER = []
 
@@ -270,8 +270,8 @@ def test_under_ab_each_round_waits_for_its_turn_off_the_clock_and_off_the_cpu_re
     side's wall time, which sizes the rounds and divides the CPU record (a 4x margin)."""
     import time
 
-    from bench_lib import engine
-    from bench_lib.engine import Bench
+    from bench_lib.engine import bench as engine
+    from bench_lib.engine.bench import Bench
 
     waits: list[float] = []
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import types
 
-from bench_lib import environment, gil_runtime
+from bench_lib.machine import environment, gil_runtime
 
 
 def test_fingerprint_has_the_fields_a_comparison_needs() -> None:
@@ -53,9 +53,9 @@ def test_affinity_mask_limits_usable_cores() -> None:
 
 
 def test_workloads_import_stays_lean() -> None:
-    """spawn children import bench_lib.workloads: it must not load the heavy libraries."""
+    """spawn children import bench_lib.workers.workloads: it must not load the heavy libraries."""
     code = (
-        "import sys, bench_lib.workloads; "
+        "import sys, bench_lib.workers.workloads; "
         "print(sorted(m for m in ('pytest', 'psutil', 'pandas', 'matplotlib', 'numpy') "
         "if m in sys.modules))"
     )

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from bench_lib import gil_runtime
+from bench_lib.machine import gil_runtime
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = Path(
@@ -123,7 +123,7 @@ def test_the_run_names_the_extension_module_that_switched_the_gil_back_on(tmp_pa
             python,
             """
             import json, warnings
-            from bench_lib import gil_runtime
+            from bench_lib.machine import gil_runtime
             watch = gil_runtime.GilWatch()
             import declares_ft
             watch.start()
@@ -152,12 +152,12 @@ def test_mpbench_and_its_dependencies_keep_the_gil_off() -> None:
             """
             import importlib, importlib.util, json, sys, warnings
             warnings.simplefilter("ignore", RuntimeWarning)
-            import pytest, pytest_benchmark, bench_lib.plugin, bench_lib.environment
+            import pytest, pytest_benchmark, bench_lib.plugin.hooks, bench_lib.machine.environment
             for name in ("numpy", "pandas", "matplotlib", "scipy", "bench_lib.report.render"):
                 if importlib.util.find_spec(name.split(".")[0]) is not None:
                     importlib.import_module(name)
-            from bench_lib import gil_runtime
-            fp = bench_lib.environment.fingerprint()
+            from bench_lib.machine import gil_runtime
+            fp = bench_lib.machine.environment.fingerprint()
             check = gil_runtime.GilWatch().finish()
             print(json.dumps([fp.free_threaded_build, fp.gil_enabled, check.enabled_by]))
             """,
@@ -218,7 +218,7 @@ def test_gevent_models_skip_with_the_free_threading_reason() -> None:
 
 
 def test_a_gil_warning_heads_the_run_summary() -> None:
-    from bench_lib import summary
+    from bench_lib.results import summary
 
     check = gil_runtime.GilCheck(True, False, True, None, ["gil_needing"])
     data = {"mpbench": {"gil": {**check.as_dict(), "warning": check.warning()}}, "benchmarks": []}

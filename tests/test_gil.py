@@ -9,9 +9,10 @@ from typing import Any
 import psutil
 import pytest
 
-from bench_lib import chart_style, tidy
-from bench_lib.chart_style import RunContext
+from bench_lib.charts import style as chart_style
+from bench_lib.charts.style import RunContext
 from bench_lib.report import recommend
+from bench_lib.results import tidy
 from bench_lib.subjects.gil import charts as charts_gil
 from bench_lib.subjects.gil import ops as gil
 from bench_lib.subjects.gil import timeline

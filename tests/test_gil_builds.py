@@ -9,7 +9,7 @@ import pytest
 from browser import needs_chromium, render_in_chromium
 from synthetic_builds import gil_run
 
-from bench_lib import cli
+from bench_lib.cli import main as cli
 from bench_lib.report import builds_gil as gil_builds
 
 FT = dict(python="3.13.5", free_threaded=True, threads_2=2.0, processes_2=1.92, serial_s=0.29)

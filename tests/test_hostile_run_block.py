@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from synthetic_results import bench, run
 
-from bench_lib import summary
+from bench_lib.results import summary
 
 
 @pytest.mark.parametrize("gil", ["<b>x</b>", 3, [1, "a"], None, {}])

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import session_processes
 
-from bench_lib import results, run_registry, workdir
+from bench_lib.cli import workdir
+from bench_lib.results import files as results
+from bench_lib.supervision import run_registry
 
 STOP_DEADLINE_S = 10.0  # the guarantee is 5 s; the margin absorbs a loaded CI machine
 

@@ -16,10 +16,10 @@ import pytest
 from conftest import run_smoke
 from figure_checks import assert_cpu_use_adds_up
 
-from bench_lib import tidy, workloads
-from bench_lib.chart_style import RunContext
+from bench_lib.charts.style import RunContext
 from bench_lib.report import recommend
-from bench_lib.stats import loglog_slope, percentile
+from bench_lib.results import tidy
+from bench_lib.stats.descriptive import loglog_slope, percentile
 from bench_lib.subjects.io import bounds as io_bounds
 from bench_lib.subjects.io import charts as charts_io
 from bench_lib.subjects.io import servers as io_servers
@@ -34,6 +34,7 @@ from bench_lib.subjects.io.selector_scaling import (
     checks_per_round,
 )
 from bench_lib.subjects.io.serve import SERVER_MODELS
+from bench_lib.workers import workloads
 
 # --- pure helpers ----------------------------------------------------------------------------
 

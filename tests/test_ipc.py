@@ -15,7 +15,6 @@ import psutil
 import pytest
 from conftest import run_smoke
 
-from bench_lib import placement
 from bench_lib.subjects.ipc import channels as ipc_channels
 from bench_lib.subjects.ipc import floors as ipc_floors
 from bench_lib.subjects.ipc import peers as ipc_peers
@@ -24,6 +23,7 @@ from bench_lib.subjects.ipc import proxies as ipc_proxies
 from bench_lib.subjects.ipc import stream as ipc_stream
 from bench_lib.subjects.ipc import workloads as ipc_workloads
 from bench_lib.subjects.ipc.channels import MessageCheck, MiB
+from bench_lib.workers import placement
 
 START = multiprocessing.get_all_start_methods()[0]
 CTX = multiprocessing.get_context(START)
@@ -351,7 +351,7 @@ FAULTY_BENCHMARK = """
 import multiprocessing
 import pytest
 from bench_lib.subjects.ipc import stream as ipc_stream
-from bench_lib.engine import Figure
+from bench_lib.engine.bench import Figure
 
 @pytest.mark.parametrize("fault", ["lose", "corrupt"])
 def test_faulty(mpbench, fault):

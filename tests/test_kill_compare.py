@@ -14,7 +14,7 @@ from synthetic_results import bench, run
 from bench_lib.compare import match as compare_match
 from bench_lib.compare import pairs as compare
 from bench_lib.compare import text
-from bench_lib.verdict import MIN_BLOCKS_FOR_VERDICT
+from bench_lib.stats.verdict import MIN_BLOCKS_FOR_VERDICT
 
 
 def constant(blocks: list[int], value_s: float) -> dict[str, Any]:
@@ -173,7 +173,7 @@ def test_the_terminal_report_lists_differences_and_every_figure_on_request() -> 
 
 
 def test_rate_values_of_a_zero_round_are_infinite_and_times_divide_by_work() -> None:
-    from bench_lib.records import FigureRecord
+    from bench_lib.results.records import FigureRecord
 
     def values(saved: dict[str, Any], rounds: list[float]) -> list[float]:
         return compare_match.figure_values(

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from test_mutation_kills_engine import FakeBenchmark, _profile
 
-from bench_lib import engine
-from bench_lib.cpu import CpuUsage
-from bench_lib.lean_runner import LeanJob
-from bench_lib.profiles import Profile
+from bench_lib.engine import bench as engine
+from bench_lib.engine.lean_runner import LeanJob
+from bench_lib.engine.profiles import Profile
+from bench_lib.machine.cpu import CpuUsage
 
 MAIN_USAGE = CpuUsage(wall_s=1.0, tree_cpu_s=0.8, system_busy_s=0.9)
 PAIRED_USAGE = CpuUsage(wall_s=0.1, tree_cpu_s=0.05, system_busy_s=0.15)

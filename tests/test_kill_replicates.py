@@ -8,7 +8,7 @@ import math
 import pytest
 from scipy import stats as scipy_stats
 
-from bench_lib import replicates
+from bench_lib.stats import replicates
 
 
 def test_the_paired_ratio_is_scipys_one_sample_t_on_log_ratios() -> None:

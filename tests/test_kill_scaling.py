@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from test_scaling import bench, derived
 
-from bench_lib import scaling
+from bench_lib.results import scaling
 
 SPREAD = [1.0, 1.1, 0.9, 1.05, 0.95, 1.0]
 

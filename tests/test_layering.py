@@ -1,13 +1,16 @@
-"""The import layering of bench_lib: no module imports one on a floor above its own.
+"""The import layering of bench_lib: packages by role, each on a layer, no import upwards.
 
-Floors, bottom up (DESIGN.md, "Where the layout is going"):
+Layers, bottom up (docs/design.md, "Layout"); a module may import its own package and any
+package on a lower layer, never one on its own layer or above, so the packages have no cycle:
 
-0. the base: engine, plugin, profiles, stats, results, schema, registry, charts' style ...
-1. the subjects, ``bench_lib/subjects/<name>/``: each imports the base only, never another
-   subject (what two subjects share belongs in the base);
-2. the readers, ``bench_lib/report/`` and ``bench_lib/compare/``: they reach the subjects only
-   through the registry, never by importing one;
-3. the command line: ``cli`` and the modules that only it uses.
+0. the leaves: ``registry``, ``units``, ``printable`` and ``workers`` (stdlib only: spawned
+   children import them);
+1. ``machine``; 2. ``stats`` and ``supervision``; 3. ``results``; 4. ``engine`` and ``charts``;
+5. ``plugin`` and the subjects, ``bench_lib/subjects/<name>/``: each subject imports the base
+   only, never another subject (what two subjects share belongs in the base);
+6.-8. the readers, ``pages``, ``compare`` and ``report``: they reach the subjects only through
+   the registry, never by importing one;
+9. the command line, ``cli``.
 
 Every import counts, also those inside functions (a lazy import is still a dependency).
 """
@@ -19,15 +22,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "bench_lib"
-COMMAND_LINE = {
-    "cli",
-    "cli_common",
-    "cli_run",
-    "run_summary",
-    "ab",
-    "matrix_run",
-}  # floor 3, at the top
-READERS = ("report", "compare")  # floor 2 packages
+LAYERS = (
+    {"registry", "units", "printable", "workers"},
+    {"machine"},
+    {"stats", "supervision"},
+    {"results"},
+    {"engine", "charts"},
+    {"plugin", "subjects"},
+    {"pages"},
+    {"compare"},
+    {"report"},
+    {"cli"},
+)
+READERS = ("pages", "compare", "report")
+MAX_TOP_MODULES = 6  # the facade and a few shared leaves; everything else lives in a package
 
 
 def module_name(path: Path) -> str:
@@ -35,15 +43,19 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def floor(module: str) -> int:
+def package(module: str) -> str | None:
+    """The role ``module`` belongs to: its package or leaf under bench_lib; None: the facade."""
     parts = module.split(".")
-    if len(parts) < 2:
-        return 0  # bench_lib itself: a lazy facade over the base
-    if parts[1] == "subjects":
-        return 1
-    if parts[1] in READERS:
-        return 2
-    return 3 if parts[1] in COMMAND_LINE else 0
+    return parts[1] if len(parts) > 1 else None
+
+
+def layer(module: str) -> int:
+    role = package(module)
+    if role is None:
+        return -1  # bench_lib itself: a lazy facade, importing nothing until a name is asked for
+    found = [i for i, roles in enumerate(LAYERS) if role in roles]
+    assert found, f"{module}: package {role!r} is on no layer; add it to LAYERS"
+    return found[0]
 
 
 def imports(path: Path) -> Iterator[str]:
@@ -75,9 +87,17 @@ def subject_of(module: str) -> str | None:
     return parts[2] if len(parts) > 2 and parts[1] == "subjects" else None
 
 
-def test_no_module_imports_one_on_a_floor_above_it() -> None:
-    upward = [(a, b) for a, b in edges() if floor(b) > floor(a)]
+def test_no_module_imports_a_package_on_its_own_layer_or_above() -> None:
+    upward = [
+        (a, b)
+        for a, b in edges()
+        if package(a) != package(b) and layer(b) >= layer(a) and layer(a) >= 0
+    ]
     assert upward == []
+
+
+def test_every_module_is_on_a_layer() -> None:
+    assert all(layer(module_name(p)) >= -1 for p in ROOT.rglob("*.py"))
 
 
 def test_a_subject_imports_no_other_subject() -> None:
@@ -90,10 +110,26 @@ def test_a_subject_imports_no_other_subject() -> None:
 
 
 def test_readers_reach_subjects_only_through_the_registry() -> None:
-    direct = [(a, b) for a, b in edges() if floor(a) == 2 and subject_of(b)]
+    direct = [(a, b) for a, b in edges() if package(a) in READERS and subject_of(b)]
     assert direct == []
+
+
+def test_each_package_says_its_role_in_one_line() -> None:
+    inits = [p for p in ROOT.glob("*/__init__.py") if p.parent.name != "__pycache__"]
+    missing = [
+        str(p.relative_to(ROOT))
+        for p in inits
+        if not (ast.get_docstring(ast.parse(p.read_text())) or "").strip()
+    ]
+    assert missing == []
+
+
+def test_few_modules_sit_directly_in_bench_lib() -> None:
+    top = sorted(p.name for p in ROOT.glob("*.py"))
+    assert len(top) <= MAX_TOP_MODULES, top
 
 
 def test_the_layering_check_sees_imports_inside_functions() -> None:
     # the plugin imports scaling lazily (numpy only once measuring is over): it must be seen
-    assert ("bench_lib.plugin", "bench_lib.scaling") in edges()
+    assert ("bench_lib.plugin.hooks", "bench_lib.results.scaling") in edges()
+

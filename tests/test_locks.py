@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from test_crew import live_children_after_grace
 
-from bench_lib import stats, workloads
-from bench_lib.engine import round_deadline
+from bench_lib.engine.bench import round_deadline
+from bench_lib.stats import descriptive as stats
 from bench_lib.subjects.locks import crew, races
 from bench_lib.subjects.locks import ops as locks
+from bench_lib.workers import workloads
 
 # --- fairness, quantiles, sizing ---------------------------------------------------------------
 

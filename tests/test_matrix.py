@@ -16,9 +16,10 @@ from conftest import REPO
 from synthetic_builds import gil_run, process_start
 from test_compare import bench, noisy_rounds
 
-from bench_lib import cli, matrix_run
-from bench_lib.compare import matrix
+from bench_lib.cli import main as cli
+from bench_lib.cli import matrix_run
 from bench_lib.compare import pairs as compare
+from bench_lib.report import matrix
 
 COMMITTED = REPO / "results" / "vm-2c-4df4a7d9"
 
@@ -197,7 +198,7 @@ def tox_command() -> list[str]:
 
 def test_tox_bench_matrix_runs_the_matrix_driver_with_a_profile_argument() -> None:
     command = tox_command()
-    assert command == ["python", "-m", "bench_lib.matrix_run", "{posargs:quick}"]
+    assert command == ["python", "-m", "bench_lib.cli.matrix_run", "{posargs:quick}"]
     parser = matrix_run.build_parser()
     assert parser.parse_args(["quick"]).profile == "quick"
     args = parser.parse_args(["standard", "--only", "gil,spawn", "--baseline", "3.11"])

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from bench_lib import engine
-from bench_lib.cpu import CpuUsage
-from bench_lib.lean_runner import LeanJob
-from bench_lib.profiles import Profile
+from bench_lib.engine import bench as engine
+from bench_lib.engine.lean_runner import LeanJob
+from bench_lib.engine.profiles import Profile
+from bench_lib.machine.cpu import CpuUsage
 
 TIMEOUT_S = 0.5
 GENEROUS_S = 4.0  # a deadline of 0.5 s that fires after 4 s is broken, not slow (8x)

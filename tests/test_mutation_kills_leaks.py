@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from bench_lib import leaks
+from bench_lib.supervision import leaks
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and /dev/shm")
 

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from bench_lib import noise, stats
-from bench_lib.cpu import CpuUsage
+from bench_lib.machine.cpu import CpuUsage
+from bench_lib.stats import descriptive as stats
+from bench_lib.stats import noise
 
 QUIET = noise.Signals(0.0, 0.0, 30, 0.0, 0.0, 0.0, 2)
 EPS = 1e-9

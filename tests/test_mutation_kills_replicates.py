@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from bench_lib import replicates
+from bench_lib.stats import replicates
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench_lib import scaling
+from bench_lib.results import scaling
 
 
 def test_parallelism_edges() -> None:

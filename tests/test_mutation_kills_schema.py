@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from bench_lib import schema
+from bench_lib.results import schema
 
 ROUNDS = [schema.MEASURE]
 

@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from bench_lib import verdict
+from bench_lib.stats import verdict
 
 EPS = 1e-9
 BOUND = 1 + verdict.MIN_EFFECT

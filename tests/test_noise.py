@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bench_lib import noise
+from bench_lib.stats import noise
 
 QUIET = noise.Signals(
     rel_ci_half_width=0.01,
@@ -97,7 +97,7 @@ def _bench(case: str, median: float, low: float, high: float, floor: Any = None)
 
 
 def test_a_paired_floor_keeps_its_own_values_and_is_flagged_when_beaten() -> None:
-    from bench_lib.result_finish import resolve_floors
+    from bench_lib.results.finish import resolve_floors
 
     standalone = _bench("raw", 100.0, 95.0, 105.0)  # measured minutes apart: not used
     paired = {

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from figure_checks import assert_cpu_use_adds_up
 
-from bench_lib import pool_work, workloads
-from bench_lib.profiles import GridContext, get_profile
+from bench_lib.engine.profiles import GridContext, get_profile
 from bench_lib.subjects.pool import ops as pools
 from bench_lib.subjects.pool import ready as pool_ready
+from bench_lib.workers import pool_work, workloads
 
 
 def test_spin_is_deterministic_and_depends_on_every_step() -> None:

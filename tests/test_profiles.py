@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bench_lib.profiles import (
+from bench_lib.engine.profiles import (
     PROFILES,
     GridContext,
     UnknownProfileError,
@@ -50,7 +50,7 @@ def test_worker_counts_scale_with_cores(profile: str, cores: int, expected: list
 
 
 FROM_STANDARD = """
-from bench_lib.profiles import from_profile
+from bench_lib.engine.profiles import from_profile
 
 @from_profile("standard")
 def test_big(mpbench):
@@ -81,14 +81,14 @@ def test_a_benchmark_marked_for_a_bigger_profile_is_left_out_not_skipped(
 
 
 def test_from_profile_names_a_real_profile() -> None:
-    from bench_lib.profiles import UnknownProfileError, from_profile
+    from bench_lib.engine.profiles import UnknownProfileError, from_profile
 
     with pytest.raises(UnknownProfileError, match="choose one of"):
         from_profile("huge")
 
 
 INTERLEAVED = """
-from bench_lib.profiles import grid, interleaved
+from bench_lib.engine.profiles import grid, interleaved
 
 @grid(mode=["thread", "process"], n=[1, 2])
 @interleaved("mode")

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench_lib import progress
+from bench_lib.engine import progress
 
 
 def test_clock_reads_minutes_and_hours() -> None:

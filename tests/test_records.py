@@ -1,4 +1,4 @@
-"""The reading model (bench_lib/records.py): what a validated result file's records say.
+"""The reading model (bench_lib/results/records.py): what a validated result file's records say.
 
 Readers use these records instead of reaching into the file's dicts, so each field is read
 the same way everywhere: a benchmark's rounds, figures, flags and label, and the run's log.
@@ -12,7 +12,8 @@ from typing import Any
 
 import synthetic_results as synth
 
-from bench_lib import records, results
+from bench_lib.results import files as results
+from bench_lib.results import records
 
 
 def _file() -> dict[str, Any]:
@@ -109,8 +110,8 @@ def test_a_loaded_file_is_parsed_once_and_its_tables_made_once(
     tmp_path: Any, monkeypatch: Any
 ) -> None:
     """A report reads one file in a dozen places: each gets what the first one made."""
-    from bench_lib import tidy
     from bench_lib.report import render
+    from bench_lib.results import tidy
 
     calls = {"parse": 0, "figures": 0}
     parse, figures = records.Run._parse, tidy._figures
@@ -135,7 +136,7 @@ def test_a_loaded_file_is_parsed_once_and_its_tables_made_once(
 
 
 def test_each_reader_gets_its_own_copy_of_a_table() -> None:
-    from bench_lib import tidy
+    from bench_lib.results import tidy
 
     data = _file()
     first = tidy.figures(data)

@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench_lib import chart_style, registry
+from bench_lib import registry
+from bench_lib.charts import style as chart_style
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,7 +60,7 @@ def test_reading_the_registry_loads_no_heavy_module() -> None:
 
 
 def test_a_subjects_run_option_reaches_mpbench_run_and_its_check_refuses_bad_input() -> None:
-    from bench_lib.cli import build_parser
+    from bench_lib.cli.main import build_parser
 
     options = {o.flag: o for o in registry.run_options()}
     assert set(options) == {"--scheduler"}

@@ -16,7 +16,8 @@ import psutil
 import pytest
 from conftest import REPO, run_benchmark_source
 
-from bench_lib import leaks, run_registry, summary
+from bench_lib.results import summary
+from bench_lib.supervision import leaks, run_registry
 
 HANG_SUITE_BOUND_S = 120.0  # 5 benchmarks that would each hang 600 s, cut at ~2 s each
 
@@ -176,7 +177,7 @@ def test_a_segment_this_run_made_carries_its_prefix_and_a_leak_of_it_is_removed(
 
 ANOTHER_RUN = (
     "import sys\n"
-    "from bench_lib.run_registry import RunLock\n"
+    "from bench_lib.supervision.run_registry import RunLock\n"
     "lock = RunLock('pytest benchmarks/test_spawn.py')\n"
     "print('registered', flush=True)\n"
     "sys.stdin.read()\n"

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from bench_lib import replicates
+from bench_lib.stats import replicates
 
 
 @pytest.mark.parametrize("df", [1.0, 2.0, 3.7, 8.0, 30.0, 200.0])

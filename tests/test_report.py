@@ -10,8 +10,10 @@ import pytest
 from browser import needs_chromium, render_in_chromium
 from conftest import run_smoke
 
-from bench_lib import cli, registry, results
+from bench_lib import registry
+from bench_lib.cli import main as cli
 from bench_lib.report import render as report
+from bench_lib.results import files as results
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> $\\badcmd{$ x\u202ey\x1b[2J'
 

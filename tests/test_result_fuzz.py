@@ -21,12 +21,14 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bench_lib import cli, results, summary, tidy
+from bench_lib.cli import main as cli
 from bench_lib.compare import pairs as compare
 from bench_lib.compare import text as compare_text
 from bench_lib.report import recommend
 from bench_lib.report import render as report
-from bench_lib.verdict import VERDICTS
+from bench_lib.results import files as results
+from bench_lib.results import summary, tidy
+from bench_lib.stats.verdict import VERDICTS
 
 
 class Text:

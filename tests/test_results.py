@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from bench_lib import records, results
+from bench_lib.results import files as results
+from bench_lib.results import records
 
 
 def test_round_trip_keeps_everything(spawn_smoke: dict[str, Any], tmp_path: Path) -> None:

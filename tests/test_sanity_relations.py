@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 from figure_checks import assert_figures_come_from_rounds
 
-from bench_lib import noise, scaling
+from bench_lib.results import scaling
+from bench_lib.stats import noise
 
 SMOKES = ("spawn_smoke", "pool_gil_smoke", "ipc_smoke", "locks_smoke")
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from bench_lib import replicates, scaling
+from bench_lib.results import scaling
+from bench_lib.stats import replicates
 
 
 def test_speedup_is_t1_over_tn() -> None:

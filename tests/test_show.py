@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from bench_lib import cli, results
+from bench_lib.cli import main as cli
 from bench_lib.printable import printable
+from bench_lib.results import files as results
 
 TERMINAL_HOSTILE = "evil\x1b[31mRED\x1b]0;pwned\x07\rover\x00nul\u202eesrever\u2028\x9b"
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from bench_lib import mp_context, results
+from bench_lib.results import files as results
 from bench_lib.subjects.spawn import ops as spawn
+from bench_lib.workers import mp_context
 
 
 def by_name(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -72,12 +73,12 @@ def test_start_figures_come_from_a_lean_measuring_process(spawn_smoke: dict[str,
             assert block["heavy_modules"] == [], name
             assert block["mpbench_modules"] == [
                 "bench_lib",
-                "bench_lib.lean_worker",
-                "bench_lib.mp_context",
+                "bench_lib.engine.lean_worker",
+                "bench_lib.workers.mp_context",
                 "bench_lib.subjects",
                 "bench_lib.subjects.spawn",
                 "bench_lib.subjects.spawn.ops",
-                "bench_lib.workloads",
+                "bench_lib.workers.workloads",
             ], name
     memory = by_name(spawn_smoke)["test_fork_memory[mib=0-how=raw]"]["metrics"]
     assert memory["parent_rss_bytes"]["value"] < 64 * 2**20  # the pytest process is ~100 MB
@@ -96,9 +97,9 @@ def test_rounds_timed_in_the_lean_process_are_the_rounds_pytest_benchmark_keeps(
 def test_a_lean_round_that_hangs_or_dies_fails_within_its_deadline() -> None:
     import time
 
-    from bench_lib import lean_runner
+    from bench_lib.engine import lean_runner
 
-    job = lean_runner.LeanJob("bench_lib.workloads", "x")  # workloads has no prepare: dies
+    job = lean_runner.LeanJob("bench_lib.workers.workloads", "x")  # workloads has no prepare: dies
     with pytest.raises(lean_runner.BlockFailed, match="exited with 1 after 0 of 2 rounds"):
         lean_runner.run_block(job, 0, 2, round_timeout_s=5)
     hang = lean_runner.LeanJob("tests.lean_jobs", "sleep", {"seconds": 60})
@@ -109,7 +110,7 @@ def test_a_lean_round_that_hangs_or_dies_fails_within_its_deadline() -> None:
 
 
 def test_a_lean_block_times_its_paired_job_beside_each_round() -> None:
-    from bench_lib import lean_runner
+    from bench_lib.engine import lean_runner
 
     short = lean_runner.LeanJob("tests.lean_jobs", "sleep", {"seconds": 0.001})
     long = lean_runner.LeanJob("tests.lean_jobs", "sleep", {"seconds": 0.02})
@@ -124,7 +125,7 @@ def test_under_ab_a_lean_round_starts_only_after_its_turn() -> None:
     """`mpbench ab` hands the turn on between rounds: the lean process waits for each one."""
     import time
 
-    from bench_lib import lean_runner
+    from bench_lib.engine import lean_runner
 
     turns: list[float] = []
 

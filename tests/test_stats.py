@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from bench_lib import stats
+from bench_lib.stats import descriptive as stats
 
 
 def test_median_of_nothing_is_an_error() -> None:

@@ -6,7 +6,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench_lib import turnstile
+from bench_lib.engine import turnstile
 
 Log = list[tuple[str, str, object, float, float]]  # side, item, what, start, end
 

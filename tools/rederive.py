@@ -3,7 +3,8 @@
     python tools/rederive.py RESULT.json [...]
 
 What is recomputed: speedups, efficiency, serial fractions and side-step factors
-(``bench_lib.scaling.derive``) and the ``impossible`` flags on them. Nothing is measured again:
+(``bench_lib.results.scaling.derive``) and the ``impossible`` flags on them. Nothing is
+measured again:
 the rounds, floors and every other field stay as they were. The file records what was redone,
 by which commit, in ``mpbench.rederived`` (a list: a file may be rederived more than once).
 Then regenerate its report with ``mpbench report RESULT.json -o FOLDER``.
@@ -18,9 +19,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bench_lib import scaling
-from bench_lib.result_finish import flag_impossible_speedups
-from bench_lib.results import SCHEMA_KEY
+from bench_lib.results import scaling
+from bench_lib.results.files import SCHEMA_KEY
+from bench_lib.results.finish import flag_impossible_speedups
 
 IMPOSSIBLE = scaling.IMPOSSIBLE_FLAG
 
@@ -45,7 +46,7 @@ def main() -> int:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()
-    why = "derived scaling figures recomputed from the raw rounds (bench_lib.scaling)"
+    why = "derived scaling figures recomputed from the raw rounds (bench_lib.results.scaling)"
     for name in sys.argv[1:]:
         path = Path(name)
         data = json.loads(path.read_text())

@@ -22,7 +22,7 @@ matplotlib.use("Agg")  # files only; never a window
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure as MplFigure
 
-from bench_lib.chart_style import DPI, NOISY_EDGE, Chart, plain
+from bench_lib.charts.style import DPI, NOISY_EDGE, Chart, plain
 from bench_lib.compare.pairs import Comparison, FigureComparison, PairComparison, Point
 from bench_lib.units import format_value
 
@@ -43,7 +43,7 @@ def slug(text: str) -> str:
 
 def save(fig: MplFigure, out_dir: Path, chart: Chart) -> Chart:
     """Write the chart's PNG and SVG under ``out_dir`` (``charts/<stem>.png``, as
-    :class:`bench_lib.chart_style.Chart` names them)."""
+    :class:`bench_lib.charts.style.Chart` names them)."""
     for relative in (chart.png, chart.svg):
         path = out_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ Opens offline, runs no script; every string from a result file is escaped.
 
 from __future__ import annotations
 
-from bench_lib.chart_style import Chart
+from bench_lib.charts.style import Chart
 from bench_lib.compare.pairs import Comparison
 from bench_lib.compare.text import (
     HEADERS,
@@ -16,21 +16,10 @@ from bench_lib.compare.text import (
     pair_title,
     subject_lines,
 )
-from bench_lib.report.render import CSS, esc, figure_html
+from bench_lib.pages.html import CSS, esc, figure_html, table_html
 
 VERDICT_CLASS = {"faster": "good", "slower": "flag", "same": "", "inconclusive": "dim"}
 COMPARE_CSS = CSS + ".good{color:#080;font-weight:bold} .dim{color:#777}"
-
-
-def table_html(
-    headers: tuple[str, ...], rows: list[tuple[str, ...]], row_classes: list[str] | None = None
-) -> str:
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
-    body = []
-    for i, row in enumerate(rows):
-        css = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
-        body.append(f"<tr{css}>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
 def render_compare_html(

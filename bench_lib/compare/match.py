@@ -2,7 +2,7 @@
 
 A figure is keyed by subject + case + parameters + (source, figure name). Round figures are
 recomputed per round from ``stats.data`` with the figure's kind and ``per_round`` (exactly as
-:meth:`bench_lib.figures.Figure.of`), so every comparison starts from the raw rounds. Metrics
+:meth:`bench_lib.engine.figures.Figure.of`), so every comparison starts from the raw rounds. Metrics
 (``extra_info.mpbench.metrics``, and ``derived`` where a subject stores one) come along with
 their per-round ``samples`` when they have them, else as one stored value.
 
@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from bench_lib.records import (
+from bench_lib.results.records import (
     Benchmark,
     BenchmarkKey,
     FigureRecord,
@@ -27,7 +27,7 @@ from bench_lib.records import (
     benchmark_key,
     params_text,
 )
-from bench_lib.replicates import block_medians
+from bench_lib.stats.replicates import block_medians
 from bench_lib.units import format_value
 
 BUSY_LOAD_PER_CORE = 0.5  # load average above half a task per usable core when a run started:
@@ -77,7 +77,7 @@ class Entry:
 
 
 def figure_values(figure: FigureRecord, round_times_s: list[float]) -> list[float]:
-    """Per-round values of a figure, as :meth:`bench_lib.figures.Figure.of` computes them."""
+    """Per-round values of a figure, as :meth:`bench_lib.engine.figures.Figure.of` computes them."""
     per_round = figure.work
     if figure.kind == "rate":
         return [per_round / t if t > 0 else math.inf for t in round_times_s]

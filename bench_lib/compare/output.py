@@ -12,13 +12,13 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from bench_lib.chart_guard import guarded
-from bench_lib.chart_style import Chart
+from bench_lib.charts.guard import guarded
+from bench_lib.charts.style import Chart
 from bench_lib.compare import charts as compare_charts
 from bench_lib.compare.html import render_compare_html
 from bench_lib.compare.pairs import Comparison
 from bench_lib.compare.text import markdown_report
-from bench_lib.report.folder import replacing
+from bench_lib.pages.folder import replacing
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ The first run is the baseline; every other run is compared with it (a *pair*). F
 subject + case + parameters + figure name. Round figures (from ``stats.data``) and metrics with
 per-round samples get a ratio of medians with a bootstrap interval and a Mann-Whitney U test,
 Holm-corrected over the pair; metrics stored as one value get a ratio only. The words come from
-:mod:`bench_lib.verdict`. Everything here is pure: it reads loaded result dicts, never files.
+:mod:`bench_lib.stats.verdict`. Everything here is pure: it reads loaded result dicts, never files.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 from warnings import catch_warnings, simplefilter
 
-from bench_lib import replicates, stats, two_samples
 from bench_lib.compare.match import (
     MAX_ROUNDS_COMPARED,
     Entry,
@@ -26,8 +25,10 @@ from bench_lib.compare.match import (
     machine_fields,
     mixing_warnings,
 )
-from bench_lib.records import BenchmarkKey, benchmark_key
-from bench_lib.verdict import (
+from bench_lib.results.records import BenchmarkKey, benchmark_key
+from bench_lib.stats import descriptive as stats
+from bench_lib.stats import replicates, two_samples
+from bench_lib.stats.verdict import (
     ALPHA,
     CORRECTION,
     MIN_BLOCKS_FOR_VERDICT,

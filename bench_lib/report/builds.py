@@ -16,14 +16,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench_lib.chart_guard import guarded
+from bench_lib.charts.guard import guarded
 from bench_lib.compare.match import RunInfo, machine_fields, mixing_warnings
+from bench_lib.pages.folder import replacing
+from bench_lib.pages.html import CSS, esc, figure_html
 from bench_lib.report import builds_charts as charts_builds
 from bench_lib.report import builds_gil as gil_builds
 from bench_lib.report import render as report
-from bench_lib.report.folder import replacing
-from bench_lib.report.render import CSS, esc, figure_html
-from bench_lib.summary import md_escape
+from bench_lib.results.summary import md_escape
 
 RUNS = "runs"  # the per-run reports' folder inside the cross-build folder
 MAX_STEM_CHARS = 150  # a default folder name of all stems stays well under NAME_MAX (255)

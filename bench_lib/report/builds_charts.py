@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.axes import Axes
 
-from bench_lib.chart_style import (
+from bench_lib.charts.style import (
     Chart,
     RunContext,
     colour,

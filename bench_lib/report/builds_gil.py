@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bench_lib.records import Benchmark, FigureRecord, Machine, Run, RunLog
-from bench_lib.scaling import IMPOSSIBLE_FLAG
+from bench_lib.results.records import Benchmark, FigureRecord, Machine, Run, RunLog
+from bench_lib.results.scaling import IMPOSSIBLE_FLAG
 
 SERIAL_CASE = "cpu_serial"
 SPLIT_CASE = "cpu_split"

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from bench_lib import registry
-from bench_lib.run_figures import RunFigures
+from bench_lib.results.run_figures import RunFigures
 
 
 def recommendations(data: dict[str, Any], frame: pd.DataFrame | None = None) -> list[str]:

@@ -8,37 +8,20 @@ instead. The folder appears whole or not at all (:mod:`bench_lib.report_folder`)
 
 from __future__ import annotations
 
-import html
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from bench_lib import registry, summary, tidy
-from bench_lib.chart_guard import guarded
-from bench_lib.chart_style import Chart, RunContext
-from bench_lib.printable import printable
-from bench_lib.records import Machine, RunLog
+from bench_lib import registry
+from bench_lib.charts.guard import guarded
+from bench_lib.charts.style import Chart, RunContext
+from bench_lib.pages.folder import replacing
+from bench_lib.pages.html import CSS, esc, figure_html
 from bench_lib.report import recommend
-from bench_lib.report.folder import replacing
-
-CSS = """
-body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-h1{margin-bottom:.2em} .meta{color:#555;font-size:.9em}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0 1.5em}
-th,td{border-bottom:1px solid #ddd;padding:.25em .6em;text-align:left}
-td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.flag{color:#c00;font-weight:bold} .warn{background:#fff3cd;padding:.6em 1em;border-radius:4px}
-figure{margin:1em 0} figure img{max-width:100%;border:1px solid #eee}
-figcaption{color:#444;font-size:.9em} nav a{margin-right:1em}
-"""
-
-
-def esc(value: Any) -> str:
-    """A string from a result file as HTML text: markup escaped, and control or bidi
-    characters (U+202E would reverse the text around it) shown as escapes."""
-    return html.escape(printable(str(value)), quote=True)
+from bench_lib.results import summary, tidy
+from bench_lib.results.records import Machine, RunLog
 
 
 def machine_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -76,13 +59,6 @@ def _table_html(rows: list[summary.Row]) -> str:
         tds += [f"<td>{esc(cells[6])}</td>", f'<td class="flag">{esc(cells[7])}</td>']
         body.append("<tr>" + "".join(tds) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
-
-
-def figure_html(chart: Chart) -> str:
-    return (
-        f'<figure><a href="{esc(chart.svg)}"><img src="{esc(chart.png)}" '
-        f'alt="{esc(chart.title)}"></a><figcaption>{esc(chart.caption)}</figcaption></figure>'
-    )
 
 
 def draw_charts(

@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from bench_lib import tidy
-from bench_lib.run_figures import RunFigures
+from bench_lib.results import tidy
+from bench_lib.results.run_figures import RunFigures
 from bench_lib.subjects.distributed.breakeven import break_even, extra_over
 from bench_lib.units import format_bytes_size, format_value
 

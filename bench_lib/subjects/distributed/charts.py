@@ -9,8 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench_lib import tidy
-from bench_lib.chart_style import (
+from bench_lib.charts.style import (
     Chart,
     RunContext,
     colour,
@@ -23,7 +22,8 @@ from bench_lib.chart_style import (
     samples_text,
     speedup_series,
 )
-from bench_lib.records import Machine
+from bench_lib.results import tidy
+from bench_lib.results.records import Machine
 from bench_lib.units import format_bytes_size
 
 SUBJECT = "distributed"

@@ -20,7 +20,7 @@ from typing import Any
 import distributed as _distributed
 import psutil
 
-from bench_lib import cpu
+from bench_lib.machine import cpu
 
 dask: Any = _distributed  # dask.distributed is only partly annotated: its calls are untyped
 
@@ -28,7 +28,10 @@ CONNECT_TIMEOUT_S = 5.0  # a client that cannot greet a scheduler in 5 s will no
 WORKERS_TIMEOUT_S = 60.0  # embedded workers on a loaded 2-core machine take seconds to start
 CONNECT_SLACK_S = 1.0  # beyond dask's own timeout before the connecting thread is abandoned
 KILL_GRACE_S = 0.5  # SIGTERM to SIGKILL: a nanny that does not stop at once is killed
-WORKER_MODULES = ("bench_lib.workloads", "bench_lib.subjects.distributed.workloads")  # tasks
+WORKER_MODULES = (
+    "bench_lib.workers.workloads",
+    "bench_lib.subjects.distributed.workloads",
+)  # tasks
 
 
 class ClusterError(RuntimeError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, TypeVar
 
-from bench_lib.engine import Bench
+from bench_lib.engine.bench import Bench
 from bench_lib.subjects.distributed.cluster import Cluster
 
 T = TypeVar("T")

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from multiprocessing import shared_memory
 from typing import Any
 
-from bench_lib import workloads
 from bench_lib.subjects.distributed import workloads as dw
 from bench_lib.subjects.distributed.cluster import Cluster, dask
+from bench_lib.workers import workloads
 
 Job = tuple[int, int]  # (seed, iterations) of workloads.spin, as in bench_lib.pools
 DASK_APIS = ("dask_submit", "dask_map")

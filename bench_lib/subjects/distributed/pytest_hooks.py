@@ -1,6 +1,6 @@
 """The distributed subject's pytest option, ``--scheduler``, checked when pytest starts.
 
-:mod:`bench_lib.plugin` registers this module through the registry
+:mod:`bench_lib.plugin.hooks` registers this module through the registry
 (:func:`bench_lib.registry.pytest_hooks`), so the core plugin names no subject. A wrong or
 unreachable address stops the run at once: one line, exit code 2, never a hang.
 """

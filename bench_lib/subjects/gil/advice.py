@@ -12,7 +12,7 @@ from collections.abc import Collection
 
 import pandas as pd
 
-from bench_lib.run_figures import RunFigures, derived_of
+from bench_lib.results.run_figures import RunFigures, derived_of
 
 
 def gil_rules(derived: pd.DataFrame, cores: int, impossible: Collection[str] = ()) -> list[str]:

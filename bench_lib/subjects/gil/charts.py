@@ -1,7 +1,7 @@
 """The headline: speedup vs workers for processes and threads, and where the CPU time went.
 
 A speedup flagged ``impossible`` (above the usable cores by more than its interval: the
-plugin's flag, read with :func:`bench_lib.scaling.impossible_names`) is not drawn as a
+plugin's flag, read with :func:`bench_lib.results.scaling.impossible_names`) is not drawn as a
 result: it is left off the lines and shown as a red cross on the ideal line's cap, and the
 side-step factor built on it is not printed.
 """
@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench_lib import scaling, tidy
-from bench_lib.chart_style import (
+from bench_lib.charts.style import (
     Chart,
     RunContext,
     colour,
@@ -26,7 +25,8 @@ from bench_lib.chart_style import (
     samples_text,
     speedup_series,
 )
-from bench_lib.records import Machine, Run
+from bench_lib.results import scaling, tidy
+from bench_lib.results.records import Machine, Run
 
 MODES = {"process": "processes", "thread": "threads"}
 

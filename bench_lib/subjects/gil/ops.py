@@ -1,6 +1,6 @@
 """The GIL benchmark's pieces: one fixed amount of CPU work split N ways, and the GIL's state.
 
-The work is :func:`bench_lib.workloads.spin` (pure Python, holds the GIL throughout), split
+The work is :func:`bench_lib.workers.workloads.spin` (pure Python, holds the GIL throughout), split
 into N jobs of near-equal iterations, one per worker; run on N threads or N processes
 through the same pool API (``map``, chunksize 1), so only the kind of worker differs.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from bench_lib.pool_work import Job
+from bench_lib.workers.pool_work import Job
 
 MODES = ("thread", "process")
 

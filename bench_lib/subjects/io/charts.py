@@ -13,8 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench_lib import tidy
-from bench_lib.chart_style import (
+from bench_lib.charts.style import (
     Chart,
     RunContext,
     colour,
@@ -24,7 +23,8 @@ from bench_lib.chart_style import (
     new_chart,
     samples_text,
 )
-from bench_lib.stats import loglog_slope
+from bench_lib.results import tidy
+from bench_lib.stats.descriptive import loglog_slope
 from bench_lib.subjects.io import bounds as io_bounds
 
 MODEL_ORDER = ("threads", "processes", "asyncio", "gevent", "select", "poll", "epoll")

@@ -24,7 +24,7 @@ from typing import TypeVar
 
 import psutil
 
-from bench_lib import cpu
+from bench_lib.machine import cpu
 from bench_lib.subjects.io.serve import SERVER_MODELS
 
 START_TIMEOUT_S = 30.0  # a cold gevent import on a busy machine takes well under this

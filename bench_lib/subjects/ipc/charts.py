@@ -12,8 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench_lib import tidy
-from bench_lib.chart_style import (
+from bench_lib.charts.style import (
     Chart,
     RunContext,
     colour,
@@ -24,6 +23,7 @@ from bench_lib.chart_style import (
     samples_text,
     value_labels,
 )
+from bench_lib.results import tidy
 from bench_lib.units import format_bytes_size, format_value
 
 FLOORS = {

@@ -11,10 +11,10 @@ from __future__ import annotations
 import multiprocessing.context
 from typing import Any
 
-from bench_lib import placement
 from bench_lib.subjects.ipc import channels as ipc_channels
 from bench_lib.subjects.ipc import workloads as ipc_workloads
 from bench_lib.subjects.ipc.stream import PRIMED_MESSAGES, Session
+from bench_lib.workers import placement
 
 
 class RawStream(Session):

@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from bench_lib import placement
 from bench_lib.subjects.ipc import workloads as ipc_workloads
+from bench_lib.workers import placement
 
 STOP_GRACE_S = 0.5  # an idle peer answers "stop" in milliseconds; a blocked one never does
 KILL_GRACE_S = 0.2  # after SIGTERM, then SIGKILL: an interrupted run must end in well under 2 s

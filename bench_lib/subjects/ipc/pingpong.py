@@ -13,11 +13,12 @@ import multiprocessing.context
 import time
 from typing import Any, Callable
 
-from bench_lib import placement, stats
+from bench_lib.stats import descriptive as stats
 from bench_lib.subjects.ipc import channels as ipc_channels
 from bench_lib.subjects.ipc import workloads as ipc_workloads
 from bench_lib.subjects.ipc.peers import STOP_GRACE_S, PeerDied, watched
 from bench_lib.subjects.ipc.stream import Session
+from bench_lib.workers import placement
 
 P99 = 99.0  # the tail percentile reported beside the median
 

@@ -16,7 +16,6 @@ import time
 import types
 from typing import Any
 
-from bench_lib import placement
 from bench_lib.subjects.ipc import workloads as ipc_workloads
 from bench_lib.subjects.ipc.peers import (
     CALIBRATION_TIMEOUT_S,
@@ -25,6 +24,7 @@ from bench_lib.subjects.ipc.peers import (
     start_servers_unpinned,
     watched,
 )
+from bench_lib.workers import placement
 
 # operation -> proxy calls per operation (a set and a get, or one append)
 PROXY_OPS = {"dict_setget": 2, "list_append": 1, "namespace_attr": 2, "value": 2}

@@ -13,7 +13,6 @@ import time
 from types import TracebackType
 from typing import Any
 
-from bench_lib import placement
 from bench_lib.subjects.ipc import channels as ipc_channels
 from bench_lib.subjects.ipc import workloads as ipc_workloads
 from bench_lib.subjects.ipc.peers import (
@@ -24,6 +23,7 @@ from bench_lib.subjects.ipc.peers import (
     start_servers_unpinned,
     watched,
 )
+from bench_lib.workers import placement
 
 MIN_STREAM_MESSAGES = 5  # one primes the pipeline off the clock, four or more are timed
 PRIMED_MESSAGES = 1  # received in prime(), before the clock starts

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bench_lib.run_figures import RunFigures, median_of, metric_of
+from bench_lib.results.run_figures import RunFigures, median_of, metric_of
 from bench_lib.units import format_value
 
 

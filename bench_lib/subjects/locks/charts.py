@@ -7,8 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench_lib import tidy
-from bench_lib.chart_style import (
+from bench_lib.charts.style import (
     Chart,
     RunContext,
     colour,
@@ -19,7 +18,8 @@ from bench_lib.chart_style import (
     new_chart,
     samples_text,
 )
-from bench_lib.records import Machine
+from bench_lib.results import tidy
+from bench_lib.results.records import Machine
 
 PRIMITIVE_LABELS = {
     "lock": "Lock",

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Callable
 
-from bench_lib import placement, workloads
+from bench_lib.workers import placement, workloads
 
 STOP_GRACE_S = 5.0  # a healthy worker takes its stop token and exits well within this
 KILL_GRACE_S = 1.0  # after terminate(), how long before kill()

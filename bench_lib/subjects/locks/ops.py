@@ -23,9 +23,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from bench_lib import mp_context, placement, workloads
-from bench_lib.stats import jain_index
+from bench_lib.stats.descriptive import jain_index
 from bench_lib.subjects.locks import crew
+from bench_lib.workers import mp_context, placement, workloads
 
 PRIMITIVES = (
     "lock",  # multiprocessing.Lock

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from bench_lib import workloads
 from bench_lib.subjects.locks import crew
+from bench_lib.workers import workloads
 
 CLASSIC_WRITERS = 10  # the multiprocessing docs' example: ten processes printing
 LINE_BYTES = 120  # long enough to split into several writes, short enough to write many

@@ -8,9 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench_lib import scaling as scaling_figures
-from bench_lib import tidy
-from bench_lib.chart_style import (
+from bench_lib.charts.style import (
     NOISY_EDGE,
     Chart,
     RunContext,
@@ -25,7 +23,9 @@ from bench_lib.chart_style import (
     speedup_series,
     value_labels,
 )
-from bench_lib.records import Machine
+from bench_lib.results import scaling as scaling_figures
+from bench_lib.results import tidy
+from bench_lib.results.records import Machine
 from bench_lib.units import format_value
 
 

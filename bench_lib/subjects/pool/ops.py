@@ -1,7 +1,7 @@
 """Pool operations mpbench times: one call per API, on process or thread workers.
 
 Every API runs the same job list and returns the results in job order (``imap_unordered``
-is sorted back by seed), so one :class:`bench_lib.pool_work.Verifier` can check every round
+is sorted back by seed), so one :class:`bench_lib.workers.pool_work.Verifier` can check every round
 against the serial answer. Pools are built by :func:`open_pool` off the clock, reused across the
 rounds of one parameter point, and closed by :meth:`Workers.close`.
 """
@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Union
 
-from bench_lib import mp_context, workloads
-from bench_lib.pool_work import Job
+from bench_lib.workers import mp_context, workloads
+from bench_lib.workers.pool_work import Job
 
 if TYPE_CHECKING:
-    from bench_lib.profiles import GridContext
+    from bench_lib.engine.profiles import GridContext
 
 Backend = Literal["process", "thread"]
 PoolLike = Union[multiprocessing.pool.Pool, cf.Executor]
@@ -186,7 +186,7 @@ def open_pool(
 
     With ``cpus``, every worker process pins itself there as it starts (forkserver children do
     not inherit the parent's mask); thread workers inherit the mask of the thread that starts
-    the pool, so pin the caller (:func:`bench_lib.cpu.pinned`) around this call too.
+    the pool, so pin the caller (:func:`bench_lib.machine.cpu.pinned`) around this call too.
     """
     if workers < 1:
         raise ValueError(f"a pool needs at least one worker, got {workers}")

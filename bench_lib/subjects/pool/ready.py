@@ -1,6 +1,6 @@
 """Pool readiness and placement: every worker answers once, says where it runs, within a deadline.
 
-:func:`answer_all` sends one :func:`bench_lib.workloads.check_in` task per worker. Each task
+:func:`answer_all` sends one :func:`bench_lib.workers.workloads.check_in` task per worker. Each task
 connects to a loopback socket of this process, says (pid, thread id, CPU, affinity) and waits
 for a go that is sent only once all N have spoken: a waiting task holds its worker, so the N
 answers come from N distinct workers. That is what "ready" means for ``pool_start`` (a pool
@@ -23,8 +23,8 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bench_lib import workloads
 from bench_lib.subjects.pool.ops import Workers
+from bench_lib.workers import workloads
 
 READY_TIMEOUT_S = 30.0  # a spawn worker answers within a second or two even on a loaded
 # 2-core machine; 30 s without an answer is a hang, not a slow start
@@ -103,7 +103,7 @@ def _read_line(conn: socket.socket) -> bytes:
 
 
 def _parse(line: bytes) -> WorkerPlace:
-    """'pid tid cpu 0,1' (as :func:`bench_lib.workloads.check_in` sends it)."""
+    """'pid tid cpu 0,1' (as :func:`bench_lib.workers.workloads.check_in` sends it)."""
     pid, tid, cpu, mask = line.decode().split()
     return WorkerPlace(int(pid), int(tid), int(cpu), tuple(int(c) for c in mask.split(",")))
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bench_lib import stats, tidy
-from bench_lib.run_figures import RunFigures, median_of
+from bench_lib.results import tidy
+from bench_lib.results.run_figures import RunFigures, median_of
+from bench_lib.stats import descriptive as stats
 from bench_lib.units import format_value
 
 

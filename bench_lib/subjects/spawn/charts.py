@@ -7,8 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench_lib import tidy
-from bench_lib.chart_style import (
+from bench_lib.charts.style import (
     Chart,
     RunContext,
     colour,
@@ -19,6 +18,7 @@ from bench_lib.chart_style import (
     new_chart,
     samples_text,
 )
+from bench_lib.results import tidy
 
 START_CASES = ("process_start", "thread_start", "forkserver_boot", "raw_fork", "interpreter")
 

@@ -1,6 +1,6 @@
 """Process start cost, the operations mpbench times: start+join, its phases, and its floors.
 
-Every case here runs in a lean measuring process (:mod:`bench_lib.lean_worker`), which calls
+Every case here runs in a lean measuring process (:mod:`bench_lib.engine.lean_worker`), which calls
 :func:`prepare`; this module imports only the standard library, so that process stays small.
 """
 
@@ -14,10 +14,12 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from bench_lib import workloads
-from bench_lib.lean_worker import Round
-from bench_lib.mp_context import StartMethodUnavailable as StartMethodUnavailable  # re-exported:
-from bench_lib.mp_context import context as context  # benchmarks call spawn.context(start)
+from bench_lib.engine.lean_worker import Round
+from bench_lib.workers import workloads
+from bench_lib.workers.mp_context import (
+    StartMethodUnavailable as StartMethodUnavailable,  # re-exported:
+)
+from bench_lib.workers.mp_context import context as context  # benchmarks call spawn.context(start)
 
 INTERPRETER_FLAGS = {"bare": ("-S", "-I"), "site": ()}  # `python -S -I -c pass` vs `python -c pass`
 
@@ -110,12 +112,12 @@ def _ensure_forkserver() -> None:
     """The server as a user's script has it: the target's module loaded in it once.
 
     multiprocessing preloads ``__main__``, which is where a script's target lives; here the
-    target lives in bench_lib.workloads, so that is preloaded (else every child imported it:
+    target lives in bench_lib.workers.workloads, so that is preloaded (else every child imported it:
     24 ms a start on the reference VM, 5x the start itself).
     """
     from multiprocessing import forkserver
 
-    forkserver.set_forkserver_preload(["bench_lib.workloads"])
+    forkserver.set_forkserver_preload(["bench_lib.workers.workloads"])
     forkserver.ensure_running()
 
 

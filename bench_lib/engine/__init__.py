@@ -1,0 +1,1 @@
+"""The measuring engine: rounds, blocks, figures, twins, turns and the lean measuring processes."""

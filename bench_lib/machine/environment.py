@@ -1,0 +1,209 @@
+"""Machine fingerprint: what a result was measured on.
+
+Stored in every result file under ``machine_info["mpbench"]`` and printed by
+``mpbench info``. How busy the machine was at the start (load, steal) is about the
+run, not the machine, and goes in the run's block: pytest-benchmark's
+``--benchmark-compare`` warns whenever ``machine_info`` differs between two runs.
+Usable cores come from the affinity mask and the cgroup CPU quota, never from
+``os.cpu_count()`` alone (DESIGN.md, principle 6).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import multiprocessing
+import os
+import platform
+import re
+import socket
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from bench_lib.machine.gil_runtime import free_threaded_build, gil_enabled
+
+CGROUP_V2_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+CGROUP_V1_QUOTA = Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")
+CGROUP_V1_PERIOD = Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us")
+START_SAMPLE_S = 0.2  # long enough for /proc/stat's 10 ms ticks to show busy CPUs and steal
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    machine_id: str  # stable per machine: host, CPU model, usable cores
+    hostname: str
+    cpu_model: str
+    physical_cores: int | None  # None where the OS does not say
+    logical_cores: int
+    affinity_cores: list[int]  # CPUs this process may run on
+    cgroup_quota_cores: float | None  # cpu.max quota / period; None = no quota
+    usable_cores: int  # min(affinity, ceil(quota))
+    memory_bytes: int
+    os: str  # e.g. "Linux"
+    os_release: str  # distribution name where known
+    kernel: str
+    virtualisation: str  # "none", "container", "vm", or a detector's word
+    python_implementation: str
+    python_version: str
+    python_build: str
+    python_compiler: str
+    python_executable: str
+    gil_enabled: bool
+    free_threaded_build: bool
+    switch_interval_s: float
+    start_methods: list[str]
+    default_start_method: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith(("model name", "hardware", "cpu model")):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def affinity_cores() -> list[int]:
+    if hasattr(os, "sched_getaffinity"):
+        return sorted(os.sched_getaffinity(0))
+    return list(range(os.cpu_count() or 1))
+
+
+def parse_cpu_max(text: str) -> float | None:
+    """Cores allowed by a cgroup v2 ``cpu.max`` line ("max 100000" = no quota)."""
+    parts = text.split()
+    if len(parts) != 2 or parts[0] == "max":
+        return None
+    quota, period = float(parts[0]), float(parts[1])
+    return quota / period if period > 0 else None
+
+
+def cgroup_quota_cores() -> float | None:
+    try:
+        return parse_cpu_max(CGROUP_V2_CPU_MAX.read_text())
+    except (OSError, ValueError):
+        pass
+    try:
+        quota = int(CGROUP_V1_QUOTA.read_text())
+        period = int(CGROUP_V1_PERIOD.read_text())
+    except (OSError, ValueError):
+        return None
+    return quota / period if quota > 0 and period > 0 else None
+
+
+def usable_cores() -> int:
+    """Cores this process can really keep busy: affinity mask, capped by the cgroup quota."""
+    cores = len(affinity_cores())
+    quota = cgroup_quota_cores()
+    if quota is not None:
+        cores = min(cores, max(1, math.ceil(quota)))
+    return max(1, cores)
+
+
+def virtualisation() -> str:
+    if Path("/.dockerenv").exists() or Path("/run/.containerenv").exists():
+        return "container"
+    try:
+        cgroup = Path("/proc/1/cgroup").read_text()
+        if re.search(r"docker|kubepods|containerd|lxc", cgroup):
+            return "container"
+    except OSError:
+        pass
+    try:
+        if " hypervisor" in Path("/proc/cpuinfo").read_text():
+            return "vm"
+    except OSError:
+        pass
+    return "none"
+
+
+def os_release() -> str:
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip('"')
+    except OSError:
+        pass
+    return platform.platform()
+
+
+def make_machine_id(hostname: str, cpu: str, cores: int) -> str:
+    """Readable and stable: ``<host>-<cores>c-<hash>``; the hash separates same-named hosts."""
+    digest = hashlib.sha256(f"{hostname}|{cpu}|{cores}".encode()).hexdigest()[:8]
+    slug = re.sub(r"[^a-z0-9]+", "-", hostname.lower()).strip("-")[:24] or "host"
+    return f"{slug}-{cores}c-{digest}"
+
+
+def machine_id() -> str:
+    return make_machine_id(socket.gethostname(), cpu_model(), usable_cores())
+
+
+def fingerprint() -> Fingerprint:
+    host = socket.gethostname()
+    model = cpu_model()
+    usable = usable_cores()
+    methods = multiprocessing.get_all_start_methods()  # the first one is the default
+    return Fingerprint(
+        machine_id=make_machine_id(host, model, usable),
+        hostname=host,
+        cpu_model=model,
+        physical_cores=psutil.cpu_count(logical=False),
+        logical_cores=psutil.cpu_count(logical=True) or 1,
+        affinity_cores=affinity_cores(),
+        cgroup_quota_cores=cgroup_quota_cores(),
+        usable_cores=usable,
+        memory_bytes=psutil.virtual_memory().total,
+        os=platform.system(),
+        os_release=os_release(),
+        kernel=platform.release(),
+        virtualisation=virtualisation(),
+        python_implementation=platform.python_implementation(),
+        python_version=platform.python_version(),
+        python_build=" ".join(platform.python_build()),
+        python_compiler=platform.python_compiler(),
+        python_executable=sys.executable,
+        gil_enabled=gil_enabled(),
+        free_threaded_build=free_threaded_build(),
+        switch_interval_s=sys.getswitchinterval(),
+        start_methods=list(methods),
+        default_start_method=methods[0],
+    )
+
+
+@dataclass(frozen=True)
+class RunConditions:
+    """How busy the machine was when a run started: about the run, not the machine."""
+
+    load_average_1m: float  # lags: still high for a minute after an earlier run ended
+    busy_cores: float | None  # CPU time other processes used in a short sample / its wall time
+    steal_fraction: float | None  # share of CPU time stolen by the hypervisor, sampled
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_conditions(sample_s: float = START_SAMPLE_S) -> RunConditions:
+    """Load average, and busy cores and steal sampled over ``sample_s`` while we sleep."""
+    before, wall = psutil.cpu_times(), time.perf_counter()
+    time.sleep(sample_s)
+    after, wall = psutil.cpu_times(), time.perf_counter() - wall
+    total = sum(after) - sum(before)
+    idle = (
+        (after.idle - before.idle) + getattr(after, "iowait", 0.0) - getattr(before, "iowait", 0.0)
+    )
+    steal = getattr(after, "steal", 0.0) - getattr(before, "steal", 0.0)
+    return RunConditions(
+        load_average_1m=os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0,
+        busy_cores=max(0.0, total - idle - steal) / wall if wall > 0 else None,
+        steal_fraction=steal / total if hasattr(after, "steal") and total > 0 else None,
+    )

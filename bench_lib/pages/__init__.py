@@ -1,0 +1,1 @@
+"""The HTML pages' shared pieces: the skeleton, escaping, tables and the report folder writer."""

@@ -1,0 +1,1 @@
+"""The pytest plugin: options, the parameter grid, the fixture, the session log, results."""

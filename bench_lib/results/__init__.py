@@ -1,0 +1,1 @@
+"""Result files: the schema, loading and saving, typed records, derived figures, tidy tables."""

@@ -1,0 +1,1 @@
+"""Pure statistics: summaries, intervals, two-sample and block-level tests, noise, verdicts."""

@@ -1,0 +1,1 @@
+"""Keeping runs honest: child processes, interrupts, watchdogs, leaks, concurrent runs."""

@@ -1,0 +1,1 @@
+"""Stdlib-only code that spawned and forkserver children import."""
