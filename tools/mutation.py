@@ -38,26 +38,26 @@ REPO = Path(__file__).resolve().parent.parent
 # that run whole benchmarks, such as test_report.py, are left to the ordinary test run)
 ADVICE_SUBJECTS = ("spawn", "ipc", "locks", "pool", "gil", "io", "distributed")  # advice rules
 TARGETS: dict[str, list[str]] = {
-    "stats": [
+    "stats/descriptive": [
         "tests/test_stats.py", "tests/test_mutation_kills_stats.py", "tests/test_compare_stats.py"
     ],
-    "two_samples": ["tests/test_compare_stats.py", "tests/test_mutation_kills_stats.py"],
-    "replicates": [
+    "stats/two_samples": ["tests/test_compare_stats.py", "tests/test_mutation_kills_stats.py"],
+    "stats/replicates": [
         "tests/test_kill_replicates.py", "tests/test_replicates.py",
         "tests/test_mutation_kills_replicates.py",
     ],
-    "verdict": ["tests/test_mutation_kills_verdict.py", "tests/test_compare_stats.py"],
-    "noise": ["tests/test_noise.py", "tests/test_mutation_kills_noise.py"],
-    "scaling": [
+    "stats/verdict": ["tests/test_mutation_kills_verdict.py", "tests/test_compare_stats.py"],
+    "stats/noise": ["tests/test_noise.py", "tests/test_mutation_kills_noise.py"],
+    "results/scaling": [
         "tests/test_kill_scaling.py", "tests/test_scaling.py",
         "tests/test_mutation_kills_scaling.py",
     ],
-    "schema": ["tests/test_results.py", "tests/test_mutation_kills_schema.py"],
-    "leaks": ["tests/test_mutation_kills_leaks.py", "tests/test_reliability.py"],
-    "engine": [
+    "results/schema": ["tests/test_results.py", "tests/test_mutation_kills_schema.py"],
+    "supervision/leaks": ["tests/test_mutation_kills_leaks.py", "tests/test_reliability.py"],
+    "engine/bench": [
         "tests/test_kill_engine.py", "tests/test_mutation_kills_engine.py", "tests/test_engine.py"
     ],
-    "deadline": ["tests/test_kill_engine.py", "tests/test_mutation_kills_engine.py"],
+    "engine/deadline": ["tests/test_kill_engine.py", "tests/test_mutation_kills_engine.py"],
     "compare/pairs": [
         "tests/test_kill_compare.py", "tests/test_mutation_kills_compare.py",
         "tests/test_compare_stats.py", "tests/test_compare.py", "tests/test_compare_hostile.py",

@@ -12,7 +12,7 @@ from typing import Any
 
 from bench_lib.pages.folder import check_replaceable
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 BENCHMARKS = REPO / "benchmarks"
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # the shell's code for "stopped by Ctrl-C"

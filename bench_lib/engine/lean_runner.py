@@ -22,7 +22,7 @@ from typing import Any
 # Interpreter start, imports and the job's own preparation (touching GiBs of parent memory for
 # fork_memory takes seconds) must fit in this, on top of the round's own timeout.
 START_GRACE_S = 60.0
-WORKER_COMMAND = "from bench_lib.engine.bench.lean_worker import main; main()"
+WORKER_COMMAND = "from bench_lib.engine.lean_worker import main; main()"
 
 
 @dataclass(frozen=True)
