@@ -1,4 +1,4 @@
-"""The ``mpbench`` command: info, run, report, compare, ab, matrix.
+"""The ``mpbench`` command: info, run, report, compare, ab, matrix, measure.
 
 ``run`` drives pytest (one engine, DESIGN.md); the others only read result files.
 Bad input is a one-line error and exit code 2, never a traceback.
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_lib import registry
+from bench_lib.cli import measure as cli_measure
 from bench_lib.cli.ab import DEFAULT_BLOCKS as DEFAULT_AB_BLOCKS
 from bench_lib.cli.common import (
     EXIT_INTERRUPTED,
@@ -266,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when a figure is 'slower' by more than PCT percent (a CI regression gate)",
     )
     comp.set_defaults(func=cmd_compare)
+    cli_measure.add_parser(sub)
     return parser
 
 

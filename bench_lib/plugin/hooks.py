@@ -19,6 +19,8 @@ import pytest
 from bench_lib.engine import progress, turnstile
 from bench_lib.engine.bench import Bench
 from bench_lib.machine import environment
+from bench_lib.measure.fixture import MEASURE_KEY
+from bench_lib.measure.fixture import mpbench_measure as mpbench_measure
 from bench_lib.plugin import reasons, watchdog_hooks
 from bench_lib.plugin.grid import grid_context
 
@@ -245,15 +247,18 @@ def pytest_benchmark_update_json(
         "stopped_by": log.stop_signal or None,
         "stopped_during": log.stopped_during or None,
     }
-    output_json["benchmarks"] = [
-        b for b in output_json["benchmarks"] if SCHEMA_KEY in b.get("extra_info", {})
+    output_json["benchmarks"] = [  # mpbench_measure's entries are the user's: kept as they are
+        b
+        for b in output_json["benchmarks"]
+        if SCHEMA_KEY in b.get("extra_info", {}) or MEASURE_KEY in b.get("extra_info", {})
     ]
-    resolve_floors(output_json["benchmarks"])
+    ours = [b for b in output_json["benchmarks"] if SCHEMA_KEY in b.get("extra_info", {})]
+    resolve_floors(ours)
     from bench_lib.results import scaling  # numpy: loaded once the measuring is over
 
-    scaling.derive(output_json["benchmarks"])
+    scaling.derive(ours)
     cores = int(output_json.get("machine_info", {}).get(SCHEMA_KEY, {}).get("usable_cores") or 0)
-    flag_impossible_speedups(output_json["benchmarks"], cores)
+    flag_impossible_speedups(ours, cores)
 
 
 def _gil_block(log: SessionLog) -> dict[str, Any]:

@@ -1,0 +1,52 @@
+"""Choosing one way out of several measured ones: the fastest, unless a cheaper one ties it.
+
+Each option is a speedup over serial with a 95% interval from independent blocks, and a cost
+rank (serial < threads < interpreters < processes, fewer workers cheaper). An option counts
+only if it is clearly faster than serial: its whole interval above 1 and its speedup at least
+MIN_SPEEDUP. The fastest of those is the reference; every option whose interval reaches the
+reference's lower bound is as fast as far as the blocks can tell, and the cheapest of them is
+chosen. No option clearly faster: serial. An option without an interval (one block) never wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bench_lib.stats.verdict import MIN_EFFECT
+
+# Below a 5% gain (verdict.MIN_EFFECT: what back-to-back runs of one idle machine drift by)
+# a pool's processes, memory and failure modes are not worth it.
+MIN_SPEEDUP = 1.0 + MIN_EFFECT
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str  # the way's id
+    cost: tuple[int, ...]  # smaller is cheaper
+    speedup: float  # serial time / this way's time
+    ci_low: float | None  # None: too few blocks for an interval
+    ci_high: float | None
+
+
+def clearly_faster(option: Option) -> bool:
+    """Faster than serial beyond the interval, and by enough to be worth it."""
+    return option.ci_low is not None and option.ci_low > 1.0 and option.speedup >= MIN_SPEEDUP
+
+
+def ties(option: Option, best: Option) -> bool:
+    """The intervals overlap: the blocks cannot tell ``option`` from ``best``."""
+    if option.ci_high is None or best.ci_low is None:
+        return False
+    return option.ci_high >= best.ci_low
+
+
+def choose(options: Sequence[Option]) -> tuple[Option | None, Option | None]:
+    """(the chosen option, the fastest one); (None, fastest-or-None) means serial."""
+    clear = [o for o in options if clearly_faster(o)]
+    if not clear:
+        ranked = [o for o in options if o.ci_low is not None]
+        return None, max(ranked, key=lambda o: o.speedup) if ranked else None
+    best = max(clear, key=lambda o: o.speedup)
+    tied = [o for o in clear if ties(o, best)]
+    return min(tied, key=lambda o: o.cost), best

@@ -1,0 +1,197 @@
+"""`mpbench measure`: bad input (exit 2, one line), the user's traceback (exit 1), the right
+recommendation for a CPU-bound and a sleeping function, the JSON summary, the fixture's entry.
+
+Behaviour only, no timing thresholds: a sleeping function's thread speedup is large whatever
+the load; for CPU-bound work only "not threads" is asserted, and only where the GIL is on.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench_lib.machine.gil_runtime import gil_enabled
+from bench_lib.measure import plan
+from bench_lib.measure.blocks import WrongResults, check, same
+from bench_lib.measure.ways import Way, chosen_chunksize, default_chunksize
+from bench_lib.stats.choice import Option, choose
+
+REPO = Path(__file__).resolve().parent.parent
+TARGETS = REPO / "tests" / "measure_targets.py"
+SMOKE = ("--budget", "8", "--start-methods", "fork", "-q")
+
+
+def measure(*args: str, json_out: Path | None = None) -> subprocess.CompletedProcess[str]:
+    extra = ["--json", str(json_out)] if json_out else []
+    return subprocess.run(
+        [sys.executable, "-m", "bench_lib.cli", "measure", *args, *extra],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def target(name: str) -> str:
+    return f"{TARGETS}:{name}"
+
+
+@pytest.mark.parametrize(
+    ("fn", "args", "says"),
+    [
+        ("nowhere_module:f", target("cpu_jobs"), "cannot import nowhere_module"),
+        (target("missing"), target("cpu_jobs"), "has no 'missing'"),
+        (target("local"), target("small_jobs"), "define it at module level"),
+        (target("crunch"), target("not_tuples"), "item 0 is a int"),
+        (target("crunch"), target("not_a_list"), "not a dict"),
+        ("/no/such/file.py:f", target("cpu_jobs"), "no file /no/such/file.py"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(fn: str, args: str, says: str) -> None:
+    proc = measure(fn, "--args", args, *SMOKE)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0] and "Traceback" not in proc.stderr
+    assert lines[0].startswith("mpbench measure: error: ")
+
+
+def test_a_raising_function_shows_the_users_traceback_once() -> None:
+    proc = measure(target("fails"), "--args", target("small_jobs"), *SMOKE)
+    assert proc.returncode == 1
+    assert proc.stderr.count("Traceback") == 1
+    assert "the user's own error for n=2" in proc.stderr
+    assert 'raise ValueError(f"the user' in proc.stderr  # the user's own line is shown
+    assert "bench_lib" not in proc.stderr  # none of mpbench's frames
+
+
+def test_a_way_that_returns_other_results_fails_loudly(tmp_path: Path) -> None:
+    out = tmp_path / "m.json"
+    proc = measure(
+        target("which_process"), "--args", target("small_jobs"), *SMOKE, "--workers", "2",
+        json_out=out,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert "wrong results" in proc.stdout and "results differ from serial" in proc.stdout
+    summary = json.loads(out.read_text())
+    statuses = {w["way"]["kind"]: w["status"] for w in summary["ways"]}
+    assert statuses["threads"] == "ok" and statuses["processes"] == "wrong results"
+    assert summary["failed"] is True
+
+
+@pytest.mark.skipif(not gil_enabled(), reason="free-threaded with the GIL off: threads may win")
+def test_cpu_bound_is_not_threads(tmp_path: Path) -> None:
+    out = tmp_path / "cpu.json"
+    proc = measure(target("crunch"), "--args", target("cpu_jobs"), *SMOKE, json_out=out)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(out.read_text())
+    assert summary["recommendation"] in ("serial", "processes", "interpreters")
+    assert "recommendation: " in proc.stdout
+
+
+def test_sleeping_is_parallel_and_the_summary_has_its_fields(tmp_path: Path) -> None:
+    out = tmp_path / "nap.json"
+    proc = measure(target("nap"), "--args", target("nap_jobs"), *SMOKE, json_out=out)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(out.read_text())
+    assert summary["recommendation"] in ("threads", "processes", "interpreters")
+    assert summary["schema"] == "mpbench-measure/1" and summary["calls"] == 8
+    ways = {w["id"]: w for w in summary["ways"]}
+    assert summary["recommended"] in ways
+    threads = [w for w in summary["ways"] if w["way"]["kind"] == "threads" and w["status"] == "ok"]
+    assert threads and all(w["speedup"] > 0 for w in threads)
+    for w in summary["ways"]:
+        assert {"speedup", "ci_low", "ci_high", "per_call_s", "startup_s", "blocks"} <= set(w)
+        if w["ci_low"] is not None:
+            assert w["ci_low"] <= w["speedup"] <= w["ci_high"]
+    assert summary["pickling"]["args_bytes_per_call"] > 0
+    assert not {"pandas", "matplotlib"} & set(summary["heavy_modules"])
+    assert summary["leftover"] is None
+    assert "interpreters" in " ".join(summary["skipped"]) or sys.version_info >= (3, 14)
+
+
+def test_the_budget_cuts_and_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "cut.json"
+    proc = measure(target("nap"), "--args", target("nap_jobs"), *SMOKE, json_out=out)
+    summary = json.loads(out.read_text())
+    assert proc.returncode == 0
+    assert summary["cut"] and f"cut to fit --budget {summary['budget_s']:g} s" in proc.stdout
+    assert summary["budget_for_all_s"] > summary["budget_s"]
+
+
+FIXTURE_TEST = """
+import measure_targets as t
+
+def test_mine(mpbench_measure):
+    summary = mpbench_measure(t.nap, t.nap_jobs(), budget_s=6, start_methods=["fork"])
+    assert summary.recommendation != "serial"
+"""
+
+
+def test_the_fixtures_entry_is_in_the_users_benchmark_json(tmp_path: Path) -> None:
+    (tmp_path / "test_user.py").write_text(FIXTURE_TEST)
+    (tmp_path / "measure_targets.py").write_text(TARGETS.read_text())
+    out = tmp_path / "out.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "test_user.py", "--benchmark-only",
+         f"--benchmark-json={out}", "-p", "no:cacheprovider", "-q"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (entry,) = json.loads(out.read_text())["benchmarks"]
+    assert entry["name"] == "test_mine" and entry["group"] == "mpbench_measure"
+    summary: dict[str, Any] = entry["extra_info"]["mpbench_measure"]
+    assert summary["recommendation"] in ("threads", "processes")
+    assert entry["stats"]["rounds"] >= 1
+    serial = [t for w in summary["ways"] for b in w["serial_rounds_s"] for t in b]
+    assert entry["stats"]["rounds"] == len(serial)
+    assert entry["stats"]["median"] == pytest.approx(sorted(serial)[len(serial) // 2] / 8, rel=0.5)
+
+
+def test_choose_prefers_the_cheaper_within_the_interval() -> None:
+    threads = Option("threads", (1, 4), 3.9, 3.7, 4.1)
+    procs = Option("processes", (3, 4), 4.0, 3.8, 4.2)
+    assert choose([procs, threads])[0] == threads
+    far = Option("threads", (1, 2), 1.9, 1.8, 2.0)
+    assert choose([procs, far])[0] == procs
+    assert choose([]) == (None, None)
+    unclear = Option("processes", (3, 2), 1.3, 0.7, 2.4)
+    assert choose([unclear]) == (None, unclear)  # not clearly above 1: serial
+    one_block = Option("processes", (3, 2), 1.9, None, None)
+    assert choose([one_block]) == (None, None)  # no interval never wins
+
+
+def test_results_are_compared_call_by_call() -> None:
+    check([1, 2], [1, 2])
+    with pytest.raises(WrongResults, match="call 1"):
+        check([1, 3], [1, 2])
+    with pytest.raises(WrongResults, match="1 results for 2 calls"):
+        check([1], [1, 2])
+
+    class Array:  # an == that answers elementwise, as numpy's does
+        def __init__(self, v: int) -> None:
+            self.v = v
+
+        def __eq__(self, other: object) -> Any:
+            return [True]
+
+    assert not same(Array(1), Array(2)) and same(Array(1), Array(1))
+
+
+def test_plan_counts_chunks_and_ids() -> None:
+    assert plan.worker_counts(2) == [1, 2, 4]
+    assert plan.worker_counts(6) == [1, 2, 4, 6, 12]
+    assert default_chunksize(100, 2) == 13
+    assert chosen_chunksize(100, 2, per_call_s=0.01) == 1  # 10 ms calls: one a task
+    assert chosen_chunksize(100, 2, per_call_s=1e-6) == 13  # tiny calls: the default's chunks
+    way = Way("processes", 2, "fork", "starmap", 16)
+    assert way.id == "processes[start=fork-api=starmap-chunksize=16-workers=2]"
+    assert way.label == "processes (fork, Pool.starmap, chunksize 16)"
+    ordered = plan.ways(2, [1, 2, 4], ["fork", "spawn"], 100, 1e-3, None, False)
+    assert [w.id for w in ordered[:2]] == ["threads[workers=2]", ordered[1].id]
+    assert ordered[1].start_method == "fork" and ordered[1].workers == 2
+    assert len({w.id for w in ordered}) == len(ordered)
