@@ -7,6 +7,7 @@ principle 1), so these helpers live in a module of their own that imports nothin
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any, Callable
 
 
@@ -24,3 +25,8 @@ def indexed(job: tuple[int, Callable[..., Any], tuple[Any, ...]]) -> tuple[int, 
 def answer(_: int) -> int:
     """A no-op task: the worker is up and answering (the pool's start-up ends here)."""
     return os.getpid()
+
+
+def use_path(paths: tuple[str, ...]) -> None:
+    """An interpreter's initializer: the parent's ``sys.path``, so it imports the same target."""
+    sys.path[:] = [*paths, *(p for p in sys.path if p not in paths)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import repeat
@@ -96,7 +97,9 @@ class Runner:
         if w.kind == "threads":
             self.pool = concurrent.futures.ThreadPoolExecutor(w.workers)
         elif w.kind == "interpreters":
-            self.pool = concurrent.futures.InterpreterPoolExecutor(w.workers)  # type: ignore[attr-defined,unused-ignore]
+            self.pool = concurrent.futures.InterpreterPoolExecutor(  # type: ignore[attr-defined,unused-ignore]
+                w.workers, initializer=calls.use_path, initargs=(tuple(sys.path),)
+            )
         elif w.api == "executor":
             ctx = mp_context.context(str(w.start_method))
             self.pool = concurrent.futures.ProcessPoolExecutor(w.workers, mp_context=ctx)
