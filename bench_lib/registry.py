@@ -30,11 +30,16 @@ Rule = Callable[..., list[str]]  # (advice.RunFigures) -> sentences with this ru
 class RunOption:
     """An option a subject adds to ``mpbench run``, checked before anything runs."""
 
-    flag: str  # "--scheduler": the pytest option (pytest_hooks.py) the checked value goes to
+    flag: str  # "--scheduler": the `mpbench run` option (and the pytest one, unless named below)
     metavar: str  # "tcp://HOST:PORT"
     help: str
     check: str  # "module:function": the value as given -> the value pytest gets; a ValueError
     # says why it cannot be used (a one-line error, exit 2)
+    pytest_flag: str = ""  # "--mpbench-payload": the pytest option (pytest_hooks.py) it goes to
+
+    @property
+    def pytest_option(self) -> str:
+        return self.pytest_flag or self.flag
 
     @property
     def dest(self) -> str:

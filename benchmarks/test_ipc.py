@@ -6,6 +6,10 @@
   bytes/s (higher is better). ``stream_objects``: the same with pickled Python objects (a
   ``(seq, [(id, value, tag), ...])`` tuple of about the same pickled size), send/recv or put/get.
 - ``fan_in``: 1 to 2x usable cores producers on one queue, one consumer (the parent).
+- ``stream_payload``: the user's own object (``--mpbench-payload module:factory``; `mpbench run
+  --payload`) streamed through Pipe, Queue, Manager().Queue() and, where it is bytes-like,
+  shared memory, checked like the built-in payloads; metric ``pickling_share``: pickle + unpickle
+  of the object alone / the time per message (``bench_lib/subjects/ipc/user_payload.py``).
 - ``ping_pong``: round-trip latency; figure s per trip, metrics median and p99 in us.
 - ``manager_proxy``: operations/s on a Manager dict/list/Namespace/Value from 1 to 2x usable
   cores concurrent processes; ``proxy_local`` is the same operation on a local object.
@@ -46,6 +50,7 @@ from bench_lib.subjects.ipc import floors as ipc_floors
 from bench_lib.subjects.ipc import pingpong as ipc_pingpong
 from bench_lib.subjects.ipc import proxies as ipc_proxies
 from bench_lib.subjects.ipc import stream as ipc_stream
+from bench_lib.subjects.ipc import user_payload as ipc_user
 from bench_lib.subjects.ipc.channels import FLOOR_OF, MEMCPY, RAW_TRANSPORTS, KiB, MiB
 from bench_lib.subjects.ipc.peers import parent_rss_window, round_target_s
 from bench_lib.subjects.spawn import ops as spawn
@@ -115,6 +120,10 @@ JOINT_AXES: dict[str, Points] = {
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """size and placement as one axis: both placements only where the table says so."""
+    if metafunc.function.__name__ == "test_stream_payload":
+        spec = metafunc.config.getoption("mpbench_payload", default=None)
+        if spec:  # without one the benchmark is deselected (ipc/pytest_hooks.py)
+            metafunc.parametrize("payload", [spec], ids=[f"payload={spec}"])
     table = JOINT_AXES.get(metafunc.function.__name__)
     if table is None:
         return
@@ -398,3 +407,23 @@ def test_proxy_local(mpbench: Bench, op: str) -> None:
         ],
     )
     mpbench.check("every read returned its write", session.mismatches == 0)
+
+
+@grid(start=start_method, channel=list(ipc_user.CHANNELS), placement=apart)
+def test_stream_payload(
+    mpbench: Bench, start: str, channel: str, placement: str, payload: str
+) -> None:
+    user = ipc_user.load(payload)
+    reason = user.skip_reason(channel)
+    if reason:
+        pytest.skip(reason)
+    cpus = pinned(mpbench, placement)
+    size = user.message_bytes(channel)
+    _describe(mpbench, start, size, channel=ipc_channels.CHANNELS[channel].what)
+    mpbench.info["payload"] = user.describe()
+    session = ipc_user.UserStreamSession(spawn.context(start), channel, user, cpus=cpus)
+    _stream(mpbench, session, size, None, start)  # no floor: the raw transports have their own
+    mpbench.metric("pickle_roundtrip_us", user.pickle_roundtrip_s * 1e6, "us")
+    shares = session.pickling_shares(skip_rounds=mpbench.warmup_rounds)
+    if shares:
+        mpbench.metric_samples("pickling_share", shares, "fraction")

@@ -67,3 +67,18 @@ def _make_local() -> Any:
 
 
 local = _make_local()  # a function pickle cannot find by its name
+
+
+def payload_record() -> dict[str, Any]:
+    """A user's payload for the ipc subject: a dict, so not bytes-like."""
+    return {"id": 7, "name": "widget", "values": list(range(100)), "tags": ("a", "b")}
+
+
+def payload_blob() -> bytes:
+    """A bytes-like payload: shared memory can carry it."""
+    return bytes(range(256)) * 16
+
+
+def payload_by_process() -> dict[str, int]:
+    """Differs in every process: the consumer must find each message 'corrupted'."""
+    return {"pid": os.getpid()}

@@ -74,7 +74,7 @@ def checked_subject_options(args: argparse.Namespace) -> list[str]:
         value = getattr(args, option.dest, None)
         if value:
             try:
-                out.append(f"{option.flag}={option.checked(value)}")
+                out.append(f"{option.pytest_option}={option.checked(value)}")
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
     return out
