@@ -82,3 +82,13 @@ def payload_blob() -> bytes:
 def payload_by_process() -> dict[str, int]:
     """Differs in every process: the consumer must find each message 'corrupted'."""
     return {"pid": os.getpid()}
+
+
+def dies(n: int) -> int:
+    """Kills the worker it runs in (not the serial parent): a Pool would wait for ever."""
+    if os.getpid() != _PARENT and n == 1:
+        os._exit(3)
+    return n
+
+
+_PARENT = os.getpid()  # under fork the workers inherit it; spawn children set their own

@@ -165,20 +165,20 @@ def test_choose_prefers_the_cheaper_within_the_interval() -> None:
     assert choose([one_block]) == (None, None)  # no interval never wins
 
 
+class Array:  # an == that answers elementwise, as numpy's does
+    def __init__(self, v: int) -> None:
+        self.v = v
+
+    def __eq__(self, other: object) -> Any:
+        return [True]
+
+
 def test_results_are_compared_call_by_call() -> None:
     check([1, 2], [1, 2])
     with pytest.raises(WrongResults, match="call 1"):
         check([1, 3], [1, 2])
     with pytest.raises(WrongResults, match="1 results for 2 calls"):
         check([1], [1, 2])
-
-    class Array:  # an == that answers elementwise, as numpy's does
-        def __init__(self, v: int) -> None:
-            self.v = v
-
-        def __eq__(self, other: object) -> Any:
-            return [True]
-
     assert not same(Array(1), Array(2)) and same(Array(1), Array(1))
 
 
@@ -195,3 +195,36 @@ def test_plan_counts_chunks_and_ids() -> None:
     assert [w.id for w in ordered[:2]] == ["threads[workers=2]", ordered[1].id]
     assert ordered[1].start_method == "fork" and ordered[1].workers == 2
     assert len({w.id for w in ordered}) == len(ordered)
+
+
+def test_a_pool_whose_worker_dies_times_out_and_leaves_no_process() -> None:
+    from bench_lib.machine import cpu
+    from bench_lib.measure.blocks import RoundTimeout, _timed
+    from bench_lib.measure.ways import Runner
+    from tests import measure_targets
+
+    for api in ("starmap", "imap_unordered", "apply_async"):
+        runner = Runner(Way("processes", 2, "fork", api, 1), measure_targets.dies, [(0,), (1,)])
+        runner.open()
+        try:
+            with pytest.raises(RoundTimeout, match="a worker hung, or died"):
+                _timed(runner, timeout_s=1.0)
+        finally:
+            runner.close()
+        assert not [p for p in cpu.live_children() if p.status() != "zombie"]
+
+
+def test_under_benchmark_disable_the_fixture_runs_the_function_once(tmp_path: Path) -> None:
+    (tmp_path / "test_user.py").write_text(
+        "import measure_targets as t\n\n"
+        "def test_mine(mpbench_measure):\n"
+        "    summary = mpbench_measure(t.nap, t.nap_jobs())\n"
+        "    assert summary.ways == () and summary.recommendation == 'serial'\n"
+    )
+    (tmp_path / "measure_targets.py").write_text(TARGETS.read_text())
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "test_user.py", "--benchmark-disable", "-q",
+         "-p", "no:cacheprovider"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr

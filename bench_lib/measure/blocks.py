@@ -8,6 +8,8 @@ compared with the serial results after the clock stops.
 
 from __future__ import annotations
 
+import concurrent.futures
+import multiprocessing
 import pickle
 import time
 from typing import Any
@@ -24,9 +26,27 @@ class WrongResults(Exception):
     pass
 
 
-def _timed(runner: Runner) -> tuple[float, list[Any]]:
+ROUND_TIMEOUT_FACTOR = 20  # a pool's round 20x slower than serial: a worker hung or died
+MIN_ROUND_TIMEOUT_S = 30.0  # but never under this: spawn's first round on a busy machine
+
+
+class RoundTimeout(Exception):
+    pass
+
+
+def round_timeout_s(serial_round_s: float) -> float:
+    return max(MIN_ROUND_TIMEOUT_S, ROUND_TIMEOUT_FACTOR * serial_round_s)
+
+
+def _timed(runner: Runner, timeout_s: float | None = None) -> tuple[float, list[Any]]:
     start = time.perf_counter()
-    out = runner.run()
+    try:
+        out = runner.run(timeout_s)
+    except (TimeoutError, multiprocessing.TimeoutError, concurrent.futures.TimeoutError):
+        raise RoundTimeout(
+            f"a round took over {timeout_s:.0f} s: a worker hung, or died and lost its task; "
+            "the pool was terminated"
+        ) from None
     return time.perf_counter() - start, out
 
 
@@ -38,7 +58,10 @@ def same(a: Any, b: Any) -> bool:
             return equal
     except Exception:  # an __eq__ that refuses: fall back on the bytes
         pass
-    return bool(pickle.dumps(a) == pickle.dumps(b))
+    try:
+        return bool(pickle.dumps(a) == pickle.dumps(b))
+    except Exception:  # not picklable either (threads only): what it prints is all there is
+        return repr(a) == repr(b)
 
 
 def check(out: list[Any], expected: list[Any]) -> None:
@@ -65,13 +88,14 @@ def _block(
         runner.open()
         startup = time.perf_counter() - start
         budget.startup_s[way.start_method or way.kind] = startup
-        warm_s, out = _timed(runner)
+        timeout = round_timeout_s(budget.serial_round_s)
+        warm_s, out = _timed(runner, timeout)
         check(out, expected)
         rounds = rounds or plan.rounds_per_block(budget.serial_round_s, warm_s)
         for i in range(rounds):
             for r in (runner, serial) if i % 2 == 0 else (serial, runner):
                 with CpuMeter() as meter:
-                    elapsed, out = _timed(r)
+                    elapsed, out = _timed(r, timeout)
                 check(out, expected)
                 (mine if r is runner else theirs).append(elapsed)
                 if r is runner:
@@ -94,6 +118,8 @@ def measure_way(way: Way, target: Target, expected: list[Any], budget: plan.Budg
             startup, mine, theirs, used, rounds = _block(way, target, expected, budget, rounds)
         except WrongResults as exc:
             return WayResult(way, "wrong results", f"results differ from serial: {exc}")
+        except RoundTimeout as exc:
+            return WayResult(way, "failed", str(exc))
         except Exception as exc:
             raise UserCodeError(way.label, exc) from None
         startups.append(startup)

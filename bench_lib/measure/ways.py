@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import math
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import repeat
@@ -110,22 +111,34 @@ class Runner:
         elif self.pool is not None:
             self.pool.map(calls.answer, range(w.workers), chunksize=1)
 
-    def run(self) -> list[Any]:
-        """One round: every argument tuple once; the results in the arguments' order."""
+    def run(self, timeout_s: float | None = None) -> list[Any]:
+        """One round: every argument tuple once; the results in the arguments' order.
+
+        A pool's round that outlives ``timeout_s`` raises TimeoutError (a worker hung, or
+        died and took its task with it: Pool.map would wait for ever); serial and threads
+        cannot be stopped from outside, so they have no deadline.
+        """
         fn, args, w, pool = self.fn, self.args, self.way, self.pool
         if pool is None:
             return [fn(*a) for a in args]
         if isinstance(pool, concurrent.futures.Executor):
             chunk = {"chunksize": w.chunksize} if w.chunksize and w.api else {}
-            return list(pool.map(calls.star, repeat(fn, len(args)), args, **chunk))
+            wait = None if w.kind == "threads" else timeout_s
+            return list(pool.map(calls.star, repeat(fn, len(args)), args, timeout=wait, **chunk))
+        deadline = time.monotonic() + (timeout_s if timeout_s is not None else 1e9)
+
+        def left() -> float:
+            return max(0.0, deadline - time.monotonic())
+
         if w.api == "apply_async":
             pending = [pool.apply_async(fn, a) for a in args]
-            return [p.get() for p in pending]
+            return [p.get(left()) for p in pending]
         if w.api == "imap_unordered":
             jobs = ((i, fn, a) for i, a in enumerate(args))
-            done = sorted(pool.imap_unordered(calls.indexed, jobs, chunksize=w.chunksize or 1))
+            results = pool.imap_unordered(calls.indexed, jobs, chunksize=w.chunksize or 1)
+            done = sorted(results.next(left()) for _ in args)
             return [result for _, result in done]
-        return list(pool.starmap(fn, args, chunksize=w.chunksize))
+        return list(pool.starmap_async(fn, args, chunksize=w.chunksize).get(left()))
 
     def close(self) -> None:
         pool, self.pool = self.pool, None
