@@ -155,6 +155,7 @@ def _result(
         ci_low=ratio.ci_low,
         ci_high=ratio.ci_high,
         effective_cores=usage.effective_cores,
+        foreign_cores=usage.foreign_cores,
         startup_s=descriptive.median(startups) if way.kind != "serial" else None,
         rounds_per_block=rounds,
         way_rounds_s=tuple(tuple(b) for b in way_blocks),

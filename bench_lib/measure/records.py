@@ -39,6 +39,7 @@ class WayResult:
     ci_high: float | None = None
     effective_cores: float | None = None  # CPU seconds of the process tree / wall seconds
     startup_s: float | None = None  # median over blocks: pool created until all workers answer
+    foreign_cores: float | None = None  # cores other processes kept busy during its rounds
     rounds_per_block: int = 0
     way_rounds_s: tuple[tuple[float, ...], ...] = ()  # each block's round times
     serial_rounds_s: tuple[tuple[float, ...], ...] = ()  # the serial rounds beside them
@@ -80,6 +81,12 @@ class Summary:
     def failed(self) -> bool:
         return bool(self.tracebacks) or any(w.status in FAILED for w in self.ways)
 
+    @property
+    def foreign_cores(self) -> float | None:
+        """The most cores other processes kept busy during any way's rounds."""
+        seen = [w.foreign_cores for w in self.ways if w.foreign_cores is not None]
+        return max(seen) if seen else None
+
     def way(self, way_id: str) -> WayResult | None:
         return next((w for w in self.ways if w.way.id == way_id), None)
 
@@ -90,5 +97,6 @@ class Summary:
             pickling=asdict(self.pickling) if self.pickling else None,
             ways=[w.as_dict() for w in self.ways],
             failed=self.failed,
+            foreign_cores=self.foreign_cores,
         )
         return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bench_lib.measure.recommend import speedup_text, way_line
 from bench_lib.measure.records import Summary, WayResult
+from bench_lib.stats.noise import FOREIGN_CORES
 from bench_lib.units import format_value
 
 COLUMNS = ("way", "per call", "speedup (95%)", "cores", "start-up", "blocks x rounds")
@@ -67,6 +68,12 @@ def report(s: Summary) -> list[str]:
         lines.append(
             f"note: {', '.join(s.heavy_modules)} loaded in the measuring process (by the target?)"
             ": a big parent makes fork slower"
+        )
+    busy = s.foreign_cores
+    if busy is not None and busy > FOREIGN_CORES:
+        lines.append(
+            f"warning: other processes kept up to {busy:.1f} of {s.usable_cores} cores busy "
+            "while the ways ran: speedups are low and intervals wide; rerun on a quiet machine"
         )
     if s.leftover:
         lines.append(f"leak: {s.leftover}")
