@@ -163,6 +163,9 @@ def test_choose_prefers_the_cheaper_within_the_interval() -> None:
     assert choose([unclear]) == (None, unclear)  # not clearly above 1: serial
     one_block = Option("processes", (3, 2), 1.9, None, None)
     assert choose([one_block]) == (None, None)  # no interval never wins
+    wide = Option("processes", (3, 4), 3.8, 1.7, 8.3)  # two noisy blocks: everything ties it
+    sure = Option("threads", (1, 4), 3.7, 2.9, 4.7)
+    assert choose([far, wide, sure]) == (sure, sure)  # the surest reference, not the widest
 
 
 class Array:  # an == that answers elementwise, as numpy's does

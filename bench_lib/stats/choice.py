@@ -3,9 +3,10 @@
 Each option is a speedup over serial with a 95% interval from independent blocks, and a cost
 rank (serial < threads < interpreters < processes, fewer workers cheaper). An option counts
 only if it is clearly faster than serial: its whole interval above 1 and its speedup at least
-MIN_SPEEDUP. The fastest of those is the reference; every option whose interval reaches the
-reference's lower bound is as fast as far as the blocks can tell, and the cheapest of them is
-chosen. No option clearly faster: serial. An option without an interval (one block) never wins.
+MIN_SPEEDUP. The reference is the one surely fastest: the highest lower bound (a point
+speedup from two noisy blocks would let its wide interval tie everything); every option whose
+interval reaches the reference's lower bound is as fast as far as the blocks can tell, and the
+cheapest of them is chosen. No option clearly faster: serial. An option without an interval (one block) never wins.
 """
 
 from __future__ import annotations
@@ -42,11 +43,11 @@ def ties(option: Option, best: Option) -> bool:
 
 
 def choose(options: Sequence[Option]) -> tuple[Option | None, Option | None]:
-    """(the chosen option, the fastest one); (None, fastest-or-None) means serial."""
+    """(the chosen option, the reference); (None, the fastest or None) means serial."""
     clear = [o for o in options if clearly_faster(o)]
     if not clear:
         ranked = [o for o in options if o.ci_low is not None]
         return None, max(ranked, key=lambda o: o.speedup) if ranked else None
-    best = max(clear, key=lambda o: o.speedup)
+    best = max(clear, key=lambda o: (o.ci_low or 0.0, o.speedup))
     tied = [o for o in clear if ties(o, best)]
     return min(tied, key=lambda o: o.cost), best
