@@ -2,10 +2,9 @@
 
 The ways go in order of what the recommendation needs most: every kind at the usable cores
 first (threads, the first start method's Pool.starmap, interpreters), then those at the
-oversubscribed count and the other start methods at the cores, then the other APIs and the
-smaller worker counts. The budget is
-spent in that order; what does not fit is cut, and the report says what and how much more
-budget would measure it.
+oversubscribed count, then the other start methods at the cores, then the other APIs and the
+smaller worker counts. The budget is spent in that order; what does not fit is cut, and the
+report says what and how much more budget would measure it.
 """
 
 from __future__ import annotations
@@ -59,7 +58,7 @@ def ways(
         method = methods.index(w.start_method) if w.start_method else 0
         api = list(APIS).index(w.api) if w.api else 0
         family = 0 if w.api is None or (api == 0 and method == 0) else (1 if api == 0 else 2)
-        return at + family, at, family, method, api, w.workers
+        return at + family, family, at, method, api, w.workers
 
     return sorted(found, key=priority)
 
