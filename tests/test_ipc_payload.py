@@ -11,6 +11,8 @@ from typing import Any
 
 from bench_lib.cli.main import build_parser
 from bench_lib.cli.run import checked_subject_options
+from bench_lib.results import tidy
+from bench_lib.subjects.ipc import advice
 from tests.conftest import REPO, run_smoke
 
 TARGETS = REPO / "tests" / "measure_targets.py"
@@ -40,6 +42,8 @@ def test_an_object_goes_through_queue_pipe_and_manager_checked(tmp_path: Path) -
         assert block["metrics"]["pickling_share"]["value"] > 0
     (skip,) = data["mpbench"]["skipped"]
     assert "shared_memory" in skip["test"] and "not bytes-like" in skip["reason"]
+    (sentence,) = advice.payload_rule(tidy.figures(data), tidy.metrics(data))
+    assert sentence.startswith("Your payload ") and "Queue " in sentence and "pickling" in sentence
 
 
 def test_a_bytes_like_payload_also_goes_through_shared_memory(tmp_path: Path) -> None:
