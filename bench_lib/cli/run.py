@@ -17,7 +17,6 @@ from bench_lib.cli import common as cli_common
 from bench_lib.cli import run_summary, workdir
 from bench_lib.cli.common import (
     EXIT_INTERRUPTED,
-    REPO,
     UsageError,
     available_subjects,
     parse_choices,
@@ -60,9 +59,7 @@ def pytest_command(
         "no:terminal",
         "-p",
         "no:cacheprovider",
-        f"--rootdir={REPO}",
-        "-c",
-        str(REPO / "pyproject.toml"),
+        *cli_common.SUITE.pytest_config_args(),
     ]
 
 
@@ -174,7 +171,7 @@ def supervise(plan: RunPlan, args: argparse.Namespace, work: workdir.WorkDir) ->
             args.k,
         )
         + plan.subject_options,
-        REPO,
+        cli_common.WORK_ROOT,
         pass_fds=(work.lock_fd,),
     )
 
@@ -242,9 +239,9 @@ def list_benchmarks(args: argparse.Namespace) -> int:
         *(str(cli_common.BENCHMARKS / f"test_{s}.py") for s in subjects),
     ]
     cmd += ["--collect-only", "-q", "-p", "no:cacheprovider", f"--mpbench-profile={profile.name}"]
-    cmd += ["-c", str(REPO / "pyproject.toml"), f"--rootdir={REPO}"]
+    cmd += cli_common.SUITE.pytest_config_args()
     cmd += ["-k", args.k] if args.k else []
-    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    out = subprocess.run(cmd, cwd=cli_common.WORK_ROOT, capture_output=True, text=True)
     names = [line for line in out.stdout.splitlines() if "::" in line]
     for name in names:
         print(name.rsplit("/", 1)[-1])
