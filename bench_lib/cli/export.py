@@ -77,7 +77,7 @@ def export_pyperf(data: dict[str, Any], output: str) -> str:
 def csv_rows(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """One row per round of each figure: who it is, the round as measured, as the figure and
     per operation, and the parameters as ``p_<name>`` columns."""
-    from bench_lib.results.tidy import param_columns
+    from bench_lib.results.tidy import param_columns  # pandas only when a table is made
 
     machine = records.Machine.of(data)
     for fr in figure_rounds(data):
@@ -113,9 +113,13 @@ def _who(fr: FigureRounds, machine: records.Machine) -> dict[str, Any]:
 def export_csv(data: dict[str, Any], output: str) -> str:
     import pandas as pd  # only when a table is written
 
+    from bench_lib.results.tidy import PARAM_PREFIX
+
     table = pd.DataFrame(list(csv_rows(data)))
     if table.empty:
         raise UsageError("the result file holds no measured round to export")
+    params = [c for c in table.columns if c.startswith(PARAM_PREFIX)]
+    table[params] = table[params].convert_dtypes()  # workers=2, not 2.0 beside empty cells
     write(output, lambda fh: table.to_csv(fh, index=False))
     figures = table.groupby(["subject", "benchmark", "figure"], sort=False).ngroups
     return f"{len(table)} rounds of {figures} figures to {output}"
