@@ -3,6 +3,7 @@ seconds per operation), and the csv holds every round of every figure."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import statistics
@@ -150,6 +151,18 @@ def test_csv_of_a_synthetic_result_keeps_blocks_rounds_and_parameters(tmp_path: 
     assert rate["unit"].tolist() == ["B/s"] * 3
     zero = table[table["case"] == "contention"]
     assert zero["round_s"].tolist() == [0.0, 1.0]  # csv keeps what pyperf cannot hold
+
+
+def test_a_second_benchmark_of_the_same_name_is_left_out_saying_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = synthetic()
+    twin = copy.deepcopy(data["benchmarks"][0])
+    twin["extra_info"]["mpbench"]["params"] = {"start": "fork", "edited": True}  # another key
+    data["benchmarks"].append(twin)
+    suite = pyperf.BenchmarkSuite.load(str(export(tmp_path, data, "pyperf", "s.json")))
+    assert len(suite) == 2
+    assert "another benchmark of the file has this name" in capsys.readouterr().err
 
 
 def test_export_to_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -97,11 +97,13 @@ def figure_metadata(fr: FigureRounds) -> dict[str, Any]:
     return {k: v for k, v in found.items() if v is not None}
 
 
-def _left_out_because(fr: FigureRounds) -> str | None:
+def _left_out_because(fr: FigureRounds, taken: set[str]) -> str | None:
     if not fr.rounds:
         return "it has no measured rounds"
     if min(min(block) for block in fr.blocks_s) <= 0:
-        return "a round took 0 s, and pyperf holds only values > 0"
+        return "a round took 0 s, and pyperf holds only values > 0 (the csv export keeps it)"
+    if fr.name in taken:
+        return "another benchmark of the file has this name (an edited file?); the first is kept"
     return None
 
 
@@ -127,10 +129,12 @@ def suite(data: dict[str, Any]) -> tuple[Any, list[str]]:
         raise PyperfMissing() from None
     shared = run_metadata(data)
     benchmarks, left_out = [], []
+    taken: set[str] = set()
     for fr in figure_rounds(data):
-        reason = _left_out_because(fr)
+        reason = _left_out_because(fr, taken)
         if reason is None:
             benchmarks.append(benchmark(pyperf, fr, shared))
+            taken.add(fr.name)
         else:
             left_out.append(f"{printable(fr.name)}: {reason}")
     if not benchmarks:

@@ -42,10 +42,6 @@ class Suite:
         """The options that pin pytest to this suite's settings, whatever the current folder."""
         return [f"--rootdir={self.rootdir}", "-c", str(self.inifile)]
 
-    def describe(self) -> str:
-        where = "installed with mpbench" if self.installed else "of the source checkout"
-        return f"the benchmarks {where}, {self.folder}"
-
 
 def is_checkout(root: Path) -> bool:
     """A source checkout of mpbench: its pyproject.toml beside bench_lib and benchmarks/."""
