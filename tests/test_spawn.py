@@ -73,11 +73,13 @@ def test_start_figures_come_from_a_lean_measuring_process(spawn_smoke: dict[str,
             assert block["heavy_modules"] == [], name
             assert block["mpbench_modules"] == [
                 "bench_lib",
+                "bench_lib.engine",
                 "bench_lib.engine.lean_worker",
-                "bench_lib.workers.mp_context",
                 "bench_lib.subjects",
                 "bench_lib.subjects.spawn",
                 "bench_lib.subjects.spawn.ops",
+                "bench_lib.workers",
+                "bench_lib.workers.mp_context",
                 "bench_lib.workers.workloads",
             ], name
     memory = by_name(spawn_smoke)["test_fork_memory[mib=0-how=raw]"]["metrics"]
