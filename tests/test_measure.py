@@ -115,8 +115,9 @@ def test_sleeping_is_parallel_and_the_summary_has_its_fields(tmp_path: Path) -> 
 
 
 def test_the_budget_cuts_and_says_so(tmp_path: Path) -> None:
-    out = tmp_path / "cut.json"
-    proc = measure(target("nap"), "--args", target("nap_jobs"), *SMOKE, json_out=out)
+    out = tmp_path / "cut.json"  # and a target named module:function works as PATH.py does
+    fn, args = "tests.measure_targets:nap", "tests.measure_targets:nap_jobs"
+    proc = measure(fn, "--args", args, *SMOKE, json_out=out)
     summary = json.loads(out.read_text())
     assert proc.returncode == 0
     assert summary["cut"] and f"cut to fit --budget {summary['budget_s']:g} s" in proc.stdout
@@ -129,6 +130,10 @@ import measure_targets as t
 def test_mine(mpbench_measure):
     summary = mpbench_measure(t.nap, t.nap_jobs(), budget_s=6, start_methods=["fork"])
     assert summary.recommendation != "serial"
+
+
+def test_bad_arguments(mpbench_measure):
+    mpbench_measure(t.crunch, [1, 2])
 """
 
 
@@ -141,7 +146,8 @@ def test_the_fixtures_entry_is_in_the_users_benchmark_json(tmp_path: Path) -> No
          f"--benchmark-json={out}", "-p", "no:cacheprovider", "-q"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # test_bad_arguments fails, in a line
+    assert "1 failed, 1 passed" in proc.stdout and "item 0 is a int" in proc.stdout
     (entry,) = json.loads(out.read_text())["benchmarks"]
     assert entry["name"] == "test_mine" and entry["group"] == "mpbench_measure"
     summary: dict[str, Any] = entry["extra_info"]["mpbench_measure"]

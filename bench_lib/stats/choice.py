@@ -6,7 +6,8 @@ only if it is clearly faster than serial: its whole interval above 1 and its spe
 MIN_SPEEDUP. The reference is the one surely fastest: the highest lower bound (a point
 speedup from two noisy blocks would let its wide interval tie everything); every option whose
 interval reaches the reference's lower bound is as fast as far as the blocks can tell, and the
-cheapest of them is chosen. No option clearly faster: serial. An option without an interval (one block) never wins.
+cheapest of them is chosen. No option clearly faster: serial. An option without an interval
+(one block) never wins.
 """
 
 from __future__ import annotations
