@@ -237,3 +237,21 @@ def test_under_benchmark_disable_the_fixture_runs_the_function_once(tmp_path: Pa
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_rounds_fill_a_block_within_their_bounds() -> None:
+    assert plan.rounds_per_block(serial_round_s=0.5, way_round_s=0.5) == 1  # never none
+    assert plan.rounds_per_block(1e-4, 1e-4) == plan.MAX_ROUNDS  # tiny rounds: capped
+    assert plan.rounds_per_block(0.0, 0.0) == plan.MAX_ROUNDS
+    middle = plan.rounds_per_block(0.02, 0.01)
+    assert 1 < middle < plan.MAX_ROUNDS and middle * 0.03 <= plan.BLOCK_TARGET_S
+
+
+def test_what_pool_workers_import_is_lean() -> None:
+    """Spawn and forkserver workers import bench_lib.measure.calls: nothing else of ours."""
+    code = (
+        "import sys, bench_lib.measure.calls; "
+        "print(sorted(m for m in sys.modules if m.startswith(('bench_lib', 'psutil', 'numpy'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert out.stdout.strip() == "['bench_lib', 'bench_lib.measure', 'bench_lib.measure.calls']"
