@@ -255,3 +255,11 @@ def test_what_pool_workers_import_is_lean() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert out.stdout.strip() == "['bench_lib', 'bench_lib.measure', 'bench_lib.measure.calls']"
+
+
+def test_a_budget_that_fits_nothing_says_what_would(tmp_path: Path) -> None:
+    out = tmp_path / "none.json"
+    proc = measure(target("nap"), "--args", target("nap_jobs"), "--budget", "0.2", json_out=out)
+    summary = json.loads(out.read_text())
+    assert proc.returncode == 0 and summary["ways"] == [] and summary["recommendation"] == "serial"
+    assert "no way fitted --budget 0.2 s" in summary["evidence"]

@@ -80,3 +80,14 @@ def recommend(results: Sequence[WayResult], gil_enabled: bool) -> Choice:
         fastest = by_id[best.key]
         text += f" (as fast as {fastest.way.id}, {speedup_text(fastest)}, and cheaper)"
     return Choice(r.way.kind, r.way.id, text + _contrast(r.way.kind, ok, gil_enabled))
+
+
+def nothing_fitted(serial_round_s: float, budget_s: float, first_way_s: float) -> Choice:
+    """No way fitted the budget: say so, and what would, rather than "serial" alone."""
+    return Choice(
+        "serial",
+        None,
+        f"serial, for want of measurements: one serial round takes {serial_round_s:.3g} s and "
+        f"no way fitted --budget {budget_s:g} s; --budget {first_way_s + budget_s:.0f} measures "
+        "the first, or pass fewer argument tuples",
+    )

@@ -144,6 +144,8 @@ def measure(
     )
     results, cut, tracebacks = _measure_all(planned, target, expected, budget, say)
     choice = recommend.recommend(results, gil_enabled())
+    if not results and cut:
+        choice = recommend.nothing_fitted(first_s, budget_s, budget.way_guess(cut[0]))
     return Summary(
         target=target.name,
         args=target.args_name,
