@@ -19,7 +19,7 @@ from bench_lib.machine.gil_runtime import gil_enabled
 from bench_lib.measure import plan
 from bench_lib.measure.blocks import WrongResults, check, same
 from bench_lib.measure.ways import Way, chosen_chunksize, default_chunksize
-from bench_lib.stats.choice import Option, choose
+from bench_lib.stats.choice import Option, choose, family_confidence
 
 REPO = Path(__file__).resolve().parent.parent
 TARGETS = REPO / "tests" / "measure_targets.py"
@@ -172,6 +172,15 @@ def test_choose_prefers_the_cheaper_within_the_interval() -> None:
     wide = Option("processes", (3, 4), 3.8, 1.7, 8.3)  # two noisy blocks: everything ties it
     sure = Option("threads", (1, 4), 3.7, 2.9, 4.7)
     assert choose([far, wide, sure]) == (sure, sure)  # the surest reference, not the widest
+
+
+def test_a_way_must_clear_serial_beyond_its_family_interval() -> None:
+    # at 95% it clears 1, but widened for the dozen ways tested beside it, it does not
+    lucky = Option("threads", (1, 2), 1.08, 1.01, 1.15, family_ci_low=0.97)
+    assert choose([lucky]) == (None, lucky)
+    assert choose([Option("threads", (1, 2), 1.08, 1.01, 1.15)])[0] is not None
+    assert family_confidence(0.95, 1) == 0.95
+    assert family_confidence(0.95, 10) == pytest.approx(0.995)
 
 
 class Array:  # an == that answers elementwise, as numpy's does

@@ -1,6 +1,7 @@
 """One recommendation and its evidence, from the measured ways (:mod:`bench_lib.stats.choice`).
 
-The fastest way clearly faster than serial is the reference; the cheapest way within its
+The fastest way clearly faster than serial (beyond an interval widened for every way tested)
+is the reference; the cheapest way within its
 interval is recommended (serial < threads < interpreters < processes, fewer workers cheaper).
 The sentence gives the chosen way's speedup, interval and workers, and what the other kind
 did: threads beside processes ("the function holds the GIL"), processes beside threads.
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench_lib.measure.records import WayResult
-from bench_lib.stats import choice
+from bench_lib.stats import choice, descriptive, replicates
 from bench_lib.units import format_value
 
 
@@ -39,9 +40,16 @@ def way_line(r: WayResult) -> str:
     return f"{r.way.id}: {format_value(r.per_call_s, 's')} per call, {speedup_text(r)}"
 
 
-def _option(r: WayResult) -> choice.Option:
+def _option(r: WayResult, tested: int = 1) -> choice.Option:
+    """``r`` as a choice, its family bound widened for the ``tested`` ways compared at once."""
     assert r.speedup is not None
-    return choice.Option(r.way.id, r.way.cost, r.speedup, r.ci_low, r.ci_high)
+    wide = replicates.paired_block_ratio(
+        [descriptive.median(b) for b in r.way_rounds_s],
+        [descriptive.median(b) for b in r.serial_rounds_s],
+        choice.family_confidence(descriptive.CONFIDENCE, tested),
+    )
+    family_low = wide.ci_low if wide is not None else None
+    return choice.Option(r.way.id, r.way.cost, r.speedup, r.ci_low, r.ci_high, family_low)
 
 
 def _best(results: Sequence[WayResult], kinds: tuple[str, ...]) -> WayResult | None:
@@ -57,14 +65,14 @@ def _contrast(chosen: str, results: Sequence[WayResult], gil_enabled: bool) -> s
     threads = _best(results, ("threads",))
     if threads is None:
         return ""
-    holds = gil_enabled and not choice.clearly_faster(_option(threads))
+    holds = gil_enabled and not choice.clearly_faster(_option(threads, len(results)))
     return f"; threads {speedup_text(threads)}" + (": the function holds the GIL" if holds else "")
 
 
 def recommend(results: Sequence[WayResult], gil_enabled: bool) -> Choice:
     ok = [r for r in results if r.status == "ok" and r.speedup is not None]
     by_id = {r.way.id: r for r in ok}
-    chosen, best = choice.choose([_option(r) for r in ok])
+    chosen, best = choice.choose([_option(r, len(ok)) for r in ok])
     if chosen is None:
         fastest = by_id[best.key] if best else None
         told = (
