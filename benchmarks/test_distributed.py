@@ -109,7 +109,7 @@ def _record_cluster(mpbench: Bench, cluster: dcl.Cluster) -> None:
 @grid(workers=start_workers)
 def test_cluster_start(mpbench: Bench, scheduler: str | None, workers: int) -> None:
     if scheduler:
-        pytest.skip("cluster start is measured on the embedded cluster: --mpbench-scheduler is running")
+        pytest.skip("cluster start is measured on the embedded cluster, not --mpbench-scheduler's")
     held: list[dcl.Cluster] = []
     connected: list[int] = []
 

@@ -32,8 +32,9 @@ REFUSED: Mapping[str, str] = {  # flag: why mpbench benchmarks cannot take it, a
     "profile's interval target; use --mpbench-profile (full is the tightest)",
     "--benchmark-min-time": "work per round is calibrated by each benchmark and recorded "
     "as per_round; use --mpbench-profile for longer runs",
-    "--benchmark-timer": "rounds are timed by the wall clock (time.perf_counter), also in the "
-    "lean measuring processes; CPU time is measured apart (extra_info.mpbench.cpu)",
+    "--benchmark-timer": "rounds are timed by the wall clock (time.perf_counter), in the lean "
+    "measuring processes too; the CPU time of every process is recorded anyway (`mpbench "
+    "show RESULT` prints effective cores)",
     "--benchmark-disable-gc": "most of the work runs in worker processes this flag cannot "
     "reach; use --mpbench-profile for steadier figures",
     "--benchmark-precision": "the interval target comes from the profile; use "
