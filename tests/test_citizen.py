@@ -149,3 +149,19 @@ def test_every_option_mpbench_adds_to_pytest_is_prefixed(tmp_path: Path) -> None
     added = _options(mine) - _options(theirs)
     assert "--mpbench-profile" in added and "--mpbench-scheduler" in added  # a subject's too
     assert all(o.startswith("--mpbench-") for o in added), sorted(added)
+
+
+def test_comparing_with_a_saved_mpbench_run_of_this_machine_does_not_warn(tmp_path: Path) -> None:
+    """pytest-benchmark compares machine_info when pytest starts, before any benchmark ran:
+    the fingerprint of a saved mpbench run must still find this machine's."""
+    (tmp_path / "test_user.py").write_text(OURS)
+    store = ("--benchmark-storage=file://store", "--mpbench-profile=smoke")
+    saved = pytest_run(tmp_path, "test_user.py", *store, "--benchmark-save=base")
+    assert saved.returncode == 0, saved.stdout + saved.stderr
+    (path,) = (tmp_path / "store").rglob("*.json")
+    assert "mpbench" in json.loads(path.read_text())["machine_info"]
+    again = pytest_run(tmp_path, "test_user.py", *store, "--benchmark-compare=0001")
+    assert again.returncode == 0, again.stdout + again.stderr
+    out = again.stdout + again.stderr
+    assert "Comparing against benchmarks from" in out
+    assert "machine_info is different" not in out

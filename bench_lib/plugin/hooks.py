@@ -132,10 +132,24 @@ def pytest_benchmark_update_machine_info(
     timed = getattr(config, "_benchmarksession", None)
     if timed is None or not host.any_ours(timed.benchmarks):
         return
-    machine_info[SCHEMA_KEY] = {
-        "schema": results.SCHEMA_VERSION,
-        **environment.fingerprint().as_dict(),
-    }
+    machine_info[SCHEMA_KEY] = _fingerprint()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_benchmark_compare_machine_info(
+    config: pytest.Config,
+    benchmarksession: Any,
+    machine_info: dict[str, Any],
+    compared_benchmark: dict[str, Any],
+) -> None:
+    """``--benchmark-compare`` with a saved mpbench run (made when pytest starts, before any
+    benchmark ran): this machine's fingerprint joins the comparison, so one machine matches."""
+    if SCHEMA_KEY in (compared_benchmark.get("machine_info") or {}):
+        machine_info.setdefault(SCHEMA_KEY, _fingerprint())
+
+
+def _fingerprint() -> dict[str, Any]:
+    return {"schema": results.SCHEMA_VERSION, **environment.fingerprint().as_dict()}
 
 
 @pytest.hookimpl(wrapper=True)
