@@ -240,8 +240,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """Under plain ``pytest --benchmark-only``: mpbench's figures in their own units too.
 
-    pytest-benchmark's table shows whole-round times ("OPS" = rounds per second), which says
-    little for a lock measured in acquisitions/s. `mpbench run` prints its own end instead.
+    pytest-benchmark's table shows seconds per operation of each benchmark's first figure
+    ("OPS" = operations per second; docs/pytest-benchmark.md), without floors, intervals from
+    blocks or noise flags. `mpbench run` prints its own end instead.
     """
     session = getattr(config, "_benchmarksession", None)
     if session is None or config.getoption("mpbench_progress") != "none":
