@@ -98,8 +98,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marks = list(metafunc.definition.iter_markers("mpbench_grid"))
+    if not marks:  # not an mpbench benchmark: nothing to read
+        return
     ctx = grid_context(metafunc.config)
-    for mark in metafunc.definition.iter_markers("mpbench_grid"):
+    for mark in marks:
         for name, values in mark.kwargs.items():
             resolved = resolve_axis(values, ctx)
             metafunc.parametrize(name, resolved, ids=[f"{name}={v}" for v in resolved])

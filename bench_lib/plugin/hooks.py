@@ -224,7 +224,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
     log.interrupted = log.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED
     if log.display is not None:
         log.display.close()
-    log.gil_check = log.gil_watch.finish()
+    if log.taking_part:  # (on a free-threaded build this may scan the extension modules)
+        log.gil_check = log.gil_watch.finish()
     if log.stopper is not None:
         log.stopper.saving = True  # a stop signal now must not cut the save short
     timed = getattr(session.config, "_benchmarksession", None)
