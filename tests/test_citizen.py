@@ -15,6 +15,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bench_lib.results import files as results
 
 FOREIGN = textwrap.dedent("""
@@ -165,3 +167,10 @@ def test_comparing_with_a_saved_mpbench_run_of_this_machine_does_not_warn(tmp_pa
     out = again.stdout + again.stderr
     assert "Comparing against benchmarks from" in out
     assert "machine_info is different" not in out
+
+
+def test_a_users_histograms_are_the_same_with_mpbench(tmp_path: Path) -> None:
+    pytest.importorskip("pygal", reason="--benchmark-histogram needs pytest-benchmark[histogram]")
+    mine, theirs = two_sessions(tmp_path, FOREIGN, "--benchmark-histogram=hist/h")
+    drawn = [sorted(p.name for p in (f / "hist").iterdir()) for f in (mine, theirs)]
+    assert drawn[0] == drawn[1] and drawn[0], drawn
