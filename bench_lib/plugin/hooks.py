@@ -128,9 +128,10 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 def pytest_benchmark_update_machine_info(
     config: pytest.Config, machine_info: dict[str, Any]
 ) -> None:
-    """The machine's fingerprint, in a file that holds mpbench benchmarks (only)."""
+    """The machine's fingerprint, in a file of a session that ran mpbench benchmarks (only)."""
     timed = getattr(config, "_benchmarksession", None)
-    if timed is None or not host.any_ours(timed.benchmarks):
+    ran = timed is not None and host.any_ours(timed.benchmarks)
+    if not (ran or _log(config).taking_part):
         return
     machine_info[SCHEMA_KEY] = _fingerprint()
 
@@ -191,7 +192,7 @@ def pytest_runtest_makereport(
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """With mpbench benchmarks selected: refuse the pytest-benchmark flags they cannot honour
-    (one line each, exit 2, before anything runs), then get the process ready for them."""
+    (one line each, usage-error exit 4, before anything runs), then ready the process."""
     ours = [item for item in session.items if host.is_ours(item)]
     if ours and not session.config.getoption("benchmark_skip", False):
         refused = host.refusals(session.config)
@@ -270,13 +271,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 def pytest_benchmark_update_json(
     config: pytest.Config, benchmarks: list[Any], output_json: dict[str, Any]
 ) -> None:
-    """mpbench's run block, and what its benchmarks derive from each other. A file without
-    mpbench benchmarks is left as pytest-benchmark wrote it; the user's entries beside ours
-    are never touched."""
-    ours = [b for b in output_json["benchmarks"] if host.entry_is_ours(b)]
-    if not ours:
-        return
+    """mpbench's run block, and what its benchmarks derive from each other. The file of a
+    session without mpbench benchmarks is left as pytest-benchmark wrote it; the user's
+    entries beside ours are never touched."""
     log = _log(config)
+    ours = [b for b in output_json["benchmarks"] if host.entry_is_ours(b)]
+    if not (ours or log.taking_part):
+        return
     output_json[SCHEMA_KEY] = {
         "schema": results.SCHEMA_VERSION,
         "profile": config.getoption("mpbench_profile"),
