@@ -232,7 +232,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
     timed = getattr(session.config, "_benchmarksession", None)
     if timed is not None:  # stopped before its first round: no data, and no figure to save
         timed.benchmarks[:] = [  # (empty ones crash the save); the user's are theirs
-            b for b in timed.benchmarks if b or not host.any_ours([b])
+            b for b in timed.benchmarks if b or not host.entry_is_ours(b)
         ]
     log.look_for_other_runs()
     log.warn_about_other_runs()

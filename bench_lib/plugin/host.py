@@ -54,17 +54,14 @@ def is_ours(item: pytest.Item) -> bool:
     return FIXTURE in getattr(item, "fixturenames", ())
 
 
-def entry_is_ours(entry: Mapping[str, Any]) -> bool:
-    """Whether a result entry (JSON dict or pytest-benchmark's Metadata) is mpbench's."""
+def entry_is_ours(entry: Any) -> bool:
+    """Whether a result entry (a JSON dict, or pytest-benchmark's Metadata) is mpbench's."""
     extra = entry.get("extra_info") if isinstance(entry, Mapping) else entry.extra_info
     return isinstance(extra, Mapping) and SCHEMA_KEY in extra
 
 
 def any_ours(entries: Iterable[Any]) -> bool:
-    return any(
-        entry_is_ours(e) if isinstance(e, Mapping) else SCHEMA_KEY in (e.extra_info or {})
-        for e in entries
-    )
+    return any(map(entry_is_ours, entries))
 
 
 _DEFAULTS = pytest.StashKey[dict[str, Any]]()
@@ -94,7 +91,11 @@ def refusals(config: pytest.Config) -> list[str]:
 
 
 def disabled(config: pytest.Config) -> bool:
-    """``--benchmark-disable`` (and no ``--benchmark-enable``): each body runs once."""
+    """``--benchmark-disable`` (and no ``--benchmark-enable``), or pytest-benchmark disabled
+    itself (under xdist): each body runs once, since no round would be recorded."""
+    session = getattr(config, "_benchmarksession", None)
+    if session is not None:
+        return bool(session.disabled)
     return bool(
         config.getoption("benchmark_disable", False)
         and not config.getoption("benchmark_enable", False)
