@@ -12,7 +12,7 @@ import pytest
 from bench_lib.charts import style as chart_style
 from bench_lib.charts.style import RunContext
 from bench_lib.report import recommend
-from bench_lib.results import tidy
+from bench_lib.results import per_op, tidy
 from bench_lib.subjects.gil import charts as charts_gil
 from bench_lib.subjects.gil import ops as gil
 from bench_lib.subjects.gil import timeline
@@ -87,7 +87,9 @@ def test_smoke_run_of_gil_benchmark(pool_gil_smoke: dict[str, Any]) -> None:
         assert tl["t_s"] and len(tl["per_cpu_percent"]) == len(tl["t_s"])
         assert tl["monitor_cpu_fraction"] == m["metrics"]["monitor_cpu_fraction"]["value"]
         assert 0 <= tl["monitor_cpu_fraction"] <= 1
-        rounds = next(b["stats"]["data"] for b in gil_benches if b["extra_info"]["mpbench"] is m)
+        rounds = next(
+            per_op.round_times_s(b) for b in gil_benches if b["extra_info"]["mpbench"] is m
+        )
         base_rounds = m["paired"]["rounds_s"]  # the serial work, timed beside each round
         if len(rounds) == len(base_rounds) == 1:  # smoke: T(1) / T(N) of the one round each
             assert m["derived"]["speedup"] == pytest.approx(base_rounds[0] / rounds[0])

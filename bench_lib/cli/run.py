@@ -73,13 +73,14 @@ def storage_option(folder: Path) -> str:
 
 def checked_subject_options(args: argparse.Namespace) -> list[str]:
     """Each subject option given (distributed: --scheduler), checked before anything runs, as
-    the pytest option it becomes; one that cannot be used is a one-line error."""
+    the pytest option it becomes (``--mpbench-scheduler``); one that cannot be used is a
+    one-line error."""
     out = []
     for option in registry.run_options():
         value = getattr(args, option.dest, None)
         if value:
             try:
-                out.append(f"{option.pytest_option}={option.checked(value)}")
+                out.append(f"{option.pytest_flag}={option.checked(value)}")
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
     return out

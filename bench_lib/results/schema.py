@@ -99,7 +99,11 @@ BENCH_BLOCK = {
     ),
     "noise": Opt({"flags": [FLAG]}),
 }
-BENCHMARK = {"name": str, "stats": {"data": [MEASURE]}, "extra_info": {"mpbench": BENCH_BLOCK}}
+BENCHMARK = {
+    "name": str,
+    "stats": {"data": [MEASURE], "iterations": Opt(WORK)},  # per operation; x iterations: a round
+    "extra_info": {"mpbench": BENCH_BLOCK},
+}
 MACHINE = {
     "machine_id": str,
     "hostname": str,

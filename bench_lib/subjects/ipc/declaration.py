@@ -23,7 +23,6 @@ SUBJECT = Subject(
             "also send your own object (what factory() returns; or PATH.py:factory) through "
             "Queue, Pipe, Manager and shared memory",
             "bench_lib.subjects.ipc.user_payload:checked_spec",
-            pytest_flag="--mpbench-payload",
         ),
     ),
 )

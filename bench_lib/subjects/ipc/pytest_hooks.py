@@ -17,7 +17,7 @@ PAYLOAD_BENCHMARK = "test_stream_payload"
 def pytest_addoption(parser: pytest.Parser) -> None:
     for option in SUBJECT.run_options:  # `mpbench run --payload` becomes --mpbench-payload
         parser.getgroup("mpbench").addoption(
-            option.pytest_option, default=None, metavar=option.metavar, help=option.help
+            option.pytest_flag, default=None, metavar=option.metavar, help=option.help
         )
 
 
