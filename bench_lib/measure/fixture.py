@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from bench_lib.engine.bench import record_rounds
+from bench_lib.engine.bench import Figure, record_rounds
 from bench_lib.measure import session
 from bench_lib.measure.records import Summary
 from bench_lib.measure.target import Target, TargetError, UserCodeError, checked_args
@@ -73,8 +73,9 @@ def mpbench_measure(benchmark: Any) -> Measure:
             pytest.fail(f"mpbench_measure: {exc}", pytrace=False)
         except UserCodeError as exc:
             pytest.fail(exc.text, pytrace=False)
-        benchmark.group = benchmark.group or GROUP  # before the rounds: their stats take it
-        record_rounds(benchmark, _serial_per_call_s(summary))
+        # per call already: one call is the operation, and the group goes in with the rounds
+        per_call = Figure("call", "s", "time", 1.0)
+        record_rounds(benchmark, _serial_per_call_s(summary), per_call, benchmark.group or GROUP)
         benchmark.extra_info[MEASURE_KEY] = summary.as_dict()
         if summary.failed:
             wrong = [f"{w.way.id}: {w.detail}" for w in summary.ways if w.status != "ok"]
