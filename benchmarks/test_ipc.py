@@ -9,6 +9,12 @@
 - ``ping_pong``: round-trip latency; figure s per trip, metrics median and p99 in us.
 - ``manager_proxy``: operations/s on a Manager dict/list/Namespace/Value from 1 to 2x usable
   cores concurrent processes; ``proxy_local`` is the same operation on a local object.
+- Subinterpreters (CPython 3.14+; skipped with the reason elsewhere): ``interp_queue`` (a
+  ``concurrent.interpreters`` queue; bytes are shareable and copied, the objects payload is
+  pickled) and ``interp_memoryview`` (one bytearray shared as a memoryview, a queue token and
+  ack) between the main interpreter and one in a thread pinned like a peer process, in
+  ``stream`` and ``stream_objects``; ``interp_queue`` in ``ping_pong``. Their floor is
+  ``memcpy`` (both ends are in one process); ping-pong has none (no raw transport under it).
 - Floors in the same run, each at the same size and placement as what it bounds: the raw
   transport a channel is built on (``os_pipe`` under Pipe(duplex=False) and the queues,
   ``socketpair`` under Pipe() and the Manager: os.write/os.readv, no framing), ``memcpy`` (an
@@ -43,6 +49,7 @@ from bench_lib.engine.profiles import GridContext, from_profile, grid, worker_co
 from bench_lib.plugin.grid import grid_context
 from bench_lib.subjects.ipc import channels as ipc_channels
 from bench_lib.subjects.ipc import floors as ipc_floors
+from bench_lib.subjects.ipc import interp_sessions as ipc_interp
 from bench_lib.subjects.ipc import pingpong as ipc_pingpong
 from bench_lib.subjects.ipc import proxies as ipc_proxies
 from bench_lib.subjects.ipc import stream as ipc_stream
@@ -50,6 +57,7 @@ from bench_lib.subjects.ipc.channels import FLOOR_OF, MEMCPY, RAW_TRANSPORTS, Ki
 from bench_lib.subjects.ipc.peers import parent_rss_window, round_target_s
 from bench_lib.subjects.spawn import ops as spawn
 from bench_lib.units import format_bytes_size
+from bench_lib.workers import interp
 from bench_lib.workers.placement import PLACEMENTS, Cpus, cpus_for
 
 DEFAULT_START = multiprocessing.get_all_start_methods()[0]  # the platform's preferred method
@@ -85,9 +93,16 @@ OBJECT_SIZES: dict[str, Sequence[int]] = {
     "standard": [64, 64 * KiB],
     "full": [64, 64 * KiB, 1 * MiB],
 }
+INTERP = list(ipc_interp.INTERP_CHANNELS)  # subinterpreter channels, 3.14+
+STREAM_CHANNELS: dict[str, Sequence[str]] = {
+    "smoke": [*ipc_channels.CHANNELS, *INTERP],
+    "quick": [*ipc_channels.CHANNELS, "interp_queue"],
+    "standard": [*ipc_channels.CHANNELS, *INTERP],
+}
 OBJECT_CHANNELS: dict[str, Sequence[str]] = {
-    "smoke": ["pipe", "queue"],
-    "full": ["pipe", "queue", "simple_queue", "manager_queue", "shared_memory"],
+    "smoke": ["pipe", "queue", "interp_queue"],
+    "standard": ["pipe", "queue", "interp_queue"],
+    "full": ["pipe", "queue", "simple_queue", "manager_queue", "shared_memory", *INTERP],
 }
 FAN_IN_CHANNELS = {"smoke": ["queue", "simple_queue", "manager_queue"], "quick": ["queue"]}
 FAN_IN_CHANNELS["standard"] = FAN_IN_CHANNELS["smoke"]
@@ -99,10 +114,25 @@ PROXY_OPS: dict[str, Sequence[str]] = {  # standard: one op of each kind (a call
 }
 FAN_IN_SIZE = 64  # small messages: fan-in is about contention on the queue, not bandwidth
 PING_CHANNELS: dict[str, Sequence[str]] = {  # every floor its channels need is kept
-    "smoke": [*(c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong), *RAW_TRANSPORTS],
+    "smoke": [
+        *(c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong),
+        *RAW_TRANSPORTS,
+        *ipc_interp.PING_PONG,
+    ],
     "quick": ["pipe", "queue", *RAW_TRANSPORTS],
-    "standard": ["pipe", "pipe_simplex", "queue", "manager_queue", *RAW_TRANSPORTS],
-    "full": [*(c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong), *RAW_TRANSPORTS],
+    "standard": [
+        "pipe",
+        "pipe_simplex",
+        "queue",
+        "manager_queue",
+        *RAW_TRANSPORTS,
+        *ipc_interp.PING_PONG,
+    ],
+    "full": [
+        *(c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong),
+        *RAW_TRANSPORTS,
+        *ipc_interp.PING_PONG,
+    ],
 }
 # The joint (size, placement) axis of each benchmark, read by pytest_generate_tests below.
 JOINT_AXES: dict[str, Points] = {
@@ -160,8 +190,9 @@ def pinned(mpbench: Bench, where: str) -> Cpus:
 
 
 def floor_of(channel: str, start: str, size: int, where: str) -> FloorRef:
-    """The raw transport ``channel`` is built on, at the same size and placement."""
-    raw = FLOOR_OF[channel]
+    """The raw transport ``channel`` is built on, at the same size and placement (one copy in
+    this process for a subinterpreter channel: both ends live here)."""
+    raw = FLOOR_OF.get(channel, MEMCPY)
     if raw == MEMCPY:  # in one process: no placement
         return FloorRef(MEMCPY, {"size": size})
     return FloorRef(raw, {"start": start, "size": size, "placement": where})
@@ -172,6 +203,29 @@ def _stream_figures(messages: int, size: int) -> list[Figure]:
         Figure("messages", "msg/s", "rate", per_round=messages),
         Figure("bytes", "B/s", "rate", per_round=messages * size),
     ]
+
+
+def _interp_only(channel: str) -> bool:
+    """Whether ``channel`` is a subinterpreter one; skipped, with the reason, where none exist."""
+    if channel not in ipc_interp.INTERP_CHANNELS:
+        return False
+    reason = interp.missing()
+    if reason is not None:
+        pytest.skip(reason)
+    return True
+
+
+def _session(start: str, channel: str, payload: str, size: int, cpus: Cpus) -> ipc_stream.Session:
+    """The stream session of ``channel``: peer processes, or a subinterpreter's thread."""
+    if _interp_only(channel):
+        return ipc_interp.InterpStreamSession(spawn.context(start), channel, payload, size, cpus)
+    return ipc_stream.StreamSession(spawn.context(start), channel, payload, size, cpus=cpus)
+
+
+def _what(channel: str) -> str:
+    if channel in ipc_interp.INTERP_CHANNELS:
+        return ipc_interp.INTERP_CHANNELS[channel]
+    return ipc_channels.CHANNELS[channel].what
 
 
 def _describe(mpbench: Bench, start: str, size: int | None = None, **info: Any) -> None:
@@ -256,13 +310,14 @@ def _stream(
     _record_rss(mpbench, peak, session.peers.peak_rss_b)
 
 
-@grid(start=start_method, channel=list(ipc_channels.CHANNELS))
+@grid(start=start_method, channel=STREAM_CHANNELS)
 def test_stream(mpbench: Bench, start: str, channel: str, size: int, placement: str) -> None:
+    _interp_only(channel)
     cpus = pinned(mpbench, placement)
-    _describe(mpbench, start, size, channel=ipc_channels.CHANNELS[channel].what)
+    _describe(mpbench, start, size, channel=_what(channel))
     if channel != "pipe" and channel.endswith("queue"):
         mpbench.info["queue_depth"] = ipc_channels.queue_depth(size)
-    session = ipc_stream.StreamSession(spawn.context(start), channel, "bytes", size, cpus=cpus)
+    session = _session(start, channel, "bytes", size, cpus)
     _stream(mpbench, session, size, floor_of(channel, start, size, placement), start)
 
 
@@ -271,10 +326,11 @@ def test_stream(mpbench: Bench, start: str, channel: str, size: int, placement: 
 def test_stream_objects(
     mpbench: Bench, start: str, channel: str, size: int, placement: str
 ) -> None:
+    _interp_only(channel)
     cpus = pinned(mpbench, placement)
-    session = ipc_stream.StreamSession(spawn.context(start), channel, "objects", size, cpus=cpus)
-    items = len(session.body)
-    _describe(mpbench, start, size, channel=ipc_channels.CHANNELS[channel].what, tuples=items)
+    session = _session(start, channel, "objects", size, cpus)
+    items = len(getattr(session, "body", ()))
+    _describe(mpbench, start, size, channel=_what(channel), tuples=items)
     _stream(mpbench, session, size, floor_of(channel, start, size, placement), start)
 
 
@@ -318,14 +374,20 @@ def test_memcpy(mpbench: Bench, size: int) -> None:
 
 @grid(start=start_method, channel=PING_CHANNELS)
 def test_ping_pong(mpbench: Bench, start: str, channel: str, size: int, placement: str) -> None:
+    in_process = _interp_only(channel)
     cpus = pinned(mpbench, placement)
     _describe(mpbench, start, size)
-    session = ipc_pingpong.PingPongSession(spawn.context(start), channel, size, cpus)
+    session: ipc_pingpong.PingPongSession
+    if in_process:  # no raw transport under it: both ends are in this process
+        session = ipc_interp.InterpPingPongSession(spawn.context(start), channel, size, cpus)
+        mpbench.info["channel"] = ipc_interp.INTERP_CHANNELS[channel]
+    else:
+        session = ipc_pingpong.PingPongSession(spawn.context(start), channel, size, cpus)
     # the floor: a ping-pong over the raw transport, open beside it on the same CPUs and timed
     # round by round with it (A B B A): measured apart, a Pipe() round trip once came out
     # 0.24x its socketpair's
     raw = None
-    if channel not in RAW_TRANSPORTS:
+    if channel not in RAW_TRANSPORTS and not in_process:
         raw = ipc_pingpong.PingPongSession(spawn.context(start), FLOOR_OF[channel], size, cpus)
     parent_peak = parent_rss_window()
     with session, raw or contextlib.nullcontext():

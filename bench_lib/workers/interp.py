@@ -22,7 +22,7 @@ from typing import Any
 from bench_lib.workers import workloads
 
 READY_TIMEOUT_S = 30.0  # an interpreter worker answers in well under a second; 30 s is a hang
-QUEUE_POLL_S = 0.05  # a blocked get() looks this often whether the deadline passed
+QUEUE_POLL_S = 0.001  # a readiness wait looks this often (Queue.get() itself sleeps 10 ms)
 
 
 def missing() -> str | None:
@@ -97,12 +97,15 @@ def check_in_queue(arrived: Any, go: Any, timeout_s: float) -> int:
 
 
 def _get(queue: Any, deadline: float) -> Any:
+    """The next item by ``deadline``: ``Queue.get(timeout=)`` truncates its timeout to whole
+    seconds (3.14), so a short one would not wait at all; this looks every QUEUE_POLL_S."""
     while True:
         try:
-            return queue.get(timeout=min(QUEUE_POLL_S, max(0.0, deadline - time.monotonic())))
-        except Exception as exc:  # QueueEmpty (a queue.Empty): look at the deadline
+            return queue.get_nowait()
+        except Exception as exc:  # QueueEmpty (a queue.Empty)
             if time.monotonic() >= deadline:
                 raise TimeoutError("no answer before the deadline") from exc
+            time.sleep(QUEUE_POLL_S)
 
 
 def open_executor(workers: int, **init: Any) -> Any:
