@@ -163,3 +163,11 @@ def test_ipc_interpreter_channels_check_every_message(on_314: dict[str, dict[str
 
 def _channels() -> set[str]:
     return {c.split("=")[1] for c in WANTED_IPC}
+
+
+def test_an_interpreter_pool_is_an_executor_on_a_python_that_has_them() -> None:
+    from bench_lib.subjects.pool import ops as pools
+
+    want = "no subinterpreters" if interp.missing() else "no multiprocessing.Pool API"
+    with pytest.raises(ValueError, match=want):
+        pools.open_pool("interpreter", "pool", 1)

@@ -90,7 +90,7 @@ def cost_rules(run: RunFigures, cores: int) -> list[str]:
         )
     starts = {
         "a thread": median_of(run.figures, "spawn", "thread_start"),
-        "a subinterpreter": median_of(run.figures, "spawn", "interpreter_start"),
+        "a subinterpreter": median_of(run.figures, "spawn", "subinterpreter_start"),
         "a forkserver process": median_of(
             run.figures, "spawn", "process_start", start="forkserver"
         ),
