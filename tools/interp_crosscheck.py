@@ -27,13 +27,13 @@ import sys
 import threading
 import time
 
-SPIN = '''
+SPIN = """
 def spin(seed, iterations):
     x = seed & 0x7FFFFFFF
     for _ in range(iterations):
         x = (x * 1103515245 + 12345) & 0x7FFFFFFF
     return x
-'''
+"""
 STANDARD_ITERATIONS = 600_000  # mpbench's standard profile (BATCH_ITERATIONS in test_gil.py)
 
 namespace: dict[str, object] = {}
