@@ -171,3 +171,47 @@ def test_an_interpreter_pool_is_an_executor_on_a_python_that_has_them() -> None:
     want = "no subinterpreters" if interp.missing() else "no multiprocessing.Pool API"
     with pytest.raises(ValueError, match=want):
         pools.open_pool("interpreter", "pool", 1)
+
+
+here_314 = pytest.mark.skipif(
+    interp.missing() is not None, reason=f"runs in this process: {interp.missing()}"
+)
+
+
+@here_314
+@pytest.mark.parametrize("channel", ["interp_queue", "interp_memoryview"])
+def test_a_round_cut_short_still_stops_the_peer_and_closes_its_interpreter(channel: str) -> None:
+    import multiprocessing
+
+    from bench_lib.subjects.ipc import interp_sessions
+
+    ctx = multiprocessing.get_context("spawn")  # unused by the peer: it is a thread here
+    session = interp_sessions.InterpStreamSession(ctx, channel, "bytes", 64 * 1024)
+    with session:
+        session.messages = 6
+        session.round()
+        session.verify()
+        assert session.problems == []
+        # the peer blocks on a full queue (1024 deep at 64 KiB) or on an ack: nobody takes the rest
+        session.begin(1100 if channel == "interp_queue" else 3)
+        peer = session.peer
+        thread = peer.thread
+    assert not thread.is_alive() and peer.interp is None  # stopped, joined and closed
+    assert session.problems == []
+
+
+@here_314
+def test_a_damaged_message_through_the_interpreter_queue_is_caught() -> None:
+    import multiprocessing
+
+    from bench_lib.subjects.ipc import interp_sessions
+
+    session = interp_sessions.InterpStreamSession(
+        multiprocessing.get_context("spawn"), "interp_queue", "bytes", 64
+    )
+    with session:
+        session.messages = 6
+        session.round()
+        session.arrived[2] = session.arrived[2][:-1] + b"\x00"  # one byte flipped in transit
+        session.verify()
+    assert any("corrupted" in p for p in session.problems)

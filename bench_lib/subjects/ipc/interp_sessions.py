@@ -154,11 +154,31 @@ class InterpStreamSession(Session):
         return message
 
     def close(self) -> None:
+        """Stop the peer, draining what it still sends (a round cut short by a failure leaves
+        it blocked on a full queue or waiting for an ack), until it says it stopped."""
         self.verify()
         if self.queues:
             self.queues["control"].put(peer.STOP)
-            _get(self.queues["replies"], "stopping the peer")
+            deadline = time.monotonic() + REPLY_TIMEOUT_S
+            while not self._stopped():
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the subinterpreter's producer did not stop: it hung")
+                time.sleep(POLL_S)
         self.peer.finish()
+
+    def _stopped(self) -> bool:
+        """Take every message and reply waiting (acking block tokens); True once it stopped."""
+        for queue in (self.queues["data"], self.queues["replies"]):
+            while True:
+                try:
+                    item = queue.get_nowait()
+                except Exception:  # QueueEmpty: all taken
+                    break
+                if queue is self.queues["replies"] and item == ("stopped", 0):
+                    return True
+                if queue is self.queues["data"] and self.channel == peer.MEMORYVIEW:
+                    self.queues["acks"].put(b"k")
+        return False
 
     def begin(self, n: int) -> None:
         self.verify()
