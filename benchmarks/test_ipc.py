@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -47,99 +46,27 @@ import pytest
 from bench_lib.engine.bench import Bench, Figure, FloorRef, Paired
 from bench_lib.engine.profiles import GridContext, from_profile, grid, worker_counts
 from bench_lib.plugin.grid import grid_context
+from bench_lib.subjects.ipc import axes
 from bench_lib.subjects.ipc import channels as ipc_channels
 from bench_lib.subjects.ipc import floors as ipc_floors
 from bench_lib.subjects.ipc import interp_sessions as ipc_interp
 from bench_lib.subjects.ipc import pingpong as ipc_pingpong
 from bench_lib.subjects.ipc import proxies as ipc_proxies
 from bench_lib.subjects.ipc import stream as ipc_stream
-from bench_lib.subjects.ipc.channels import FLOOR_OF, MEMCPY, RAW_TRANSPORTS, KiB, MiB
+from bench_lib.subjects.ipc.channels import FLOOR_OF, MEMCPY, RAW_TRANSPORTS
 from bench_lib.subjects.ipc.peers import parent_rss_window, round_target_s
 from bench_lib.subjects.spawn import ops as spawn
 from bench_lib.units import format_bytes_size
 from bench_lib.workers import interp
-from bench_lib.workers.placement import PLACEMENTS, Cpus, cpus_for
+from bench_lib.workers.placement import Cpus, cpus_for
 
 DEFAULT_START = multiprocessing.get_all_start_methods()[0]  # the platform's preferred method
-SAME, CROSS = PLACEMENTS
-BOTH = (SAME, CROSS)
-# (size, placements) by profile: both placements at the headline sizes (64 B, 1 MiB; quick:
-# cross_core only), the others cross_core only, in full: it straddles 16 KiB, 64 KiB (the pipe
-# buffer) and 1 MiB, and goes to 16 MiB (a round of 4 such messages is ~0.1 s: 10 points of
-# it were 30 s of a standard run, which must stay under five minutes).
-Points = dict[str, Sequence[tuple[int, tuple[str, ...]]]]  # profile -> (size, placements)
-STREAM_POINTS: Points = {
-    "smoke": [(64, BOTH)],
-    "quick": [(64, (CROSS,)), (1 * MiB, (CROSS,))],
-    "standard": [(64, BOTH), (1 * MiB, BOTH)],
-    "full": [
-        (64, BOTH),
-        *((k * KiB, (CROSS,)) for k in (1, 8, 16, 32, 64, 128)),
-        (1 * MiB, BOTH),
-        *((k * MiB, (CROSS,)) for k in (2, 16)),
-    ],
-}
-PING_POINTS: Points = {
-    "smoke": [(64, BOTH)],
-    "quick": [(64, (CROSS,))],
-    "standard": [(64, BOTH)],
-    "full": [(64, BOTH), *((k, (CROSS,)) for k in (16 * KiB, 64 * KiB, MiB))],
-}
-SIZES: dict[str, Sequence[int]] = {
-    name: [size for size, _ in points] for name, points in STREAM_POINTS.items()
-}
-OBJECT_SIZES: dict[str, Sequence[int]] = {
-    "smoke": [64],
-    "standard": [64, 64 * KiB],
-    "full": [64, 64 * KiB, 1 * MiB],
-}
-INTERP = list(ipc_interp.INTERP_CHANNELS)  # subinterpreter channels, 3.14+
-STREAM_CHANNELS: dict[str, Sequence[str]] = {
-    "smoke": [*ipc_channels.CHANNELS, *INTERP],
-    "quick": [*ipc_channels.CHANNELS, "interp_queue"],
-    "standard": [*ipc_channels.CHANNELS, *INTERP],
-}
-OBJECT_CHANNELS: dict[str, Sequence[str]] = {
-    "smoke": ["pipe", "queue", "interp_queue"],
-    "standard": ["pipe", "queue", "interp_queue"],
-    "full": ["pipe", "queue", "simple_queue", "manager_queue", "shared_memory", *INTERP],
-}
-FAN_IN_CHANNELS = {"smoke": ["queue", "simple_queue", "manager_queue"], "quick": ["queue"]}
-FAN_IN_CHANNELS["standard"] = FAN_IN_CHANNELS["smoke"]
-PROXY_OPS: dict[str, Sequence[str]] = {  # standard: one op of each kind (a call pair, one call)
-    "smoke": list(ipc_proxies.PROXY_OPS),
-    "quick": ["dict_setget"],
-    "standard": ["dict_setget", "list_append"],
-    "full": list(ipc_proxies.PROXY_OPS),
-}
-FAN_IN_SIZE = 64  # small messages: fan-in is about contention on the queue, not bandwidth
-PING_CHANNELS: dict[str, Sequence[str]] = {  # every floor its channels need is kept
-    "smoke": [
-        *(c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong),
-        *RAW_TRANSPORTS,
-        *ipc_interp.PING_PONG,
-    ],
-    "quick": ["pipe", "queue", *RAW_TRANSPORTS],
-    "standard": [
-        "pipe",
-        "pipe_simplex",
-        "queue",
-        "manager_queue",
-        *RAW_TRANSPORTS,
-        *ipc_interp.PING_PONG,
-    ],
-    "full": [
-        *(c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong),
-        *RAW_TRANSPORTS,
-        *ipc_interp.PING_PONG,
-    ],
-}
 # The joint (size, placement) axis of each benchmark, read by pytest_generate_tests below.
-JOINT_AXES: dict[str, Points] = {
-    "test_stream": STREAM_POINTS,
-    "test_os_pipe": STREAM_POINTS,
-    "test_socketpair": STREAM_POINTS,
-    "test_ping_pong": PING_POINTS,
+JOINT_AXES: dict[str, axes.Points] = {
+    "test_stream": axes.STREAM_POINTS,
+    "test_os_pipe": axes.STREAM_POINTS,
+    "test_socketpair": axes.STREAM_POINTS,
+    "test_ping_pong": axes.PING_POINTS,
 }
 
 
@@ -175,12 +102,12 @@ def fan_in_producers(ctx: GridContext) -> list[int]:
 
 def apart(ctx: GridContext) -> list[str]:
     """Axis: cross_core (children beside, not on, the parent's CPU); same_core on one core."""
-    return [CROSS] if ctx.cores >= 2 else [SAME]
+    return [axes.CROSS] if ctx.cores >= 2 else [axes.SAME]
 
 
 def pinned(mpbench: Bench, where: str) -> Cpus:
     """The CPUs for ``where``, or skip the benchmark with the reason it cannot be had here."""
-    if where == CROSS and mpbench.cores < 2:
+    if where == axes.CROSS and mpbench.cores < 2:
         pytest.skip(f"cross_core needs 2 usable cores, this machine has {mpbench.cores}")
     cpus = cpus_for(where)
     if isinstance(cpus, str):
@@ -310,7 +237,7 @@ def _stream(
     _record_rss(mpbench, peak, session.peers.peak_rss_b)
 
 
-@grid(start=start_method, channel=STREAM_CHANNELS)
+@grid(start=start_method, channel=axes.STREAM_CHANNELS)
 def test_stream(mpbench: Bench, start: str, channel: str, size: int, placement: str) -> None:
     _interp_only(channel)
     cpus = pinned(mpbench, placement)
@@ -322,7 +249,7 @@ def test_stream(mpbench: Bench, start: str, channel: str, size: int, placement: 
 
 
 @from_profile("standard")
-@grid(start=start_method, channel=OBJECT_CHANNELS, size=OBJECT_SIZES, placement=apart)
+@grid(start=start_method, channel=axes.OBJECT_CHANNELS, size=axes.OBJECT_SIZES, placement=apart)
 def test_stream_objects(
     mpbench: Bench, start: str, channel: str, size: int, placement: str
 ) -> None:
@@ -335,14 +262,20 @@ def test_stream_objects(
 
 
 @from_profile("standard")
-@grid(start=start_method, channel=FAN_IN_CHANNELS, producers=fan_in_producers, placement=apart)
+@grid(start=start_method, channel=axes.FAN_IN_CHANNELS, producers=fan_in_producers, placement=apart)
 def test_fan_in(mpbench: Bench, start: str, channel: str, producers: int, placement: str) -> None:
     cpus = pinned(mpbench, placement)
-    _describe(mpbench, start, FAN_IN_SIZE, channel=ipc_channels.CHANNELS[channel].what)
+    _describe(mpbench, start, axes.FAN_IN_SIZE, channel=ipc_channels.CHANNELS[channel].what)
     session = ipc_stream.StreamSession(
-        spawn.context(start), channel, "bytes", FAN_IN_SIZE, producers, cpus=cpus
+        spawn.context(start), channel, "bytes", axes.FAN_IN_SIZE, producers, cpus=cpus
     )
-    _stream(mpbench, session, FAN_IN_SIZE, floor_of(channel, start, FAN_IN_SIZE, placement), start)
+    _stream(
+        mpbench,
+        session,
+        axes.FAN_IN_SIZE,
+        floor_of(channel, start, axes.FAN_IN_SIZE, placement),
+        start,
+    )
 
 
 def _raw(mpbench: Bench, transport: str, start: str, size: int, where: str) -> None:
@@ -365,14 +298,14 @@ def test_socketpair(mpbench: Bench, start: str, size: int, placement: str) -> No
     _raw(mpbench, ipc_channels.RAW_SOCKET, start, size, placement)
 
 
-@grid(size=SIZES)
+@grid(size=axes.SIZES)
 def test_memcpy(mpbench: Bench, size: int) -> None:
     mpbench.info.update(size=format_bytes_size(size), channel="bytearray slice copy, in-process")
     session = ipc_floors.MemcpyFloor(spawn.context(DEFAULT_START), size)
     _stream(mpbench, session, size, None)
 
 
-@grid(start=start_method, channel=PING_CHANNELS)
+@grid(start=start_method, channel=axes.PING_CHANNELS)
 def test_ping_pong(mpbench: Bench, start: str, channel: str, size: int, placement: str) -> None:
     in_process = _interp_only(channel)
     cpus = pinned(mpbench, placement)
@@ -421,7 +354,7 @@ def test_ping_pong(mpbench: Bench, start: str, channel: str, size: int, placemen
     _record_rss(mpbench, peak, session.peers.peak_rss_b)
 
 
-@grid(start=start_method, op=PROXY_OPS, workers=worker_axis, placement=apart)
+@grid(start=start_method, op=axes.PROXY_OPS, workers=worker_axis, placement=apart)
 def test_manager_proxy(mpbench: Bench, start: str, op: str, workers: int, placement: str) -> None:
     cpus = pinned(mpbench, placement)
     _describe(mpbench, start)
@@ -447,7 +380,7 @@ def test_manager_proxy(mpbench: Bench, start: str, op: str, workers: int, placem
     _record_rss(mpbench, peak, session.peers.peak_rss_b)
 
 
-@grid(op=PROXY_OPS)
+@grid(op=axes.PROXY_OPS)
 def test_proxy_local(mpbench: Bench, op: str) -> None:
     session = ipc_proxies.LocalOps(op)
     ops = session.calibrate(round_target_s(mpbench.profile.name))
