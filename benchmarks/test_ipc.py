@@ -9,12 +9,9 @@
 - ``ping_pong``: round-trip latency; figure s per trip, metrics median and p99 in us.
 - ``manager_proxy``: operations/s on a Manager dict/list/Namespace/Value from 1 to 2x usable
   cores concurrent processes; ``proxy_local`` is the same operation on a local object.
-- Subinterpreters (CPython 3.14+; skipped with the reason elsewhere): ``interp_queue`` (a
-  ``concurrent.interpreters`` queue; bytes are shareable and copied, the objects payload is
-  pickled) and ``interp_memoryview`` (one bytearray shared as a memoryview, a queue token and
-  ack) between the main interpreter and one in a thread pinned like a peer process, in
-  ``stream`` and ``stream_objects``; ``interp_queue`` in ``ping_pong``. Their floor is
-  ``memcpy`` (both ends are in one process); ping-pong has none (no raw transport under it).
+- Subinterpreters (3.14+; skipped with the reason elsewhere): ``interp_queue`` (an interpreters
+  queue) and ``interp_memoryview`` (a shared memoryview block + queue token) to a subinterpreter
+  in a thread pinned like a peer (``bench_lib.subjects.ipc.interp_sessions``, floors included).
 - Floors in the same run, each at the same size and placement as what it bounds: the raw
   transport a channel is built on (``os_pipe`` under Pipe(duplex=False) and the queues,
   ``socketpair`` under Pipe() and the Manager: os.write/os.readv, no framing), ``memcpy`` (an
@@ -119,7 +116,7 @@ def pinned(mpbench: Bench, where: str) -> Cpus:
 def floor_of(channel: str, start: str, size: int, where: str) -> FloorRef:
     """The raw transport ``channel`` is built on, at the same size and placement (one copy in
     this process for a subinterpreter channel: both ends live here)."""
-    raw = FLOOR_OF.get(channel, MEMCPY)
+    raw = FLOOR_OF[channel] if channel in FLOOR_OF else ipc_interp.FLOOR_OF[channel]
     if raw == MEMCPY:  # in one process: no placement
         return FloorRef(MEMCPY, {"size": size})
     return FloorRef(raw, {"start": start, "size": size, "placement": where})
@@ -180,8 +177,13 @@ def _check_placement(mpbench: Bench, where_ran: dict[str, Any]) -> None:
         )
 
 
-def _floor_session(ref: FloorRef, start: str, size: int, cpus: Cpus | None) -> ipc_stream.Session:
+def _floor_session(
+    ref: FloorRef, start: str, size: int, cpus: Cpus | None, payload: str = "bytes"
+) -> ipc_stream.Session:
     """The raw transport (or in-process copy) ``ref`` names, as a session of its own."""
+    if ref.case == ipc_interp.SPIN_FLOOR:  # the same queue, read without its sleeps
+        ctx = spawn.context(start)
+        return ipc_interp.InterpStreamSession(ctx, "interp_queue", payload, size, cpus, spin=True)
     if ref.case == MEMCPY:
         return ipc_floors.MemcpyFloor(spawn.context(start), size)
     return ipc_floors.RawStream(spawn.context(start), size, ref.case, cpus)
@@ -202,7 +204,8 @@ def _stream(
     """
     parent_peak = parent_rss_window()
     target_s = round_target_s(mpbench.profile.name)
-    raw = _floor_session(floor, start, size, session.cpus) if floor else None
+    payload = getattr(session, "payload", "bytes")
+    raw = _floor_session(floor, start, size, session.cpus, payload) if floor else None
     with session, raw or contextlib.nullcontext():
         session.messages = mpbench.sized(
             "messages_per_round", lambda: session.calibrate(target_s, size)
@@ -310,18 +313,21 @@ def test_ping_pong(mpbench: Bench, start: str, channel: str, size: int, placemen
     in_process = _interp_only(channel)
     cpus = pinned(mpbench, placement)
     _describe(mpbench, start, size)
+    ctx = spawn.context(start)
     session: ipc_pingpong.PingPongSession
-    if in_process:  # no raw transport under it: both ends are in this process
-        session = ipc_interp.InterpPingPongSession(spawn.context(start), channel, size, cpus)
+    raw: ipc_pingpong.PingPongSession | None = None
+    floor_channel = FLOOR_OF.get(channel) or ipc_interp.FLOOR_OF.get(channel, "")
+    if in_process:  # the floor: the same queues, both ends waiting without the sleeps
+        session = ipc_interp.InterpPingPongSession(ctx, channel, size, cpus)
+        raw = ipc_interp.InterpPingPongSession(ctx, channel, size, cpus, spin=True)
         mpbench.info["channel"] = ipc_interp.INTERP_CHANNELS[channel]
     else:
-        session = ipc_pingpong.PingPongSession(spawn.context(start), channel, size, cpus)
+        session = ipc_pingpong.PingPongSession(ctx, channel, size, cpus)
     # the floor: a ping-pong over the raw transport, open beside it on the same CPUs and timed
     # round by round with it (A B B A): measured apart, a Pipe() round trip once came out
     # 0.24x its socketpair's
-    raw = None
     if channel not in RAW_TRANSPORTS and not in_process:
-        raw = ipc_pingpong.PingPongSession(spawn.context(start), FLOOR_OF[channel], size, cpus)
+        raw = ipc_pingpong.PingPongSession(ctx, floor_channel, size, cpus)
     parent_peak = parent_rss_window()
     with session, raw or contextlib.nullcontext():
         target_s = round_target_s(mpbench.profile.name)
@@ -333,7 +339,7 @@ def test_ping_pong(mpbench: Bench, start: str, channel: str, size: int, placemen
             raw.messages = mpbench.sized(
                 "floor_trips_per_round", lambda: raw.calibrate(target_s, size)
             )
-            ref = {"start": start, "channel": FLOOR_OF[channel], "size": size}
+            ref = {"start": start, "channel": floor_channel, "size": size}
             paired = Paired(
                 "floor",
                 FloorRef("ping_pong", {**ref, "placement": placement}),

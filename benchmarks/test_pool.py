@@ -43,6 +43,7 @@ import pytest
 
 from bench_lib.engine.bench import Bench, Figure, FloorRef, Paired
 from bench_lib.engine.profiles import (
+    GridContext,
     from_profile,
     grid,
     interleaved,
@@ -77,7 +78,11 @@ EXECUTORS: dict[str, Sequence[str]] = {  # threads' CPU scaling is the gil subje
     "standard": ["process", "interpreter"],
     "full": ["process", "thread", "interpreter"],
 }
-EXECUTOR_APIS = ["executor_submit", "executor_map"]
+EXECUTOR_APIS: dict[str, Sequence[str]] = {  # standard: the per-task cost of one call
+    "smoke": ["executor_submit", "executor_map"],
+    "standard": ["executor_submit"],
+    "full": ["executor_submit", "executor_map"],
+}
 EXECUTOR_TASK_MS: dict[str, Sequence[float]] = {"smoke": [1.0], "full": [0.1, 1.0, 10.0]}
 
 
@@ -290,6 +295,12 @@ def test_sleep_tasks(
     _placed(mpbench, opened, w, places)
 
 
+def executor_workers(ctx: GridContext) -> list[int]:
+    """Axis: 1 and the cores until full (the gil subject has the oversubscribed points);
+    ``worker_counts`` in full."""
+    return worker_counts(ctx) if ctx.profile.rank >= 3 else sorted({1, ctx.cores})
+
+
 def _executor(mpbench: Bench, executor: str) -> pools.Backend:
     """The executor's backend, or skip with the reason it cannot be had on this Python."""
     if executor == "interpreter" and (reason := interp.missing()):
@@ -322,7 +333,7 @@ def test_executor_overhead(
 @from_profile("standard")
 @grid(
     task_ms=EXECUTOR_TASK_MS,
-    workers=worker_counts,
+    workers=executor_workers,
     executor=EXECUTORS,
     start=pools.steady_start,
 )

@@ -23,8 +23,11 @@ from bench_lib.subjects.ipc import proxies as ipc_proxies
 from bench_lib.subjects.ipc import stream as ipc_stream
 from bench_lib.subjects.ipc import workloads as ipc_workloads
 from bench_lib.subjects.ipc.channels import MessageCheck, MiB
+from bench_lib.subjects.ipc.interp_sessions import FLOOR_OF as INTERP_FLOOR_OF
 from bench_lib.subjects.ipc.interp_sessions import INTERP_CHANNELS
 from bench_lib.workers import placement
+
+FLOORS = {**ipc_channels.FLOOR_OF, **INTERP_FLOOR_OF}  # every channel's floor
 
 START = multiprocessing.get_all_start_methods()[0]
 CTX = multiprocessing.get_context(START)
@@ -416,7 +419,7 @@ def test_every_figure_is_bounded_by_its_raw_transport_at_its_size_and_placement(
     for m in bounded:
         p, floor = m["params"], m["floor"]
         size = p.get("size", 64)  # fan-in moves 64 B messages
-        raw = ipc_channels.FLOOR_OF.get(p["channel"], ipc_channels.MEMCPY)  # one process: memcpy
+        raw = FLOORS[p["channel"]]
         assert floor["case"] == raw, (p, floor)
         if raw == ipc_channels.MEMCPY:
             assert floor["params"] == {"size": size}
@@ -428,11 +431,11 @@ def test_every_figure_is_bounded_by_its_raw_transport_at_its_size_and_placement(
             }
         assert floor["median"] is not None
     pings = [m for m in blocks if m["case"] == "ping_pong" and m["floor"] is not None]
-    assert {m["params"]["channel"] for m in pings} == {
+    assert {m["params"]["channel"] for m in pings} - set(INTERP_CHANNELS) == {
         c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong
     }
     for m in pings:
-        expected = {**m["params"], "channel": ipc_channels.FLOOR_OF[m["params"]["channel"]]}
+        expected = {**m["params"], "channel": FLOORS[m["params"]["channel"]]}
         assert m["floor"]["params"] == expected
     assert ipc_channels.FLOOR_OF["pipe"] == ipc_channels.FLOOR_OF["manager_queue"] == "socketpair"
 

@@ -10,11 +10,16 @@ killed, so a stuck one fails the benchmark and is left to end with the process.
 ``Queue.get()`` on an empty interpreters queue sleeps 10 ms between looks (3.14's
 ``_queues.Queue.get``, ``_delay``), and so does ``put()`` on a full one: the figures are what a
 user of the public API gets, and a ping-pong pays that sleep whenever the echo is not back yet.
+The floor of ``interp_queue`` is the same queue read without the sleeps (:data:`SPIN_FLOOR`:
+``get_nowait`` until an item is there, yielding between looks), at the same size and placement:
+the mechanism underneath (the copy into and out of the queue), so the ratio says how much of
+the figure is the polling; ``interp_memoryview``'s floor is ``memcpy``.
 """
 
 from __future__ import annotations
 
 import multiprocessing.context
+import os
 import pickle
 import threading
 import time
@@ -32,6 +37,8 @@ INTERP_CHANNELS = {
     peer.MEMORYVIEW: "memoryview of one bytearray shared with the interpreter + queue token/ack",
 }
 PING_PONG = (peer.QUEUE,)  # a memoryview block is a queue round trip plus copies
+SPIN_FLOOR = "interp_queue_spin"  # the floor's case: interp_queue read with get_nowait
+FLOOR_OF = {peer.QUEUE: SPIN_FLOOR, peer.MEMORYVIEW: ipc_channels.MEMCPY}
 REPLY_TIMEOUT_S = 30.0  # the peer answers "done" right after its last message
 POLL_S = 0.001  # how often a bounded wait looks at the queue
 
@@ -73,6 +80,12 @@ class _InterpPeer:
         self.interp = interp.create()
         self.thread = self.interp.call_in_thread(target, *args)
 
+    def repin(self, cpus: placement.Cpus | None) -> None:
+        """Pin the peer thread again, from here: pinning this process for another session
+        (its floor, opened after it) pins every thread of the process, this one included."""
+        if cpus is not None and self.tid is not None:
+            os.sched_setaffinity(self.tid, {cpus.peer_cpu})
+
     def finish(self) -> None:
         if self.thread is not None:
             self.thread.join(REPLY_TIMEOUT_S)
@@ -106,6 +119,7 @@ class InterpStreamSession(Session):
         payload: str,
         size: int,
         cpus: placement.Cpus | None = None,
+        spin: bool = False,
     ) -> None:
         if channel not in INTERP_CHANNELS:
             raise ValueError(f"unknown channel {channel!r}; choose one of {list(INTERP_CHANNELS)}")
@@ -121,6 +135,9 @@ class InterpStreamSession(Session):
         self.arrived: list[Any] = []
         self.checking: ipc_channels.MessageCheck | None = None
         self._recv: Callable[[], Any] = self._queue_recv
+        if spin and channel != peer.QUEUE:
+            raise ValueError(f"the spinning floor reads an interpreters queue, not {channel!r}")
+        self.spin = spin
 
     def open(self) -> None:
         depth = ipc_channels.queue_depth(self.size) if self.channel == peer.QUEUE else 0
@@ -142,7 +159,13 @@ class InterpStreamSession(Session):
             q["control"].put(memoryview(self.block))
         self._recv = self._queue_recv if self.channel == peer.QUEUE else self._block_recv
 
+    def calibrate(self, target_s: float, size: int) -> int:
+        self.peer.repin(self.cpus)  # every session is open now: see _InterpPeer.repin
+        return super().calibrate(target_s, size)
+
     def _queue_recv(self) -> Any:
+        if self.spin:
+            return peer.spin_get(self.queues["data"])
         return self.queues["data"].get()
 
     def _block_recv(self) -> Any:
@@ -219,20 +242,27 @@ class InterpPingPongSession(PingPongSession):
         channel: str,
         size: int,
         cpus: placement.Cpus | None = None,
+        spin: bool = False,
     ) -> None:
         if channel not in PING_PONG:
             raise ValueError(f"no ping-pong over {channel!r}: choose one of {list(PING_PONG)}")
         super().__init__(ctx, "pipe", size, cpus)  # the process session's state and checks
         self.channel = channel
+        self.spin = spin  # both ends wait without the 10 ms sleeps: the floor
         self.peer = _InterpPeer()
 
     def open(self) -> None:
         there, back = interp.create_queue(), interp.create_queue()
         self.queues = [there, back]
         cpu = self.cpus.peer_cpu if self.cpus is not None else None
-        self.peer.start(peer.echo, there, back, cpu)
+        self.peer.start(peer.echo, there, back, cpu, self.spin)
         self.peer.tid = int(_get(back, "starting the echo peer"))
-        self.send, self.recv = there.put, back.get
+        self.send = there.put
+        self.recv = (lambda: peer.spin_get(back)) if self.spin else back.get
+
+    def calibrate(self, target_s: float, size: int) -> int:
+        self.peer.repin(self.cpus)  # every session is open now: see _InterpPeer.repin
+        return super().calibrate(target_s, size)
 
     def close(self) -> None:
         if self.queues:

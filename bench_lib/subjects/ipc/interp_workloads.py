@@ -72,12 +72,24 @@ def producer(
     replies.put(("stopped", 0))
 
 
-def echo(there: Any, back: Any, cpu: int | None) -> None:
-    """Ping-pong peer: says its thread id, then puts every message straight back, until STOP."""
+def spin_get(queue: Any) -> Any:
+    """The next item without ``get()``'s 10 ms sleeps: ``get_nowait`` until one is there,
+    yielding the CPU between looks (a peer on the same core must get to run)."""
+    while True:
+        try:
+            return queue.get_nowait()
+        except Exception:  # QueueEmpty
+            os.sched_yield()
+
+
+def echo(there: Any, back: Any, cpu: int | None, spin: bool = False) -> None:
+    """Ping-pong peer: says its thread id, then puts every message straight back, until STOP.
+    With ``spin``, it waits with :func:`spin_get` (the floor: the queue without the sleeps)."""
     _pin(cpu)
     back.put(threading.get_native_id())
+    get = (lambda: spin_get(there)) if spin else there.get
     while True:
-        message = there.get()
+        message = get()
         if message == STOP:
             break
         back.put(message)
