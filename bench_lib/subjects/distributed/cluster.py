@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import dask.config as _dask_config
 import distributed as _distributed
 import psutil
 
@@ -27,6 +28,9 @@ dask: Any = _distributed  # dask.distributed is only partly annotated: its calls
 CONNECT_TIMEOUT_S = 5.0  # a client that cannot greet a scheduler in 5 s will not do better
 WORKERS_TIMEOUT_S = 60.0  # embedded workers on a loaded 2-core machine take seconds to start
 CONNECT_SLACK_S = 1.0  # beyond dask's own timeout before the connecting thread is abandoned
+# dask starts its nannies' worker processes with its own setting, never Python's default:
+# named here, so a run on 3.14 (forkserver default) starts the same workers as on 3.11.
+WORKER_START_METHOD = "spawn"
 KILL_GRACE_S = 0.5  # SIGTERM to SIGKILL: a nanny that does not stop at once is killed
 WORKER_MODULES = (
     "bench_lib.workers.workloads",
@@ -119,14 +123,15 @@ def _new_children(before: set[int]) -> list[psutil.Process]:
 def start_embedded(workers: int) -> Cluster:
     """A LocalCluster of ``workers`` single-threaded worker processes, all connected."""
     before = {p.pid for p in cpu.live_children()}
-    local = dask.LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=logging.CRITICAL,
-    )
+    with _dask_config.set({"distributed.worker.multiprocessing-method": WORKER_START_METHOD}):
+        local = dask.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        )
     try:
         client = dask.Client(local, timeout=CONNECT_TIMEOUT_S)
         client.wait_for_workers(workers, timeout=WORKERS_TIMEOUT_S)
