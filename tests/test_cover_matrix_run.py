@@ -61,7 +61,7 @@ def _fake_pythons(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         Interp("3.12", Path("/py/3.12"), "pyenv"),
         Interp("3.13t", None, "no free-threaded venv"),
     ]
-    monkeypatch.setattr(matrix_run, "discover", lambda: found)
+    monkeypatch.setattr(matrix_run, "discover", lambda root_first=False: found)
     monkeypatch.setattr(matrix_run, "venv_python", lambda i, dry_run=False: tmp_path / i.name)
 
 
