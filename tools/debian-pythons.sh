@@ -87,9 +87,24 @@ configure_root() {
     echo "made by mpbench tools/debian-pythons.sh; launchers exec interpreters directly here" \
         > "$ROOT$MARKER"
     mkdir -p "$BIN" "$CACHE/venvs" "$CACHE/inroot-bin" "$ROOT$BIN"
-    local v
-    for v in "${VERSIONS[@]}"; do ln -sfn "/usr/bin/python$v" "$CACHE/inroot-bin/python$v"; done
-    printf '%s\n' "$REPO" ${MPBENCH_DEBIAN_BINDS:+${MPBENCH_DEBIAN_BINDS//:/ }} > "$CACHE/binds"
+    # Folders every launcher binds (this checkout, $MPBENCH_DEBIAN_BINDS): kept from an earlier
+    # run unless new ones are given.
+    if [ -n "${MPBENCH_DEBIAN_BINDS:-}" ] || [ ! -e "$CACHE/binds" ]; then
+        printf '%s\n' "$REPO" ${MPBENCH_DEBIAN_BINDS:+${MPBENCH_DEBIAN_BINDS//:/ }} > "$CACHE/binds"
+    fi
+}
+
+link_in_root() {
+    # Inside the root, $BIN/python3.X is a HARD link to the interpreter: a regular file, so
+    # os.path.realpath(sys.executable) stays $BIN/python3.X, a path the host also has (the
+    # launcher); virtualenv and tox resolve an interpreter that way. Re-made on every run: an
+    # upgrade of the package replaces the file. A symlink where the cache is on another
+    # filesystem than the root (then tox cannot use the launcher; the rest works).
+    local v="$1" target="$CACHE/inroot-bin/python$1"
+    ln -f "$ROOT/usr/bin/python$v" "$target.tmp" 2>/dev/null \
+        || { log "hard link failed: python$v is a symlink in the root (tox cannot use it)"
+             ln -sfn "/usr/bin/python$v" "$target.tmp"; }
+    mv -f "$target.tmp" "$target"
 }
 
 install_packages() {
@@ -139,6 +154,8 @@ make_all() {
     debootstrap_root
     configure_root
     install_packages
+    local v
+    for v in "${VERSIONS[@]}"; do link_in_root "$v"; done
     cp "$REPO/tools/debian-launcher.bash" "$BIN/launcher-body.bash"
     local v
     for v in "${VERSIONS[@]}"; do write_launcher "$v"; check_launcher "$v"; done
