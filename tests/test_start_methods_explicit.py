@@ -159,3 +159,31 @@ def test_platform_default_is_not_what_set_start_method_chose() -> None:
     assert default in multiprocessing.get_all_start_methods()
     if sys.platform == "linux":
         assert default == ("forkserver" if sys.version_info >= (3, 14) else "fork")
+
+
+def test_dask_workers_start_with_the_named_method_whatever_dask_is_set_to(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dask.config
+
+    from bench_lib.subjects.distributed import cluster
+
+    seen: list[str] = []
+
+    class FakeLocal:
+        def __init__(self, **kw: object) -> None:
+            seen.append(dask.config.get("distributed.worker.multiprocessing-method"))
+
+    class FakeClient:
+        def __init__(self, local: object, timeout: float) -> None:
+            pass
+
+        def wait_for_workers(self, n: int, timeout: float) -> None:
+            pass
+
+    monkeypatch.setattr(cluster.dask, "LocalCluster", FakeLocal)
+    monkeypatch.setattr(cluster.dask, "Client", FakeClient)
+    with dask.config.set({"distributed.worker.multiprocessing-method": "fork"}):
+        cluster.start_embedded(2)
+        assert dask.config.get("distributed.worker.multiprocessing-method") == "fork"
+    assert seen == [cluster.WORKER_START_METHOD]

@@ -52,6 +52,7 @@ class ClusterInfo:
     worker_python: list[str]  # "CPython 3.11.7" per worker
     dask_version: str
     nanny: bool | None  # embedded workers run under a nanny (restarts a killed worker)
+    worker_start_method: str | None  # how the nannies start workers; None: not ours to say
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,6 +93,7 @@ class Cluster:
             worker_python=[str(facts[a][1]) for a in addresses if a in facts],
             dask_version=str(dask.__version__),
             nanny=True if self.local is not None else None,
+            worker_start_method=WORKER_START_METHOD if self.local is not None else None,
         )
 
     def close(self) -> None:
