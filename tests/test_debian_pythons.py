@@ -155,3 +155,14 @@ def test_a_venv_made_with_the_launcher_runs_from_the_host(tmp_path: Path) -> Non
     )
     assert out.returncode == 0 and out.stdout.split() == [str(venv), "/usr"], out.stderr
     assert sys.prefix != str(venv)  # this test's own interpreter is untouched
+
+
+@needs_root
+def test_a_working_directory_the_root_cannot_see_is_a_one_line_error(tmp_path: Path) -> None:
+    unbound = Path("/var/tmp") / f"mpbench-unbound-{os.getpid()}"
+    unbound.mkdir()
+    try:
+        out = run([str(LAUNCHERS / "python3.14"), "-c", "pass"], cwd=unbound)
+    finally:
+        unbound.rmdir()
+    assert out.returncode == 126 and "MPBENCH_DEBIAN_BINDS" in out.stderr

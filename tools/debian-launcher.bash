@@ -70,5 +70,14 @@ mount --bind "$MPBENCH_CACHE/inroot-bin" "$MPBENCH_ROOT$MPBENCH_CACHE/bin"
 for mpbench_file in /etc/resolv.conf /etc/hosts /etc/pip.conf /etc/ssl/certs/ca-certificates.crt; do
     mpbench_bind --bind "$mpbench_file"
 done
-exec chroot "$MPBENCH_ROOT" /bin/bash -c 'cd -- "$1" || exit 126; shift; exec "$@"' \
-    mpbench-enter "$mpbench_cwd" "$0" "$@"
+# A container's marker files: the fingerprint inside the root still sees the container.
+for mpbench_file in /.dockerenv /run/.containerenv; do
+    mpbench_bind --bind "$mpbench_file"
+done
+exec chroot "$MPBENCH_ROOT" /bin/bash -c '
+    cd -- "$1" 2>/dev/null || {
+        echo "mpbench launcher: $1 is not bound into the Debian root: run from a git checkout or" \
+             "/tmp, or add a folder above it to MPBENCH_DEBIAN_BINDS" >&2
+        exit 126
+    }
+    shift; exec "$@"' mpbench-enter "$mpbench_cwd" "$0" "$@"

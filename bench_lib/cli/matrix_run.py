@@ -148,7 +148,12 @@ def venv_python(interp: Interpreter, dry_run: bool = False) -> Path:
         return python
     print(f"bench-matrix: making {venv} (pip install -e {REPO})", flush=True)
     subprocess.run([interp.python, "-m", "venv", venv], check=True)
-    subprocess.run([python, "-m", "pip", "install", "-q", "-e", REPO], check=True)
+    installed = subprocess.run([python, "-m", "pip", "install", "-q", "-e", REPO], check=False)
+    if installed.returncode != 0:  # a dependency without a wheel or a build for this Python
+        why = "which leaves out what cannot be installed here (gevent), with the reason"
+        print(f"bench-matrix: {interp.name}: retrying with tools/make-venv.sh, {why}", flush=True)
+        tool = [str(REPO / "tools" / "make-venv.sh"), str(interp.python), str(venv)]
+        subprocess.run(tool, check=True)
     return python
 
 
