@@ -169,3 +169,13 @@ def test_configure_differences_keep_only_each_runs_own_arguments() -> None:
         "'unbalanced",
         "(no argument of its own)",
     )
+
+
+def test_a_runs_report_says_its_c_library_and_jit_and_old_files_still_render() -> None:
+    from bench_lib.report.render import machine_lines
+
+    old = result([bench("x", noisy_rounds(1e-3))])
+    assert dict(machine_lines(old))["OS"] == "Linux, kernel 6.0, none"
+    new = _with_build(old, libc="glibc 2.43", python_jit="available, off")
+    lines = dict(machine_lines(new))
+    assert lines["OS"].endswith(", glibc 2.43") and lines["Python"].endswith(", JIT available, off")
