@@ -42,8 +42,10 @@ for pkg in "${OPTIONAL[@]}"; do
         log "$pkg: installed from a wheel"
     elif [ "${MPBENCH_VENV_WHEELS_ONLY:-0}" != 1 ] && "$PY" -m pip install -q "$pkg" >/dev/null 2>&1; then
         log "$pkg: built from source (no $TAG wheel)"
+    elif [ "${MPBENCH_VENV_WHEELS_ONLY:-0}" = 1 ]; then
+        log "$pkg: no $TAG wheel (source build not tried: it fails there); mpbench skips what needs it, with the reason"
     else
-        log "$pkg: no $TAG wheel and no source build here; mpbench skips what needs it, with the reason"
+        log "$pkg: no $TAG wheel and its source build failed; mpbench skips what needs it, with the reason"
     fi
 done
 
