@@ -69,6 +69,8 @@ def _cell(key: str, present: bool, value: Any, fmt: Any) -> str:
         return NOT_STATED
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if key == "start_methods" and isinstance(value, list):
+        value = sorted(value)  # the same methods listed default first (3.14) are no difference
     return str(fmt(key, value))
 
 

@@ -279,7 +279,9 @@ def mixing_warnings(runs: tuple[RunInfo, ...], datas: list[dict[str, Any]]) -> l
             out.append(f"the GIL is enabled in one run only ({base.label} vs {run.label})")
         if (run.machine_id, run.started_utc) == (base.machine_id, base.started_utc):
             out.append(f"{run.path} looks like the same run as {base.path}")
-    methods = [Machine.of(d).start_methods for d in datas]
+    methods = [
+        frozenset(Machine.of(d).start_methods) for d in datas
+    ]  # 3.14 lists its default first
     if len(set(methods)) > 1:
         out.append("start methods available differ between runs: some figures exist in one only")
     for run in runs:
