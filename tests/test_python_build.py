@@ -169,6 +169,8 @@ def test_configure_differences_keep_only_each_runs_own_arguments() -> None:
         "(no argument of its own)",
         "-c",
     )
+    many = " ".join(f"'--opt{i}'" for i in range(7))
+    assert configure_differences([many, ""])[0] == "--opt0 --opt1 --opt2 --opt3 (+3 more)"
     assert configure_differences(["'unbalanced -a", "-a"]) == (
         "'unbalanced",
         "(no argument of its own)",

@@ -41,6 +41,7 @@ BUILD_FIELDS = (  # (words, fingerprint key); shown in this order
     ("C library", "libc"),
 )
 STATED_OR_NOT = {"python_pgo", "python_lto"}  # None there means the build did not say
+CONFIGURE_WORDS_SHOWN = 4  # a table cell stays readable; the result files keep every argument
 
 
 def _words(args: str) -> list[str]:
@@ -58,7 +59,9 @@ def configure_differences(all_args: list[str]) -> tuple[str, ...]:
     for i, own in enumerate(sets):
         others = set().union(*(s for j, s in enumerate(sets) if j != i)) if len(sets) > 1 else set()
         extra = sorted(own - others)
-        out.append(" ".join(extra) if extra else "(no argument of its own)")
+        shown = " ".join(extra[:CONFIGURE_WORDS_SHOWN])
+        more = len(extra) - CONFIGURE_WORDS_SHOWN
+        out.append(f"{shown} (+{more} more)" if more > 0 else shown or "(no argument of its own)")
     return tuple(out)
 
 
