@@ -169,3 +169,16 @@ def test_a_working_directory_the_root_cannot_see_is_a_one_line_error(tmp_path: P
     finally:
         unbound.rmdir()
     assert out.returncode == 126 and "MPBENCH_DEBIAN_BINDS" in out.stderr
+
+
+def test_the_free_threaded_build_refuses_what_is_not_a_cpython_source(tmp_path: Path) -> None:
+    """--source takes a tree or tarball with Include/patchlevel.h; anything else stops before
+    any download, package install or build."""
+    build = REPO / "tools" / "build-freethreaded-python.sh"
+    env = {**os.environ, "MPBENCH_FT_CACHE": str(tmp_path / "cache")}
+    (tmp_path / "not-cpython").mkdir()
+    out = run([str(build), "--source", str(tmp_path / "not-cpython")], env=env)
+    assert out.returncode == 1 and "not a CPython source tree or tarball" in out.stderr
+    assert not (tmp_path / "cache").exists()
+    wrong = run([str(build), "--frobnicate"], env=env)
+    assert wrong.returncode == 2 and "--source PATH" in wrong.stderr
