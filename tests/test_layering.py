@@ -132,4 +132,3 @@ def test_few_modules_sit_directly_in_bench_lib() -> None:
 def test_the_layering_check_sees_imports_inside_functions() -> None:
     # the plugin imports scaling lazily (numpy only once measuring is over): it must be seen
     assert ("bench_lib.plugin.hooks", "bench_lib.results.scaling") in edges()
-

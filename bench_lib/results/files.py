@@ -6,6 +6,9 @@ Schema history (``SCHEMA_VERSION``; docs/RESULTS.md describes every field):
   failures, skipped, partial), ``machine_info.mpbench`` fingerprint, and per
   benchmark ``extra_info.mpbench`` (subject, case, params, figures with median and
   95% interval, floor, metrics, checks, cpu, noise). Raw rounds in ``stats.data``.
+  Later additions, optional so that older files still load: a figure's ``blocks`` and
+  ``interval`` (the interval is t over the blocks' log medians, ``"none"`` with one block),
+  ``info.block_order`` (``"passes"``: blocks made as passes over the suite).
 
 Files live at ``results/<machine-id>/<UTC timestamp>_<label>.json`` and are
 written atomically (temporary file in the same folder, then ``os.replace``), so

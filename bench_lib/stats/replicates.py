@@ -18,20 +18,26 @@ from bench_lib.stats import descriptive as stats
 from bench_lib.stats.descriptive import CONFIDENCE
 
 
-def block_medians(values: Sequence[float], sizes: object) -> tuple[float, ...]:
-    """Each block's median, blocks being ``sizes`` consecutive rounds (``info.block_rounds``);
-    one block of everything when the sizes are missing or do not add up."""
+def blocks_of(values: Sequence[float], sizes: object) -> list[list[float]]:
+    """``values`` cut into blocks of ``sizes`` consecutive rounds (``info.block_rounds``); one
+    block of everything when the sizes are missing or do not add up."""
     if not values:
-        return ()
+        return []
+    whole = [list(values)]
     if not isinstance(sizes, list) or not all(isinstance(n, int) and n > 0 for n in sizes):
-        return (stats.median(values),)
+        return whole
     if sum(sizes) != len(values):
-        return (stats.median(values),)
+        return whole
     out, start = [], 0
     for n in sizes:
-        out.append(stats.median(values[start : start + n]))
+        out.append(list(values[start : start + n]))
         start += n
-    return tuple(out)
+    return out
+
+
+def block_medians(values: Sequence[float], sizes: object) -> tuple[float, ...]:
+    """Each block's median (:func:`blocks_of`)."""
+    return tuple(stats.median(block) for block in blocks_of(values, sizes))
 
 
 MIN_BLOCKS = 2  # a side with one block has no between-block spread: no interval, no test
