@@ -53,7 +53,7 @@ def bench(
                     or [{"name": "op", "unit": "s", "kind": "time", "per_round": 1}]
                 ],
                 "metrics": metrics or {},
-                "info": {"block_rounds": block_rounds},
+                "info": {"block_rounds": block_rounds, "block_order": "passes"},
                 "noise": {"flags": [{"code": "high-cv", "message": "m"}] if noisy else []},
             }
         },
@@ -150,7 +150,9 @@ def test_known_differences_get_the_right_words() -> None:
     assert pair.only_in_candidate == ("demo only_cand: op",)
     assert any("only in the baseline" in w for w in c.warnings)
     (subject,) = pair.subjects
-    assert subject.figures == 4 and subject.geomean_speed is not None
+    # "tiny" has one block, no replicate: it stays out of the geometric mean's per-block means
+    assert subject.figures == 3 and subject.geomean_speed is not None
+    assert subject.geomean_ci is not None
     assert dict(subject.counts) == {"faster": 1, "slower": 1, "same": 1, "inconclusive": 1}
 
 

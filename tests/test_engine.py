@@ -47,8 +47,11 @@ def test_figures_turn_round_times_into_their_units() -> None:
     per_op = Figure("per message", "s", "time", per_round=1000)
     assert rate.of(0.5) == 2000 and per_op.of(0.5) == 0.0005
     assert rate.higher_is_better and not per_op.higher_is_better
-    described = describe_figure(rate, [0.5] * 6)
+    described = describe_figure(rate, [0.5] * 6, [3, 3])
     assert described["median"] == 2000 and described["ci_low"] == 2000 and described["n"] == 6
+    assert described["blocks"] == 2 and described["interval"] == "blocks-t"
+    one_block = describe_figure(rate, [0.5] * 6)  # rounds of one block: no interval
+    assert one_block["ci_low"] is None and one_block["interval"] == "none"
     assert describe_figure(rate, [0.5] * 5)["ci_low"] is None  # no 95% interval from 5 rounds
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from bench_lib import registry
 from bench_lib.cli.ab import DEFAULT_BLOCKS as DEFAULT_AB_BLOCKS
+from bench_lib.cli.ab import DEFAULT_BUDGET_S as DEFAULT_AB_BUDGET_S
 from bench_lib.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -157,7 +158,7 @@ def cmd_ab(args: argparse.Namespace) -> int:
     out_root = writable_folder(Path(args.output))
     try:
         sides = (ab.Side.parse("a", args.side_a), ab.Side.parse("b", args.side_b))
-        data_a, data_b = ab.run_ab(sides, run_args, args.blocks, REPO)
+        data_a, data_b = ab.run_ab(sides, run_args, args.blocks, REPO, budget_s=args.budget)
     except ab.AbError as exc:
         raise UsageError(str(exc)) from None
     paths = [ab.save(d, out_root, f"{args.label}-{s}") for d, s in ((data_a, "a"), (data_b, "b"))]
@@ -212,7 +213,19 @@ def build_parser() -> argparse.ArgumentParser:
     ab.add_argument("--profile", default="quick", help="profile of each block (default quick)")
     ab.add_argument("--only", help="comma-separated subjects (default: all)")
     ab.add_argument(
-        "--blocks", type=positive_int, default=DEFAULT_AB_BLOCKS, help="runs of each side"
+        "--blocks",
+        type=positive_int,
+        default=DEFAULT_AB_BLOCKS,
+        help=f"most runs of each side (default {DEFAULT_AB_BLOCKS}); a benchmark stops once "
+        "its 99%% interval settles (same, or changed beyond the margin)",
+    )
+    ab.add_argument(
+        "--budget",
+        type=float,
+        default=DEFAULT_AB_BUDGET_S,
+        metavar="SECONDS",
+        help=f"wall time for the blocks (default {DEFAULT_AB_BUDGET_S:.0f}): no block starts "
+        "that would end past it",
     )
     ab.add_argument("--label", default="ab", help="the result files are LABEL-a and LABEL-b")
     ab.add_argument("--output", default=str(REPO / "results"), help="results folder")

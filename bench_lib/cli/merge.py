@@ -16,14 +16,25 @@ from pytest_benchmark.stats import Stats
 from bench_lib.engine.bench import Figure, describe_figure
 from bench_lib.results.files import SCHEMA_KEY
 from bench_lib.stats import descriptive as stats
-from bench_lib.stats import noise
+from bench_lib.stats import intervals, noise
 
-ROUND_FLAGS = {"wide-interval", "erratic", "few-rounds", "above-floor", "impossible"}
+ROUND_FLAGS = {
+    "wide-interval",
+    "erratic",
+    "few-rounds",
+    "few-blocks",
+    "autocorrelated",
+    "slow-spell",
+    "above-floor",
+    "impossible",
+}
 
 
-def _figures(old: list[dict[str, Any]], rounds_s: list[float]) -> list[dict[str, Any]]:
+def _figures(old: list[dict[str, Any]], rounds_s: list[float], sizes: list[int]) -> list[Any]:
     return [
-        describe_figure(Figure(f["name"], f["unit"], f["kind"], f.get("per_round", 1.0)), rounds_s)
+        describe_figure(
+            Figure(f["name"], f["unit"], f["kind"], f.get("per_round", 1.0)), rounds_s, sizes
+        )
         for f in old
     ]
 
@@ -32,32 +43,58 @@ def _metrics(blocks: list[dict[str, Any]]) -> dict[str, Any]:
     """Metrics with per-round samples are joined; single values keep the first run's."""
     merged: dict[str, Any] = copy.deepcopy(blocks[0].get("metrics", {}))
     for name, metric in merged.items():
-        samples = [
-            x for b in blocks for x in (b.get("metrics", {}).get(name, {}).get("samples") or [])
-        ]
+        each = [b.get("metrics", {}).get(name, {}) for b in blocks]
+        samples = [x for m in each for x in (m.get("samples") or [])]
         if samples and "samples" in metric:
-            s = stats.summarize(samples)
-            metric.update(value=s.median, ci_low=s.ci_low, ci_high=s.ci_high, n=s.n)
-            metric["samples"] = samples
+            sizes = [n for m in each for n in _sample_blocks(m)]
+            s = intervals.block_interval(samples, sizes)
+            metric.update(value=s.median, ci_low=s.ci_low, ci_high=s.ci_high, n=len(samples))
+            metric.update(samples=samples, block_samples=sizes, blocks=s.blocks, interval=s.method)
     return merged
 
 
-def _noise(blocks: list[dict[str, Any]], rounds_s: list[float]) -> dict[str, Any]:
+def _sample_blocks(metric: dict[str, Any]) -> list[int]:
+    """A run's blocks of a metric's samples (one block when the run did not record them)."""
+    sizes = metric.get("block_samples")
+    samples = metric.get("samples") or []
+    if isinstance(sizes, list) and sum(sizes) == len(samples):
+        return [int(n) for n in sizes]
+    return [len(samples)] if samples else []
+
+
+def _noise(blocks: list[dict[str, Any]], rounds_s: list[float], sizes: list[int]) -> Any:
     """Flags about the machine (busy, steal, clock) from any run; flags about rounds anew."""
     summary = stats.summarize(rounds_s)
+    spread = intervals.block_interval(rounds_s, sizes)
+    order = noise.order_signals(rounds_s, sizes)
+    rel_half = (
+        (spread.ci_high - spread.ci_low) / 2 / spread.median
+        if spread.ci_low is not None and spread.ci_high is not None and spread.median > 0
+        else None
+    )
     kept: dict[str, dict[str, str]] = {}
     for b in blocks:
         for flag in b.get("noise", {}).get("flags", []):
             if flag.get("code") not in ROUND_FLAGS:
                 kept.setdefault(flag["code"], flag)
     signals = noise.Signals(
-        summary.rel_ci_half_width, summary.robust_cv, len(rounds_s), None, None, None, 0
+        rel_half,
+        summary.robust_cv,
+        len(rounds_s),
+        None,
+        None,
+        None,
+        0,
+        order.blocks,
+        order.lag1_autocorrelation,
+        order.slow_spell_rounds,
     )
     fresh = [f.as_dict() for f in noise.noise_flags(signals)]
     merged: dict[str, Any] = copy.deepcopy(blocks[0].get("noise", {}))
     merged.update(
         cv=summary.robust_cv,
-        rel_ci_half_width=summary.rel_ci_half_width,
+        rel_ci_half_width=rel_half,
+        lag1_autocorrelation=order.lag1_autocorrelation,
         flags=[*kept.values(), *fresh],
     )
     return merged
@@ -81,10 +118,11 @@ def _benchmark(runs: list[dict[str, Any]]) -> dict[str, Any]:
     lean = [s for b in blocks for s in b["info"].get("blocks", [])]
     if lean:
         m["info"]["blocks"] = lean
-    m["figures"] = _figures(m["figures"], rounds_s)
+    sizes = m["info"]["block_rounds"]
+    m["figures"] = _figures(m["figures"], rounds_s, sizes)
     m["rounds"] = len(rounds_s)
     m["metrics"] = _metrics(blocks)
-    m["noise"] = _noise(blocks, rounds_s)
+    m["noise"] = _noise(blocks, rounds_s, sizes)
     m["checks"] = {k: all(b.get("checks", {}).get(k, False) for b in blocks) for k in m["checks"]}
     for key in ("derived",):
         m.pop(key, None)

@@ -19,7 +19,7 @@ import pytest
 from bench_lib.engine import progress, turnstile
 from bench_lib.engine.bench import Bench
 from bench_lib.machine import environment
-from bench_lib.plugin import passes, reasons, watchdog_hooks
+from bench_lib.plugin import passes, reasons, selection, watchdog_hooks
 from bench_lib.plugin.grid import grid_context
 
 # pytest looks for hooks in the registered plugin, this module: the grid's hooks are named here
@@ -62,6 +62,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(log, "mpbench-session-log")
     config.pluginmanager.register(watchdog_hooks, "mpbench-watchdog")
     config.pluginmanager.register(passes, "mpbench-passes")  # blocks as passes over the suite
+    config.pluginmanager.register(selection, "mpbench-selection")  # `mpbench ab`'s open ones
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

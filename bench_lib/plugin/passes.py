@@ -156,4 +156,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
     b = book(session.config)
     for node, bench in b.benches.items():
         _finish(b, node, bench)
+    timed = getattr(session.config, "_benchmarksession", None)
+    if timed is not None:  # in collection order, as without passes (not the order they ended)
+        rank = {item.nodeid: i for i, item in enumerate(session.items)}
+        timed.benchmarks.sort(key=lambda m: rank.get(getattr(m, "fullname", ""), len(rank)))
     return (yield)
