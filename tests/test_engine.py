@@ -78,10 +78,12 @@ def test_each_block_runs_the_body_afresh_and_every_round_is_kept(tmp_path: Path)
     pids = (tmp_path / "pids").read_text().split()
     bench = data["benchmarks"][0]
     m = bench["extra_info"]["mpbench"]
-    assert len(pids) == len(set(pids)) == 3  # the standard profile's three blocks
-    assert len(m["info"]["block_rounds"]) == 3
+    blocks = PROFILES["standard"].blocks
+    assert len(pids) == len(set(pids)) == blocks  # one fresh worker per block
+    assert len(m["info"]["block_rounds"]) == blocks
     assert sum(m["info"]["block_rounds"]) == bench["stats"]["rounds"] == m["figures"][0]["n"]
-    assert m["metrics"]["block_pid"]["n"] == 3  # per-block samples add up, not overwrite
+    assert m["metrics"]["block_pid"]["n"] == blocks  # per-block samples add up, not overwrite
+    assert m["metrics"]["block_pid"]["block_samples"] == [1] * blocks
 
 
 PAIRED = textwrap.dedent("""
@@ -116,7 +118,7 @@ def test_a_paired_floor_alternates_round_by_round_and_carries_its_own_ratio(
     assert code == 0
     m = data["benchmarks"][0]["extra_info"]["mpbench"]
     blocks = (tmp_path / "order").read_text().split()
-    assert len(blocks) == 3  # one line per block
+    assert len(blocks) == PROFILES["standard"].blocks  # one line per block
     for block, line in enumerate(blocks):
         timed = line.replace("b", "")  # setup ran before each paired round, off the clock
         assert line.count("b") == timed.count("B")

@@ -100,7 +100,7 @@ def _noise(blocks: list[dict[str, Any]], rounds_s: list[float], sizes: list[int]
     return merged
 
 
-def _benchmark(runs: list[dict[str, Any]]) -> dict[str, Any]:
+def _benchmark(runs: list[dict[str, Any]], made_in: list[int]) -> dict[str, Any]:
     """One benchmark present in several runs: every round, blocks in run order."""
     blocks = [r["extra_info"][SCHEMA_KEY] for r in runs]
     rounds_s = [float(x) for r in runs for x in r["stats"].get("data") or []]
@@ -114,6 +114,9 @@ def _benchmark(runs: list[dict[str, Any]]) -> dict[str, Any]:
         n
         for r, b in zip(runs, blocks)
         for n in b["info"].get("block_rounds", [r["stats"]["rounds"]])
+    ]
+    m["info"]["block_runs"] = [  # run k of one side of `mpbench ab` pairs with run k of the other
+        k for k, b, r in zip(made_in, blocks, runs) for _ in b["info"].get("block_rounds", [r])
     ]
     lean = [s for b in blocks for s in b["info"].get("blocks", [])]
     if lean:
@@ -148,13 +151,17 @@ def merge_runs(
         raise ValueError("nothing to merge")
     merged = copy.deepcopy(runs[0])
     by_name: dict[str, list[dict[str, Any]]] = {}
-    for run in runs:
+    made_in: dict[str, list[int]] = {}  # which runs each benchmark's blocks came from
+    for k, run in enumerate(runs):
         for b in run["benchmarks"]:
             if b.get("stats", {}).get("data"):
                 by_name.setdefault(b["fullname"], []).append(b)
+                made_in.setdefault(b["fullname"], []).append(k)
     order = [b["fullname"] for b in runs[0]["benchmarks"] if b["fullname"] in by_name]
     order += [name for name in by_name if name not in order]
-    merged["benchmarks"] = [_benchmark(by_name[n]) for n in order if len(by_name[n]) >= 2]
+    merged["benchmarks"] = [
+        _benchmark(by_name[n], made_in[n]) for n in order if len(by_name[n]) >= 2
+    ]
     block = merged[SCHEMA_KEY]
     block.update(
         label=label,

@@ -63,6 +63,7 @@ class Entry:
     rounds_total: int = 0  # rounds in the file; more than len(samples) when subsampled
     block_medians: tuple[float, ...] = ()  # the median of each block (independent replicate)
     block_values: tuple[tuple[float, ...], ...] = ()  # each block's values, in round order
+    block_runs: tuple[int, ...] = ()  # the run of `mpbench ab` each block came from; () unknown
 
     @property
     def key(self) -> Key:
@@ -122,6 +123,13 @@ def _blocked(values: list[float], sizes: object) -> dict[str, Any]:
     }
 
 
+def _block_runs(info: dict[str, Any], sizes: object) -> tuple[int, ...]:
+    runs = info.get("block_runs")
+    if not isinstance(runs, list) or not isinstance(sizes, list) or len(runs) != len(sizes):
+        return ()
+    return tuple(r for r in runs if isinstance(r, int) and not isinstance(r, bool))
+
+
 def _bench_entries(bench: Benchmark) -> list[Entry]:
     m = bench.block
     sizes = (m.get("info") or {}).get("block_rounds")
@@ -131,6 +139,7 @@ def _bench_entries(bench: Benchmark) -> list[Entry]:
         "params": params_text(bench.params),
         "noisy": bool(bench.flags),
         "work": tuple(f.work for f in bench.figures),
+        "block_runs": _block_runs(m.get("info") or {}, sizes),
     }
     rounds = list(bench.round_times_s)
     out = []

@@ -149,6 +149,17 @@ class Rules:
         return dict(self.margins).get(source, MIN_EFFECT)
 
 
+def _paired(base: Entry, cand: Entry, pairs_of: int) -> bool:
+    """Block k of both was made side by side: both came from the same runs of one `mpbench
+    ab` (a benchmark that settled early has fewer); files without the runs recorded pair only
+    with a block from every run."""
+    if not pairs_of or not base.block_values or len(base.block_values) != len(cand.block_values):
+        return False
+    if base.block_runs or cand.block_runs:
+        return base.block_runs == cand.block_runs
+    return len(base.block_values) == pairs_of
+
+
 def _draft(base: Entry, cand: Entry, pairs_of: int = 0, rules: Rules = Rules()) -> dict[str, Any]:
     """Everything about one matched figure but the corrected p-value and the verdict.
 
@@ -165,7 +176,7 @@ def _draft(base: Entry, cand: Entry, pairs_of: int = 0, rules: Rules = Rules()) 
     if ratio is not None and not math.isfinite(ratio):
         ratio, gap = None, "the ratio of the medians is past the float range"
     ratio_ci, p_value, log_se = None, None, None
-    paired = bool(pairs_of) and len(base.block_values) == len(cand.block_values) > 0
+    paired = _paired(base, cand, pairs_of)
     if ratio and base.samples and cand.samples:
         blocks = (
             replicates.paired_round_ratio(base.block_values, cand.block_values, rules.confidence)

@@ -89,8 +89,11 @@ def markdown_table(rows: list[tuple[str, ...]], headers: tuple[str, ...] = HEADE
 
 
 def subject_lines(pair: PairComparison) -> list[str]:
+    """Per subject (and, with several, all of them together): the geometric mean speed with
+    its 95% interval over the passes' means, and the verdict counts."""
     out = []
-    for s in pair.subjects:
+    every = [*pair.subjects, *([pair.overall] if pair.overall and len(pair.subjects) > 1 else [])]
+    for s in every:
         counts = ", ".join(f"{n} {v}" for v, n in s.counts if n)
         interval = f" ({s.geomean_ci[0]:.3f}..{s.geomean_ci[1]:.3f})" if s.geomean_ci else ""
         speed = (

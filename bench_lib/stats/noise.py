@@ -156,8 +156,9 @@ def noise_flags(s: Signals, min_rounds: int = FEW_ROUNDS) -> list[NoiseFlag]:
         flags.append(
             NoiseFlag(
                 "few-blocks",
-                f"{s.blocks} block(s) (< {intervals.MIN_BLOCKS_FOR_INTERVAL}): no interval, "
-                "since rounds of one block are not independent; use --blocks 3 or more",
+                f"{s.blocks} block(s) (< {intervals.MIN_BLOCKS_FOR_INTERVAL}): no interval (rounds "
+                "of a block are not independent, and two blocks often share a speed state); "
+                "use --profile standard or --blocks 4",
             )
         )
     return flags + _time_order_flags(s)

@@ -9,6 +9,7 @@ log block median is close to normal (it is already a median of many rounds). Pla
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 from collections.abc import Sequence
@@ -98,6 +99,7 @@ def t_two_sided_p(t: float, df: float) -> float:
     return min(1.0, tail)  # pragma: no mutate (a tail is at most 1: the cap guards rounding)
 
 
+@functools.lru_cache(maxsize=256)  # a run asks for a few (confidence, blocks) pairs, often
 def t_quantile(p_two_sided: float, df: float) -> float:
     """The t with P(|T| >= t) = ``p_two_sided`` (bisection on :func:`t_two_sided_p`)."""
     low, high = 0.0, 1.0  # pragma: no mutate (any bracket that widens to hold the root)
