@@ -270,16 +270,19 @@ def test_chart_points_are_the_matched_figures_with_rounds_and_a_finite_median() 
 
 
 def test_each_side_gets_its_median_interval_and_a_stored_value_has_no_blocks() -> None:
-    base, cand = constant([5, 5], 1e-3), constant([5, 5], 2e-3)
-    for b, spread in ((base, 1.0), (cand, 2.0)):  # the two blocks' medians 1% x spread apart
-        b["stats"]["data"] = [t * (1 + 0.005 * spread * (1 if i >= 5 else -1)) for i, t in
+    base, cand = constant([5, 5, 5], 1e-3), constant([5, 5, 5], 2e-3)
+    for b, spread in ((base, 1.0), (cand, 2.0)):  # the blocks' medians 1% x spread apart
+        b["stats"]["data"] = [t * (1 + 0.01 * spread * (i // 5 - 1)) for i, t in
                               enumerate(b["stats"]["data"])]  # fmt: skip
         b["extra_info"]["mpbench"]["metrics"] = {"rss": {"value": 7.0, "unit": "B"}}
     c = compared(base, cand)
     f = next(f for f in c.pairs[0].figures if f.figure == "round")
     assert f.baseline_ci is not None and f.candidate_ci is not None
-    assert f.baseline_ci[0] < f.baseline == 1e-3 < f.baseline_ci[1]
-    assert f.candidate_ci[0] < f.candidate == 2e-3 < f.candidate_ci[1]
+    assert f.baseline_ci[0] < f.baseline < f.baseline_ci[1]
+    assert f.candidate_ci[0] < f.candidate < f.candidate_ci[1]
+    assert f.baseline == pytest.approx(1e-3, rel=1e-4)  # the blocks' geometric mean
+    assert f.candidate == pytest.approx(2e-3, rel=1e-3)
+    assert f.candidate_ci[1] / f.candidate_ci[0] > f.baseline_ci[1] / f.baseline_ci[0]
     stored = next(f for f in c.pairs[0].figures if f.figure == "rss")
     assert (stored.blocks_baseline, stored.blocks_candidate) == (0, 0)
     assert (stored.n_baseline, stored.baseline_ci) == (0, None)
@@ -354,11 +357,11 @@ def test_only_figures_with_rounds_enter_the_subjects_geometric_mean() -> None:
 
 def test_the_subsample_warning_counts_only_figures_past_the_cap() -> None:
     plain = compared(constant([5, 5], 1e-3), constant([5, 5], 1e-3))
-    assert not any("rounds: each is compared" in w for w in plain.warnings)
+    assert not any("rounds: their blocks" in w for w in plain.warnings)
     big = compare_match.MAX_ROUNDS_COMPARED + 1
     many = constant([big // 2, big - big // 2], 1e-3)
     c = compared(many, constant([5, 5], 1e-3))
-    [warning] = [w for w in c.warnings if "rounds: each is compared" in w]
+    [warning] = [w for w in c.warnings if "rounds: their blocks" in w]
     assert warning.startswith("1 figure(s) have more than 2000 rounds")
 
 

@@ -21,7 +21,8 @@ back to back (as it did before), and put through the REAL statistics code:
 
 Seeded: the same arguments print the same numbers. Usage:
 
-    python tools/coverage_model.py [--runs 40] [--dwells 1,5,10,30,100] [--benchmarks 40]
+    python tools/coverage_model.py [--runs 40] [--dwells 1,5,10,30,100] [--benchmarks 100]
+        [--blocks 4]    (about a minute with the defaults)
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from bench_lib.cli import ab_stop
 from bench_lib.compare import pairs
 from bench_lib.compare.match import Entry, Key
+from bench_lib.engine.profiles import PROFILES
 from bench_lib.stats import descriptive, intervals, replicates, sequential
 from bench_lib.stats.descriptive import CONFIDENCE
 from bench_lib.stats.verdict import AB_CONFIDENCE, AB_MARGINS
@@ -42,7 +44,7 @@ from bench_lib.stats.verdict import AB_CONFIDENCE, AB_MARGINS
 RATIO = 1.6  # the slow state's round time over the fast one's (the reference VM: 1.6-1.8)
 ROUND_NOISE = 0.03  # each round's own lognormal spread, on top of the state
 SETUP_ROUNDS = 3  # machine time a block spends starting its processes, in rounds
-BLOCKS = 3  # the standard profile's
+BLOCKS = PROFILES["standard"].blocks
 ROUNDS_PER_BLOCK = 4
 AB_ROUNDS_PER_BLOCK = 8  # a quick block of one benchmark under `mpbench ab`
 MAX_AB_BLOCKS = 12  # about what ab's 6-minute budget allows spawn, locks, pool and gil
@@ -105,17 +107,20 @@ def nominal_hold(blocks: int, confidence: float = CONFIDENCE) -> float:
 
 
 def holds(figures: list[Figure], others: list[Figure], pooled: bool = False) -> list[bool]:
-    """Whether each figure's interval holds the other run's median of the same benchmark."""
+    """Whether each figure's interval holds the other run's figure of the same benchmark;
+    ``pooled``: as the engine did before, the median of every round with the order-statistic
+    interval of every round taken as independent."""
     out = []
     for mine, theirs in zip(figures, others):
-        if pooled:  # what the engine did before: every round as if independent
+        if pooled:
             ci = descriptive.median_ci(mine.values)
             low, high = ci if ci else (None, None)
+            other = descriptive.median(theirs.values)
         else:
             iv = intervals.block_interval(mine.values, mine.sizes)
             low, high = iv.ci_low, iv.ci_high
-        if low is not None and high is not None:
             other = intervals.block_interval(theirs.values, theirs.sizes).median
+        if low is not None and high is not None:
             out.append(low <= other <= high)
     return out
 
@@ -206,7 +211,7 @@ def report(
         f"model: two speed states {RATIO}x apart, round noise {ROUND_NOISE:.0%}, "
         f"{benchmarks} benchmarks x {blocks} blocks x {ROUNDS_PER_BLOCK} rounds, {runs} runs a row",
         f"nominal hold rate of a {blocks}-block t interval: {nominal_hold(blocks):.1%}",
-        "dwell  hold(passes)  hold(back-to-back)  hold(pooled rounds)  "
+        "dwell  hold(passes)  hold(back-to-back)  hold(old: pooled)    "
         "compare: changed/run same geomean-holds-1  ab: changed/run same blocks/benchmark",
     ]
     for dwell in dwells:
@@ -224,7 +229,7 @@ def report(
 class Row:
     hold: float  # passes, block-t interval: the shipped rule
     hold_back_to_back: float  # the same interval, blocks back to back
-    hold_pooled: float  # the old interval: every round of every block pooled
+    hold_pooled: float  # the old engine: blocks back to back, every round pooled
     compare_changed: float  # false verdicts per A/A compare of two runs
     compare_same: float
     geomean_holds: float
@@ -248,10 +253,10 @@ def simulate(
     for _ in range(runs):
         now = run(machine, benchmarks, blocks, ROUNDS_PER_BLOCK, True)
         hold += holds(previous, now)
-        pooled += holds(previous, now, pooled=True)
         compares.append(compare_aa(previous, now))
         then = run(machine, benchmarks, blocks, ROUNDS_PER_BLOCK, False)
         back += holds(old, then)
+        pooled += holds(old, then, pooled=True)
         previous, old = now, then
     for _ in range(max(1, runs // 4)):  # ab is dearer: a quarter as many
         abs_.append(ab_aa(machine, max(4, benchmarks // 4)))
@@ -259,9 +264,9 @@ def simulate(
     ab_total = sum(o.figures for o, _ in abs_)
     geo = [o.geomean_holds_1 for o in compares if o.geomean_holds_1 is not None]
     return Row(
-        statistics.fmean(hold),
-        statistics.fmean(back),
-        statistics.fmean(pooled),
+        _share(hold),
+        _share(back),
+        _share(pooled),
         sum(o.changed for o in compares) / len(compares),
         sum(o.same for o in compares) / total,
         statistics.fmean(geo) if geo else math.nan,
@@ -271,11 +276,15 @@ def simulate(
     )
 
 
+def _share(held: list[bool]) -> float:
+    return sum(held) / len(held) if held else math.nan  # none: too few blocks for intervals
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=40, help="runs a row (default 40)")
     parser.add_argument("--dwells", default="1,5,10,30,100", help="mean dwell, in rounds")
-    parser.add_argument("--benchmarks", type=int, default=40, help="benchmarks a run")
+    parser.add_argument("--benchmarks", type=int, default=100, help="benchmarks a pass")
     parser.add_argument("--blocks", type=int, default=BLOCKS, help="blocks a benchmark")
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)

@@ -354,9 +354,9 @@ def _build(named: list[tuple[str, dict[str, Any]]]) -> Comparison:
     capped = sum(e.rounds_total > len(e.samples) for t in tables for e in t.values())
     if capped:
         warnings.append(
-            f"{capped} figure(s) have more than {MAX_ROUNDS_COMPARED} rounds: each is compared "
-            f"on a seeded random subsample of {MAX_ROUNDS_COMPARED} rounds (median, interval "
-            "and test), which bounds the work"
+            f"{capped} figure(s) have more than {MAX_ROUNDS_COMPARED} rounds: their blocks "
+            "(median, interval and test) use every round, their charted rounds a seeded "
+            f"random subsample of {MAX_ROUNDS_COMPARED}, which bounds the work"
         )
     for pair in pairs:
         name = runs[pair.candidate].title

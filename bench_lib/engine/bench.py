@@ -432,7 +432,8 @@ class Bench:
         sizes = [len(block) for block in self._blocks.paired_rounds_s]
         figure = describe_figure(paired.figure, rounds, sizes)
         if paired.role == "floor":
-            main_median = describe_figure(main, data)["median"]
+            main_sizes = [len(block) for block in self._blocks.rounds_s]
+            main_median = describe_figure(main, data, main_sizes)["median"]
             self._blocks.floor = paired.ref
             self.info["floor_measured"] = "paired"  # round by round beside the figure
             self._floor_values = {

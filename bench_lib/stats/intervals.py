@@ -82,7 +82,8 @@ def block_interval(
     t = t_quantile(1 - confidence, k - 1)
     if mid > 0 and all(m > 0 for m in medians):
         logs = [math.log(m) for m in medians]
-        centre = math.exp(statistics.fmean(logs))
+        same = min(medians) == max(medians)  # exp(log x) is not always x to the last digit
+        centre = medians[0] if same else math.exp(statistics.fmean(logs))
         half = t * statistics.stdev(logs) / math.sqrt(k)
         return Interval(centre, centre * math.exp(-half), centre * math.exp(half), k, "blocks-t")
     centre = statistics.fmean(medians)
