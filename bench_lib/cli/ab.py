@@ -147,7 +147,9 @@ def run_ab(
                 progress(f"mpbench ab: budget {budget_s:.0f} s reached after {k} blocks")
                 break
             which = "every benchmark" if open_nodes is None else f"{len(open_nodes)} open"
-            progress(f"mpbench ab: block {k + 1}, {which}, A and B taking turns round by round")
+            progress(
+                f"mpbench ab: block {k + 1}/{blocks}, A and B taking turns round by round ({which})"
+            )
             t0 = time.monotonic()
             block = run_block(sides, run_args, Path(tmp), repo, k, open_nodes)
             made.append(block)

@@ -82,12 +82,12 @@ def pytest_runtestloop(session: pytest.Session) -> bool:
         return True
     b = book(session.config)
     b.passes, b.active = grid_context(session.config).profile.blocks, True
-    twins = getattr(session.config, "_mpbench_log", None)
+    log = getattr(session.config, "_mpbench_log", None)  # the session log: its twin book
     for current in range(b.passes):
         b.current = current
         items = _items_of(session, b)
-        if twins is not None:  # a twin's own benchmark is to run again in this pass
-            twins.twins.pending.update(i.nodeid for i in items)
+        if log is not None:  # a twin's own benchmark is to run again in this pass
+            log.twins.pending.update(i.nodeid for i in items)
         for i, item in enumerate(items):
             nextitem = items[i + 1] if i + 1 < len(items) else None
             item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
