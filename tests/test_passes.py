@@ -5,7 +5,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
 from conftest import run_benchmark_source
+
+from bench_lib.plugin.selection import NODES_ENV
 
 SUITE = textwrap.dedent("""
     import os
@@ -74,3 +77,17 @@ def test_one_block_is_one_pass_without_a_pass_order(tmp_path: Path) -> None:
     assert (tmp_path / "order").read_text().split() == ["a0", "b0"]
     m = data["benchmarks"][0]["extra_info"]["mpbench"]
     assert "block_order" not in m["info"] and m["figures"][0]["interval"] == "none"
+
+
+def test_mpbench_ab_runs_only_the_benchmarks_it_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mpbench ab` names the benchmarks still open in MPBENCH_NODES; the others are
+    deselected, as -k would (node ids hold [ and =, which -k cannot)."""
+    listed = tmp_path / "nodes.txt"
+    listed.write_text("test_case.py::test_point[b]\ntest_case.py::test_gone\n")
+    monkeypatch.setenv(NODES_ENV, str(listed))
+    code, data = run_benchmark_source(tmp_path, SUITE, "--mpbench-profile=smoke")
+    assert code == 0
+    assert (tmp_path / "order").read_text().split() == ["b0"]
+    assert [b["name"] for b in data["benchmarks"]] == ["test_point[b]"]

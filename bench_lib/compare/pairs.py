@@ -132,6 +132,7 @@ class Comparison:
     alpha: float = ALPHA  # family-wise error rate of "faster"/"slower" per pair
     min_blocks: int = MIN_BLOCKS_FOR_VERDICT  # fewer blocks on either side: "inconclusive"
     correction: str = CORRECTION
+    confidence: float = CONFIDENCE  # of the figures' ratio intervals (ab: AB_CONFIDENCE)
 
     @property
     def describe_runs(self) -> str:
@@ -382,4 +383,5 @@ def _build(named: list[tuple[str, dict[str, Any]]]) -> Comparison:
         tuple(points),
         tuple(warnings),
         min_effect=ab_rules.margin("round") if ab else MIN_EFFECT,
+        confidence=ab_rules.confidence if ab else CONFIDENCE,
     )

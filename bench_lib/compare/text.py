@@ -176,8 +176,10 @@ def legend(comparison: Comparison) -> str:
     )
     return (
         "ratio = candidate / baseline of the block medians on each figure's own scale (a time "
-        f"below 1 or a rate above 1 is faster); 95% intervals and {test} from the blocks, "
-        f"the independent replicates of a run; {comparison.correction}; "
+        f"below 1 or a rate above 1 is faster); {comparison.confidence:.0%} intervals and {test} "
+        "from the blocks, "
+        f"the independent replicates of a run (geometric means: 95%, over the passes); "
+        f"{comparison.correction}; "
         f"'same' = interval within +-{comparison.min_effect:.0%}, 'faster'/'slower' = "
         f"significant (alpha {comparison.alpha}), interval clear of 1 and change beyond "
         f"{comparison.min_effect:.0%}; under {comparison.min_blocks} blocks a side: 'inconclusive'"
