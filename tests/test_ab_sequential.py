@@ -24,6 +24,8 @@ from bench_lib.stats.verdict import AB_MARGINS
         ((1.0, 1.05), "open"),  # clear of 1, not of the band: measure on
         ((1.031, 1.2), "changed"),
         ((0.8, 1 / 1.031), "changed"),
+        ((1.03, 1.2), "open"),  # touching the band: not wholly outside it
+        ((0.8, 1 / 1.03), "open"),
     ],
 )
 def test_an_interval_is_same_changed_or_open_against_the_margin(

@@ -29,14 +29,17 @@ def test_fewer_than_three_blocks_or_unusable_sizes_give_no_interval(
 
 
 def test_three_blocks_give_t_over_their_log_medians_around_their_geometric_mean() -> None:
-    values = [1.0, 1.1, 0.9, 2.0, 2.2, 1.8, 4.0, 4.4, 3.6]  # block medians 1, 2, 4
+    values = [1.0, 1.1, 0.9, 2.0, 2.2, 1.8, 8.0, 8.8, 7.2]  # block medians 1, 2, 8
     iv = intervals.block_interval(values, [3, 3, 3])
-    logs = [0.0, math.log(2.0), math.log(4.0)]
+    logs = [0.0, math.log(2.0), math.log(8.0)]
+    centre = 16 ** (1 / 3)  # (1 x 2 x 8) ** (1/3): not the pooled median (2.0), nor the middle
     half = replicates.t_quantile(0.05, 2) * statistics.stdev(logs) / math.sqrt(3)
     assert iv.method == "blocks-t" and iv.blocks == 3
-    assert iv.median == pytest.approx(2.0)  # (1 x 2 x 4) ** (1/3), not the pooled median
-    assert iv.ci_low == pytest.approx(2.0 * math.exp(-half))
-    assert iv.ci_high == pytest.approx(2.0 * math.exp(half))
+    assert iv.median == pytest.approx(centre)
+    assert iv.ci_low == pytest.approx(centre * math.exp(-half))
+    assert iv.ci_high == pytest.approx(centre * math.exp(half))
+    small = intervals.block_interval([x / 10 for x in values], [3, 3, 3])  # medians under 1
+    assert small.method == "blocks-t" and small.median == pytest.approx(centre / 10)
     narrower = intervals.block_interval(values, [3, 3, 3], confidence=0.5)
     assert iv.ci_low < narrower.ci_low < narrower.ci_high < iv.ci_high  # type: ignore[operator]
 
@@ -51,10 +54,10 @@ def test_identical_blocks_give_a_point_and_rounds_alone_never_narrow_it() -> Non
 
 
 def test_a_block_median_of_zero_falls_back_to_the_linear_scale() -> None:
-    iv = intervals.block_interval([0.0, 0.0, 1.0, 1.0, 2.0, 2.0], [2, 2, 2])
-    half = replicates.t_quantile(0.05, 2) * 1.0 / math.sqrt(3)
-    assert iv.method == "blocks-t-linear" and iv.median == 1.0
-    assert iv.ci_low == pytest.approx(1.0 - half) and iv.ci_high == pytest.approx(1.0 + half)
+    iv = intervals.block_interval([0.0, 0.0, 1.0, 1.0, 5.0, 5.0], [2, 2, 2])  # medians 0, 1, 5
+    half = replicates.t_quantile(0.05, 2) * statistics.stdev([0.0, 1.0, 5.0]) / math.sqrt(3)
+    assert iv.method == "blocks-t-linear" and iv.median == 2.0  # their mean
+    assert iv.ci_low == pytest.approx(2.0 - half) and iv.ci_high == pytest.approx(2.0 + half)
     assert intervals.block_interval([1.0, math.inf, 1.0], [1, 1, 1]).method == "none"
 
 
@@ -67,6 +70,10 @@ def test_lag1_autocorrelation_sees_drift_inside_blocks_only() -> None:
     steps = [[1.0, 2.0] * 3, [10.0, 11.0] * 3]
     assert intervals.lag1_autocorrelation(steps) == pytest.approx(-10 / 12)
     assert intervals.lag1_autocorrelation([[1.0] * 20]) is None  # no spread
+    pairs_of_two = [[1.0, 2.0]] * 8  # blocks of two rounds are one pair each
+    assert intervals.lag1_autocorrelation(pairs_of_two) == pytest.approx(-0.5)
+    skewed = [[0.0, 0.0, 0.0, 9.0]] * 3  # centred on its mean (2.25), not its median (0)
+    assert intervals.lag1_autocorrelation(skewed) == pytest.approx(-1 / 12)  # by a median: 0
     few = [[1.0, 2.0, 3.0]] * 4  # 8 pairs: just enough
     assert intervals.lag1_autocorrelation(few) is not None
     assert intervals.lag1_autocorrelation(few[:3]) is None  # 6 pairs: not enough
@@ -81,8 +88,10 @@ def test_the_longest_slow_spell_counts_consecutive_slow_rounds_within_a_block() 
     assert intervals.longest_slow_spell(rates, higher_is_better=True) == 6
     assert intervals.longest_slow_spell(rates) == 0
     assert intervals.longest_slow_spell([]) == 0
-    edge = [[1.0] * 10, [1.25] * 10]  # exactly SLOW_FACTOR slower is not slow
+    edge = [[4.0] * 11, [5.0] * 9]  # exactly SLOW_FACTOR (1.25) slower than the median: not slow
     assert intervals.longest_slow_spell(edge) == 0
+    rate_edge = [[5.0] * 11, [4.0] * 9]
+    assert intervals.longest_slow_spell(rate_edge, higher_is_better=True) == 0
 
 
 def test_time_order_flags_carry_their_cause_and_advice() -> None:

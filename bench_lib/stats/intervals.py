@@ -80,10 +80,11 @@ def block_interval(
     if k < MIN_BLOCKS_FOR_INTERVAL or not all(math.isfinite(m) for m in (*medians, mid)):
         return Interval(mid, None, None, k, "none")
     t = t_quantile(1 - confidence, k - 1)
-    if mid > 0 and all(m > 0 for m in medians):
+    if all(m > 0 for m in medians):
         logs = [math.log(m) for m in medians]
-        same = min(medians) == max(medians)  # exp(log x) is not always x to the last digit
-        centre = medians[0] if same else math.exp(statistics.fmean(logs))
+        centre = math.exp(statistics.fmean(logs))
+        if min(medians) == max(medians):  # exp(log x) is not always x to the last digit
+            centre = medians[0]  # pragma: no mutate (any one of equal medians)
         half = t * statistics.stdev(logs) / math.sqrt(k)
         return Interval(centre, centre * math.exp(-half), centre * math.exp(half), k, "blocks-t")
     centre = statistics.fmean(medians)
