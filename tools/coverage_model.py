@@ -21,8 +21,8 @@ back to back (as it did before), and put through the REAL statistics code:
 
 Seeded: the same arguments print the same numbers. Usage:
 
-    python tools/coverage_model.py [--runs 40] [--dwells 1,5,10,30,100] [--benchmarks 100]
-        [--blocks 4]    (about a minute with the defaults)
+    python tools/coverage_model.py [--runs 20] [--dwells 1,5,10,30,100] [--benchmarks 100]
+        [--blocks 4]    (about a minute and a half with the defaults)
 """
 
 from __future__ import annotations
@@ -282,7 +282,7 @@ def _share(held: list[bool]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=40, help="runs a row (default 40)")
+    parser.add_argument("--runs", type=int, default=20, help="runs a row (default 20)")
     parser.add_argument("--dwells", default="1,5,10,30,100", help="mean dwell, in rounds")
     parser.add_argument("--benchmarks", type=int, default=100, help="benchmarks a pass")
     parser.add_argument("--blocks", type=int, default=BLOCKS, help="blocks a benchmark")
