@@ -67,7 +67,7 @@ TARGETS: dict[str, list[str]] = {
         "tests/test_compare_stats.py", "tests/test_compare.py", "tests/test_compare_hostile.py",
     ],
     "compare/geomean": [
-        "tests/test_kill_compare.py", "tests/test_compare.py",
+        "tests/test_geomean.py", "tests/test_kill_compare.py", "tests/test_compare.py",
         "tests/test_mutation_kills_replicates.py",
     ],
     "compare/match": [
