@@ -63,6 +63,7 @@ def test_one_block_zero_or_infinite_blocks_and_infinite_speeds_stay_out() -> Non
     alone = geomean("s", [good])
     for other in (
         fig("one", (1.0,), (2.0,)),  # no replicate
+        fig("lopsided", (1.0,), (2.0, 2.1, 1.9)),  # one block on one side is none either
         fig("two", (1.0, 1.2), (2.0, 2.2)),  # two blocks: kept (below)
         fig("zero", (0.0, 1.0, 1.0), (1.0, 1.0, 1.0)),
         fig("inf", (1.0, 1.0, 1.0), (math.inf, 1.0, 1.0)),
