@@ -123,3 +123,10 @@ def test_order_signals_read_the_blocks_of_the_rounds() -> None:
     split = [1.0] * 10 + [1.6] * 3 + [1.6] * 3 + [1.0] * 10  # a spell cut by a block boundary
     assert noise.order_signals(split, [13, 13]).slow_spell_rounds == 3
     assert noise.order_signals(split, None).slow_spell_rounds == 6
+
+
+def test_the_relative_half_width_is_what_the_wide_interval_flag_reads() -> None:
+    iv = intervals.Interval(10.0, 9.0, 12.0, 3, "blocks-t")
+    assert iv.rel_half_width == pytest.approx(0.15)
+    assert intervals.Interval(10.0, None, None, 1, "none").rel_half_width is None
+    assert intervals.Interval(0.0, -1.0, 1.0, 3, "blocks-t-linear").rel_half_width is None

@@ -65,13 +65,8 @@ def _sample_blocks(metric: dict[str, Any]) -> list[int]:
 def _noise(blocks: list[dict[str, Any]], rounds_s: list[float], sizes: list[int]) -> Any:
     """Flags about the machine (busy, steal, clock) from any run; flags about rounds anew."""
     summary = stats.summarize(rounds_s)
-    spread = intervals.block_interval(rounds_s, sizes)
+    rel_half = intervals.block_interval(rounds_s, sizes).rel_half_width
     order = noise.order_signals(rounds_s, sizes)
-    rel_half = (
-        (spread.ci_high - spread.ci_low) / 2 / spread.median
-        if spread.ci_low is not None and spread.ci_high is not None and spread.median > 0
-        else None
-    )
     kept: dict[str, dict[str, str]] = {}
     for b in blocks:
         for flag in b.get("noise", {}).get("flags", []):

@@ -474,12 +474,7 @@ class Bench:
         after = noise.NoiseSample.now()
         summary = stats.summarize(data)
         sizes = [len(block) for block in self._blocks.rounds_s]
-        spread = intervals.block_interval(data, sizes)
-        rel_half = (
-            (spread.ci_high - spread.ci_low) / 2 / spread.median
-            if spread.ci_low is not None and spread.ci_high is not None and spread.median > 0
-            else None
-        )
+        rel_half = intervals.block_interval(data, sizes).rel_half_width
         self._save(
             {
                 "figures": [describe_figure(f, data, sizes) for f in figures],

@@ -59,6 +59,13 @@ class Interval:
     method: Method  # "blocks-t": t over log block medians; "-linear" when a block median is
     # 0 or negative (no log); "none": too few blocks, or a median that is not finite
 
+    @property
+    def rel_half_width(self) -> float | None:
+        """Half the interval's width over the figure (what the wide-interval flag reads)."""
+        if self.ci_low is None or self.ci_high is None or self.median <= 0:
+            return None
+        return (self.ci_high - self.ci_low) / 2 / self.median
+
 
 def block_interval(
     values: Sequence[float], sizes: object, confidence: float = CONFIDENCE
