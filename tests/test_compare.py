@@ -18,7 +18,6 @@ from bench_lib.compare import match as compare_match
 from bench_lib.compare import pairs as compare
 from bench_lib.compare.text import md_escape, terminal_report
 from bench_lib.results import files as results
-from bench_lib.stats import two_samples
 
 
 def bench(
@@ -53,7 +52,7 @@ def bench(
                     or [{"name": "op", "unit": "s", "kind": "time", "per_round": 1}]
                 ],
                 "metrics": metrics or {},
-                "info": {"block_rounds": block_rounds},
+                "info": {"block_rounds": block_rounds, "block_order": "passes"},
                 "noise": {"flags": [{"code": "high-cv", "message": "m"}] if noisy else []},
             }
         },
@@ -150,7 +149,9 @@ def test_known_differences_get_the_right_words() -> None:
     assert pair.only_in_candidate == ("demo only_cand: op",)
     assert any("only in the baseline" in w for w in c.warnings)
     (subject,) = pair.subjects
-    assert subject.figures == 4 and subject.geomean_speed is not None
+    # "tiny" has one block, no replicate: it stays out of the geometric mean's per-block means
+    assert subject.figures == 3 and subject.geomean_speed is not None
+    assert subject.geomean_ci is not None
     assert dict(subject.counts) == {"faster": 1, "slower": 1, "same": 1, "inconclusive": 1}
 
 
@@ -466,12 +467,6 @@ def test_same_code_with_block_drift_is_never_called_faster_or_slower() -> None:
     a, b = _drifting_run(1, "a"), _drifting_run(2, "b")
     c = compare.build([("a", a), ("b", b)])
     assert not {"faster", "slower"} & set(verdicts(c).values())
-    # the rounds alone (the old test) call most of these different: they are not independent
-    rank_tests = [
-        two_samples.mann_whitney_u(x["stats"]["data"], y["stats"]["data"])
-        for x, y in zip(a["benchmarks"], b["benchmarks"])
-    ]
-    assert sum(t is not None and t.p_value < 0.05 / 20 for t in rank_tests) >= 5
 
 
 def test_one_test_per_benchmark_in_the_holm_family() -> None:

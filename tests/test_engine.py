@@ -47,8 +47,13 @@ def test_figures_turn_round_times_into_their_units() -> None:
     per_op = Figure("per message", "s", "time", per_round=1000)
     assert rate.of(0.5) == 2000 and per_op.of(0.5) == 0.0005
     assert rate.higher_is_better and not per_op.higher_is_better
-    described = describe_figure(rate, [0.5] * 6)
+    described = describe_figure(rate, [0.5] * 6, [2, 2, 2])
     assert described["median"] == 2000 and described["ci_low"] == 2000 and described["n"] == 6
+    assert described["blocks"] == 3 and described["interval"] == "blocks-t"
+    one_block = describe_figure(rate, [0.5] * 6)  # rounds of one block: no interval
+    assert one_block["ci_low"] is None and one_block["interval"] == "none"
+    two = describe_figure(rate, [0.5] * 6, [3, 3])  # two blocks: too few for an interval
+    assert two["ci_low"] is None and two["blocks"] == 2
     assert describe_figure(rate, [0.5] * 5)["ci_low"] is None  # no 95% interval from 5 rounds
 
 
@@ -75,10 +80,12 @@ def test_each_block_runs_the_body_afresh_and_every_round_is_kept(tmp_path: Path)
     pids = (tmp_path / "pids").read_text().split()
     bench = data["benchmarks"][0]
     m = bench["extra_info"]["mpbench"]
-    assert len(pids) == len(set(pids)) == 3  # the standard profile's three blocks
-    assert len(m["info"]["block_rounds"]) == 3
+    blocks = PROFILES["standard"].blocks
+    assert len(pids) == len(set(pids)) == blocks  # one fresh worker per block
+    assert len(m["info"]["block_rounds"]) == blocks
     assert sum(m["info"]["block_rounds"]) == bench["stats"]["rounds"] == m["figures"][0]["n"]
-    assert m["metrics"]["block_pid"]["n"] == 3  # per-block samples add up, not overwrite
+    assert m["metrics"]["block_pid"]["n"] == blocks  # per-block samples add up, not overwrite
+    assert m["metrics"]["block_pid"]["block_samples"] == [1] * blocks
 
 
 PAIRED = textwrap.dedent("""
@@ -113,7 +120,7 @@ def test_a_paired_floor_alternates_round_by_round_and_carries_its_own_ratio(
     assert code == 0
     m = data["benchmarks"][0]["extra_info"]["mpbench"]
     blocks = (tmp_path / "order").read_text().split()
-    assert len(blocks) == 3  # one line per block
+    assert len(blocks) == PROFILES["standard"].blocks  # one line per block
     for block, line in enumerate(blocks):
         timed = line.replace("b", "")  # setup ran before each paired round, off the clock
         assert line.count("b") == timed.count("B")
@@ -233,7 +240,8 @@ def test_twins_are_measured_round_by_round_and_each_keeps_its_own_rounds(
     code, data = run_benchmark_source(tmp_path, TWINS, "--mpbench-profile=standard")
     assert code == 0
     a, b = (x["extra_info"]["mpbench"] for x in data["benchmarks"])
-    assert (tmp_path / "adopted").read_text() == "bbb"  # b measured nothing, in every block
+    blocks = PROFILES["standard"].blocks
+    assert (tmp_path / "adopted").read_text() == "b" * blocks  # b measured nothing, any block
     for block, line in enumerate((tmp_path / "order").read_text().split()):
         warm = WARMUP["standard"] if block == 0 else 1
         measured = line[2 * warm :]

@@ -13,7 +13,9 @@ from synthetic_results import bench, run
 
 from bench_lib.compare import match as compare_match
 from bench_lib.compare import pairs as compare
+from bench_lib.compare import points as compare_points
 from bench_lib.compare import text
+from bench_lib.stats import two_samples
 from bench_lib.stats.verdict import MIN_BLOCKS_FOR_VERDICT
 
 
@@ -23,6 +25,7 @@ def constant(blocks: list[int], value_s: float) -> dict[str, Any]:
     b["stats"]["data"] = [value_s] * sum(blocks)
     m = b["extra_info"]["mpbench"]
     m["info"]["block_rounds"] = list(blocks)
+    m["info"]["block_order"] = "passes"  # made as passes over the suite, as mpbench run does
     m["figures"][0]["n"] = m["rounds"] = sum(blocks)
     return b
 
@@ -262,21 +265,24 @@ def test_chart_points_are_the_matched_figures_with_rounds_and_a_finite_median() 
         ("stored",): entry("stored", [], value=5.0),
     }
     keep = {("kept",), ("stored",)}
-    points = compare._points(1, table, keep)
+    points = compare_points.points_of(1, table, keep)
     assert [(p.run, p.case, p.median, p.n) for p in points] == [(1, "kept", 2.0, 3)]
 
 
 def test_each_side_gets_its_median_interval_and_a_stored_value_has_no_blocks() -> None:
-    base, cand = constant([5, 5], 1e-3), constant([5, 5], 2e-3)
-    for b, spread in ((base, 1.0), (cand, 2.0)):
-        b["stats"]["data"] = [t * (1 + 0.01 * spread * (i % 5 - 2)) for i, t in
+    base, cand = constant([5, 5, 5], 1e-3), constant([5, 5, 5], 2e-3)
+    for b, spread in ((base, 1.0), (cand, 2.0)):  # the blocks' medians 1% x spread apart
+        b["stats"]["data"] = [t * (1 + 0.01 * spread * (i // 5 - 1)) for i, t in
                               enumerate(b["stats"]["data"])]  # fmt: skip
         b["extra_info"]["mpbench"]["metrics"] = {"rss": {"value": 7.0, "unit": "B"}}
     c = compared(base, cand)
     f = next(f for f in c.pairs[0].figures if f.figure == "round")
     assert f.baseline_ci is not None and f.candidate_ci is not None
-    assert f.baseline_ci[0] < f.baseline == 1e-3 < f.baseline_ci[1]
-    assert f.candidate_ci[0] < f.candidate == 2e-3 < f.candidate_ci[1]
+    assert f.baseline_ci[0] < f.baseline < f.baseline_ci[1]
+    assert f.candidate_ci[0] < f.candidate < f.candidate_ci[1]
+    assert f.baseline == pytest.approx(1e-3, rel=1e-4)  # the blocks' geometric mean
+    assert f.candidate == pytest.approx(2e-3, rel=1e-3)
+    assert f.candidate_ci[1] / f.candidate_ci[0] > f.baseline_ci[1] / f.baseline_ci[0]
     stored = next(f for f in c.pairs[0].figures if f.figure == "rss")
     assert (stored.blocks_baseline, stored.blocks_candidate) == (0, 0)
     assert (stored.n_baseline, stored.baseline_ci) == (0, None)
@@ -318,18 +324,21 @@ def _noisy_benchmark(case: str, seed: int) -> dict[str, Any]:
     return b
 
 
-def test_a_figure_scaled_by_its_benchmarks_holm_factor_is_capped_at_p_1() -> None:
-    """Seed 1: benchmark "two" gets Holm factor 2; its latency metric's p (0.52) times 2 is
-    past 1, and is reported as 1."""
+def test_every_tested_figure_is_its_own_member_of_the_holm_family_and_p_caps_at_1() -> None:
+    """Two benchmarks, each with its round figure and a per-round latency metric: four tests,
+    one Holm family (a per-round metric is not a rescaling of the rounds); adjusted p <= 1."""
     base = [_noisy_benchmark("one", 1), _noisy_benchmark("two", 101)]
     cand = [_noisy_benchmark("one", 201), _noisy_benchmark("two", 301)]
     a, b = run(*base), run(*cand)
     b["mpbench"]["started_utc"] = "2026-01-02T04:00:00Z"
     figures = {(f.case, f.figure): f for f in compare.build([("a", a), ("b", b)]).pairs[0].figures}
-    lead, lat = figures[("two", "round")], figures[("two", "lat")]
-    assert lead.p_value is not None and lead.p_adjusted == pytest.approx(2 * lead.p_value)
-    assert lat.p_value is not None and lat.p_value * 2 > 1.0
-    assert lat.p_adjusted == 1.0
+    family = [
+        figures[k] for k in (("one", "round"), ("one", "lat"), ("two", "round"), ("two", "lat"))
+    ]
+    assert all(f.p_value is not None for f in family)
+    expected = two_samples.holm_adjust([f.p_value or 0.0 for f in family])
+    assert [f.p_adjusted for f in family] == pytest.approx(expected)
+    assert max(f.p_adjusted or 0 for f in family) == 1.0  # at least one hits the cap here
     assert all(0 <= (f.p_adjusted or 0) <= 1 for f in figures.values())
 
 
@@ -348,11 +357,11 @@ def test_only_figures_with_rounds_enter_the_subjects_geometric_mean() -> None:
 
 def test_the_subsample_warning_counts_only_figures_past_the_cap() -> None:
     plain = compared(constant([5, 5], 1e-3), constant([5, 5], 1e-3))
-    assert not any("rounds: each is compared" in w for w in plain.warnings)
+    assert not any("rounds: their blocks" in w for w in plain.warnings)
     big = compare_match.MAX_ROUNDS_COMPARED + 1
     many = constant([big // 2, big - big // 2], 1e-3)
     c = compared(many, constant([5, 5], 1e-3))
-    [warning] = [w for w in c.warnings if "rounds: each is compared" in w]
+    [warning] = [w for w in c.warnings if "rounds: their blocks" in w]
     assert warning.startswith("1 figure(s) have more than 2000 rounds")
 
 

@@ -101,8 +101,8 @@ def test_drift_warning_needs_five_decided_figures_mostly_one_way() -> None:
     drift = [w for w in c.warnings if "decided figures" in w]
     assert drift == [
         "5 of 5 decided figures in synthetic (synthetic, CPython 3.11.7) are faster: if nothing "
-        "but the runs differ, the machine's state moved (load, frequency, neighbours); the rank "
-        "test sees the rounds within each run, not between runs"
+        "but the runs differ, the machine's state moved (load, frequency, neighbours) between "
+        "the runs: rerun both, one after the other, and compare again"
     ]
     base, cand = _cases(4, 0.5)
     assert not any("decided figures" in w for w in pair(base, cand).warnings)

@@ -6,6 +6,7 @@ block medians from block sizes, and the geometric-mean interval.
 from __future__ import annotations
 
 import math
+import statistics
 
 import pytest
 
@@ -79,12 +80,30 @@ def test_block_medians_follow_the_sizes_or_fall_back_to_one_block() -> None:
     assert replicates.block_medians([], [1]) == ()
 
 
-def test_geometric_mean_interval_known_answer() -> None:
-    low, high = replicates.geometric_mean_ci([math.log(2.0), math.log(8.0)], [0.1, 0.2])
-    half = 1.96 * math.sqrt(0.01 + 0.04) / 2
-    assert (low, high) == pytest.approx((4.0 * math.exp(-half), 4.0 * math.exp(half)))
-    logs = [math.log(2.0), math.log(3.0), math.log(100.0)]  # mean of logs, not their median
-    low, high = replicates.geometric_mean_ci(logs, [0.0, 0.0, 0.0])  # type: ignore[misc]
-    assert low == pytest.approx(600 ** (1 / 3)) and high == pytest.approx(600 ** (1 / 3))
-    assert replicates.geometric_mean_ci([], []) is None
-    assert replicates.geometric_mean_ci([0.1], [0.1, 0.2]) is None
+def test_geometric_mean_interval_is_welch_t_over_per_block_means() -> None:
+    """Two benchmarks of three blocks a side: each block's mean log speed over the benchmarks
+    is one replicate; the interval is Welch's t over those, as block_ratio computes it."""
+    base = [[0.0, 0.1, 0.2], [1.0, 1.3, 1.0]]
+    cand = [[0.5, 0.4, 0.6], [1.5, 1.2, 1.7]]
+    means_b = [statistics.fmean(c) for c in zip(*base)]
+    means_c = [statistics.fmean(c) for c in zip(*cand)]
+    assert replicates.per_block_means(base) == pytest.approx(means_b)
+    got = replicates.geometric_mean_ratio(base, cand)
+    want = replicates.block_ratio([math.exp(x) for x in means_b], [math.exp(x) for x in means_c])
+    assert got is not None and want is not None
+    assert (got.ratio, got.ci_low, got.ci_high) == pytest.approx(
+        (want.ratio, want.ci_low, want.ci_high)
+    )
+    assert got.ratio == pytest.approx(
+        math.exp(statistics.fmean(means_c) - statistics.fmean(means_b))
+    )
+    # paired: the one-sample t over pass k of A against pass k of B, df = blocks - 1
+    paired = replicates.geometric_mean_ratio(base, cand, paired=True)
+    diffs = [c - b for b, c in zip(means_b, means_c)]
+    half = replicates.t_quantile(0.05, 2) * statistics.stdev(diffs) / math.sqrt(3)
+    assert paired is not None and paired.ci_low == pytest.approx(
+        math.exp(statistics.fmean(diffs) - half)
+    )
+    assert replicates.geometric_mean_ratio([], cand) is None
+    assert replicates.geometric_mean_ratio([[0.0, 1.0], [0.0]], cand) is None  # ragged blocks
+    assert replicates.geometric_mean_ratio(base, [[0.0, 1.0]], paired=True) is None

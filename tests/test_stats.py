@@ -14,7 +14,6 @@ def test_median_of_nothing_is_an_error() -> None:
 
 @pytest.mark.parametrize("samples", [[1.0], [1.0, 2.0]])
 def test_too_few_samples_have_no_interval(samples: list[float]) -> None:
-    assert stats.bootstrap_ci(samples) is None
     assert stats.summarize(samples).ci_low is None
 
 
@@ -28,13 +27,6 @@ def test_identical_samples_have_a_zero_width_interval() -> None:
         0.0,
         0,
     )
-
-
-def test_interval_contains_the_median_and_is_reproducible() -> None:
-    samples = [1.0, 1.1, 0.9, 1.05, 0.95, 1.2, 0.8, 1.0, 1.02, 0.98]
-    low, high = stats.bootstrap_ci(samples) or (0, 0)
-    assert low <= stats.median(samples) <= high
-    assert stats.bootstrap_ci(samples) == (low, high)
 
 
 def test_one_wild_round_is_an_outlier_and_barely_moves_robust_cv() -> None:
@@ -97,8 +89,8 @@ def test_summarizing_rounds_does_not_load_numpy() -> None:
     import sys
 
     code = (
-        "import sys; from bench_lib.stats import descriptive as stats; "
-        "stats.summarize([1.0, 2.0, 3.0] * 4); "
+        "import sys; from bench_lib.stats import descriptive as stats, intervals, noise; "
+        "stats.summarize([1.0, 2.0, 3.0] * 4); intervals.block_interval([1.0, 2.0] * 6, [6, 6]); "
         "print('numpy' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -112,12 +104,6 @@ def test_median_of_an_even_count_is_the_midpoint_of_the_middle_two() -> None:
     assert stats.median([20.0, 1.0, 10.0, 2.0]) == 6.0
     assert stats.median([3.0, 5.0]) == 4.0
     assert stats.median([7.0]) == 7.0
-
-
-def test_bootstrap_interval_at_the_size_where_intervals_begin() -> None:
-    assert stats.bootstrap_ci([1.0] * (stats.MIN_SAMPLES_FOR_INTERVAL - 1)) is None
-    low, high = stats.bootstrap_ci([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]) or (0.0, 0.0)
-    assert 1.0 <= low <= 3.5 <= high <= 6.0
 
 
 def test_spreads_have_their_textbook_values() -> None:

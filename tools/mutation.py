@@ -44,10 +44,14 @@ TARGETS: dict[str, list[str]] = {
     "stats/two_samples": ["tests/test_compare_stats.py", "tests/test_mutation_kills_stats.py"],
     "stats/replicates": [
         "tests/test_kill_replicates.py", "tests/test_replicates.py",
-        "tests/test_mutation_kills_replicates.py",
+        "tests/test_mutation_kills_replicates.py", "tests/test_ab_sequential.py",
     ],
     "stats/verdict": ["tests/test_mutation_kills_verdict.py", "tests/test_compare_stats.py"],
-    "stats/noise": ["tests/test_noise.py", "tests/test_mutation_kills_noise.py"],
+    "stats/noise": [
+        "tests/test_noise.py", "tests/test_mutation_kills_noise.py", "tests/test_intervals.py"
+    ],
+    "stats/intervals": ["tests/test_intervals.py", "tests/test_mutation_kills_engine.py"],
+    "stats/sequential": ["tests/test_ab_sequential.py"],
     "results/scaling": [
         "tests/test_kill_scaling.py", "tests/test_scaling.py",
         "tests/test_mutation_kills_scaling.py",
@@ -61,6 +65,10 @@ TARGETS: dict[str, list[str]] = {
     "compare/pairs": [
         "tests/test_kill_compare.py", "tests/test_mutation_kills_compare.py",
         "tests/test_compare_stats.py", "tests/test_compare.py", "tests/test_compare_hostile.py",
+    ],
+    "compare/geomean": [
+        "tests/test_geomean.py", "tests/test_kill_compare.py", "tests/test_compare.py",
+        "tests/test_mutation_kills_replicates.py",
     ],
     "compare/match": [
         "tests/test_kill_compare.py", "tests/test_mutation_kills_compare.py",

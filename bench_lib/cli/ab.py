@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import shlex
 import tempfile
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,12 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from bench_lib.engine import turnstile
+from bench_lib.plugin.selection import NODES_ENV
 from bench_lib.results import files as results
 from bench_lib.results import records
 from bench_lib.supervision import runner
 
 START_TIMEOUT_S = 120.0  # a side's pytest collects within this, or the other starts anyway
-DEFAULT_BLOCKS = 4  # per side; see README for what an A/A needed on the reference machine
+DEFAULT_BLOCKS = 30  # per side, at most: the budget or the benchmarks' settling ends it first
+DEFAULT_BUDGET_S = 360.0  # spawn, locks, pool and gil settle (the A/A's "same") in about 6
+# minutes on the reference VM (docs/statistics.md); every subject takes longer
 
 
 class AbError(Exception):
@@ -67,17 +71,28 @@ class Block:
 
 
 def run_block(
-    sides: tuple[Side, Side], run_args: list[str], out: Path, repo: Path, k: int
+    sides: tuple[Side, Side],
+    run_args: list[str],
+    out: Path,
+    repo: Path,
+    k: int,
+    nodes: set[str] | None = None,
 ) -> Block:
     """Block ``k``: one `mpbench run` of each side with one block per benchmark, both at once,
-    taking turns round by round; their result files, loaded."""
+    taking turns round by round; their result files, loaded. ``nodes``: only these benchmarks
+    (the ones still open), else all."""
+    env = dict(os.environ)
+    if nodes is not None:
+        listed = out / f"nodes-{k}.txt"
+        listed.write_text("".join(f"{n}\n" for n in sorted(nodes)))
+        env[NODES_ENV] = str(listed)
     baton = turnstile.Baton(str(out / f"baton-{k}.sock"))
     baton.start("a" if k % 2 == 0 else "b")  # A B, then B A: a steady drift cancels
     folders = [out / f"{side.name}-{k}" for side in sides]
     jobs = [
         runner.Job(
             _block_command(side, run_args, folder),
-            {**os.environ, turnstile.ENV: baton.path, turnstile.ENV + "_SIDE": side.name},
+            {**env, turnstile.ENV: baton.path, turnstile.ENV + "_SIDE": side.name},
             out / f"{side.name}-{k}.log",
         )
         for side, folder in zip(sides, folders)
@@ -113,20 +128,52 @@ def run_ab(
     blocks: int,
     repo: Path,
     progress: Callable[[str], None] = print,
+    budget_s: float = DEFAULT_BUDGET_S,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Run both sides together, ``blocks`` runs each; return each side's joined result."""
-    from bench_lib.cli import merge  # pytest-benchmark's statistics: only once there is a run
+    """Run both sides together, block by block, at most ``blocks`` each; from block
+    FIRST_LOOK_BLOCKS on, only the benchmarks whose interval is still open run again, until
+    none is or the next block would overrun ``budget_s``. Each side's joined result."""
+    from bench_lib.cli import ab_stop
+    from bench_lib.stats.sequential import FIRST_LOOK_BLOCKS
 
     made: list[Block] = []
+    ab_id = uuid.uuid4().hex[:12]  # both files: run k of A was made with run k of B
+    open_nodes: set[str] | None = None  # None: every benchmark
+    started = time.monotonic()
+    next_s = 0.0  # what the next block is expected to take
     with tempfile.TemporaryDirectory(prefix="mpbench-ab-") as tmp:
         for k in range(blocks):
-            progress(f"mpbench ab: block {k + 1}/{blocks}, A and B taking turns round by round")
-            block = run_block(sides, run_args, Path(tmp), repo, k)
+            if made and time.monotonic() - started + next_s > budget_s:
+                progress(f"mpbench ab: budget {budget_s:.0f} s reached after {k} blocks")
+                break
+            which = "every benchmark" if open_nodes is None else f"{len(open_nodes)} open"
+            progress(
+                f"mpbench ab: block {k + 1}/{blocks}, A and B taking turns round by round ({which})"
+            )
+            t0 = time.monotonic()
+            block = run_block(sides, run_args, Path(tmp), repo, k, open_nodes)
             made.append(block)
+            ran = len(block.a.get("benchmarks", [])) or 1
             progress(f"  {block.shared_benchmarks} benchmarks in turns; {_outcome(block)}")
+            if k + 1 >= FIRST_LOOK_BLOCKS:
+                open_nodes = ab_stop.open_benchmarks(*_joined(sides, made, ab_id))
+                progress(f"  {len(open_nodes)} benchmark(s) still open")
+                if not open_nodes:
+                    break
+            share = len(open_nodes) / ran if open_nodes is not None else 1.0
+            next_s = (time.monotonic() - t0) * min(1.0, share)
+    return _joined(sides, made, ab_id)
+
+
+def _joined(
+    sides: tuple[Side, Side], made: list[Block], ab_id: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each side's blocks so far joined into one result file whose blocks are those runs."""
+    from bench_lib.cli import merge  # pytest-benchmark's statistics: only once there is a run
+
     record = {
-        "id": uuid.uuid4().hex[:12],  # both files: run k of A was made with run k of B
-        "runs": blocks,
+        "id": ab_id,
+        "runs": len(made),
         "turns": "round",
         "shared_benchmarks": [b.shared_benchmarks for b in made],
     }

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bench_lib.cli import compare, export, info, matrix, measure, report, run, show
 from bench_lib.cli.ab import DEFAULT_BLOCKS as DEFAULT_AB_BLOCKS
+from bench_lib.cli.ab import DEFAULT_BUDGET_S as DEFAULT_AB_BUDGET_S
 from bench_lib.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -40,7 +41,7 @@ def cmd_ab(args: argparse.Namespace) -> int:
     out_root = writable_folder(Path(args.output))
     try:
         sides = (ab.Side.parse("a", args.side_a), ab.Side.parse("b", args.side_b))
-        data_a, data_b = ab.run_ab(sides, run_args, args.blocks, WORK_ROOT)
+        data_a, data_b = ab.run_ab(sides, run_args, args.blocks, WORK_ROOT, budget_s=args.budget)
     except ab.AbError as exc:
         raise UsageError(str(exc)) from None
     paths = [ab.save(d, out_root, f"{args.label}-{s}") for d, s in ((data_a, "a"), (data_b, "b"))]
@@ -60,7 +61,19 @@ def add_ab_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     ab.add_argument("--profile", default="quick", help="profile of each block (default quick)")
     ab.add_argument("--only", help="comma-separated subjects (default: all)")
     ab.add_argument(
-        "--blocks", type=positive_int, default=DEFAULT_AB_BLOCKS, help="runs of each side"
+        "--blocks",
+        type=positive_int,
+        default=DEFAULT_AB_BLOCKS,
+        help=f"most runs of each side (default {DEFAULT_AB_BLOCKS}); a benchmark stops once "
+        "its 99%% interval settles (same, or changed beyond the margin)",
+    )
+    ab.add_argument(
+        "--budget",
+        type=float,
+        default=DEFAULT_AB_BUDGET_S,
+        metavar="SECONDS",
+        help=f"wall time for the blocks (default {DEFAULT_AB_BUDGET_S:.0f}): no block starts "
+        "that would end past it",
     )
     ab.add_argument("--label", default="ab", help="the result files are LABEL-a and LABEL-b")
     ab.add_argument("--output", default=str(WORK_ROOT / "results"), help="results folder")

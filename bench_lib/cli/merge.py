@@ -15,14 +15,25 @@ from bench_lib.engine.bench import Figure, describe_figure
 from bench_lib.results import per_op
 from bench_lib.results.files import SCHEMA_KEY
 from bench_lib.stats import descriptive as stats
-from bench_lib.stats import noise
+from bench_lib.stats import intervals, noise
 
-ROUND_FLAGS = {"wide-interval", "erratic", "few-rounds", "above-floor", "impossible"}
+ROUND_FLAGS = {
+    "wide-interval",
+    "erratic",
+    "few-rounds",
+    "few-blocks",
+    "autocorrelated",
+    "slow-spell",
+    "above-floor",
+    "impossible",
+}
 
 
-def _figures(old: list[dict[str, Any]], rounds_s: list[float]) -> list[dict[str, Any]]:
+def _figures(old: list[dict[str, Any]], rounds_s: list[float], sizes: list[int]) -> list[Any]:
     return [
-        describe_figure(Figure(f["name"], f["unit"], f["kind"], f.get("per_round", 1.0)), rounds_s)
+        describe_figure(
+            Figure(f["name"], f["unit"], f["kind"], f.get("per_round", 1.0)), rounds_s, sizes
+        )
         for f in old
     ]
 
@@ -31,38 +42,59 @@ def _metrics(blocks: list[dict[str, Any]]) -> dict[str, Any]:
     """Metrics with per-round samples are joined; single values keep the first run's."""
     merged: dict[str, Any] = copy.deepcopy(blocks[0].get("metrics", {}))
     for name, metric in merged.items():
-        samples = [
-            x for b in blocks for x in (b.get("metrics", {}).get(name, {}).get("samples") or [])
-        ]
+        each = [b.get("metrics", {}).get(name, {}) for b in blocks]
+        samples = [x for m in each for x in (m.get("samples") or [])]
         if samples and "samples" in metric:
-            s = stats.summarize(samples)
-            metric.update(value=s.median, ci_low=s.ci_low, ci_high=s.ci_high, n=s.n)
-            metric["samples"] = samples
+            sizes = [n for m in each for n in _sample_blocks(m)]
+            s = intervals.block_interval(samples, sizes)
+            metric.update(value=s.median, ci_low=s.ci_low, ci_high=s.ci_high, n=len(samples))
+            metric.update(samples=samples, block_samples=sizes, blocks=s.blocks, interval=s.method)
     return merged
 
 
-def _noise(blocks: list[dict[str, Any]], rounds_s: list[float]) -> dict[str, Any]:
+def _sample_blocks(metric: dict[str, Any]) -> list[int]:
+    """A run's blocks of a metric's samples (one block when the run did not record them)."""
+    sizes = metric.get("block_samples")
+    samples = metric.get("samples") or []
+    if isinstance(sizes, list) and sum(sizes) == len(samples):
+        return [int(n) for n in sizes]
+    return [len(samples)] if samples else []
+
+
+def _noise(blocks: list[dict[str, Any]], rounds_s: list[float], sizes: list[int]) -> Any:
     """Flags about the machine (busy, steal, clock) from any run; flags about rounds anew."""
     summary = stats.summarize(rounds_s)
+    rel_half = intervals.block_interval(rounds_s, sizes).rel_half_width
+    order = noise.order_signals(rounds_s, sizes)
     kept: dict[str, dict[str, str]] = {}
     for b in blocks:
         for flag in b.get("noise", {}).get("flags", []):
             if flag.get("code") not in ROUND_FLAGS:
                 kept.setdefault(flag["code"], flag)
     signals = noise.Signals(
-        summary.rel_ci_half_width, summary.robust_cv, len(rounds_s), None, None, None, 0
+        rel_half,
+        summary.robust_cv,
+        len(rounds_s),
+        None,
+        None,
+        None,
+        0,
+        order.blocks,
+        order.lag1_autocorrelation,
+        order.slow_spell_rounds,
     )
     fresh = [f.as_dict() for f in noise.noise_flags(signals)]
     merged: dict[str, Any] = copy.deepcopy(blocks[0].get("noise", {}))
     merged.update(
         cv=summary.robust_cv,
-        rel_ci_half_width=summary.rel_ci_half_width,
+        rel_ci_half_width=rel_half,
+        lag1_autocorrelation=order.lag1_autocorrelation,
         flags=[*kept.values(), *fresh],
     )
     return merged
 
 
-def _benchmark(runs: list[dict[str, Any]]) -> dict[str, Any]:
+def _benchmark(runs: list[dict[str, Any]], made_in: list[int]) -> dict[str, Any]:
     """One benchmark present in several runs: every round, blocks in run order."""
     blocks = [r["extra_info"][SCHEMA_KEY] for r in runs]
     rounds_s = [t for r in runs for t in per_op.round_times_s(r)]
@@ -74,13 +106,17 @@ def _benchmark(runs: list[dict[str, Any]]) -> dict[str, Any]:
         for r, b in zip(runs, blocks)
         for n in b["info"].get("block_rounds", [r["stats"]["rounds"]])
     ]
+    m["info"]["block_runs"] = [  # run k of one side of `mpbench ab` pairs with run k of the other
+        k for k, b, r in zip(made_in, blocks, runs) for _ in b["info"].get("block_rounds", [r])
+    ]
     lean = [s for b in blocks for s in b["info"].get("blocks", [])]
     if lean:
         m["info"]["blocks"] = lean
-    m["figures"] = _figures(m["figures"], rounds_s)
+    sizes = m["info"]["block_rounds"]
+    m["figures"] = _figures(m["figures"], rounds_s, sizes)
     m["rounds"] = len(rounds_s)
     m["metrics"] = _metrics(blocks)
-    m["noise"] = _noise(blocks, rounds_s)
+    m["noise"] = _noise(blocks, rounds_s, sizes)
     m["checks"] = {k: all(b.get("checks", {}).get(k, False) for b in blocks) for k in m["checks"]}
     for key in ("derived",):
         m.pop(key, None)
@@ -106,13 +142,17 @@ def merge_runs(
         raise ValueError("nothing to merge")
     merged = copy.deepcopy(runs[0])
     by_name: dict[str, list[dict[str, Any]]] = {}
-    for run in runs:
+    made_in: dict[str, list[int]] = {}  # which runs each benchmark's blocks came from
+    for k, run in enumerate(runs):
         for b in run["benchmarks"]:
             if b.get("stats", {}).get("data"):
                 by_name.setdefault(b["fullname"], []).append(b)
+                made_in.setdefault(b["fullname"], []).append(k)
     order = [b["fullname"] for b in runs[0]["benchmarks"] if b["fullname"] in by_name]
     order += [name for name in by_name if name not in order]
-    merged["benchmarks"] = [_benchmark(by_name[n]) for n in order if len(by_name[n]) >= 2]
+    merged["benchmarks"] = [
+        _benchmark(by_name[n], made_in[n]) for n in order if len(by_name[n]) >= 2
+    ]
     block = merged[SCHEMA_KEY]
     block.update(
         label=label,

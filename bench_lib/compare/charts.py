@@ -133,7 +133,7 @@ def ratio_chart(comparison: Comparison, pair: PairComparison, out_dir: Path) -> 
     ax.set_title(
         plain(f"{cand.title}\nvs baseline {base.title}")
         + f"\n{_profiles(base.profile, cand.profile)}, {_rounds_note(counts)}; "
-        "95% bootstrap intervals",
+        "95% intervals from the blocks",
         fontsize=9,
     )
     chart = Chart(
@@ -240,7 +240,7 @@ def scaling_chart(
         plain(f"{subject} {case}{' ' + where if where else ''}: {figure} vs {axis}")
         + "\n"
         + _profiles(*(comparison.runs[r].profile for r in sorted({p.run for p in points})))
-        + "; median of rounds, 95% bootstrap intervals; red ring = noisy",
+        + "; median of rounds, 95% interval from the blocks; red ring = noisy",
         fontsize=9,
     )
     title = f"{subject} {case}{' ' + where if where else ''}: {figure} vs {axis}"

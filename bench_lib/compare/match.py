@@ -29,7 +29,8 @@ from bench_lib.results.records import (
     benchmark_key,
     params_text,
 )
-from bench_lib.stats.replicates import block_medians
+from bench_lib.stats.descriptive import median
+from bench_lib.stats.replicates import blocks_of
 from bench_lib.units import format_value
 
 BUSY_LOAD_PER_CORE = 0.5  # load average above half a task per usable core when a run started:
@@ -37,9 +38,8 @@ BUSY_LOAD_PER_CORE = 0.5  # load average above half a task per usable core when 
 # a sampled busy_cores; the load average lags a minute behind an earlier run that just ended)
 BUSY_CORES_AT_START = 0.3  # other processes kept a third of a core busy as the run started
 MAX_ROUNDS_COMPARED = 2000  # twice the full profile's most rounds (1000): real runs never hit
-# it. Each bootstrap interval draws resamples x rounds values (2000 x 2000 = 4M, 32 MB), so a
-# file of 300k rounds would need GBs and minutes; 2000 rounds already pin a median's interval
-# to about +-0.06 standard deviations
+# it. A hostile file of 300k rounds would make every median and chart sort them all; the
+# blocks (their medians and round pairs) are still taken from every round
 SUBSAMPLE_SEED = 20240229  # pragma: no mutate (any seed: only its being fixed matters)
 METRIC_BLOCKS = ("metrics", "derived")  # extra_info.mpbench blocks holding {name: {value, unit}}
 
@@ -64,6 +64,8 @@ class Entry:
     per_round: float = 1.0  # this figure's: 1 = the whole round's time, else normalised per op
     rounds_total: int = 0  # rounds in the file; more than len(samples) when subsampled
     block_medians: tuple[float, ...] = ()  # the median of each block (independent replicate)
+    block_values: tuple[tuple[float, ...], ...] = ()  # each block's values, in round order
+    block_runs: tuple[int, ...] = ()  # the run of `mpbench ab` each block came from; () unknown
 
     @property
     def key(self) -> Key:
@@ -115,6 +117,21 @@ def _finite(values: Any) -> list[float]:
     return out if len(out) == len(values) and all(math.isfinite(v) for v in out) else []
 
 
+def _blocked(values: list[float], sizes: object) -> dict[str, Any]:
+    blocks = blocks_of(values, sizes)
+    return {
+        "block_medians": tuple(median(b) for b in blocks),
+        "block_values": tuple(tuple(b) for b in blocks),
+    }
+
+
+def _block_runs(info: dict[str, Any], sizes: object) -> tuple[int, ...]:
+    runs = info.get("block_runs")
+    if not isinstance(runs, list) or not isinstance(sizes, list) or len(runs) != len(sizes):
+        return ()
+    return tuple(r for r in runs if isinstance(r, int) and not isinstance(r, bool))
+
+
 def _bench_entries(bench: Benchmark) -> list[Entry]:
     m = bench.block
     sizes = (m.get("info") or {}).get("block_rounds")
@@ -124,6 +141,7 @@ def _bench_entries(bench: Benchmark) -> list[Entry]:
         "params": params_text(bench.params),
         "noisy": bool(bench.flags),
         "work": tuple(f.work for f in bench.figures),
+        "block_runs": _block_runs(m.get("info") or {}, sizes),
     }
     rounds = list(bench.round_times_s)
     out = []
@@ -139,7 +157,7 @@ def _bench_entries(bench: Benchmark) -> list[Entry]:
                 samples=capped(values),
                 value=None,
                 rounds_total=len(values),
-                block_medians=block_medians(values, sizes),
+                **_blocked(values, sizes),
                 **common,
             )
         )
@@ -160,7 +178,7 @@ def _bench_entries(bench: Benchmark) -> list[Entry]:
                     samples=capped(samples),
                     value=None if samples else float(value),  # type: ignore[arg-type]
                     rounds_total=len(samples),
-                    block_medians=block_medians(samples, sizes),
+                    **_blocked(samples, metric.get("block_samples", sizes)),
                     **common,
                 )
             )

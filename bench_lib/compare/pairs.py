@@ -2,9 +2,12 @@
 
 The first run is the baseline; every other run is compared with it (a *pair*). Figures match by
 subject + case + parameters + figure name. Round figures (from ``stats.data``) and metrics with
-per-round samples get a ratio of medians with a bootstrap interval and a Mann-Whitney U test,
-Holm-corrected over the pair; metrics stored as one value get a ratio only. The words come from
-:mod:`bench_lib.stats.verdict`. Everything here is pure: it reads loaded result dicts, never files.
+per-round samples get a ratio with a t interval and test over their blocks (Welch's on the log
+block medians of two runs; for an `mpbench ab` pair, the one-sample t over each block's median
+round-pair log ratio), Holm-adjusted over every figure tested in the pair; metrics stored as
+one value get a ratio only. A subject's (and the whole run's) geometric mean speed has a t
+interval over per-block means. The words come from :mod:`bench_lib.stats.verdict`. Everything
+here is pure: it reads loaded result dicts, never files.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from warnings import catch_warnings, simplefilter
 
+from bench_lib.compare.geomean import SubjectSummary, geomean, subjects
 from bench_lib.compare.match import (
     MAX_ROUNDS_COMPARED,
     Entry,
@@ -25,10 +29,20 @@ from bench_lib.compare.match import (
     machine_fields,
     mixing_warnings,
 )
+from bench_lib.compare.points import Point, figure_summary, points_of
+from bench_lib.compare.run_warnings import (
+    DRIFT_MIN_FIGURES as DRIFT_MIN_FIGURES,
+)
+from bench_lib.compare.run_warnings import (
+    DRIFT_SHARE as DRIFT_SHARE,
+)
+from bench_lib.compare.run_warnings import back_to_back_warnings, drift_warning
 from bench_lib.results.records import BenchmarkKey, benchmark_key
-from bench_lib.stats import descriptive as stats
 from bench_lib.stats import replicates, two_samples
+from bench_lib.stats.descriptive import CONFIDENCE
 from bench_lib.stats.verdict import (
+    AB_CONFIDENCE,
+    AB_MARGINS,
     ALPHA,
     CORRECTION,
     MIN_BLOCKS_FOR_VERDICT,
@@ -69,7 +83,7 @@ class FigureComparison:
     higher_is_better: bool | None  # None: a metric whose direction mpbench does not know
     baseline: float | None  # median (or the stored value)
     candidate: float | None
-    baseline_ci: tuple[float, float] | None  # 95% bootstrap interval of the median
+    baseline_ci: tuple[float, float] | None  # 95% interval of the median, t over its blocks
     candidate_ci: tuple[float, float] | None
     n_baseline: int  # rounds; 0 for a single stored value
     n_candidate: int
@@ -85,21 +99,15 @@ class FigureComparison:
     reason: str  # why the verdict, in a few words
     noisy: bool  # a noise flag on either side
     paired: bool = False  # blocks paired (made side by side by `mpbench ab`): one-sample t on
-    # the blocks' log ratios; otherwise Welch's two-sample t on the log block medians
+    # the blocks' median round-pair log ratios; otherwise Welch's t on the log block medians
+    margin: float = MIN_EFFECT  # the equivalence margin it was judged against
+    baseline_blocks: tuple[float, ...] = ()  # block medians, for the geometric means
+    candidate_blocks: tuple[float, ...] = ()
 
     @property
     def name(self) -> str:
         params = " ".join(f"{k}={v}" for k, v in self.params)
         return f"{self.case} {params}".strip()
-
-
-@dataclass(frozen=True)
-class SubjectSummary:
-    subject: str
-    geomean_speed: float | None  # geometric mean speed, one figure per benchmark (its first)
-    figures: int  # how many benchmarks went into it
-    counts: tuple[tuple[Verdict, int], ...]  # verdict -> how many figures
-    geomean_ci: tuple[float, float] | None = None  # 95%, from each benchmark's block error
 
 
 @dataclass(frozen=True)
@@ -110,22 +118,7 @@ class PairComparison:
     subjects: tuple[SubjectSummary, ...]
     only_in_baseline: tuple[str, ...]  # "subject case params: figure"
     only_in_candidate: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Point:
-    """One figure of one run, for scaling curves (a figure against a numeric parameter)."""
-
-    run: int
-    subject: str
-    case: str
-    params: tuple[tuple[str, str], ...]
-    figure: str
-    unit: str
-    median: float
-    ci: tuple[float, float] | None
-    n: int
-    noisy: bool
+    overall: SubjectSummary | None = None  # every subject together ("all subjects")
 
 
 @dataclass(frozen=True)
@@ -139,39 +132,58 @@ class Comparison:
     alpha: float = ALPHA  # family-wise error rate of "faster"/"slower" per pair
     min_blocks: int = MIN_BLOCKS_FOR_VERDICT  # fewer blocks on either side: "inconclusive"
     correction: str = CORRECTION
+    confidence: float = CONFIDENCE  # of the figures' ratio intervals (ab: AB_CONFIDENCE)
 
     @property
     def describe_runs(self) -> str:
         return " vs ".join(r.title for r in self.runs)
 
 
-def _summary(samples: list[float]) -> tuple[float | None, tuple[float, float] | None]:
-    if not samples:
-        return None, None
-    s = stats.summarize(samples)
-    ci = (s.ci_low, s.ci_high) if s.ci_low is not None and s.ci_high is not None else None
-    return s.median, ci
+@dataclass(frozen=True)
+class Rules:
+    """How a pair is judged: the interval's level and the equivalence margin by source."""
+
+    confidence: float = CONFIDENCE
+    margins: tuple[tuple[str, float], ...] = ()  # source -> margin; MIN_EFFECT otherwise
+
+    def margin(self, source: str) -> float:
+        return dict(self.margins).get(source, MIN_EFFECT)
 
 
-def _draft(base: Entry, cand: Entry, pairs_of: int = 0) -> dict[str, Any]:
+def _paired(base: Entry, cand: Entry, pairs_of: int) -> bool:
+    """Block k of both was made side by side: both came from the same runs of one `mpbench
+    ab` (a benchmark that settled early has fewer); files without the runs recorded pair only
+    with a block from every run."""
+    if not pairs_of or not base.block_values or len(base.block_values) != len(cand.block_values):
+        return False
+    if base.block_runs or cand.block_runs:
+        return base.block_runs == cand.block_runs
+    return len(base.block_values) == pairs_of
+
+
+def _draft(base: Entry, cand: Entry, pairs_of: int = 0, rules: Rules = Rules()) -> dict[str, Any]:
     """Everything about one matched figure but the corrected p-value and the verdict.
 
-    ``pairs_of``: the runs of an interleaved `mpbench ab` (0 otherwise); a figure with exactly
-    that many blocks a side has block k of both made next to each other, so the ratio is taken
-    block by block (drift between blocks cancels); anything else is compared as two runs.
+    ``pairs_of``: the runs of an interleaved `mpbench ab` (0 otherwise); a figure with as many
+    blocks on both sides has block k of both made next to each other, so the ratio is taken
+    round pair by round pair in each block (drift and speed states cancel); anything else is
+    compared as two runs.
     """
     direction = base.higher_is_better if base.higher_is_better == cand.higher_is_better else None
-    b_med, b_ci = _summary(base.samples) if base.samples else (base.value, None)
-    c_med, c_ci = _summary(cand.samples) if cand.samples else (cand.value, None)
+    b_med, b_ci = figure_summary(base) if base.samples else (base.value, None)
+    c_med, c_ci = figure_summary(cand) if cand.samples else (cand.value, None)
     gap = no_ratio_reason(b_med, c_med)
     ratio = c_med / b_med if gap is None and b_med and c_med is not None else None
     if ratio is not None and not math.isfinite(ratio):
         ratio, gap = None, "the ratio of the medians is past the float range"
     ratio_ci, p_value, log_se = None, None, None
-    paired = bool(pairs_of) and len(base.block_medians) == len(cand.block_medians) == pairs_of
+    paired = _paired(base, cand, pairs_of)
     if ratio and base.samples and cand.samples:
-        test = replicates.paired_block_ratio if paired else replicates.block_ratio
-        blocks = test(base.block_medians, cand.block_medians)
+        blocks = (
+            replicates.paired_round_ratio(base.block_values, cand.block_values, rules.confidence)
+            if paired
+            else replicates.block_ratio(base.block_medians, cand.block_medians, rules.confidence)
+        )
         if blocks is None:
             gap = "a block median is 0 or not finite: no ratio of blocks"
         else:
@@ -206,6 +218,9 @@ def _draft(base: Entry, cand: Entry, pairs_of: int = 0) -> dict[str, Any]:
         "noisy": base.noisy or cand.noisy,
         "gap": gap,
         "paired": paired and p_value is not None,
+        "margin": rules.margin(base.source),
+        "baseline_blocks": base.block_medians if base.samples else (),
+        "candidate_blocks": cand.block_medians if cand.samples else (),
         "identical": bool(base.samples and cand.samples)
         and len({*base.samples, *cand.samples}) == 1,
     }
@@ -223,7 +238,13 @@ def _finish(draft: dict[str, Any], p_adjusted: float | None) -> FigureComparison
         ends = sorted(speed_of(r, direction) for r in effect_ci) if effect_ci[0] > 0 else None
         effect_ci = (ends[0], ends[1]) if ends else None
     verdict, reason = decide(
-        effect, effect_ci, p_adjusted, draft["blocks_baseline"], draft["blocks_candidate"], gap=gap
+        effect,
+        effect_ci,
+        p_adjusted,
+        draft["blocks_baseline"],
+        draft["blocks_candidate"],
+        min_effect=draft["margin"],
+        gap=gap,
     )
     enough = min(draft["blocks_baseline"], draft["blocks_candidate"]) >= MIN_BLOCKS_FOR_VERDICT
     if identical and enough and verdict == "inconclusive" and gap is not None:
@@ -235,56 +256,24 @@ def _finish(draft: dict[str, Any], p_adjusted: float | None) -> FigureComparison
     return FigureComparison(**draft, p_adjusted=p_adjusted, verdict=verdict, reason=reason)
 
 
-def _benchmark(f: FigureComparison) -> BenchmarkKey:
-    return benchmark_key(f.subject, f.case, dict(f.params))
-
-
-def _subjects(figures: list[FigureComparison]) -> tuple[SubjectSummary, ...]:
-    """Per subject: verdict counts, and the geometric mean speed of one figure per benchmark
-    (its first with rounds and a direction: a benchmark's figures share its rounds)."""
-    out = []
-    for subject in dict.fromkeys(f.subject for f in figures):
-        mine = [f for f in figures if f.subject == subject]
-        first: dict[Any, FigureComparison] = {}
-        for f in mine:
-            if f.speed is not None and 0 < f.speed < math.inf and f.n_baseline > 0:
-                first.setdefault(_benchmark(f), f)
-        speeds = [f.speed for f in first.values() if f.speed is not None]
-        errors = [f.log_se for f in first.values()]
-        ci = (
-            replicates.geometric_mean_ci([math.log(s) for s in speeds], errors)  # type: ignore[arg-type]
-            if speeds and all(e is not None for e in errors)
-            else None
-        )
-        counts = tuple((v, sum(f.verdict == v for f in mine)) for v in _VERDICT_ORDER)
-        out.append(
-            SubjectSummary(subject, two_samples.geometric_mean(speeds), len(speeds), counts, ci)
-        )
-    return tuple(out)
-
-
-_VERDICT_ORDER: tuple[Verdict, ...] = ("faster", "slower", "same", "inconclusive")
-
-
-def _holm_per_benchmark(drafts: list[dict[str, Any]]) -> dict[int, float]:
-    """Holm over one test per benchmark (its first tested figure: the others are the same rounds
-    on another scale); every tested figure of a benchmark has its own p multiplied by the
-    factor Holm gave its benchmark."""
+def _holm_family(drafts: list[dict[str, Any]]) -> dict[int, float]:
+    """Holm over every distinct test of the pair: one per benchmark's round figures (they are
+    the same rounds on another scale, so one test), and one per metric with per-round samples
+    (lock waits, latencies: tests of their own). Each tested figure gets its p multiplied by
+    the factor Holm gave its test."""
     tested = [i for i, d in enumerate(drafts) if d["p_value"] is not None and d["n_baseline"]]
-    benchmark = {
-        i: benchmark_key(d["subject"], d["case"], dict(d["params"])) for i, d in enumerate(drafts)
-    }
-    lead: dict[BenchmarkKey, int] = {}
+
+    def test_of(d: dict[str, Any]) -> tuple[BenchmarkKey, str]:
+        key = benchmark_key(d["subject"], d["case"], dict(d["params"]))
+        return key, "" if d["source"] == "round" else str(d["figure"])
+
+    lead: dict[tuple[BenchmarkKey, str], int] = {}
     for i in tested:
-        lead.setdefault(benchmark[i], i)
+        lead.setdefault(test_of(drafts[i]), i)
     family = list(lead.values())
     adjusted = dict(zip(family, two_samples.holm_adjust([drafts[i]["p_value"] for i in family])))
     scale = {i: adjusted[i] / drafts[i]["p_value"] if drafts[i]["p_value"] else 1.0 for i in family}
-    out = {}
-    for i in tested:
-        j = lead[benchmark[i]]
-        out[i] = min(1.0, drafts[i]["p_value"] * scale[j])
-    return out
+    return {i: min(1.0, drafts[i]["p_value"] * scale[lead[test_of(drafts[i])]]) for i in tested}
 
 
 def compare_pair(
@@ -293,9 +282,10 @@ def compare_pair(
     b: int,
     c: int,
     pairs_of: int = 0,
+    rules: Rules = Rules(),
 ) -> PairComparison:
     common = [k for k in base if k in cand]
-    drafts = [_draft(base[k], cand[k], pairs_of) for k in common]
+    drafts = [_draft(base[k], cand[k], pairs_of, rules) for k in common]
     resized = {  # whole-round times of rounds that did different work in each run
         i
         for i, k in enumerate(common)
@@ -303,7 +293,7 @@ def compare_pair(
     }
     for i in resized:
         drafts[i].update(p_value=None, speed=None, ratio_ci=None)
-    p_adj = _holm_per_benchmark(drafts)
+    p_adj = _holm_family(drafts)
     figures = [_finish(d, p_adj.get(i)) for i, d in enumerate(drafts)]
     for i in resized:
         figures[i] = dataclasses.replace(
@@ -315,46 +305,11 @@ def compare_pair(
         baseline=b,
         candidate=c,
         figures=tuple(figures),
-        subjects=_subjects(figures),
+        subjects=subjects(figures),
         only_in_baseline=tuple(base[k].label for k in base if k not in cand),
         only_in_candidate=tuple(cand[k].label for k in cand if k not in base),
+        overall=geomean("all subjects", figures) if figures else None,
     )
-
-
-def _points(run: int, table: dict[Key, Entry], keep: set[Key]) -> list[Point]:
-    out = []
-    for key, e in table.items():
-        if key not in keep or not e.samples:
-            continue
-        med, ci = _summary(e.samples)
-        if med is None or not math.isfinite(med):
-            continue  # a median past the float range has no place on a chart
-        out.append(
-            Point(
-                run, e.subject, e.case, e.params, e.figure, e.unit, med, ci, len(e.samples), e.noisy
-            )
-        )
-    return out
-
-
-DRIFT_SHARE = 0.8  # when this share of the decided figures moves one way, across cases...
-DRIFT_MIN_FIGURES = 5  # ...and there are at least this many, suspect the machine's state
-
-
-def drift_warning(pair: PairComparison, name: str) -> list[str]:
-    """Everything faster (or slower) together often means the machine changed, not the code."""
-    decided = [f.verdict for f in pair.figures if f.verdict in ("faster", "slower")]
-    if len(decided) < DRIFT_MIN_FIGURES:
-        return []
-    for word in ("faster", "slower"):
-        share = decided.count(word) / len(decided)
-        if share >= DRIFT_SHARE:
-            return [
-                f"{decided.count(word)} of {len(decided)} decided figures in {name} are {word}: "
-                "if nothing but the runs differ, the machine's state moved (load, frequency, "
-                "neighbours); the rank test sees the rounds within each run, not between runs"
-            ]
-    return []
 
 
 def interleaved_runs(base: dict[str, Any], cand: dict[str, Any]) -> int:
@@ -382,9 +337,11 @@ def build(named: list[tuple[str, dict[str, Any]]]) -> Comparison:
 def _build(named: list[tuple[str, dict[str, Any]]]) -> Comparison:
     runs = tuple(RunInfo.of(path, data) for path, data in named)
     tables = [entries(data) for _, data in named]
-    pairs = []
+    pairs, ab_rules = [], Rules(AB_CONFIDENCE, AB_MARGINS)
     for c in range(1, len(named)):
-        pair = compare_pair(tables[0], tables[c], 0, c, interleaved_runs(named[0][1], named[c][1]))
+        runs_of = interleaved_runs(named[0][1], named[c][1])
+        rules = ab_rules if runs_of else Rules()
+        pair = compare_pair(tables[0], tables[c], 0, c, runs_of, rules)
         if not pair.figures:
             raise NothingInCommonError(
                 f"{runs[0].path} and {runs[c].path} have no benchmark in common "
@@ -392,14 +349,15 @@ def _build(named: list[tuple[str, dict[str, Any]]]) -> Comparison:
             )
         pairs.append(pair)
     matched = {k for t in tables[1:] for k in t if k in tables[0]}
-    points = [p for i, t in enumerate(tables) for p in _points(i, t, matched)]
+    points = [p for i, t in enumerate(tables) for p in points_of(i, t, matched)]
     warnings = mixing_warnings(runs, [data for _, data in named])
+    warnings += back_to_back_warnings(runs, [data for _, data in named])
     capped = sum(e.rounds_total > len(e.samples) for t in tables for e in t.values())
     if capped:
         warnings.append(
-            f"{capped} figure(s) have more than {MAX_ROUNDS_COMPARED} rounds: each is compared "
-            f"on a seeded random subsample of {MAX_ROUNDS_COMPARED} rounds (median, interval "
-            "and test), which bounds the work"
+            f"{capped} figure(s) have more than {MAX_ROUNDS_COMPARED} rounds: their blocks "
+            "(median, interval and test) use every round, their charted rounds a seeded "
+            f"random subsample of {MAX_ROUNDS_COMPARED}, which bounds the work"
         )
     for pair in pairs:
         name = runs[pair.candidate].title
@@ -415,10 +373,15 @@ def _build(named: list[tuple[str, dict[str, Any]]]) -> Comparison:
                 f"{noisy} of {len(pair.figures)} figures compared with {name} carry noise flags "
                 "in either run: their verdicts lean to inconclusive; rerun on an idle machine"
             )
+    ab = all(f.paired or f.n_baseline == 0 for p in pairs for f in p.figures) and any(
+        f.paired for p in pairs for f in p.figures
+    )
     return Comparison(
         runs,
         machine_fields(runs, [d for _, d in named]),
         tuple(pairs),
         tuple(points),
         tuple(warnings),
+        min_effect=ab_rules.margin("round") if ab else MIN_EFFECT,
+        confidence=ab_rules.confidence if ab else CONFIDENCE,
     )

@@ -89,8 +89,11 @@ def markdown_table(rows: list[tuple[str, ...]], headers: tuple[str, ...] = HEADE
 
 
 def subject_lines(pair: PairComparison) -> list[str]:
+    """Per subject (and, with several, all of them together): the geometric mean speed with
+    its 95% interval over the passes' means, and the verdict counts."""
     out = []
-    for s in pair.subjects:
+    every = [*pair.subjects, *([pair.overall] if pair.overall and len(pair.subjects) > 1 else [])]
+    for s in every:
         counts = ", ".join(f"{n} {v}" for v, n in s.counts if n)
         interval = f" ({s.geomean_ci[0]:.3f}..{s.geomean_ci[1]:.3f})" if s.geomean_ci else ""
         speed = (
@@ -183,8 +186,10 @@ def legend(comparison: Comparison) -> str:
     )
     return (
         "ratio = candidate / baseline of the block medians on each figure's own scale (a time "
-        f"below 1 or a rate above 1 is faster); 95% intervals and {test} from the blocks, "
-        f"the independent replicates of a run; {comparison.correction}; "
+        f"below 1 or a rate above 1 is faster); {comparison.confidence:.0%} intervals and {test} "
+        "from the blocks, "
+        f"the independent replicates of a run (geometric means: 95%, over the passes); "
+        f"{comparison.correction}; "
         f"'same' = interval within +-{comparison.min_effect:.0%}, 'faster'/'slower' = "
         f"significant (alpha {comparison.alpha}), interval clear of 1 and change beyond "
         f"{comparison.min_effect:.0%}; under {comparison.min_blocks} blocks a side: 'inconclusive'"

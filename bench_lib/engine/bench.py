@@ -34,7 +34,7 @@ from bench_lib.machine.cpu import CpuMeter, CpuUsage
 from bench_lib.results import per_op
 from bench_lib.results.files import SCHEMA_KEY
 from bench_lib.stats import descriptive as stats
-from bench_lib.stats import noise
+from bench_lib.stats import intervals, noise
 
 
 def _on_clock_share(timed_s: list[float], wall_s: float) -> float:
@@ -163,6 +163,7 @@ class Bench:
         self.block = 0  # which block the body is running now (the plugin sets it)
         self._blocks = _Blocks()
         self._samples: dict[str, list[float]] = {}
+        self._sample_blocks: dict[str, list[int]] = {}  # each metric's samples per block
         self._floor_values: dict[str, Any] = {}  # a paired floor's figure, ratio to this one
         self.twins = twins if twins is not None else TwinBook()
         self._handovers: dict[str, Handover] = {}  # twins this benchmark measures, by node id
@@ -185,12 +186,21 @@ class Bench:
     def metric_samples(self, name: str, samples: list[float], unit: str) -> None:
         """A metric with one value per round: stored as median with its interval, and raw.
 
-        Called once per block; the samples of every block so far are summarised together.
+        Called once per block; the samples of every block so far are summarised together, the
+        interval from the blocks (:func:`bench_lib.stats.intervals.block_interval`).
         """
         kept = self._samples.setdefault(name, [])
         kept.extend(samples)
-        s = stats.summarize(kept)
-        self.metric(name, s.median, unit, ci_low=s.ci_low, ci_high=s.ci_high, n=s.n, samples=kept)
+        sizes = self._sample_blocks.setdefault(name, [])
+        if samples:
+            sizes.append(len(samples))
+        if not kept:
+            return
+        s = intervals.block_interval(kept, sizes)
+        self.metric(
+            name, s.median, unit, ci_low=s.ci_low, ci_high=s.ci_high, n=len(kept), samples=kept
+        )
+        self.metrics[name].update(blocks=s.blocks, interval=s.method, block_samples=sizes)
 
     def sized(self, name: str, size: Callable[[], int]) -> int:
         """Work per round, sized by ``size()`` in the first block and reused by the others.
@@ -404,12 +414,17 @@ class Bench:
             self.check(name, ok, detail)
         return True
 
-    def finish(self) -> None:
-        """After the last block: give pytest-benchmark every round and record the figures;
-        hand each twin's rounds over to its own benchmark."""
+    def end_block(self) -> None:
+        """After each block: hand each twin's rounds so far over to its own benchmark, which
+        runs its block next (blocks are passes over the suite: it is not done yet)."""
         for node, handed in self._handovers.items():
             if handed.blocks.rounds_s and handed.blocks.before is not None:
                 self.twins.handed[node] = handed
+
+    def finish(self) -> None:
+        """After the last block: give pytest-benchmark every round and record the figures;
+        hand each twin's rounds over to its own benchmark."""
+        self.end_block()
         b = self._blocks
         data = [t for block in b.rounds_s for t in block]
         if not data or b.before is None:  # pragma: no mutate (the first block sets both)
@@ -425,9 +440,11 @@ class Bench:
     def _paired_record(self, data: list[float], main: Figure, paired: Paired | PairedJob) -> Any:
         """The paired rounds and their figure; a floor also fills ``floor`` (ratio and all)."""
         rounds = [t for block in self._blocks.paired_rounds_s for t in block]
-        figure = describe_figure(paired.figure, rounds)
+        sizes = [len(block) for block in self._blocks.paired_rounds_s]
+        figure = describe_figure(paired.figure, rounds, sizes)
         if paired.role == "floor":
-            main_median = describe_figure(main, data)["median"]
+            main_sizes = [len(block) for block in self._blocks.rounds_s]
+            main_median = describe_figure(main, data, main_sizes)["median"]
             self._blocks.floor = paired.ref
             self.info["floor_measured"] = "paired"  # round by round beside the figure
             self._floor_values = {
@@ -467,9 +484,11 @@ class Bench:
     ) -> None:
         after = noise.NoiseSample.now()
         summary = stats.summarize(data)
+        sizes = [len(block) for block in self._blocks.rounds_s]
+        rel_half = intervals.block_interval(data, sizes).rel_half_width
         self._save(
             {
-                "figures": [describe_figure(f, data) for f in figures],
+                "figures": [describe_figure(f, data, sizes) for f in figures],
                 "floor": {**asdict(floor), **self._floor_values} if floor else None,
                 "rounds": len(data),
                 "warmup_rounds": self.profile.warmup_rounds,
@@ -483,10 +502,11 @@ class Bench:
                     after,
                     usage,
                     self.cores,
-                    summary.rel_ci_half_width,
+                    rel_half,
                     summary.robust_cv,
                     len(data),
                     flag_few_rounds=not self.smoke,
+                    order=noise.order_signals(data, sizes),
                 ),
             }
         )

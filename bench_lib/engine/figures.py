@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Literal
 
 from bench_lib.engine.lean_runner import LeanJob
-from bench_lib.stats import descriptive as stats
+from bench_lib.stats import intervals
 
 Setup = Callable[[], Any]
 
@@ -71,14 +71,20 @@ class PairedJob:
     figure: Figure
 
 
-def describe_figure(figure: Figure, round_times_s: list[float]) -> dict[str, Any]:
+def describe_figure(
+    figure: Figure, round_times_s: list[float], block_rounds: object = None
+) -> dict[str, Any]:
+    """The figure's median over every round, with its interval from the blocks
+    (``block_rounds``: rounds per block; none given is one block, so no interval)."""
     values = [figure.of(t) for t in round_times_s]
-    s = stats.summarize(values)
+    s = intervals.block_interval(values, block_rounds)
     return {
         **asdict(figure),
         "higher_is_better": figure.higher_is_better,
         "median": s.median,
         "ci_low": s.ci_low,
         "ci_high": s.ci_high,
-        "n": s.n,
+        "n": len(values),
+        "blocks": s.blocks,
+        "interval": s.method,
     }

@@ -91,18 +91,20 @@ PROFILES = {
         budget_s=0.1,  # blocks each pay their own set-up: the whole suite stays near a minute
         target_rel_ci=0.05,
         timeout_s=60.0,
-        blocks=2,
+        blocks=2,  # a minute's look: too few blocks for an interval (stats.intervals), so its
+        # figures carry the few-blocks flag; standard has the intervals
     ),
     "standard": Profile(
         "standard",
         warmup_rounds=1,  # the first block's own rounds size the rest (Bench._resize)
-        min_rounds=6,  # 2 a block (the fewest with an interval): 158 of 213 benchmarks sat at
-        # this floor, so it sets the run's length; blocks, not rounds, carry the comparisons
+        min_rounds=8,  # 2 a block: most benchmarks sit at this floor, so it sets the run's
+        # length; blocks, not rounds, carry the intervals and the comparisons
         max_rounds=200,
-        budget_s=0.25,  # x ~220 points, plus 3 blocks' set-up each: about 5 minutes on 2 cores
+        budget_s=0.2,  # x ~200 points, plus 4 blocks' set-up each: about 5 minutes on 2 cores
         target_rel_ci=0.02,
         timeout_s=120.0,
-        blocks=3,
+        blocks=4,  # a figure's interval is t over its blocks: 4 hold the next run's figure at
+        # their nominal rate on a two-state machine, 3 at 83-90% of it (tools/coverage_model.py)
     ),
     "full": Profile(
         "full",

@@ -22,7 +22,7 @@ from bench_lib.engine import progress, turnstile
 from bench_lib.engine.bench import Bench
 from bench_lib.machine import environment
 from bench_lib.measure.fixture import mpbench_measure as mpbench_measure
-from bench_lib.plugin import host, reasons, watchdog_hooks
+from bench_lib.plugin import host, passes, reasons, selection, watchdog_hooks
 from bench_lib.plugin.grid import grid_context
 
 # pytest looks for hooks in the registered plugin, this module: the grid's hooks are named here
@@ -61,6 +61,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "mpbench_interleave(axis): run the grid with axis fastest")
     config.pluginmanager.register(log, "mpbench-session-log")
     config.pluginmanager.register(watchdog_hooks, "mpbench-watchdog")
+    config.pluginmanager.register(passes, "mpbench-passes")  # blocks as passes over the suite
+    config.pluginmanager.register(selection, "mpbench-selection")  # `mpbench ab`'s open ones
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -94,7 +96,9 @@ def mpbench(benchmark: Any, request: pytest.FixtureRequest) -> Iterator[Bench]:
     shm_before = leaks.shm_names()
     twins = _log(request.config).twins
     twins.pending.discard(request.node.nodeid)
-    yield Bench(benchmark, ctx.profile, ctx.cores, twins)
+    yield passes.bench_for(  # one engine per benchmark, kept across the passes
+        request, benchmark, lambda: Bench(benchmark, ctx.profile, ctx.cores, twins)
+    )
     interrupted = _log(request.config).interrupted
     with watchdog.shielded():  # a hung benchmark's children must still be killed
         found = leaks.collect(
@@ -108,21 +112,18 @@ def mpbench(benchmark: Any, request: pytest.FixtureRequest) -> Iterator[Bench]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    """Run an mpbench benchmark's body once per block, then record all blocks' rounds.
+    """Run an mpbench benchmark's body for this pass's block; after the last, record all
+    blocks' rounds (:mod:`bench_lib.plugin.passes`).
 
     Each run of the body starts its own processes, placement, pool or crew, so the blocks are
     the independent replicates that intervals and comparisons need (DESIGN.md, principle 15).
+    A failed check or a dead worker: the rounds measured so far are still kept.
     """
     bench = pyfuncitem.funcargs.get("mpbench")
     if not isinstance(bench, Bench):
         return None
     args = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-    try:
-        for block in range(bench.profile.blocks):
-            bench.block = block
-            pyfuncitem.obj(**args)
-    finally:  # a failed check or a dead worker: the rounds measured so far are still kept
-        bench.finish()
+    passes.run_blocks(pyfuncitem, bench, lambda: pyfuncitem.obj(**args))
     return True
 
 
@@ -174,7 +175,7 @@ def pytest_runtest_makereport(
             reasons.from_exception(failure) if failure else reasons.from_report(report.longrepr)
         )
         log.failures.append({"test": report.nodeid, "when": report.when, "reason": reason})
-    elif report.passed and report.when == "call":
+    elif report.passed and report.when == "call" and passes.last_run(item):
         log.passed += 1
     if report.when == "teardown":
         log.look_for_other_runs()
@@ -204,8 +205,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     mode = session.config.getoption("mpbench_progress")
     if mode != "none" and ours:
         profile = grid_context(session.config).profile
-        prior = profile.expected_s
-        total = progress.Progress(len(ours), prior)
+        prior = profile.expected_s / max(1, profile.blocks)  # one run of an item: one block
+        total = progress.Progress(passes.planned_runs(session), prior)
         _log(session.config).display = progress.Display(mode, total)
 
 

@@ -149,7 +149,9 @@ def render_html(
         parts.append("</ul>")
     parts.append(
         "<h2>How to read this</h2><p>Each figure is the median of its measured rounds "
-        "with a 95% bootstrap interval. <i>vs floor</i> compares a figure with the "
+        "with a 95% interval from its blocks (Student's t over the blocks' log medians; "
+        "the blocks are passes over the suite, spread over the run; one block: no "
+        "interval). <i>vs floor</i> compares a figure with the "
         "cheapest thing it must do, measured in the same run. A red ring or a flag "
         "marks a noisy figure; the list above says why and what to do.</p>"
     )

@@ -10,6 +10,9 @@ Schema history (``SCHEMA_VERSION``; docs/RESULTS.md describes every field):
   figure (each round divided by its ``per_round``; ``stats.iterations`` = ``per_round``, so a
   round is ``data[i] * iterations``), and each benchmark has a ``group`` (subject, case,
   figure). A schema-1 file is migrated as it is loaded (:func:`migrate`).
+  Optional additions (older files load without them): a figure's ``blocks`` and ``interval``
+  (t over the blocks' log medians, ``"none"`` with too few blocks), ``info.block_order``
+  (``"passes"``: blocks made as passes over the suite), ``info.block_runs``.
 
 Entries without an ``extra_info.mpbench`` block are the user's own benchmarks, run in the same
 pytest session: mpbench's readers set them aside (:func:`load`) and never rewrite them.

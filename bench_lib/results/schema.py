@@ -66,6 +66,8 @@ FIGURE = {
     "ci_low": Opt(MEASURE),
     "ci_high": Opt(MEASURE),
     "n": Opt(int),
+    "blocks": Opt(int),  # the blocks the interval came from (absent in older files)
+    "interval": Opt(OneOf(("blocks-t", "blocks-t-linear", "none"))),
     "per_round": Opt(WORK),
     "higher_is_better": Opt(bool),
 }

@@ -5,9 +5,11 @@ least-squares slopes; subjects and charts import them from here, never from each
 
 Every threshold is a named constant with its reason. Nothing here measures. What a measuring
 process calls (:func:`summarize`, :func:`rounds_for_precision`) is plain Python, so the process
-that forks and times never loads numpy (DESIGN.md, principle 11); the bootstrap interval imports
-numpy when it runs, in the processes that read results. Comparing two runs' samples (rank test,
-Holm, ratio interval, geometric mean) is :mod:`bench_lib.stats.two_samples`.
+that forks and times never loads numpy (DESIGN.md, principle 11). A figure's interval comes
+from its blocks (:mod:`bench_lib.stats.intervals`); :func:`median_ci` is the interval of one
+sample of independent values (a single block's, a metric's). Comparing runs is
+:mod:`bench_lib.stats.replicates` (intervals and tests) and :mod:`bench_lib.stats.two_samples`
+(Holm, geometric mean).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 CONFIDENCE = 0.95  # the usual two-sided level; the report says so
-BOOTSTRAP_RESAMPLES = (
+BOOTSTRAP_RESAMPLES = (  # the speedup interval's bootstrap (bench_lib.results.scaling)
     2000  # percentile endpoints settle to ~1% of their width (Efron & Tibshirani ch. 13)
 )
 BOOTSTRAP_SEED = 20240229  # fixed: same samples, same interval  # pragma: no mutate (any seed)
@@ -91,25 +93,6 @@ def median_ci(
         return None
     ordered = sorted(float(x) for x in samples)
     return ordered[ranks[0] - 1], ordered[ranks[1] - 1]
-
-
-def bootstrap_ci(
-    samples: Sequence[float],
-    confidence: float = CONFIDENCE,
-    resamples: int = BOOTSTRAP_RESAMPLES,
-    seed: int = BOOTSTRAP_SEED,
-) -> tuple[float, float] | None:
-    """Percentile bootstrap interval of the median; None when there are too few samples."""
-    if len(samples) < MIN_SAMPLES_FOR_INTERVAL:
-        return None
-    np = _np()
-    data = np.asarray(samples, dtype=float)
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(data), size=(resamples, len(data)))
-    medians = np.median(data[idx], axis=1)
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(medians, [alpha, 1 - alpha])
-    return float(low), float(high)
 
 
 def coefficient_of_variation(samples: Sequence[float]) -> float | None:

@@ -16,6 +16,7 @@ import psutil
 
 from bench_lib.machine.cpu import CpuUsage
 from bench_lib.stats import descriptive as stats
+from bench_lib.stats import intervals
 
 WIDE_INTERVAL = 0.10  # a 95% interval wider than +-10% of the median cannot show a 5-10% change
 ERRATIC_CV = 0.25  # rounds spreading over 25% (robust CV): something else is timing-dependent
@@ -70,6 +71,34 @@ class Signals:
     steal_fraction: float | None
     frequency_change: float | None  # |after / before - 1|
     cores: int
+    blocks: int | None = None  # blocks the interval came from; None: not known (old files)
+    lag1_autocorrelation: float | None = None  # of rounds inside blocks; None: too few
+    slow_spell_rounds: int = 0  # most consecutive slow rounds (intervals.SLOW_FACTOR)
+
+
+def _time_order_flags(s: Signals) -> list[NoiseFlag]:
+    """What the order of the rounds says: the machine's speed drifted inside the blocks."""
+    flags = []
+    r = s.lag1_autocorrelation
+    if r is not None and r > intervals.AUTOCORRELATED:
+        flags.append(
+            NoiseFlag(
+                "autocorrelated",
+                f"neighbouring rounds are alike (lag-1 autocorrelation {r:.2f} > "
+                f"{intervals.AUTOCORRELATED}): the machine's speed drifts within a block, so "
+                "more rounds add little; the interval comes from blocks: use more --blocks",
+            )
+        )
+    if s.slow_spell_rounds >= intervals.SLOW_SPELL_ROUNDS:
+        flags.append(
+            NoiseFlag(
+                "slow-spell",
+                f"{s.slow_spell_rounds} rounds in a row ran {intervals.SLOW_FACTOR - 1:.0%}+ "
+                "slower than the median: the machine slowed down for a spell (other load, a "
+                "CPU speed state); rerun when idle, or with more --blocks to average it out",
+            )
+        )
+    return flags
 
 
 def noise_flags(s: Signals, min_rounds: int = FEW_ROUNDS) -> list[NoiseFlag]:
@@ -123,7 +152,16 @@ def noise_flags(s: Signals, min_rounds: int = FEW_ROUNDS) -> list[NoiseFlag]:
                 "use --profile standard or full",
             )
         )
-    return flags
+    if min_rounds and s.blocks is not None and s.blocks < intervals.MIN_BLOCKS_FOR_INTERVAL:
+        flags.append(
+            NoiseFlag(
+                "few-blocks",
+                f"{s.blocks} block(s) (< {intervals.MIN_BLOCKS_FOR_INTERVAL}): no interval (rounds "
+                "of a block are not independent, and two blocks often share a speed state); "
+                "use --profile standard or --blocks 4",
+            )
+        )
+    return flags + _time_order_flags(s)
 
 
 def describe(
@@ -135,7 +173,10 @@ def describe(
     robust_cv: float | None,
     rounds: int,
     flag_few_rounds: bool,
+    order: Signals | None = None,
 ) -> dict[str, Any]:
+    """The noise record of one benchmark; ``order`` carries the time-order signals (blocks,
+    autocorrelation, slow spells: :func:`order_signals`), the rest of it is ignored."""
     readable = usage.wall_s >= MIN_WALL_FOR_CPU_S
     available = usage.wall_s * cores
     steal = (after.steal_s - before.steal_s) / available if readable and available > 0 else None
@@ -152,6 +193,7 @@ def describe(
         steal,
         freq,
         cores,
+        *((order.blocks, order.lag1_autocorrelation, order.slow_spell_rounds) if order else ()),
     )
     flags = noise_flags(signals, min_rounds=FEW_ROUNDS if flag_few_rounds else 0)
     return {
@@ -163,8 +205,27 @@ def describe(
         "frequency_mhz_after": after.frequency_mhz,
         "cv": robust_cv,
         "rel_ci_half_width": rel_ci_half_width,
+        "lag1_autocorrelation": signals.lag1_autocorrelation,
         "flags": [f.as_dict() for f in flags],
     }
+
+
+def order_signals(values: list[float], sizes: object, higher_is_better: bool = False) -> Signals:
+    """The time-order signals of per-round ``values`` in blocks of ``sizes`` rounds (only
+    ``blocks``, ``lag1_autocorrelation`` and ``slow_spell_rounds`` are filled)."""
+    blocks = intervals.blocks_of(values, sizes)
+    return Signals(
+        None,
+        None,
+        len(values),
+        None,
+        None,
+        None,
+        0,
+        len(blocks),
+        intervals.lag1_autocorrelation(blocks),
+        intervals.longest_slow_spell(blocks, higher_is_better),
+    )
 
 
 def _interval(f: dict[str, Any]) -> tuple[float, float] | None:

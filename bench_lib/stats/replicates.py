@@ -9,6 +9,7 @@ log block median is close to normal (it is already a median of many rounds). Pla
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 from collections.abc import Sequence
@@ -18,20 +19,26 @@ from bench_lib.stats import descriptive as stats
 from bench_lib.stats.descriptive import CONFIDENCE
 
 
-def block_medians(values: Sequence[float], sizes: object) -> tuple[float, ...]:
-    """Each block's median, blocks being ``sizes`` consecutive rounds (``info.block_rounds``);
-    one block of everything when the sizes are missing or do not add up."""
+def blocks_of(values: Sequence[float], sizes: object) -> list[list[float]]:
+    """``values`` cut into blocks of ``sizes`` consecutive rounds (``info.block_rounds``); one
+    block of everything when the sizes are missing or do not add up."""
     if not values:
-        return ()
+        return []
+    whole = [list(values)]
     if not isinstance(sizes, list) or not all(isinstance(n, int) and n > 0 for n in sizes):
-        return (stats.median(values),)
+        return whole
     if sum(sizes) != len(values):
-        return (stats.median(values),)
+        return whole
     out, start = [], 0
     for n in sizes:
-        out.append(stats.median(values[start : start + n]))
+        out.append(list(values[start : start + n]))
         start += n
-    return tuple(out)
+    return out
+
+
+def block_medians(values: Sequence[float], sizes: object) -> tuple[float, ...]:
+    """Each block's median (:func:`blocks_of`)."""
+    return tuple(stats.median(block) for block in blocks_of(values, sizes))
 
 
 MIN_BLOCKS = 2  # a side with one block has no between-block spread: no interval, no test
@@ -92,6 +99,7 @@ def t_two_sided_p(t: float, df: float) -> float:
     return min(1.0, tail)  # pragma: no mutate (a tail is at most 1: the cap guards rounding)
 
 
+@functools.lru_cache(maxsize=256)  # a run asks for a few (confidence, blocks) pairs, often
 def t_quantile(p_two_sided: float, df: float) -> float:
     """The t with P(|T| >= t) = ``p_two_sided`` (bisection on :func:`t_two_sided_p`)."""
     low, high = 0.0, 1.0  # pragma: no mutate (any bracket that widens to hold the root)
@@ -142,23 +150,8 @@ def block_ratio(
     )
 
 
-def paired_block_ratio(
-    baseline_medians: Sequence[float],
-    candidate_medians: Sequence[float],
-    confidence: float = CONFIDENCE,
-) -> BlockRatio | None:
-    """Ratio of two measurements taken block by block together (a figure and its paired
-    baseline): the one-sample t interval of the blocks' log ratios, df = blocks - 1.
-
-    Block k of both shares the same seconds, so the machine's drift between blocks cancels in
-    each ratio instead of widening the interval (Welch's two-sample form, for runs measured
-    apart, counts it twice). None unless both have the same number of positive blocks.
-    """
-    if len(baseline_medians) != len(candidate_medians) or not baseline_medians:
-        return None
-    if not all(v > 0 and math.isfinite(v) for v in (*baseline_medians, *candidate_medians)):
-        return None
-    logs = [math.log(c) - math.log(b) for b, c in zip(baseline_medians, candidate_medians)]
+def _one_sample(logs: Sequence[float], confidence: float) -> BlockRatio:
+    """The one-sample t interval of paired blocks' log ratios, df = blocks - 1."""
     diff, n = statistics.fmean(logs), len(logs)
     if n < MIN_BLOCKS:
         return BlockRatio(math.exp(diff), None, None, None, (n, n))
@@ -177,16 +170,82 @@ def paired_block_ratio(
     )
 
 
-def geometric_mean_ci(
-    log_ratios: Sequence[float], log_ses: Sequence[float], z: float = 1.96
-) -> tuple[float, float] | None:
-    """95% interval of exp(mean of log ratios) from each ratio's own standard error.
+def paired_block_ratio(
+    baseline_medians: Sequence[float],
+    candidate_medians: Sequence[float],
+    confidence: float = CONFIDENCE,
+) -> BlockRatio | None:
+    """Ratio of two measurements taken block by block together (a figure and its paired
+    baseline): the one-sample t interval of the blocks' log ratios, df = blocks - 1.
 
-    The benchmarks' errors are taken as independent (they come from different blocks); the
-    interval says how well the mean effect is measured, not how much the effects differ.
+    Block k of both shares the same seconds, so the machine's drift between blocks cancels in
+    each ratio instead of widening the interval (Welch's two-sample form, for runs measured
+    apart, counts it twice). None unless both have the same number of positive blocks.
     """
-    if not log_ratios or len(log_ratios) != len(log_ses):
+    if len(baseline_medians) != len(candidate_medians) or not baseline_medians:
         return None
-    mean = statistics.fmean(log_ratios)
-    half = z * math.sqrt(sum(se * se for se in log_ses)) / len(log_ses)
-    return math.exp(mean - half), math.exp(mean + half)
+    if not all(v > 0 and math.isfinite(v) for v in (*baseline_medians, *candidate_medians)):
+        return None
+    logs = [math.log(c) - math.log(b) for b, c in zip(baseline_medians, candidate_medians)]
+    return _one_sample(logs, confidence)
+
+
+def round_pair_log_ratio(baseline: Sequence[float], candidate: Sequence[float]) -> float | None:
+    """One block of `mpbench ab`: the median of log(candidate_i / baseline_i) over its round
+    pairs (round i of each side, taken in turns, shares the machine's second; the first
+    min(n) rounds pair up). None without a pair, or with a value that is not positive."""
+    n = min(len(baseline), len(candidate))
+    pairs = list(zip(baseline[:n], candidate[:n]))
+    if not pairs or not all(b > 0 and c > 0 and math.isfinite(b + c) for b, c in pairs):
+        return None
+    return stats.median([math.log(c) - math.log(b) for b, c in pairs])
+
+
+def paired_round_ratio(
+    baseline_blocks: Sequence[Sequence[float]],
+    candidate_blocks: Sequence[Sequence[float]],
+    confidence: float = CONFIDENCE,
+) -> BlockRatio | None:
+    """`mpbench ab`'s ratio: each block's log ratio is the median of its round pairs' log
+    ratios (:func:`round_pair_log_ratio`: the speed state both rounds of a pair share cancels,
+    which a ratio of block medians keeps), then the one-sample t over the blocks. None unless
+    both sides have the same number of blocks and every block a pair."""
+    if len(baseline_blocks) != len(candidate_blocks) or not baseline_blocks:
+        return None
+    logs = [round_pair_log_ratio(b, c) for b, c in zip(baseline_blocks, candidate_blocks)]
+    if any(x is None for x in logs):
+        return None
+    return _one_sample([x for x in logs if x is not None], confidence)
+
+
+def per_block_means(rows: Sequence[Sequence[float]]) -> list[float] | None:
+    """Column means of ``rows`` (one row per benchmark: its blocks' log speeds): the speed of
+    each pass over the suite. None unless every row has the same number of blocks."""
+    if not rows or len({len(r) for r in rows}) != 1 or not rows[0]:
+        return None
+    return [statistics.fmean(column) for column in zip(*rows)]
+
+
+def geometric_mean_ratio(
+    baseline_rows: Sequence[Sequence[float]],
+    candidate_rows: Sequence[Sequence[float]],
+    paired: bool = False,
+    confidence: float = CONFIDENCE,
+) -> BlockRatio | None:
+    """The geometric mean speed of several benchmarks with a t interval over per-block means.
+
+    Each row is one benchmark's block medians as log speeds (log of a rate, minus log of a
+    time); block k of every benchmark was made in pass k over the suite, so the benchmarks'
+    errors in one pass share that pass's machine state and are not independent. The mean over
+    benchmarks of each block is one replicate of the run's speed; the interval is Welch's t
+    over those (paired: the one-sample t of pass k of A against pass k of B), so it has
+    blocks - 1 degrees of freedom, not a z over benchmarks treated as independent.
+    """
+    base, cand = per_block_means(baseline_rows), per_block_means(candidate_rows)
+    if base is None or cand is None:
+        return None
+    if paired and len(base) != len(cand):
+        return None
+    if paired:
+        return _one_sample([c - b for b, c in zip(base, cand)], confidence)
+    return block_ratio([math.exp(x) for x in base], [math.exp(x) for x in cand], confidence)

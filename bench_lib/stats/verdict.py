@@ -35,7 +35,17 @@ ALPHA = 0.05  # family-wise error rate after the Holm correction: 1 false "signi
 # comparisons of identical runs, at most
 MIN_BLOCKS_FOR_VERDICT = 2  # one block a side has no between-block spread: nothing to test
 # a difference against (replicates.MIN_BLOCKS)
-CORRECTION = "Holm (1979) step-down over the benchmarks of a baseline/candidate pair"
+CORRECTION = (
+    "Holm (1979) step-down over every figure tested in a baseline/candidate pair (a "
+    "benchmark's round figures are one test, each per-round metric another)"
+)
+# `mpbench ab` measures both sides in the same seconds, round pair by round pair, so it can
+# resolve smaller changes than two runs apart; its margins are per figure kind (the source of
+# a compared figure): round figures are medians of many rounds; per-round metrics (lock
+# waits, latency tails) spread more from round to round, so they get a wider band
+AB_MARGINS: tuple[tuple[str, float], ...] = (("round", 0.03), ("metric samples", 0.05))
+AB_CONFIDENCE = 0.99  # ab's intervals: it looks again after every block (bench_lib.stats.
+# sequential), and each look's "same" is two one-sided tests at 0.5%; see docs/statistics.md
 
 
 def speed_of(ratio: float, higher_is_better: bool) -> float:
