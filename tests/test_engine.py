@@ -176,7 +176,8 @@ def test_the_budget_pays_for_what_each_round_costs_off_the_clock_too(
     most, not the 200 its clock alone would allow. On a clock that only the rounds and their
     setup move (a machine's load cannot stretch a round here)."""
     from bench_lib.engine import bench as engine
-    from bench_lib.engine.bench import Bench, _on_clock_share
+    from bench_lib.engine.bench import Bench
+    from bench_lib.engine.blocks import on_clock_share
 
     class Clock:
         now = 0.0
@@ -198,9 +199,9 @@ def test_the_budget_pays_for_what_each_round_costs_off_the_clock_too(
     alone = Bench(_Benchmark(), standard, cores=2)
     alone.measure(lambda: Clock.advance(1e-6))
     assert alone._blocks.per_block > bench._blocks.per_block
-    assert _on_clock_share([0.1, 0.1], 0.8) == 0.25
-    assert _on_clock_share([0.1], 0.05) == 1.0  # never more than all of it
-    assert _on_clock_share([], 1.0) == _on_clock_share([0.0], 1.0) == 1.0
+    assert on_clock_share([0.1, 0.1], 0.8) == 0.25
+    assert on_clock_share([0.1], 0.05) == 1.0  # never more than all of it
+    assert on_clock_share([], 1.0) == on_clock_share([0.0], 1.0) == 1.0
 
 
 TWINS = textwrap.dedent("""

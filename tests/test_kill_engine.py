@@ -14,6 +14,7 @@ import pytest
 from test_mutation_kills_engine import FakeBenchmark, _profile
 
 from bench_lib.engine import bench as engine
+from bench_lib.engine import blocks
 from bench_lib.engine.lean_runner import LeanJob
 from bench_lib.engine.profiles import Profile
 from bench_lib.machine.cpu import CpuUsage
@@ -40,9 +41,9 @@ class _CountingMeter:
 
 
 def test_share_of_the_budget_is_the_figures_part_of_a_round_pair() -> None:
-    assert engine._share([], [1.0]) == 1.0 and engine._share([1.0], []) == 1.0
-    assert engine._share([3.0, 3.0, 9.0], [1.0]) == 0.75  # medians 3 and 1
-    assert engine._share([0.0], [0.0]) == 0.5  # nothing measured: an even split
+    assert blocks.pair_share([], [1.0]) == 1.0 and blocks.pair_share([1.0], []) == 1.0
+    assert blocks.pair_share([3.0, 3.0, 9.0], [1.0]) == 0.75  # medians 3 and 1
+    assert blocks.pair_share([0.0], [0.0]) == 0.5  # nothing measured: an even split
 
 
 def _paired(order: list[str]) -> engine.Paired:
@@ -110,8 +111,8 @@ def engine_timeout_s() -> float:
 
 
 def test_share_splits_by_the_sum_of_both_medians() -> None:
-    assert engine._share([0.1], [0.3]) == pytest.approx(0.25)  # a sum below 1 s still splits
-    assert engine._share([1.0], [3.0]) == pytest.approx(0.25)  # the paired part is larger
+    assert blocks.pair_share([0.1], [0.3]) == pytest.approx(0.25)  # a sum below 1 s still splits
+    assert blocks.pair_share([1.0], [3.0]) == pytest.approx(0.25)  # the paired part is larger
 
 
 def test_work_is_sized_once_and_reused_by_later_blocks() -> None:

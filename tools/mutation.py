@@ -61,6 +61,9 @@ TARGETS: dict[str, list[str]] = {
     "engine/bench": [
         "tests/test_kill_engine.py", "tests/test_mutation_kills_engine.py", "tests/test_engine.py"
     ],
+    "engine/blocks": [
+        "tests/test_kill_engine.py", "tests/test_mutation_kills_engine.py", "tests/test_engine.py"
+    ],
     "engine/deadline": ["tests/test_kill_engine.py", "tests/test_mutation_kills_engine.py"],
     "compare/pairs": [
         "tests/test_kill_compare.py", "tests/test_mutation_kills_compare.py",

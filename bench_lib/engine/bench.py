@@ -14,10 +14,12 @@ import math
 import signal
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any, Callable
 
-from bench_lib.engine import lean_runner, turnstile
+from bench_lib.engine import lean_runner
+from bench_lib.engine.blocks import Blocks, Turns, on_clock_share, pair_share
+from bench_lib.engine.blocks import record_rounds as record_rounds
 from bench_lib.engine.deadline import RoundTimeout as RoundTimeout
 from bench_lib.engine.deadline import round_deadline as round_deadline
 from bench_lib.engine.figures import Figure as Figure
@@ -35,107 +37,6 @@ from bench_lib.results import per_op
 from bench_lib.results.files import SCHEMA_KEY
 from bench_lib.stats import descriptive as stats
 from bench_lib.stats import intervals, noise
-
-
-def _on_clock_share(timed_s: list[float], wall_s: float) -> float:
-    """The part of the rounds' wall time that is on the figure's clock: its share of the time
-    budget. The rest (each round's setup and teardown, a paired round, the deadline) costs as
-    much wall time: a 64-byte Queue round of 0.5 ms with 20 ms around it is 40x dearer than its
-    clock says, and sizing by the clock alone ran 200 of them, 5 s for a 0.25 s budget."""
-    on_clock = sum(timed_s)
-    return min(1.0, on_clock / wall_s) if wall_s > 0 and on_clock > 0 else 1.0
-
-
-def _share(main_s: list[float], paired_s: list[float]) -> float:
-    """The part of a round pair's time that is the figure's: its share of the time budget."""
-    if not paired_s or not main_s:
-        return 1.0
-    main, other = stats.median(main_s), stats.median(paired_s)
-    return main / (main + other) if main + other > 0 else 0.5
-
-
-class _Turns:
-    """Under `mpbench ab`, each round waits for this side's turn
-    (:mod:`bench_lib.engine.turnstile`); the waits (the other side's rounds) are kept out of
-    this side's wall time and CPU record."""
-
-    def __init__(self) -> None:
-        self.client = turnstile.client()
-        self.waited = CpuUsage(0.0, 0.0, 0.0)
-
-    def take(self) -> None:
-        if not self.client.active:
-            return
-        if threading.current_thread() is threading.main_thread():
-            signal.setitimer(signal.ITIMER_REAL, 0)  # a wait is not a round: no deadline
-        with CpuMeter() as wait:
-            self.client.turn()
-        self.waited += wait.usage
-
-
-def record_rounds(
-    benchmark: Any, round_times_s: list[float], figure: Figure, group: str | None = None
-) -> None:
-    """Give pytest-benchmark the rounds of every block (timed here or in a lean process).
-
-    ``pedantic`` times one run of rounds in this process; blocks are several runs, some in
-    other processes. The rounds go through the ``Metadata`` that ``pedantic`` fills (private
-    but stable in pytest-benchmark 4-5; the tests read the JSON it makes), so its table, JSON,
-    ``--benchmark-compare`` and ``--benchmark-save-data`` treat them alike: per operation of
-    ``figure`` (``iterations`` = its ``per_round``, :mod:`bench_lib.results.per_op`), in
-    ``group``. Under ``--benchmark-disable`` nothing is recorded, as pytest-benchmark does.
-    """
-    benchmark._mode = "mpbench blocks"  # used: no "fixture was not used" warning
-    if benchmark.disabled:
-        return
-    if group is not None:
-        benchmark.group = group  # read when the Metadata is made
-    metadata = benchmark._make_stats(per_op.iterations(figure.per_round))
-    for t in round_times_s:
-        metadata.update(t)
-
-
-@dataclass
-class _Blocks:
-    """What the blocks of one benchmark have measured so far (DESIGN.md, principle 15)."""
-
-    per_block: int = 0  # pragma: no mutate (the first block sets it before any use)
-    # measured rounds in each block after the first (the first sizes it)
-    rounds_s: list[list[float]] = field(default_factory=list)  # each block's round times
-    figures: list[Figure] = field(default_factory=list)
-    floor: FloorRef | None = None
-    paired: Paired | PairedJob | None = None
-    paired_rounds_s: list[list[float]] = field(default_factory=list)
-    wall_s: float = 0.0
-    tree_cpu_s: float = 0.0
-    system_busy_s: float = 0.0
-    before: noise.NoiseSample | None = None
-
-    def add(self, rounds_s: list[float], usage: CpuUsage) -> None:
-        self.rounds_s.append(rounds_s)
-        self.wall_s += usage.wall_s
-        self.tree_cpu_s += usage.tree_cpu_s
-        self.system_busy_s += usage.system_busy_s
-
-    def add_block(
-        self,
-        rounds_s: list[float],
-        usage: CpuUsage,
-        figures: list[Figure] | None,
-        floor: FloorRef | None,
-        paired: Paired | PairedJob | None = None,
-        paired_s: list[float] | None = None,
-    ) -> None:
-        self.add(rounds_s, usage)
-        self.figures = figures or [Figure("round", "s", "time")]
-        self.floor = floor
-        self.paired = paired
-        if paired is not None:
-            self.paired_rounds_s.append(list(paired_s or []))
-
-    @property
-    def usage(self) -> CpuUsage:
-        return CpuUsage(self.wall_s, self.tree_cpu_s, self.system_busy_s)
 
 
 class Bench:
@@ -161,9 +62,7 @@ class Bench:
         self.checks: dict[str, Any] = {}
         self.info: dict[str, Any] = {}
         self.block = 0  # which block the body is running now (the plugin sets it)
-        self._blocks = _Blocks()
-        self._samples: dict[str, list[float]] = {}
-        self._sample_blocks: dict[str, list[int]] = {}  # each metric's samples per block
+        self._blocks = Blocks()
         self._floor_values: dict[str, Any] = {}  # a paired floor's figure, ratio to this one
         self.twins = twins if twins is not None else TwinBook()
         self._handovers: dict[str, Handover] = {}  # twins this benchmark measures, by node id
@@ -189,11 +88,7 @@ class Bench:
         Called once per block; the samples of every block so far are summarised together, the
         interval from the blocks (:func:`bench_lib.stats.intervals.block_interval`).
         """
-        kept = self._samples.setdefault(name, [])
-        kept.extend(samples)
-        sizes = self._sample_blocks.setdefault(name, [])
-        if samples:
-            sizes.append(len(samples))
+        kept, sizes = self._blocks.add_samples(name, samples)
         if not kept:
             return
         s = intervals.block_interval(kept, sizes)
@@ -258,7 +153,7 @@ class Bench:
                 after(*args, **kwargs)
             return elapsed, out
 
-        turns = _Turns()
+        turns = Turns()
         started = time.perf_counter()
         with round_deadline(timeout):
             for _ in range(0 if rounds else self.warmup_rounds):
@@ -275,7 +170,7 @@ class Bench:
                 p.min_rounds,
                 p.max_rounds,
                 p.budget_s
-                * _on_clock_share(warmup, time.perf_counter() - started - turns.waited.wall_s),
+                * on_clock_share(warmup, time.perf_counter() - started - turns.waited.wall_s),
             )
             self._blocks.per_block = max(1, math.ceil(total / p.blocks))
             self._blocks.before = noise.NoiseSample.now()
@@ -306,7 +201,7 @@ class Bench:
                 timed_twin()
 
         result = None
-        turns = _Turns()
+        turns = Turns()
         started = time.perf_counter()
         with CpuMeter() as meter, round_deadline(timeout):
             for i in range(self._blocks.per_block):
@@ -325,7 +220,7 @@ class Bench:
             mine.before = self._blocks.before
             mine.add_block(twin_times, twin_usage, figures, floor, paired, paired_times)
         if self.block == 0 and not rounds:
-            self._resize(times, _on_clock_share(times, wall_s))
+            self._resize(times, on_clock_share(times, wall_s))
         return result
 
     def _resize(self, first_s: list[float], on_clock_share: float) -> None:
@@ -361,7 +256,7 @@ class Bench:
         p = self.profile
         if self.block == 0:
             self._blocks.before = noise.NoiseSample.now()
-        turns = _Turns()  # under `mpbench ab` the lean process waits for each round's turn
+        turns = Turns()  # under `mpbench ab` the lean process waits for each round's turn
         with CpuMeter() as meter:
             other = paired.job if paired else None
             if self.block == 0:
@@ -371,7 +266,7 @@ class Bench:
                     p.target_rel_ci,
                     p.min_rounds,
                     p.max_rounds,
-                    p.budget_s * _share(block.rounds_s, block.paired_s),
+                    p.budget_s * pair_share(block.rounds_s, block.paired_s),
                 )
                 rest = max(0, total - len(block.rounds_s))
                 self._blocks.per_block = max(1, math.ceil(rest / max(1, p.blocks - 1)))
@@ -387,7 +282,7 @@ class Bench:
         measures: :meth:`measure` adds its rounds, the body its info, metrics and checks."""
         node = self._sibling(name)
         if node not in self._handovers:
-            self._handovers[node] = Handover(self.benchmark.name, _Blocks())
+            self._handovers[node] = Handover(self.benchmark.name, Blocks())
         return self._handovers[node]
 
     def twin_wanted(self, name: str) -> bool:
@@ -434,37 +329,15 @@ class Bench:
         record_rounds(self.benchmark, data, main, None if self.benchmark.group else group)
         self.info["block_rounds"] = [len(block) for block in b.rounds_s]
         if b.paired is not None:
-            self._save({"paired": self._paired_record(data, b.figures[0], b.paired)})
+            record, floor_values = b.paired_record(data, b.figures[0], b.paired)
+            if floor_values is not None:
+                self.info["floor_measured"] = "paired"  # round by round beside the figure
+                self._floor_values = floor_values
+            self._save({"paired": record})
         self._record(data, b.figures, b.floor, b.usage, b.before)
 
-    def _paired_record(self, data: list[float], main: Figure, paired: Paired | PairedJob) -> Any:
-        """The paired rounds and their figure; a floor also fills ``floor`` (ratio and all)."""
-        rounds = [t for block in self._blocks.paired_rounds_s for t in block]
-        sizes = [len(block) for block in self._blocks.paired_rounds_s]
-        figure = describe_figure(paired.figure, rounds, sizes)
-        if paired.role == "floor":
-            main_sizes = [len(block) for block in self._blocks.rounds_s]
-            main_median = describe_figure(main, data, main_sizes)["median"]
-            self._blocks.floor = paired.ref
-            self.info["floor_measured"] = "paired"  # round by round beside the figure
-            self._floor_values = {
-                "median": figure["median"],
-                "ci_low": figure["ci_low"],
-                "ci_high": figure["ci_high"],
-                "unit": figure["unit"],
-                "ratio": main_median / figure["median"] if figure["median"] else None,
-                "paired": True,
-            }
-        return {
-            "role": paired.role,
-            **asdict(paired.ref),
-            "figure": figure,
-            "rounds_s": rounds,
-            "block_rounds": [len(block) for block in self._blocks.paired_rounds_s],
-        }
-
     def _lean_block(
-        self, job: LeanJob, rounds: int, paired: LeanJob | None, turns: _Turns
+        self, job: LeanJob, rounds: int, paired: LeanJob | None, turns: Turns
     ) -> lean_runner.Block:
         p = self.profile
         turn = turns.take if turns.client.active else None

@@ -29,7 +29,7 @@ class Handover:
     """What the measuring benchmark took for its twin: its rounds and its records."""
 
     measured_by: str  # the benchmark that timed these rounds beside its own
-    blocks: Any  # engine._Blocks of the twin's rounds
+    blocks: Any  # engine.blocks.Blocks of the twin's rounds
     info: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     checks: dict[str, tuple[bool, str]] = field(default_factory=dict)
