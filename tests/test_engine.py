@@ -291,7 +291,7 @@ def test_under_ab_each_round_waits_for_its_turn_off_the_clock_and_off_the_cpu_re
             time.sleep(0.1)
             waits.append(time.perf_counter())
 
-    monkeypatch.setattr(engine.turnstile, "client", lambda: Side())
+    monkeypatch.setattr("bench_lib.engine.turnstile.client", lambda: Side())
     bench = Bench(_Benchmark(), PROFILES["quick"], cores=2)
     bench.measure(lambda: None, rounds=4)
     measured = bench._blocks.per_block
