@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 NUMBER = (int, float)
-SCALAR = (str, int, float, bool)
 
 
 @dataclass(frozen=True)
