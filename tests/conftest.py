@@ -1,8 +1,18 @@
-"""Shared helpers for the tests: run the benchmark suite through pytest in smoke mode."""
+"""Shared helpers for the tests: run the benchmark suite through pytest in smoke mode; and which
+tests are slow.
+
+The fast tier (``pytest tests -m "not slow"``, docs/testing.md) leaves out every test marked
+``slow`` here: one that takes a session smoke fixture (each is a smoke run of a benchmark
+file), one whose body runs benchmarks in a child pytest (:func:`run_smoke`,
+:func:`run_benchmark_source`) or starts a command or interpreter (``subprocess``), and the
+tests listed in ``SLOW_FILES`` and ``SLOW_TESTS`` (found slow with ``--durations``: they start
+process crews, clusters or servers in-process). CI runs them all.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import os
 import subprocess
@@ -14,6 +24,40 @@ import psutil
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+SLOW_FIXTURES = frozenset({"spawn_smoke", "pool_gil_smoke", "ipc_smoke", "locks_smoke"})
+SLOW_CALLS = ("run_smoke(", "run_benchmark_source(", "subprocess.")
+SLOW_FILES = frozenset(
+    {  # every test in them starts processes, servers or clusters for real
+        "test_crew.py",
+        "test_distributed.py",
+        "test_interrupt.py",
+        "test_reliability.py",
+        "test_sanity_relations.py",
+    }
+)
+SLOW_TESTS = frozenset(  # slow ones the rules above do not see (seconds each, per --durations)
+    set()
+)
+
+
+def is_slow(item: pytest.Item) -> bool:
+    """The rule of the fast tier (module docstring)."""
+    if item.path.name in SLOW_FILES or item.name.split("[")[0] in SLOW_TESTS:
+        return True
+    if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    function = getattr(item, "function", None)
+    try:
+        source = inspect.getsource(function) if function else ""
+    except (OSError, TypeError):
+        source = ""
+    return any(call in source for call in SLOW_CALLS)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if is_slow(item):
+            item.add_marker(pytest.mark.slow)
 
 
 def run_smoke(

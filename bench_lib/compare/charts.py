@@ -22,7 +22,8 @@ matplotlib.use("Agg")  # files only; never a window
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure as MplFigure
 
-from bench_lib.charts.style import DPI, NOISY_EDGE, Chart, plain
+from bench_lib.charts.frame import FOOTER_IN, legend_below, write_png
+from bench_lib.charts.style import NOISY_EDGE, Chart, plain
 from bench_lib.compare.pairs import Comparison, FigureComparison, PairComparison, Point
 from bench_lib.units import format_value
 
@@ -42,12 +43,12 @@ def slug(text: str) -> str:
 
 
 def save(fig: MplFigure, out_dir: Path, chart: Chart) -> Chart:
-    """Write the chart's PNG and SVG under ``out_dir`` (``charts/<stem>.png``, as
-    :class:`bench_lib.charts.style.Chart` names them)."""
-    for relative in (chart.png, chart.svg):
-        path = out_dir / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    """Write the chart's one PNG under ``out_dir`` (``charts/<stem>.png``, as
+    :class:`bench_lib.charts.style.Chart` names it), its legend outside the data."""
+    legend_in = legend_below(fig)
+    height_in = fig.get_size_inches()[1]
+    fig.tight_layout(rect=(0, (FOOTER_IN + legend_in) / height_in, 1, 1))
+    write_png(fig, out_dir / chart.png, tight=True)
     plt.close(fig)
     return chart
 

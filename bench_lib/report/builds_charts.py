@@ -15,15 +15,14 @@ from pathlib import Path
 import numpy as np
 from matplotlib.axes import Axes
 
+from bench_lib.charts.frame import finish, new_chart
 from bench_lib.charts.style import (
     Chart,
     RunContext,
     colour,
     count_axis,
     error_bars,
-    finish,
     mark_noisy,
-    new_chart,
 )
 from bench_lib.report.builds_gil import BuildGil, Estimate, drawable, ordered
 
@@ -122,7 +121,6 @@ def cross_build(
     speed_ax.set_ylim(0, top * 1.5)
     speed_ax.set_xlabel("workers (threads or processes)")
     speed_ax.set_ylabel("speedup over one serial run (same work)")
-    speed_ax.legend(fontsize=7, loc="upper left")
     speed_ax.grid(alpha=0.3)
     _serial_panel(serial_ax, shown)
     chart = Chart(
