@@ -129,3 +129,17 @@ def test_series_read_in_words_and_unknown_ones_as_they_are() -> None:
     assert label("primitive", "manager_lock") == "Manager().Lock()"
     assert label("channel", "a_new_channel") == "a_new_channel"
     assert label("no_such_parameter", 3) == "3"
+
+
+def test_text_from_a_file_cannot_reverse_or_typeset_a_chart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = _kept(monkeypatch)
+    fig, (ax,) = new_chart()
+    ax.plot([1, 2], [1, 2], label="chan\u202enel")  # a series named in the file
+    hostile = RunContext("m", "CPython 3.11 \u202e$\\frac$", "quick")
+    finish(fig, tmp_path, Chart("c", "t", "c."), hostile, "")
+    assert seen["fig"] is fig
+    footer = fig.texts[-1].get_text()
+    assert "\u202e" not in footer and "\\u202e" in footer and "\\$\\frac\\$" in footer
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["chan\\u202enel"]

@@ -29,6 +29,7 @@ from PIL import Image
 
 from bench_lib.charts import flags
 from bench_lib.charts.style import DPI, NOISY_EDGE, Chart, RunContext, plain
+from bench_lib.printable import printable
 
 TITLE_IN = 0.4  # room at the top for the bold title
 FOOTER_IN = 0.3  # room at the bottom for the footer line
@@ -94,6 +95,7 @@ def legend_below(fig: MplFigure) -> float:
     handles, labels = [], []
     for ax in fig.axes:
         for handle, label in zip(*ax.get_legend_handles_labels()):
+            label = printable(label)  # a series named in a result file: no control characters
             if label not in labels:
                 handles.append(handle)
                 labels.append(label)

@@ -18,6 +18,7 @@ matplotlib.use("Agg")  # files only; never a window
 from matplotlib.axes import Axes
 
 from bench_lib import registry
+from bench_lib.printable import printable
 from bench_lib.charts import flags
 from bench_lib.results.records import Machine, RunLog
 
@@ -53,8 +54,9 @@ DPI = 110
 
 
 def plain(text: str) -> str:
-    """Text from a result file, shown literally: no mathtext ($...$) interpretation."""
-    return text.replace("$", r"\$")
+    """Text from a result file, shown literally: no mathtext ($...$) interpretation, and control
+    or bidi characters as escapes (U+202E would reverse the rest of a footer)."""
+    return printable(text).replace("$", r"\$")
 
 
 def colour(series: str) -> str:
