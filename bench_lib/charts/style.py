@@ -18,8 +18,8 @@ matplotlib.use("Agg")  # files only; never a window
 from matplotlib.axes import Axes
 
 from bench_lib import registry
-from bench_lib.printable import printable
 from bench_lib.charts import flags
+from bench_lib.printable import printable
 from bench_lib.results.records import Machine, RunLog
 
 PALETTE = {  # series that appear in several charts keep their colour everywhere
