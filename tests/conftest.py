@@ -15,6 +15,7 @@ import contextlib
 import inspect
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SLOW_FIXTURES = frozenset({"spawn_smoke", "pool_gil_smoke", "ipc_smoke", "locks_smoke"})
-SLOW_CALLS = ("run_smoke(", "run_benchmark_source(", "subprocess.")
+SLOW_CALLS = ("run_smoke(", "run_benchmark_source(", "subprocess.", '["run"')
+# a child pytest, a command, or ``mpbench run`` (which starts pytest) in-process
 SLOW_FILES = frozenset(
     {  # every test in them starts processes, servers or clusters for real
         "test_crew.py",
@@ -47,11 +49,42 @@ def is_slow(item: pytest.Item) -> bool:
     if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
         return True
     function = getattr(item, "function", None)
+    if function is None:
+        return False
+    module = vars(inspect.getmodule(function) or object())
+    fixtures = [module.get(name) for name in getattr(item, "fixturenames", ())]
+    return any(
+        runs_slow_code(getattr(f, "__wrapped__", f), HELPER_DEPTH)
+        for f in (function, *fixtures)
+        if f is not None
+    )
+
+
+HELPER_DEPTH = 2  # a test's helpers, and theirs: how deep a child run may hide
+
+
+def runs_slow_code(function: Any, depth: int) -> bool:
+    """``function``'s body, or a helper from tests/ that it calls (``depth`` levels down),
+    runs benchmarks in a child pytest or starts a command."""
     try:
-        source = inspect.getsource(function) if function else ""
+        source = inspect.getsource(function)
     except (OSError, TypeError):
-        source = ""
-    return any(call in source for call in SLOW_CALLS)
+        return False
+    if any(call in source for call in SLOW_CALLS):
+        return True
+    if depth == 0:
+        return False
+    names = vars(inspect.getmodule(function) or object())
+    for name in set(re.findall(r"\b([A-Za-z_]\w*)\(", source)):
+        helper = getattr(names.get(name), "__wrapped__", names.get(name))
+        if (
+            inspect.isfunction(helper)
+            and helper is not function
+            and Path(inspect.getsourcefile(helper) or "").parent == REPO / "tests"
+            and runs_slow_code(helper, depth - 1)
+        ):
+            return True
+    return False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
