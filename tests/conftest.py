@@ -3,10 +3,11 @@ tests are slow.
 
 The fast tier (``pytest tests -m "not slow"``, docs/testing.md) leaves out every test marked
 ``slow`` here: one that takes a session smoke fixture (each is a smoke run of a benchmark
-file), one whose body runs benchmarks in a child pytest (:func:`run_smoke`,
-:func:`run_benchmark_source`) or starts a command or interpreter (``subprocess``), and the
-tests listed in ``SLOW_FILES`` and ``SLOW_TESTS`` (found slow with ``--durations``: they start
-process crews, clusters or servers in-process). CI runs them all.
+file); one whose body, a helper from tests/ it calls (two levels down) or a fixture of its
+module runs benchmarks in a child pytest (:func:`run_smoke`, :func:`run_benchmark_source`),
+starts a command (``subprocess``) or calls ``mpbench run`` in-process (``["run", ...]``,
+which starts pytest); and the tests of ``SLOW_FILES`` and ``SLOW_TESTS`` (they start process
+crews, clusters or servers in-process). CI runs them all.
 """
 
 from __future__ import annotations
