@@ -38,6 +38,9 @@ MAX_LEGEND_COLUMNS = 4
 LEGEND_FONT = 8
 WHISKER_MARGIN = 0.04  # fraction of the axis range added past the outermost whisker
 PNG_COLOURS = 256
+DISTINCT = 40  # RGB distance past which a colour is another colour, not an antialiased edge
+MAX_PALETTE_CANDIDATES = 20_000  # the most common colours looked at for distinct ones
+NEAREST_CHUNK = 4096  # colours matched to the palette at once (4096 x 256 x 3 integers)
 
 
 def new_chart(
@@ -84,9 +87,39 @@ def write_png(fig: MplFigure, path: Path, tight: bool = False) -> None:
     )
     buffer.seek(0)
     with Image.open(buffer) as image:
-        flat = image.convert("RGB").quantize(PNG_COLOURS, dither=Image.Dither.NONE)
+        flat = _palette_image(np.asarray(image.convert("RGB"), dtype=np.int32))
     path.parent.mkdir(parents=True, exist_ok=True)
     flat.save(path, format="PNG", optimize=True)
+
+
+def _palette_image(pixels: np.ndarray) -> Image.Image:
+    """The picture in at most 256 of its own colours, each pixel the nearest of them.
+
+    The palette takes first every colour distinct from those already taken (most pixels
+    first), so a legend's small green dot keeps its green beside a page of antialiased grey,
+    then the most common of the rest (the antialiased edges). Flat colours stay exact."""
+    height, width, _ = pixels.shape
+    packed = (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
+    colours, where, counts = np.unique(packed, return_inverse=True, return_counts=True)
+    rgb = np.stack([(colours >> 16) & 255, (colours >> 8) & 255, colours & 255], axis=1)
+    by_count = np.argsort(-counts, kind="stable")
+    taken: list[int] = []
+    for i in by_count[:MAX_PALETTE_CANDIDATES]:
+        if len(taken) == PNG_COLOURS:
+            break
+        if not taken or np.min(np.sum((rgb[taken] - rgb[i]) ** 2, axis=1)) > DISTINCT**2:
+            taken.append(int(i))
+    kept = set(taken)
+    rest = [int(i) for i in by_count[: 2 * PNG_COLOURS] if int(i) not in kept]
+    palette = rgb[taken + rest[: PNG_COLOURS - len(taken)]]
+    nearest = np.empty(len(rgb), dtype=np.uint8)
+    for start in range(0, len(rgb), NEAREST_CHUNK):  # colours x palette distances, in chunks
+        chunk = rgb[start : start + NEAREST_CHUNK]
+        distances = ((chunk[:, None, :] - palette[None, :, :]) ** 2).sum(axis=2)
+        nearest[start : start + NEAREST_CHUNK] = distances.argmin(axis=1)
+    image = Image.fromarray(nearest[where.reshape(height, width)], mode="P")
+    image.putpalette(palette.astype(np.uint8).flatten().tolist())
+    return image
 
 
 def legend_below(fig: MplFigure) -> float:

@@ -56,7 +56,8 @@ DPI = 110
 def plain(text: str) -> str:
     """Text from a result file, shown literally: no mathtext ($...$) interpretation, and control
     or bidi characters as escapes (U+202E would reverse the rest of a footer)."""
-    return printable(text).replace("$", r"\$")
+    lines = (printable(line) for line in text.split("\n"))  # a caller's line breaks stay
+    return "\n".join(lines).replace("$", r"\$")
 
 
 def colour(series: str) -> str:

@@ -62,6 +62,7 @@ class Entry:
     per_round: float = 1.0  # this figure's: 1 = the whole round's time, else normalised per op
     rounds_total: int = 0  # rounds in the file; more than len(samples) when subsampled
     block_medians: tuple[float, ...] = ()  # the median of each block (independent replicate)
+    flags: str = ""  # the noise flag codes, joined by commas (what a chart's ring marks)
 
     @property
     def key(self) -> Key:
@@ -121,6 +122,7 @@ def _bench_entries(bench: Benchmark) -> list[Entry]:
         "case": bench.case,
         "params": params_text(bench.params),
         "noisy": bool(bench.flags),
+        "flags": ",".join(bench.noise_flags),
         "work": tuple(f.work for f in bench.figures),
     }
     rounds = list(bench.round_times_s)

@@ -86,6 +86,7 @@ class FigureComparison:
     noisy: bool  # a noise flag on either side
     paired: bool = False  # blocks paired (made side by side by `mpbench ab`): one-sample t on
     # the blocks' log ratios; otherwise Welch's two-sample t on the log block medians
+    flags: str = ""  # both sides' noise flag codes, joined by commas (what a chart's ring marks)
 
     @property
     def name(self) -> str:
@@ -126,6 +127,7 @@ class Point:
     ci: tuple[float, float] | None
     n: int
     noisy: bool
+    flags: str = ""  # the noise flag codes, joined by commas (what a chart's ring marks)
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,7 @@ def _draft(base: Entry, cand: Entry, pairs_of: int = 0) -> dict[str, Any]:
         "log_se": log_se,
         "p_value": p_value,
         "noisy": base.noisy or cand.noisy,
+        "flags": ",".join(c for c in (base.flags, cand.flags) if c),
         "gap": gap,
         "paired": paired and p_value is not None,
         "identical": bool(base.samples and cand.samples)
@@ -331,7 +334,17 @@ def _points(run: int, table: dict[Key, Entry], keep: set[Key]) -> list[Point]:
             continue  # a median past the float range has no place on a chart
         out.append(
             Point(
-                run, e.subject, e.case, e.params, e.figure, e.unit, med, ci, len(e.samples), e.noisy
+                run,
+                e.subject,
+                e.case,
+                e.params,
+                e.figure,
+                e.unit,
+                med,
+                ci,
+                len(e.samples),
+                e.noisy,
+                e.flags,
             )
         )
     return out
