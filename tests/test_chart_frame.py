@@ -143,3 +143,14 @@ def test_text_from_a_file_cannot_reverse_or_typeset_a_chart(
     footer = fig.texts[-1].get_text()
     assert "\u202e" not in footer and "\\u202e" in footer and "\\$\\frac\\$" in footer
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["chan\\u202enel"]
+
+
+def test_a_small_mark_keeps_its_colour_beside_many_others(tmp_path: Path) -> None:
+    fig, (ax,) = new_chart(height_in=8.0)
+    for i in range(40):  # wide antialiased lines in many hues: far more than 256 colours
+        ax.plot([0, 1], [i, i + 5], color=matplotlib.colormaps["viridis"](i / 40), linewidth=6)
+    ax.plot([0.5], [20], "o", color="#2ca02c", markersize=3)  # a few pixels of green
+    finish(fig, tmp_path, Chart("small", "t", "c."), CTX, "")
+    with Image.open(tmp_path / "charts" / "small.png") as image:
+        colours = {rgb for _, rgb in image.convert("RGB").getcolors(maxcolors=1 << 20) or []}
+    assert (0x2C, 0xA0, 0x2C) in colours and (255, 255, 255) in colours  # exact, not averaged
