@@ -2,8 +2,8 @@
 
 index.html                  the page: everything below, with the charts (opens offline)
 summary.md                  machine differences, warnings, one table per pair, chart links
-charts/ratio_<i>_<label>.png/.svg      one per baseline/candidate pair
-charts/scaling_<...>.png/.svg          a figure against a numeric parameter, run by run
+charts/ratio_<i>_<label>.png     one per baseline/candidate pair
+charts/scaling_<...>.png         a figure against a numeric parameter, run by run
 """
 
 from __future__ import annotations
