@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 from bench_lib.charts import flags
 from bench_lib.charts.frame import finish, new_chart
 from bench_lib.charts.labels import label
-from bench_lib.charts.style import Chart, RunContext, mark_noisy
+from bench_lib.charts.style import Chart, RunContext, mark_noisy, outline_flagged
 
 CTX = RunContext("m (2 usable cores)", "CPython 3.11, GIL on", "quick")
 
@@ -96,6 +96,20 @@ def test_only_flags_the_drawing_cannot_show_get_a_ring_named_in_the_legend(
     assert texts[1] == (
         f"red ring: {flags.MEANING['erratic']}; {flags.MEANING['steal']} (see the flags)"
     )
+
+
+def test_an_outlined_bar_is_named_an_outline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = _kept(monkeypatch)
+    fig, (ax,) = new_chart()
+    bars = ax.barh([0, 1], [1.0, 2.0], label="pool")
+    outline_flagged(bars, ["busy-machine", "wide-interval"])
+    assert [b.get_gid() for b in bars] == [flags.gid("busy-machine"), None]
+    finish(fig, tmp_path, Chart("c", "t", "c."), CTX, "")
+    assert seen["fig"] is fig
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert texts == ["pool", f"red outline: {flags.MEANING['busy-machine']} (see the flags)"]
 
 
 def test_a_run_whose_flags_are_all_drawn_has_no_ring_and_no_ring_entry(

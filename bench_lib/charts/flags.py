@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Union
 
 from matplotlib.figure import Figure as MplFigure
+from matplotlib.patches import Patch
 
 from bench_lib.stats.noise import ERRATIC_CV
 
@@ -48,22 +49,26 @@ def gid(flags: FlagsOf) -> str:
     return RING_GID + ",".join(codes(flags))
 
 
-def codes_in(fig: MplFigure) -> list[str]:
-    """Every flag code the figure's rings and outlines stand for."""
+def codes_in(fig: MplFigure) -> tuple[list[str], str]:
+    """Every flag code the figure's marks stand for, and what those marks are ("red ring",
+    "red outline" on bars, or both)."""
     found: list[str] = []
+    kinds: set[str] = set()
     for ax in fig.axes:
         for artist in ax.get_children():
             mark = artist.get_gid()
             if isinstance(mark, str) and mark.startswith(RING_GID):
                 found += [c for c in mark[len(RING_GID) :].split(",") if c]
-    return found
+                kinds.add("outline" if isinstance(artist, Patch) else "ring")
+    return found, "red " + " or ".join(sorted(kinds, reverse=True))
 
 
-def ring_label(found: Iterable[str]) -> str:
-    """The legend text of the rings: the meanings of the flags they mark, in a stable order."""
+def ring_label(found: Iterable[str], mark: str = "red ring") -> str:
+    """The legend text of the marks: the meanings of the flags they stand for, in a stable
+    order."""
     seen = sorted(set(found), key=_order)
     words = [MEANING.get(c, "noisy") for c in seen]
-    return "red ring: " + "; ".join(dict.fromkeys(words)) + " (see the flags)"
+    return f"{mark}: " + "; ".join(dict.fromkeys(words)) + " (see the flags)"
 
 
 def _order(code: str) -> tuple[int, str]:

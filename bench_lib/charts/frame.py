@@ -135,10 +135,10 @@ def legend_below(fig: MplFigure) -> float:
         own = ax.get_legend()
         if own is not None:
             own.remove()
-    marked = flags.codes_in(fig)
+    marked, mark = flags.codes_in(fig)
     if marked:
-        handles.append(_ring_handle())
-        labels.append(flags.ring_label(marked))
+        handles.append(_ring_handle(square=mark == "red outline"))
+        labels.append(flags.ring_label(marked, mark))
     if not handles:
         return 0.0
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
@@ -158,12 +158,12 @@ def legend_below(fig: MplFigure) -> float:
     return legend_in
 
 
-def _ring_handle() -> Line2D:
+def _ring_handle(square: bool) -> Line2D:
     return Line2D(
         [],
         [],
         linestyle="none",
-        marker="o",
+        marker="s" if square else "o",
         markersize=10,
         markerfacecolor="none",
         markeredgecolor=NOISY_EDGE,

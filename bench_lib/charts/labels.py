@@ -37,7 +37,7 @@ LABELS: dict[str, dict[str, str]] = {
         "thread_lock": "threading.Lock (threads)",
     },
     "api": {  # pool and distributed: how a task is handed over
-        "apply": "apply (a round trip a task)",
+        "apply": "apply (a round trip per task)",
         "apply_async": "apply_async",
         "map_chunk1": "map, chunksize=1",
         "map": "map",
