@@ -30,7 +30,7 @@ Rule = Callable[..., list[str]]  # (advice.RunFigures) -> sentences with this ru
 class RunOption:
     """An option a subject adds to ``mpbench run``, checked before anything runs."""
 
-    flag: str  # "--scheduler": the pytest option (pytest_hooks.py) the checked value goes to
+    flag: str  # "--scheduler": the `mpbench run` flag; pytest gets it as ``pytest_flag``
     metavar: str  # "tcp://HOST:PORT"
     help: str
     check: str  # "module:function": the value as given -> the value pytest gets; a ValueError
@@ -39,6 +39,17 @@ class RunOption:
     @property
     def dest(self) -> str:
         return self.flag.lstrip("-").replace("-", "_")
+
+    @property
+    def pytest_flag(self) -> str:
+        """``--mpbench-scheduler``: the option pytest gets (pytest_hooks.py adds it). Every
+        option mpbench adds to pytest is prefixed, so none collides with the user's own."""
+        return "--mpbench-" + self.flag.lstrip("-")
+
+    @property
+    def pytest_dest(self) -> str:
+        """``mpbench_scheduler``: the name ``config.getoption`` reads it by."""
+        return self.pytest_flag.lstrip("-").replace("-", "_")
 
     def checked(self, value: str) -> str:
         module, function = self.check.split(":")

@@ -1,4 +1,5 @@
-"""What the pool, gil and io benchmarks share: pool clean-up, and the io lower-bound flag."""
+"""What the benchmarks share: their markers and warning filters, pool clean-up, and the io
+lower-bound flag."""
 
 from __future__ import annotations
 
@@ -10,6 +11,23 @@ import pytest
 from bench_lib.engine.bench import Bench
 from bench_lib.subjects.io import bounds as io_bounds
 from bench_lib.subjects.pool import ops as pools
+
+MARKERS = (
+    "mpbench_grid(**axes): parameter axes resolved from the active mpbench profile",
+    "subject(name): the mpbench subject a benchmark belongs to",
+)
+# A worker's exception that Python can only print (a pool's __del__, a finalizer) fails the
+# benchmark instead of scrolling past: the figure beside it may be wrong.
+FILTERWARNINGS = ("error::pytest.PytestUnraisableExceptionWarning",)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the suite's markers and warning filters here, not only in pyproject.toml: the
+    copy installed with mpbench (bench_lib/benchmarks) runs without that file."""
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
+    for line in FILTERWARNINGS:
+        config.addinivalue_line("filterwarnings", line)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 - ``cluster_start``: from nothing to all N workers connected (``LocalCluster`` of N worker
   processes, one thread each, under nannies, on 127.0.0.1). Unit: seconds per start. Closing
-  the cluster is off the clock. Embedded cluster only (skipped with ``--scheduler``).
+  the cluster is off the clock. Embedded cluster only (skipped with ``--mpbench-scheduler``).
 - ``task_overhead``: no-op tasks (``spin`` with 0 iterations, as the pool subject) through
   ``client.submit`` one at a time (a round trip each) and ``client.map`` (all at once), next
   to ``Pool.apply`` (round trip), ``Pool.apply_async`` and ``ProcessPoolExecutor.submit``
@@ -21,7 +21,8 @@ is a fresh cluster, which the next benchmark's same block reuses when it has as 
 checking every round's results (task results against a serial run, payloads by length and
 CRC-32; worker-to-worker's consumer task computes its CRC-32 on B, on the clock), and
 checking that no worker left the cluster (a lost worker fails the benchmark, saying whether
-dask retried). With ``--scheduler tcp://HOST:PORT`` the same benchmarks run on that cluster.
+dask retried). With ``--mpbench-scheduler tcp://HOST:PORT`` (``mpbench run --scheduler``) the
+same benchmarks run on that cluster.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def _kept_clusters() -> Iterator[None]:
 
 @pytest.fixture
 def scheduler(request: pytest.FixtureRequest) -> str | None:
-    address: str | None = request.config.getoption("scheduler", default=None)
+    address: str | None = request.config.getoption("mpbench_scheduler", default=None)
     return address
 
 
@@ -108,7 +109,7 @@ def _record_cluster(mpbench: Bench, cluster: dcl.Cluster) -> None:
 @grid(workers=start_workers)
 def test_cluster_start(mpbench: Bench, scheduler: str | None, workers: int) -> None:
     if scheduler:
-        pytest.skip("cluster start is measured on the embedded cluster: --scheduler is running")
+        pytest.skip("cluster start is measured on the embedded cluster, not --mpbench-scheduler's")
     held: list[dcl.Cluster] = []
     connected: list[int] = []
 

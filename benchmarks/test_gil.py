@@ -1,8 +1,11 @@
-"""The GIL side-stepped: one fixed batch of CPU-bound Python split over N threads or N processes.
+"""The GIL side-stepped: one fixed batch of CPU-bound Python split over N threads, N processes
+or N subinterpreters.
 
-``cpu_split[mode=thread|process-n=N]``: a fixed, declared number of ``spin`` steps per profile
-(``info.batch_iterations``, the same in every run), cut into N equal jobs, run with ``map``
-(chunksize 1) on a ``ThreadPool(N)`` or a ``Pool(N)``, N = 1 .. usable cores and
+``cpu_split[mode=thread|process|interpreter-n=N]``: a fixed, declared number of ``spin`` steps
+per profile (``info.batch_iterations``, the same in every run), cut into N equal jobs, run with
+``map`` (chunksize 1) on a ``ThreadPool(N)`` or a ``Pool(N)``, or one task per job with
+``InterpreterPoolExecutor(N).map`` (subinterpreters, each with its own GIL, in threads of this
+process: CPython 3.14+, skipped with the reason elsewhere), N = 1 .. usable cores and
 oversubscribed (2x). ``cpu_serial``: the same batch run in the measuring thread, no pool: the
 one serial baseline both modes' speedups are taken against. Unit: seconds per batch and per
 spin step (lower is better). Derived across the points (``bench_lib.results.scaling``): speedup
@@ -19,6 +22,10 @@ recorded (``info.placement``) and checked. The two one-worker points are twins
 rounds (``info.measured_beside``), so the same work on the same CPU is compared in the same
 seconds of the machine.
 
+Memory per worker is measured with psutil once every worker answered (``memory_per_worker_*``):
+a process worker's own USS and RSS, and for threads and subinterpreters what this process grew
+by, over N (:mod:`bench_lib.subjects.gil.memory`).
+
 Every pool point also carries a per-core CPU timeline sampled by a separate monitor process
 (``bench_lib.timeline``, started unpinned), with the monitor's own CPU use recorded.
 
@@ -32,14 +39,16 @@ import multiprocessing
 import time
 from typing import Any, Callable
 
+import pytest
+
 from bench_lib.engine.bench import Bench, Figure, FloorRef, Paired, Twin
 from bench_lib.engine.profiles import GridContext, grid, interleaved, worker_counts
 from bench_lib.machine import cpu
+from bench_lib.subjects.gil import memory, timeline
 from bench_lib.subjects.gil import ops as gil
-from bench_lib.subjects.gil import timeline
 from bench_lib.subjects.pool import ops as pools
 from bench_lib.subjects.pool import ready as pool_ready
-from bench_lib.workers import pool_work, workloads
+from bench_lib.workers import interp, pool_work, workloads
 from bench_lib.workers.pool_work import Verifier
 
 BATCH_ITERATIONS = {  # spin steps per round: ~0.04 / 0.06 / 0.12 / 1.0 s on the reference VM
@@ -105,6 +114,7 @@ def _point_info(
     return {
         **gil.gil_state(),
         "start_method": start if mode == "process" else None,
+        "api": gil.API_OF[mode],
         "batch_iterations": iterations,
         "cpus": cpus,
         "scaling": {"axis": "n", "usable_cores": mpbench.cores, "baseline": SERIAL_BASELINE},
@@ -113,9 +123,25 @@ def _point_info(
 
 
 def _twin_name(mode: str, n: int) -> str | None:
-    """One worker of the other kind: the same work on the same CPU, so the same time."""
-    other = next(m for m in gil.MODES if m != mode)
-    return f"test_cpu_split[mode={other}-n=1]" if n == 1 else None
+    """One thread and one process: the same work on the same CPU, so the same time (the
+    interpreter point has its own serial baseline beside it, like every point)."""
+    other = gil.TWIN_OF.get(mode)
+    return f"test_cpu_split[mode={other}-n=1]" if n == 1 and other else None
+
+
+def _open(
+    opened: list[pools.Workers], mode: pools.Backend, n: int, start: str, cpus: list[int]
+) -> tuple[pools.Workers, Any, memory.WorkerMemory]:
+    """A pool of ``mode`` whose every worker answered, and the memory each worker costs."""
+    family = "executor" if mode == "interpreter" else "pool"
+    with memory.Growth() as grew:
+        w = pools.open_pool(mode, family, n, start, cpus=cpus if mode != "thread" else None)
+        opened.append(w)
+        w.cpus = cpus
+        places = pool_ready.answer_all(w)
+    if mode == "process":
+        return w, places, memory.of_processes([p.pid for p in w.processes() if p.pid])
+    return w, places, grew.per(n)
 
 
 @grid(mode=list(gil.MODES), n=split_counts)
@@ -123,6 +149,8 @@ def _twin_name(mode: str, n: int) -> str | None:
 def test_cpu_split(
     mpbench: Bench, opened: list[pools.Workers], mode: pools.Backend, n: int
 ) -> None:
+    if mode == "interpreter" and (reason := interp.missing()):
+        pytest.skip(reason)
     if mpbench.adopt():
         return  # its one-worker twin measured it round by round beside its own (engine.twins)
     iterations, jobs = _work(mpbench, n)
@@ -131,14 +159,13 @@ def test_cpu_split(
     twin_name = _twin_name(mode, n)
     modes: list[pools.Backend] = [mode]
     if twin_name and mpbench.twin_wanted(twin_name):
-        modes.append("process" if mode == "thread" else "thread")
+        modes.append(gil.TWIN_OF[mode])
     workers: dict[str, tuple[pools.Workers, Any, Verifier]] = {}
-    with cpu.pinned(cpus):  # thread workers inherit the mask; process workers pin themselves
+    held: dict[str, memory.WorkerMemory] = {}
+    with cpu.pinned(cpus):  # thread workers inherit the mask; the others pin themselves
         for m in modes:
-            w = pools.open_pool(m, "pool", n, start, cpus=cpus if m == "process" else None)
-            opened.append(w)
-            w.cpus = cpus
-            workers[m] = (w, pool_ready.answer_all(w), Verifier(pool_work.serial_results(jobs)))
+            w, places, held[m] = _open(opened, m, n, start, cpus)
+            workers[m] = (w, places, Verifier(pool_work.serial_results(jobs)))
     w, _, v = workers[mode]
     mpbench.info.update(_point_info(mpbench, mode, start, iterations, cpus))
     # the serial baseline of the same work, one round beside each round (A B B A), so the
@@ -152,7 +179,8 @@ def test_cpu_split(
             return pool_work.serial_results(serial_jobs)
 
     def split_on(workers_of: pools.Workers) -> Callable[[], list[int]]:
-        return lambda: pools.run_api("map_chunk1", workers_of, jobs)
+        api = gil.API_OF[workers_of.backend]
+        return lambda: pools.run_api(api, workers_of, jobs)
 
     baseline = Paired(
         "baseline",
@@ -188,6 +216,7 @@ def test_cpu_split(
     }
     for kind, (pool, places, ver) in workers.items():
         where = pool_ready.placement(pool, places)
+        per_worker = held[kind].as_metrics()
         opened.remove(pool)
         pool.close()  # each block builds its own pool: none idles through the next one
         checks = {
@@ -198,6 +227,7 @@ def test_cpu_split(
             mpbench.info.update(cpu_timeline=record, placement=where)
             for name, (value, unit) in metrics.items():
                 mpbench.metric(name, value, unit)
+            mpbench.metrics.update(per_worker)
             for name, (ok, detail) in checks.items():
                 mpbench.check(name, ok, detail)
         elif twin is not None:
@@ -208,4 +238,5 @@ def test_cpu_split(
                 placement=where,
             )
             handed.metrics.update({k: {"value": v, "unit": u} for k, (v, u) in metrics.items()})
+            handed.metrics.update(per_worker)
             handed.checks.update(checks)

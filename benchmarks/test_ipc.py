@@ -6,9 +6,16 @@
   bytes/s (higher is better). ``stream_objects``: the same with pickled Python objects (a
   ``(seq, [(id, value, tag), ...])`` tuple of about the same pickled size), send/recv or put/get.
 - ``fan_in``: 1 to 2x usable cores producers on one queue, one consumer (the parent).
+- ``stream_payload``: the user's own object (``--mpbench-payload module:factory``; `mpbench run
+  --payload`) streamed through Pipe, Queue, Manager().Queue() and, where it is bytes-like,
+  shared memory, checked like the built-in payloads; metric ``pickling_share``: pickle + unpickle
+  of the object alone / the time per message (``bench_lib/subjects/ipc/user_payload.py``).
 - ``ping_pong``: round-trip latency; figure s per trip, metrics median and p99 in us.
 - ``manager_proxy``: operations/s on a Manager dict/list/Namespace/Value from 1 to 2x usable
   cores concurrent processes; ``proxy_local`` is the same operation on a local object.
+- Subinterpreters (3.14+; skipped with the reason elsewhere): ``interp_queue`` (an interpreters
+  queue) and ``interp_memoryview`` (a shared memoryview block + queue token) to a subinterpreter
+  in a thread pinned like a peer (``bench_lib.subjects.ipc.interp_sessions``, floors included).
 - Floors in the same run, each at the same size and placement as what it bounds: the raw
   transport a channel is built on (``os_pipe`` under Pipe(duplex=False) and the queues,
   ``socketpair`` under Pipe() and the Manager: os.write/os.readv, no framing), ``memcpy`` (an
@@ -33,7 +40,6 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -41,80 +47,37 @@ import pytest
 from bench_lib.engine.bench import Bench, Figure, FloorRef, Paired
 from bench_lib.engine.profiles import GridContext, from_profile, grid, worker_counts
 from bench_lib.plugin.grid import grid_context
+from bench_lib.subjects.ipc import axes
 from bench_lib.subjects.ipc import channels as ipc_channels
 from bench_lib.subjects.ipc import floors as ipc_floors
+from bench_lib.subjects.ipc import interp_sessions as ipc_interp
 from bench_lib.subjects.ipc import pingpong as ipc_pingpong
 from bench_lib.subjects.ipc import proxies as ipc_proxies
 from bench_lib.subjects.ipc import stream as ipc_stream
-from bench_lib.subjects.ipc.channels import FLOOR_OF, MEMCPY, RAW_TRANSPORTS, KiB, MiB
+from bench_lib.subjects.ipc import user_payload as ipc_user
+from bench_lib.subjects.ipc.channels import FLOOR_OF, MEMCPY, RAW_TRANSPORTS
 from bench_lib.subjects.ipc.peers import parent_rss_window, round_target_s
 from bench_lib.subjects.spawn import ops as spawn
 from bench_lib.units import format_bytes_size
-from bench_lib.workers.placement import PLACEMENTS, Cpus, cpus_for
+from bench_lib.workers import interp
+from bench_lib.workers.placement import Cpus, cpus_for
 
 DEFAULT_START = multiprocessing.get_all_start_methods()[0]  # the platform's preferred method
-SAME, CROSS = PLACEMENTS
-BOTH = (SAME, CROSS)
-# (size, placements) by profile: both placements at the headline sizes (64 B, 1 MiB; quick:
-# cross_core only), the others cross_core only, in full: it straddles 16 KiB, 64 KiB (the pipe
-# buffer) and 1 MiB, and goes to 16 MiB (a round of 4 such messages is ~0.1 s: 10 points of
-# it were 30 s of a standard run, which must stay under five minutes).
-Points = dict[str, Sequence[tuple[int, tuple[str, ...]]]]  # profile -> (size, placements)
-STREAM_POINTS: Points = {
-    "smoke": [(64, BOTH)],
-    "quick": [(64, (CROSS,)), (1 * MiB, (CROSS,))],
-    "standard": [(64, BOTH), (1 * MiB, BOTH)],
-    "full": [
-        (64, BOTH),
-        *((k * KiB, (CROSS,)) for k in (1, 8, 16, 32, 64, 128)),
-        (1 * MiB, BOTH),
-        *((k * MiB, (CROSS,)) for k in (2, 16)),
-    ],
-}
-PING_POINTS: Points = {
-    "smoke": [(64, BOTH)],
-    "quick": [(64, (CROSS,))],
-    "standard": [(64, BOTH)],
-    "full": [(64, BOTH), *((k, (CROSS,)) for k in (16 * KiB, 64 * KiB, MiB))],
-}
-SIZES: dict[str, Sequence[int]] = {
-    name: [size for size, _ in points] for name, points in STREAM_POINTS.items()
-}
-OBJECT_SIZES: dict[str, Sequence[int]] = {
-    "smoke": [64],
-    "standard": [64, 64 * KiB],
-    "full": [64, 64 * KiB, 1 * MiB],
-}
-OBJECT_CHANNELS: dict[str, Sequence[str]] = {
-    "smoke": ["pipe", "queue"],
-    "full": ["pipe", "queue", "simple_queue", "manager_queue", "shared_memory"],
-}
-FAN_IN_CHANNELS = {"smoke": ["queue", "simple_queue", "manager_queue"], "quick": ["queue"]}
-FAN_IN_CHANNELS["standard"] = FAN_IN_CHANNELS["smoke"]
-PROXY_OPS: dict[str, Sequence[str]] = {  # standard: one op of each kind (a call pair, one call)
-    "smoke": list(ipc_proxies.PROXY_OPS),
-    "quick": ["dict_setget"],
-    "standard": ["dict_setget", "list_append"],
-    "full": list(ipc_proxies.PROXY_OPS),
-}
-FAN_IN_SIZE = 64  # small messages: fan-in is about contention on the queue, not bandwidth
-PING_CHANNELS: dict[str, Sequence[str]] = {  # every floor its channels need is kept
-    "smoke": [*(c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong), *RAW_TRANSPORTS],
-    "quick": ["pipe", "queue", *RAW_TRANSPORTS],
-    "standard": ["pipe", "pipe_simplex", "queue", "manager_queue", *RAW_TRANSPORTS],
-    "full": [*(c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong), *RAW_TRANSPORTS],
-}
 # The joint (size, placement) axis of each benchmark, read by pytest_generate_tests below.
-JOINT_AXES: dict[str, Points] = {
-    "test_stream": STREAM_POINTS,
-    "test_os_pipe": STREAM_POINTS,
-    "test_socketpair": STREAM_POINTS,
-    "test_ping_pong": PING_POINTS,
+JOINT_AXES: dict[str, axes.Points] = {
+    "test_stream": axes.STREAM_POINTS,
+    "test_os_pipe": axes.STREAM_POINTS,
+    "test_socketpair": axes.STREAM_POINTS,
+    "test_ping_pong": axes.PING_POINTS,
 }
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """size and placement as one axis: both placements only where the table says so."""
+    if metafunc.function.__name__ == "test_stream_payload":
+        spec = metafunc.config.getoption("mpbench_payload", default=None)
+        if spec:  # without one the benchmark is deselected (ipc/pytest_hooks.py)
+            metafunc.parametrize("payload", [spec], ids=[f"payload={spec}"])
     table = JOINT_AXES.get(metafunc.function.__name__)
     if table is None:
         return
@@ -145,12 +108,12 @@ def fan_in_producers(ctx: GridContext) -> list[int]:
 
 def apart(ctx: GridContext) -> list[str]:
     """Axis: cross_core (children beside, not on, the parent's CPU); same_core on one core."""
-    return [CROSS] if ctx.cores >= 2 else [SAME]
+    return [axes.CROSS] if ctx.cores >= 2 else [axes.SAME]
 
 
 def pinned(mpbench: Bench, where: str) -> Cpus:
     """The CPUs for ``where``, or skip the benchmark with the reason it cannot be had here."""
-    if where == CROSS and mpbench.cores < 2:
+    if where == axes.CROSS and mpbench.cores < 2:
         pytest.skip(f"cross_core needs 2 usable cores, this machine has {mpbench.cores}")
     cpus = cpus_for(where)
     if isinstance(cpus, str):
@@ -160,8 +123,9 @@ def pinned(mpbench: Bench, where: str) -> Cpus:
 
 
 def floor_of(channel: str, start: str, size: int, where: str) -> FloorRef:
-    """The raw transport ``channel`` is built on, at the same size and placement."""
-    raw = FLOOR_OF[channel]
+    """The raw transport ``channel`` is built on, at the same size and placement (one copy in
+    this process for a subinterpreter channel: both ends live here)."""
+    raw = FLOOR_OF[channel] if channel in FLOOR_OF else ipc_interp.FLOOR_OF[channel]
     if raw == MEMCPY:  # in one process: no placement
         return FloorRef(MEMCPY, {"size": size})
     return FloorRef(raw, {"start": start, "size": size, "placement": where})
@@ -172,6 +136,29 @@ def _stream_figures(messages: int, size: int) -> list[Figure]:
         Figure("messages", "msg/s", "rate", per_round=messages),
         Figure("bytes", "B/s", "rate", per_round=messages * size),
     ]
+
+
+def _interp_only(channel: str) -> bool:
+    """Whether ``channel`` is a subinterpreter one; skipped, with the reason, where none exist."""
+    if channel not in ipc_interp.INTERP_CHANNELS:
+        return False
+    reason = interp.missing()
+    if reason is not None:
+        pytest.skip(reason)
+    return True
+
+
+def _session(start: str, channel: str, payload: str, size: int, cpus: Cpus) -> ipc_stream.Session:
+    """The stream session of ``channel``: peer processes, or a subinterpreter's thread."""
+    if _interp_only(channel):
+        return ipc_interp.InterpStreamSession(spawn.context(start), channel, payload, size, cpus)
+    return ipc_stream.StreamSession(spawn.context(start), channel, payload, size, cpus=cpus)
+
+
+def _what(channel: str) -> str:
+    if channel in ipc_interp.INTERP_CHANNELS:
+        return ipc_interp.INTERP_CHANNELS[channel]
+    return ipc_channels.CHANNELS[channel].what
 
 
 def _describe(mpbench: Bench, start: str, size: int | None = None, **info: Any) -> None:
@@ -199,8 +186,13 @@ def _check_placement(mpbench: Bench, where_ran: dict[str, Any]) -> None:
         )
 
 
-def _floor_session(ref: FloorRef, start: str, size: int, cpus: Cpus | None) -> ipc_stream.Session:
+def _floor_session(
+    ref: FloorRef, start: str, size: int, cpus: Cpus | None, payload: str = "bytes"
+) -> ipc_stream.Session:
     """The raw transport (or in-process copy) ``ref`` names, as a session of its own."""
+    if ref.case == ipc_interp.SPIN_FLOOR:  # the same queue, read without its sleeps
+        ctx = spawn.context(start)
+        return ipc_interp.InterpStreamSession(ctx, "interp_queue", payload, size, cpus, spin=True)
     if ref.case == MEMCPY:
         return ipc_floors.MemcpyFloor(spawn.context(start), size)
     return ipc_floors.RawStream(spawn.context(start), size, ref.case, cpus)
@@ -221,7 +213,8 @@ def _stream(
     """
     parent_peak = parent_rss_window()
     target_s = round_target_s(mpbench.profile.name)
-    raw = _floor_session(floor, start, size, session.cpus) if floor else None
+    payload = getattr(session, "payload", "bytes")
+    raw = _floor_session(floor, start, size, session.cpus, payload) if floor else None
     with session, raw or contextlib.nullcontext():
         session.messages = mpbench.sized(
             "messages_per_round", lambda: session.calibrate(target_s, size)
@@ -256,37 +249,45 @@ def _stream(
     _record_rss(mpbench, peak, session.peers.peak_rss_b)
 
 
-@grid(start=start_method, channel=list(ipc_channels.CHANNELS))
+@grid(start=start_method, channel=axes.STREAM_CHANNELS)
 def test_stream(mpbench: Bench, start: str, channel: str, size: int, placement: str) -> None:
+    _interp_only(channel)
     cpus = pinned(mpbench, placement)
-    _describe(mpbench, start, size, channel=ipc_channels.CHANNELS[channel].what)
+    _describe(mpbench, start, size, channel=_what(channel))
     if channel != "pipe" and channel.endswith("queue"):
         mpbench.info["queue_depth"] = ipc_channels.queue_depth(size)
-    session = ipc_stream.StreamSession(spawn.context(start), channel, "bytes", size, cpus=cpus)
+    session = _session(start, channel, "bytes", size, cpus)
     _stream(mpbench, session, size, floor_of(channel, start, size, placement), start)
 
 
 @from_profile("standard")
-@grid(start=start_method, channel=OBJECT_CHANNELS, size=OBJECT_SIZES, placement=apart)
+@grid(start=start_method, channel=axes.OBJECT_CHANNELS, size=axes.OBJECT_SIZES, placement=apart)
 def test_stream_objects(
     mpbench: Bench, start: str, channel: str, size: int, placement: str
 ) -> None:
+    _interp_only(channel)
     cpus = pinned(mpbench, placement)
-    session = ipc_stream.StreamSession(spawn.context(start), channel, "objects", size, cpus=cpus)
-    items = len(session.body)
-    _describe(mpbench, start, size, channel=ipc_channels.CHANNELS[channel].what, tuples=items)
+    session = _session(start, channel, "objects", size, cpus)
+    items = len(getattr(session, "body", ()))
+    _describe(mpbench, start, size, channel=_what(channel), tuples=items)
     _stream(mpbench, session, size, floor_of(channel, start, size, placement), start)
 
 
 @from_profile("standard")
-@grid(start=start_method, channel=FAN_IN_CHANNELS, producers=fan_in_producers, placement=apart)
+@grid(start=start_method, channel=axes.FAN_IN_CHANNELS, producers=fan_in_producers, placement=apart)
 def test_fan_in(mpbench: Bench, start: str, channel: str, producers: int, placement: str) -> None:
     cpus = pinned(mpbench, placement)
-    _describe(mpbench, start, FAN_IN_SIZE, channel=ipc_channels.CHANNELS[channel].what)
+    _describe(mpbench, start, axes.FAN_IN_SIZE, channel=ipc_channels.CHANNELS[channel].what)
     session = ipc_stream.StreamSession(
-        spawn.context(start), channel, "bytes", FAN_IN_SIZE, producers, cpus=cpus
+        spawn.context(start), channel, "bytes", axes.FAN_IN_SIZE, producers, cpus=cpus
     )
-    _stream(mpbench, session, FAN_IN_SIZE, floor_of(channel, start, FAN_IN_SIZE, placement), start)
+    _stream(
+        mpbench,
+        session,
+        axes.FAN_IN_SIZE,
+        floor_of(channel, start, axes.FAN_IN_SIZE, placement),
+        start,
+    )
 
 
 def _raw(mpbench: Bench, transport: str, start: str, size: int, where: str) -> None:
@@ -309,24 +310,33 @@ def test_socketpair(mpbench: Bench, start: str, size: int, placement: str) -> No
     _raw(mpbench, ipc_channels.RAW_SOCKET, start, size, placement)
 
 
-@grid(size=SIZES)
+@grid(size=axes.SIZES)
 def test_memcpy(mpbench: Bench, size: int) -> None:
     mpbench.info.update(size=format_bytes_size(size), channel="bytearray slice copy, in-process")
     session = ipc_floors.MemcpyFloor(spawn.context(DEFAULT_START), size)
     _stream(mpbench, session, size, None)
 
 
-@grid(start=start_method, channel=PING_CHANNELS)
+@grid(start=start_method, channel=axes.PING_CHANNELS)
 def test_ping_pong(mpbench: Bench, start: str, channel: str, size: int, placement: str) -> None:
+    in_process = _interp_only(channel)
     cpus = pinned(mpbench, placement)
     _describe(mpbench, start, size)
-    session = ipc_pingpong.PingPongSession(spawn.context(start), channel, size, cpus)
+    ctx = spawn.context(start)
+    session: ipc_pingpong.PingPongSession
+    raw: ipc_pingpong.PingPongSession | None = None
+    floor_channel = FLOOR_OF.get(channel) or ipc_interp.FLOOR_OF.get(channel, "")
+    if in_process:  # the floor: the same queues, both ends waiting without the sleeps
+        session = ipc_interp.InterpPingPongSession(ctx, channel, size, cpus)
+        raw = ipc_interp.InterpPingPongSession(ctx, channel, size, cpus, spin=True)
+        mpbench.info["channel"] = ipc_interp.INTERP_CHANNELS[channel]
+    else:
+        session = ipc_pingpong.PingPongSession(ctx, channel, size, cpus)
     # the floor: a ping-pong over the raw transport, open beside it on the same CPUs and timed
     # round by round with it (A B B A): measured apart, a Pipe() round trip once came out
     # 0.24x its socketpair's
-    raw = None
-    if channel not in RAW_TRANSPORTS:
-        raw = ipc_pingpong.PingPongSession(spawn.context(start), FLOOR_OF[channel], size, cpus)
+    if channel not in RAW_TRANSPORTS and not in_process:
+        raw = ipc_pingpong.PingPongSession(ctx, floor_channel, size, cpus)
     parent_peak = parent_rss_window()
     with session, raw or contextlib.nullcontext():
         target_s = round_target_s(mpbench.profile.name)
@@ -338,7 +348,7 @@ def test_ping_pong(mpbench: Bench, start: str, channel: str, size: int, placemen
             raw.messages = mpbench.sized(
                 "floor_trips_per_round", lambda: raw.calibrate(target_s, size)
             )
-            ref = {"start": start, "channel": FLOOR_OF[channel], "size": size}
+            ref = {"start": start, "channel": floor_channel, "size": size}
             paired = Paired(
                 "floor",
                 FloorRef("ping_pong", {**ref, "placement": placement}),
@@ -359,7 +369,7 @@ def test_ping_pong(mpbench: Bench, start: str, channel: str, size: int, placemen
     _record_rss(mpbench, peak, session.peers.peak_rss_b)
 
 
-@grid(start=start_method, op=PROXY_OPS, workers=worker_axis, placement=apart)
+@grid(start=start_method, op=axes.PROXY_OPS, workers=worker_axis, placement=apart)
 def test_manager_proxy(mpbench: Bench, start: str, op: str, workers: int, placement: str) -> None:
     cpus = pinned(mpbench, placement)
     _describe(mpbench, start)
@@ -385,7 +395,7 @@ def test_manager_proxy(mpbench: Bench, start: str, op: str, workers: int, placem
     _record_rss(mpbench, peak, session.peers.peak_rss_b)
 
 
-@grid(op=PROXY_OPS)
+@grid(op=axes.PROXY_OPS)
 def test_proxy_local(mpbench: Bench, op: str) -> None:
     session = ipc_proxies.LocalOps(op)
     ops = session.calibrate(round_target_s(mpbench.profile.name))
@@ -398,3 +408,23 @@ def test_proxy_local(mpbench: Bench, op: str) -> None:
         ],
     )
     mpbench.check("every read returned its write", session.mismatches == 0)
+
+
+@grid(start=start_method, channel=list(ipc_user.CHANNELS), placement=apart)
+def test_stream_payload(
+    mpbench: Bench, start: str, channel: str, placement: str, payload: str
+) -> None:
+    user = ipc_user.load(payload)
+    reason = user.skip_reason(channel)
+    if reason:
+        pytest.skip(reason)
+    cpus = pinned(mpbench, placement)
+    size = user.message_bytes(channel)
+    _describe(mpbench, start, size, channel=ipc_channels.CHANNELS[channel].what)
+    mpbench.info["payload"] = user.describe()
+    session = ipc_user.UserStreamSession(spawn.context(start), channel, user, cpus=cpus)
+    _stream(mpbench, session, size, None, start)  # no floor: the raw transports have their own
+    mpbench.metric("pickle_roundtrip_us", user.pickle_roundtrip_s * 1e6, "us")
+    shares = session.pickling_shares(skip_rounds=mpbench.warmup_rounds)
+    if shares:
+        mpbench.metric_samples("pickling_share", shares, "fraction")

@@ -18,6 +18,11 @@
   masks (the parent and every worker pin themselves: forkserver children do not inherit the
   parent's mask), workers = cores.
 - ``sleep_tasks``: tasks that sleep (no GIL held): threads do as well as processes here.
+- ``executor_overhead`` and ``executor_scaling``: the executors side by side, the points of one
+  worker count measured seconds apart: ``ProcessPoolExecutor``, ``ThreadPoolExecutor`` and
+  ``InterpreterPoolExecutor`` (one subinterpreter per worker thread, CPython 3.14+; skipped
+  with the reason elsewhere), no-op tasks through ``submit`` and ``map``, and the scaling batch
+  through ``map`` over 1 .. 2x usable cores workers.
 
 Where every worker ran (CPU and mask when it answered, mask and last CPU after the rounds) is
 recorded in ``info.placement`` and checked against the mask the pool was pinned to.
@@ -37,13 +42,20 @@ from typing import Any, Literal, cast
 import pytest
 
 from bench_lib.engine.bench import Bench, Figure, FloorRef, Paired
-from bench_lib.engine.profiles import from_profile, grid, start_methods, worker_counts
+from bench_lib.engine.profiles import (
+    GridContext,
+    from_profile,
+    grid,
+    interleaved,
+    start_methods,
+    worker_counts,
+)
 from bench_lib.machine import cpu
 from bench_lib.subjects.pool import ops as pools
 from bench_lib.subjects.pool import ready as pool_ready
 from bench_lib.subjects.pool.ready import WorkerPlace
 from bench_lib.subjects.spawn import ops as spawn
-from bench_lib.workers import pool_work
+from bench_lib.workers import interp, pool_work
 from bench_lib.workers.pool_work import Verifier
 
 OVERHEAD_TASKS: dict[str, Sequence[int]] = {"smoke": [20], "quick": [200], "standard": [500]}
@@ -61,6 +73,17 @@ TASKS_PER_WORKER_MIN = 4  # the batch keeps even 2x-oversubscribed pools busy fo
 QUICK_APIS = ["apply", "apply_async", "map", "executor_submit"]
 SLEEP_S: dict[str, Sequence[float]] = {"smoke": [0.002], "quick": [0.005]}
 SLEEP_WORKERS_PER_CORE = 4  # sleeping tasks need no core: more workers than cores is the point
+EXECUTORS: dict[str, Sequence[str]] = {  # threads' CPU scaling is the gil subject's: full only
+    "smoke": ["process", "thread", "interpreter"],
+    "standard": ["process", "interpreter"],
+    "full": ["process", "thread", "interpreter"],
+}
+EXECUTOR_APIS: dict[str, Sequence[str]] = {  # standard: the per-task cost of one call
+    "smoke": ["executor_submit", "executor_map"],
+    "standard": ["executor_submit"],
+    "full": ["executor_submit", "executor_map"],
+}
+EXECUTOR_TASK_MS: dict[str, Sequence[float]] = {"smoke": [1.0], "full": [0.1, 1.0, 10.0]}
 
 
 def _open(
@@ -177,6 +200,7 @@ def _measure_batch(
     jobs: list[pool_work.Job],
     axis: str,
     start: str,
+    api: str = "map",
 ) -> None:
     """Time the batch on ``w``; past one worker, beside the same batch on a one-worker pool.
 
@@ -190,12 +214,12 @@ def _measure_batch(
     if n > 1:
         alone = pools.cpus_for(1)
         with cpu.pinned(alone):  # as the one-worker point has it: parent beside its worker
-            one, one_places = _open(opened, "process", "pool", 1, start, cpus=alone)
+            one, one_places = _open(opened, w.backend, w.api_family, 1, start, cpus=alone)
         v1 = Verifier(pool_work.serial_results(jobs))
 
         def batch_alone() -> list[int]:
             with cpu.pinned(alone):  # microseconds, against a batch of 50 ms or more
-                return pools.run_api("map", one, jobs)
+                return pools.run_api(api, one, jobs)
 
         paired = Paired(
             "baseline",
@@ -206,7 +230,7 @@ def _measure_batch(
         )
     with cpu.pinned(w.cpus or sorted(os.sched_getaffinity(0))):
         mpbench.measure(
-            v.run(lambda: pools.run_api("map", w, jobs)),
+            v.run(lambda: pools.run_api(api, w, jobs)),
             teardown=v.verify,
             figures=[
                 Figure("batch", "s", "time"),
@@ -269,3 +293,65 @@ def test_sleep_tasks(
     )
     _verify(mpbench, v)
     _placed(mpbench, opened, w, places)
+
+
+def executor_workers(ctx: GridContext) -> list[int]:
+    """Axis: 1 and the cores until full (the gil subject has the oversubscribed points);
+    ``worker_counts`` in full."""
+    return worker_counts(ctx) if ctx.profile.rank >= 3 else sorted({1, ctx.cores})
+
+
+def _executor(mpbench: Bench, executor: str) -> pools.Backend:
+    """The executor's backend, or skip with the reason it cannot be had on this Python."""
+    if executor == "interpreter" and (reason := interp.missing()):
+        pytest.skip(reason)
+    mpbench.info["executor"] = f"{executor.capitalize()}PoolExecutor"
+    return cast(pools.Backend, executor)
+
+
+@from_profile("standard")
+@grid(api=EXECUTOR_APIS, executor=EXECUTORS, start=pools.steady_start)
+@interleaved("executor")  # the three executors of one API measured seconds apart
+def test_executor_overhead(
+    mpbench: Bench, opened: list[pools.Workers], api: str, executor: str, start: str
+) -> None:
+    backend = _executor(mpbench, executor)
+    tasks = mpbench.profile.pick(OVERHEAD_TASKS)[0]
+    w, places = _open(opened, backend, "executor", mpbench.cores, start)
+    jobs = pool_work.jobs_for(tasks, 0)
+    v = Verifier(pool_work.serial_results(jobs))
+    mpbench.info.update(tasks_per_round=tasks, workers=w.workers, task="no-op")
+    mpbench.measure(
+        v.run(lambda: pools.run_api(api, w, jobs)),
+        teardown=v.verify,
+        figures=[Figure("per task", "s", "time", tasks), Figure("tasks", "task/s", "rate", tasks)],
+    )
+    _verify(mpbench, v)
+    _placed(mpbench, opened, w, places)
+
+
+@from_profile("standard")
+@grid(
+    task_ms=EXECUTOR_TASK_MS,
+    workers=executor_workers,
+    executor=EXECUTORS,
+    start=pools.steady_start,
+)
+@interleaved("executor")
+def test_executor_scaling(
+    mpbench: Bench,
+    opened: list[pools.Workers],
+    task_ms: float,
+    workers: int,
+    executor: str,
+    start: str,
+) -> None:
+    backend = _executor(mpbench, executor)
+    jobs = _batch(mpbench, task_ms)
+    cpus = pools.cpus_for(workers)
+    mpbench.info["cpus"] = cpus
+    pin = cpus if backend != "thread" else None  # thread workers inherit the mask below
+    with cpu.pinned(cpus):
+        w, places = _open(opened, backend, "executor", workers, start, cpus=pin)
+    w.cpus = cpus
+    _measure_batch(mpbench, opened, w, places, jobs, "workers", start, api="executor_map")

@@ -19,9 +19,18 @@ measuring process (principle 15); ``info.blocks`` records each one's size and ma
   floor benchmarks stay as figures of their own.
 - ``fork_memory``: raw fork and a fork-method Process from a parent holding N MiB of touched
   memory: the cost of copying page tables, with the parent's RSS and mapping count recorded.
+- Subinterpreters (CPython 3.14+, ``concurrent.interpreters``; skipped with the reason
+  elsewhere): ``subinterpreter_start`` is ``create()`` + ``call(noop)`` + ``close()`` in the
+  measuring thread, its floor ``subinterpreter_raw`` (``_interpreters.create`` + ``destroy``,
+  nothing run) timed round by round beside it; ``subinterpreter_phases`` splits it on the shared
+  clock into ``create()`` returning, the interpreter's first instruction and ``close()``
+  returning (the process phases' metric names); ``subinterpreter_pool_start`` is an
+  ``InterpreterPoolExecutor`` of usable-cores workers until every worker answered (N answers
+  from N distinct threads, as the pool subject's ``pool_start`` for processes).
 
 Off the clock: starting the measuring process, building the context, starting a forkserver
-before steady-state rounds, stopping it before boot rounds, allocating and touching memory.
+before steady-state rounds, stopping it before boot rounds, allocating and touching memory,
+shutting down the last round's InterpreterPoolExecutor.
 """
 
 from __future__ import annotations
@@ -34,6 +43,8 @@ import pytest
 from bench_lib.engine.bench import Bench, Figure, FloorRef, PairedJob
 from bench_lib.engine.lean_runner import LeanJob
 from bench_lib.engine.profiles import from_profile, grid, start_methods
+from bench_lib.subjects.spawn.ops import SUBINTERPRETER_CASES
+from bench_lib.workers import interp
 
 START = Figure("start+join", "s", "time")
 FLOOR_OF = {  # the cheapest thing each start method must do
@@ -53,6 +64,8 @@ def _job(case: str, **params: Any) -> LeanJob:
     method = params.get("start", "fork" if case in ("raw_fork", "fork_memory") else None)
     if method and method not in multiprocessing.get_all_start_methods():
         pytest.skip(f"start method {method!r} is not available here")
+    if case in SUBINTERPRETER_CASES and (reason := interp.missing()):
+        pytest.skip(reason)
     return LeanJob("bench_lib.subjects.spawn.ops", case, params)
 
 
@@ -113,3 +126,45 @@ def test_fork_memory(mpbench: Bench, mib: int, how: str) -> None:
     mpbench.metric("parent_touched_bytes", mib * 2**20, "B")
     mpbench.metric("parent_rss_bytes", parent["rss_bytes"], "B")
     mpbench.metric("parent_mappings", parent["mappings"], "mappings")
+
+
+SUBINTERPRETER_FLOOR = FloorRef("subinterpreter_raw")  # the C-level create + destroy, nothing run
+
+
+def test_subinterpreter_start(mpbench: Bench) -> None:
+    mpbench.info["what"] = "concurrent.interpreters: create(), call(noop), close()"
+    job = _job("subinterpreter_start")
+    mpbench.measure_lean(job, figures=[START], paired=_beside(SUBINTERPRETER_FLOOR))
+
+
+@from_profile("standard")
+def test_subinterpreter_raw(mpbench: Bench) -> None:
+    mpbench.info["what"] = "_interpreters.create() + destroy(): no code run"
+    mpbench.measure_lean(_job("subinterpreter_raw"), figures=[START])
+
+
+@from_profile("standard")
+def test_subinterpreter_phases(mpbench: Bench) -> None:
+    job = _job("subinterpreter_phases")
+    phases = mpbench.measure_lean(job, figures=[START], paired=_beside(SUBINTERPRETER_FLOOR))
+    ordered = all(0 <= ret <= first <= closed for ret, first, closed in phases)
+    mpbench.check("phases in order", ordered, str(phases[:3]))
+    mpbench.metric_samples("start_returned_s", [p[0] for p in phases], "s")
+    mpbench.metric_samples("first_run_s", [p[1] for p in phases], "s")
+    mpbench.metric_samples("join_after_first_run_s", [p[2] - p[1] for p in phases], "s")
+
+
+@from_profile("standard")
+def test_subinterpreter_pool_start(mpbench: Bench) -> None:
+    workers = mpbench.cores
+    mpbench.info.update(workers=workers, what="InterpreterPoolExecutor until every worker answered")
+    job = _job("subinterpreter_pool", workers=workers)
+    answered = mpbench.measure_lean(
+        job, figures=[Figure("create until all workers answered", "s", "time")]
+    )
+    mpbench.info["distinct_workers_answered"] = answered
+    mpbench.check(
+        "every worker answered",
+        bool(answered) and set(answered) == {workers},
+        f"distinct workers per round {answered[:5]}, wanted {workers}",
+    )

@@ -11,12 +11,14 @@ from typing import Any
 import pytest
 
 from bench_lib.engine.bench import Figure
+from bench_lib.results import per_op
 from bench_lib.stats import descriptive as stats
 
 
 def assert_figures_come_from_rounds(bench: dict[str, Any]) -> None:
-    """Each figure is the median of its unit applied to the rounds pytest-benchmark kept."""
-    rounds = bench["stats"]["data"]
+    """Each figure is the median of its unit applied to the rounds pytest-benchmark kept
+    (per operation of the first figure: each round is ``data[i] * iterations``)."""
+    rounds = per_op.round_times_s(bench)
     assert rounds, bench["name"]
     for fig in bench["extra_info"]["mpbench"]["figures"]:
         figure = Figure(fig["name"], fig["unit"], fig["kind"], fig.get("per_round") or 1.0)

@@ -38,6 +38,11 @@ def _split(mode: str, n: int, speedup: float, side_step: float | None) -> dict[s
     return b
 
 
+def interpreter_points(speedup_2: float) -> list[dict[str, Any]]:
+    """cpu_split at mode=interpreter, N = 1 and 2 (a 3.14+ run's subinterpreters)."""
+    return [_split("interpreter", 1, 0.96, None), _split("interpreter", 2, speedup_2, None)]
+
+
 def gil_run(
     python: str,
     free_threaded: bool,

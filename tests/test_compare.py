@@ -329,7 +329,7 @@ def test_bad_inputs_are_one_line_and_exit_2(
     other = write(tmp_path, "c.json", result([bench("zzz", [1.0] * 5)], label="c"))
     junk = tmp_path / "junk.json"
     junk.write_text("not json")
-    newer = dict(cand, mpbench={**cand["mpbench"], "schema": 2})
+    newer = dict(cand, mpbench={**cand["mpbench"], "schema": 3})
     cases = {
         "one file": [str(a)],
         "not a result": [str(a), str(junk)],
@@ -341,7 +341,7 @@ def test_bad_inputs_are_one_line_and_exit_2(
         code, _out, err = run_cli(args, capsys)
         assert code == 2, what
         assert err.count("\n") == 1 and err.startswith("mpbench compare: error:"), (what, err)
-    monkeypatch.setattr(results, "SUPPORTED_SCHEMAS", (1, 2))
+    monkeypatch.setattr(results, "SUPPORTED_SCHEMAS", (1, 2, 3))
     code, _, err = run_cli([str(a), str(write(tmp_path, "n.json", newer))], capsys)
     assert code == 2 and "different schema versions" in err
 

@@ -41,3 +41,18 @@ def test_one_series_with_two_colours_is_an_error(monkeypatch: pytest.MonkeyPatch
             registry.palette()
     finally:
         registry.palette.cache_clear()
+
+
+def test_mpbench_run_maps_a_subjects_flag_to_its_prefixed_pytest_option(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import argparse
+
+    from bench_lib.cli import run as cli_run
+
+    [option] = [o for o in registry.run_options() if o.flag == "--scheduler"]
+    assert (option.pytest_flag, option.pytest_dest) == ("--mpbench-scheduler", "mpbench_scheduler")
+    echo = registry.RunOption("--scheduler", "URL", "help", "builtins:str")  # checks nothing
+    monkeypatch.setattr(registry, "run_options", lambda: (echo,))
+    args = argparse.Namespace(scheduler="tcp://10.0.0.5:8786")
+    assert cli_run.checked_subject_options(args) == ["--mpbench-scheduler=tcp://10.0.0.5:8786"]

@@ -41,7 +41,7 @@ def test_cgroup_quota_parsing() -> None:
 
 def test_affinity_mask_limits_usable_cores() -> None:
     """A process pinned to one CPU sees one usable core (how fewer cores are emulated)."""
-    code = "from bench_lib import environment; print(environment.usable_cores())"
+    code = "from bench_lib.machine import environment; print(environment.usable_cores())"
     out = subprocess.run(
         [sys.executable, "-c", code],
         preexec_fn=lambda: os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}),

@@ -12,10 +12,11 @@ import pytest
 from bench_lib.charts import style as chart_style
 from bench_lib.charts.style import RunContext
 from bench_lib.report import recommend
-from bench_lib.results import tidy
+from bench_lib.results import per_op, tidy
 from bench_lib.subjects.gil import charts as charts_gil
+from bench_lib.subjects.gil import memory, timeline
 from bench_lib.subjects.gil import ops as gil
-from bench_lib.subjects.gil import timeline
+from bench_lib.workers import interp
 
 
 def test_split_work_adds_up_and_is_even() -> None:
@@ -87,7 +88,9 @@ def test_smoke_run_of_gil_benchmark(pool_gil_smoke: dict[str, Any]) -> None:
         assert tl["t_s"] and len(tl["per_cpu_percent"]) == len(tl["t_s"])
         assert tl["monitor_cpu_fraction"] == m["metrics"]["monitor_cpu_fraction"]["value"]
         assert 0 <= tl["monitor_cpu_fraction"] <= 1
-        rounds = next(b["stats"]["data"] for b in gil_benches if b["extra_info"]["mpbench"] is m)
+        rounds = next(
+            per_op.round_times_s(b) for b in gil_benches if b["extra_info"]["mpbench"] is m
+        )
         base_rounds = m["paired"]["rounds_s"]  # the serial work, timed beside each round
         if len(rounds) == len(base_rounds) == 1:  # smoke: T(1) / T(N) of the one round each
             assert m["derived"]["speedup"] == pytest.approx(base_rounds[0] / rounds[0])
@@ -110,7 +113,7 @@ def test_smoke_run_of_gil_benchmark(pool_gil_smoke: dict[str, Any]) -> None:
         )
     # one thread and one process of the same work: measured round by round in one benchmark,
     # the other adopts its rounds (a process pool answered for the process point all the same)
-    thread1, process1 = (next(m for m in one if m["params"]["mode"] == k) for k in gil.MODES)
+    thread1, process1 = (next(m for m in one if m["params"]["mode"] == k) for k in gil.TWIN_OF)
     assert process1["info"]["measured_beside"] == "test_cpu_split[mode=thread-n=1]"
     assert process1["info"]["start_method"] and thread1["info"]["start_method"] is None
     assert process1["paired"]["rounds_s"] == thread1["paired"]["rounds_s"]  # the same serial
@@ -120,6 +123,37 @@ def test_smoke_run_of_gil_benchmark(pool_gil_smoke: dict[str, Any]) -> None:
     head = [m for m in benches if m["derived"].get("side_step_headline")]
     assert [(m["params"]["mode"], m["params"]["n"]) for m in head] == [("process", cores)]
     assert head[0]["derived"]["side_step_factor"] > 0
+    for m in benches:  # memory per worker: a process's own, else this process's growth / N
+        uss = m["metrics"]["memory_per_worker_uss_bytes"]
+        own = m["params"]["mode"] == "process"
+        assert uss["how"] == (memory.OWN_PROCESS if own else memory.GROWTH)
+        assert uss["value"] is None or uss["value"] >= 0
+    assert process1["metrics"]["memory_per_worker_uss_bytes"]["value"] > 0  # a process has pages
+
+
+def test_interpreter_points_run_or_say_why(pool_gil_smoke: dict[str, Any]) -> None:
+    """mode=interpreter has the same ids on every Python: measured where subinterpreters exist
+    (3.14+), skipped with the reason elsewhere, never absent."""
+    ids = {b["name"] for b in pool_gil_smoke["benchmarks"]}
+    measured = {i for i in ids if "mode=interpreter" in i}
+    reason = interp.missing()
+    if reason is not None:
+        assert not measured
+        skipped = pool_gil_smoke["mpbench"]["skipped"]
+        said = {s["reason"] for s in skipped if "mode=interpreter" in s["test"]}
+        assert said == {reason}  # one line, the same for every point
+        return
+    assert {"test_cpu_split[mode=interpreter-n=1]"} <= measured
+    for b in pool_gil_smoke["benchmarks"]:
+        m = b["extra_info"]["mpbench"]
+        if m["params"].get("mode") != "interpreter":
+            continue
+        assert m["checks"] == {"every checksum right": True, "workers inside the core mask": True}
+        assert m["info"]["api"] == "executor_map" and m["info"]["start_method"] is None
+        pids = {p["pid"] for p in m["info"]["placement"]["answered"]}
+        assert len(pids) == 1  # every subinterpreter runs in a thread of this one process
+        assert m["info"]["placement"]["distinct_workers"] == m["params"]["n"]
+        assert m["derived"]["baseline"] == "cpu_serial (paired)"
 
 
 def _split(mode: str, n: int, speedup: float, impossible: bool = False) -> dict[str, Any]:

@@ -23,7 +23,11 @@ from bench_lib.subjects.ipc import proxies as ipc_proxies
 from bench_lib.subjects.ipc import stream as ipc_stream
 from bench_lib.subjects.ipc import workloads as ipc_workloads
 from bench_lib.subjects.ipc.channels import MessageCheck, MiB
+from bench_lib.subjects.ipc.interp_sessions import FLOOR_OF as INTERP_FLOOR_OF
+from bench_lib.subjects.ipc.interp_sessions import INTERP_CHANNELS
 from bench_lib.workers import placement
+
+FLOORS = {**ipc_channels.FLOOR_OF, **INTERP_FLOOR_OF}  # every channel's floor
 
 START = multiprocessing.get_all_start_methods()[0]
 CTX = multiprocessing.get_context(START)
@@ -384,7 +388,7 @@ def test_smoke_runs_every_case_with_its_figures_floors_and_checks(
         "ping_pong", "manager_proxy", "proxy_local",
     }  # fmt: skip
     channels = {m["params"]["channel"] for m in blocks if m["case"] == "stream"}
-    assert channels == set(ipc_channels.CHANNELS)
+    assert channels - set(INTERP_CHANNELS) == set(ipc_channels.CHANNELS)
     for m in blocks:
         assert m["checks"], m  # each case records what it verified
         units = [f["unit"] for f in m["figures"]]
@@ -392,6 +396,7 @@ def test_smoke_runs_every_case_with_its_figures_floors_and_checks(
             assert units == ["msg/s", "B/s"]
         if m["case"] not in ("memcpy", "proxy_local"):
             assert "peak_rss_parent_bytes" in m["metrics"]
+        if m["case"] not in ("memcpy", "proxy_local") and not _in_process(m):
             assert m["metrics"]["peak_rss_child_bytes"]["value"] > 0
         if m["floor"] is not None:
             assert m["floor"]["median"] is not None, f"floor of {m['case']} {m['params']} missing"
@@ -409,11 +414,12 @@ def test_every_figure_is_bounded_by_its_raw_transport_at_its_size_and_placement(
 ) -> None:
     blocks = [b["extra_info"]["mpbench"] for b in ipc_smoke["benchmarks"]]
     bounded = [m for m in blocks if m["case"] in ("stream", "stream_objects", "fan_in")]
-    assert {m["params"]["channel"] for m in bounded} == set(ipc_channels.CHANNELS)
+    measured = {m["params"]["channel"] for m in bounded}
+    assert measured - set(INTERP_CHANNELS) == set(ipc_channels.CHANNELS)
     for m in bounded:
         p, floor = m["params"], m["floor"]
         size = p.get("size", 64)  # fan-in moves 64 B messages
-        raw = ipc_channels.FLOOR_OF[p["channel"]]
+        raw = FLOORS[p["channel"]]
         assert floor["case"] == raw, (p, floor)
         if raw == ipc_channels.MEMCPY:
             assert floor["params"] == {"size": size}
@@ -425,13 +431,18 @@ def test_every_figure_is_bounded_by_its_raw_transport_at_its_size_and_placement(
             }
         assert floor["median"] is not None
     pings = [m for m in blocks if m["case"] == "ping_pong" and m["floor"] is not None]
-    assert {m["params"]["channel"] for m in pings} == {
+    assert {m["params"]["channel"] for m in pings} - set(INTERP_CHANNELS) == {
         c for c, spec in ipc_channels.CHANNELS.items() if spec.ping_pong
     }
     for m in pings:
-        expected = {**m["params"], "channel": ipc_channels.FLOOR_OF[m["params"]["channel"]]}
+        expected = {**m["params"], "channel": FLOORS[m["params"]["channel"]]}
         assert m["floor"]["params"] == expected
     assert ipc_channels.FLOOR_OF["pipe"] == ipc_channels.FLOOR_OF["manager_queue"] == "socketpair"
+
+
+def _in_process(m: dict[str, Any]) -> bool:
+    """A subinterpreter channel: its peer is a thread of this process, it has no child."""
+    return m["params"].get("channel") in INTERP_CHANNELS
 
 
 def test_each_process_ran_on_the_cpu_it_was_pinned_to(ipc_smoke: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ package on a lower layer, never one on its own layer or above, so the packages h
 0. the leaves: ``registry``, ``units``, ``printable`` and ``workers`` (stdlib only: spawned
    children import them);
 1. ``machine``; 2. ``stats`` and ``supervision``; 3. ``results``; 4. ``engine`` and ``charts``;
+4b. ``measure`` (the user's function measured; the plugin serves its fixture);
 5. ``plugin`` and the subjects, ``bench_lib/subjects/<name>/``: each subject imports the base
    only, never another subject (what two subjects share belongs in the base);
 6.-8. the readers, ``pages``, ``compare`` and ``report``: they reach the subjects only through
@@ -28,6 +29,7 @@ LAYERS = (
     {"stats", "supervision"},
     {"results"},
     {"engine", "charts"},
+    {"measure"},
     {"plugin", "subjects"},
     {"pages"},
     {"compare"},

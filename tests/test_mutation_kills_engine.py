@@ -41,10 +41,12 @@ class FakeBenchmark:
         self.params = {"method": "fork"}
         self.extra_info: dict[str, Any] = {}
         self.disabled = disabled
+        self.group: str | None = None
         self.stats = _Stats()
+        self.iterations: list[int | float] = []  # each _make_stats call's
 
-    def _make_stats(self, iterations: int) -> _Stats:
-        assert iterations == 1  # one call per round: a round's time is not divided
+    def _make_stats(self, iterations: int | float) -> _Stats:
+        self.iterations.append(iterations)  # pytest-benchmark divides each round by it
         return self.stats
 
 
@@ -212,8 +214,9 @@ def test_nothing_is_recorded_without_rounds_or_for_a_disabled_benchmark() -> Non
     engine.Bench(fake, _profile(), cores=2).finish()
     assert fake.extra_info == {}
     disabled = FakeBenchmark(disabled=True)
-    engine.record_rounds(disabled, [1.0, 2.0])
-    assert disabled.stats.rounds == []
+    engine.record_rounds(disabled, [1.0, 2.0], engine.Figure("round", "s", "time"))
+    assert disabled.stats.rounds == [] and disabled.iterations == []
+    assert disabled._mode  # type: ignore[attr-defined]  # used: pytest-benchmark does not warn
 
 
 class _FixedMeter:

@@ -204,7 +204,15 @@ def test_steady_start_prefers_the_cheapest_asked_method() -> None:
     assert pools.steady_start(ctx("quick", 2, ())) == ["fork"]  # none asked: still one
 
 
-PROMISED_CASES = {"task_overhead", "pool_start", "scaling", "scaling_cores", "sleep_tasks"}
+PROMISED_CASES = {
+    "task_overhead",
+    "pool_start",
+    "scaling",
+    "scaling_cores",
+    "sleep_tasks",
+    "executor_overhead",  # process and thread executors here; subinterpreters on 3.14+
+    "executor_scaling",
+}
 
 
 def test_smoke_run_of_pool_benchmarks(pool_gil_smoke: dict[str, Any]) -> None:

@@ -63,7 +63,7 @@ def test_a_subjects_run_option_reaches_mpbench_run_and_its_check_refuses_bad_inp
     from bench_lib.cli.main import build_parser
 
     options = {o.flag: o for o in registry.run_options()}
-    assert set(options) == {"--scheduler"}
+    assert set(options) == {"--scheduler", "--payload"}  # distributed's, ipc's
     args = build_parser().parse_args(["run", "--scheduler", "tcp://nowhere:1"])
     assert args.scheduler == "tcp://nowhere:1"
     try:

@@ -22,6 +22,8 @@ LABELS: dict[str, dict[str, str]] = {
         "shared_memory": "shared memory",
         "os_pipe": "raw os.pipe",
         "socketpair": "raw socketpair",
+        "interp_queue": "interpreters Queue (subinterpreters)",
+        "interp_memoryview": "memoryview (subinterpreters)",
     },
     "placement": {  # ipc: where the two processes run
         "same_core": "one core",

@@ -31,6 +31,9 @@ PALETTE = {  # series that appear in several charts keep their colour everywhere
     "thread": "#9467bd",
     "threads": "#9467bd",
     "processes": "#ff7f0e",
+    "subinterpreters": "#17becf",  # the fourth way (3.14+): its own colour in every chart
+    "interpreter": "#17becf",
+    "free-threaded threads": "#e377c2",
     "floor": "#7f7f7f",
     "ideal": "#333333",
     "raw": "#7f7f7f",

@@ -1,4 +1,4 @@
-"""What every `mpbench` command shares: where the checkout is, exit codes, checked input.
+"""What every `mpbench` command shares: where the benchmarks are, exit codes, checked input.
 
 Bad input is a :class:`UsageError`: one line and exit code 2, never a traceback.
 """
@@ -10,10 +10,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench_lib.cli import suite
 from bench_lib.pages.folder import check_replaceable
 
-REPO = Path(__file__).resolve().parents[2]
-BENCHMARKS = REPO / "benchmarks"
+REPO = suite.CHECKOUT  # the source checkout, when bench_lib runs from one
+SUITE = suite.find()  # the checkout's benchmarks/, or the copy installed with the package
+BENCHMARKS = SUITE.folder  # the benchmark files `run` drives (tests point it elsewhere)
+WORK_ROOT = SUITE.work_root  # results/ and reports/ go here by default
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # the shell's code for "stopped by Ctrl-C"
 
@@ -25,8 +28,9 @@ class UsageError(Exception):
 def available_subjects() -> list[str]:
     if not BENCHMARKS.is_dir():
         raise UsageError(
-            f"no benchmarks folder at {BENCHMARKS}: `mpbench run` needs the source "
-            "checkout installed with `pip install -e .`"
+            f"no benchmarks folder at {BENCHMARKS}: this mpbench was installed without its "
+            "benchmarks; reinstall it from its wheel (pip install mpbench), or run a source "
+            "checkout (pip install -e .)"
         )
     return sorted(p.stem.removeprefix("test_") for p in BENCHMARKS.glob("test_*.py"))
 

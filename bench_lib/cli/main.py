@@ -1,4 +1,4 @@
-"""The ``mpbench`` command: info, run, report, compare, ab, matrix.
+"""The ``mpbench`` command: info, run, report, compare, ab, matrix, export, measure.
 
 ``run`` drives pytest (one engine, DESIGN.md); the others only read result files.
 Bad input is a one-line error and exit code 2, never a traceback.
@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from bench_lib import registry
+from bench_lib.cli import export
+from bench_lib.cli import measure as cli_measure
 from bench_lib.cli.ab import DEFAULT_BLOCKS as DEFAULT_AB_BLOCKS
 from bench_lib.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
-    REPO,
+    WORK_ROOT,
     UsageError,
     available_subjects,
     parse_choices,
@@ -157,7 +159,7 @@ def cmd_ab(args: argparse.Namespace) -> int:
     out_root = writable_folder(Path(args.output))
     try:
         sides = (ab.Side.parse("a", args.side_a), ab.Side.parse("b", args.side_b))
-        data_a, data_b = ab.run_ab(sides, run_args, args.blocks, REPO)
+        data_a, data_b = ab.run_ab(sides, run_args, args.blocks, WORK_ROOT)
     except ab.AbError as exc:
         raise UsageError(str(exc)) from None
     paths = [ab.save(d, out_root, f"{args.label}-{s}") for d, s in ((data_a, "a"), (data_b, "b"))]
@@ -181,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--only", help="comma-separated subjects (default: all)")
     run.add_argument("--start-methods", help=f"comma-separated, from {', '.join(START_METHODS)}")
     run.add_argument("--label", default="run", help="name stored in the file name and result")
-    run.add_argument("--output", default=str(REPO / "results"), help="results folder")
+    run.add_argument("--output", default=str(WORK_ROOT / "results"), help="results folder")
     run.add_argument(
         "--reports",
         help="reports folder (default: 'reports' beside the results folder); the run's "
@@ -215,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--blocks", type=positive_int, default=DEFAULT_AB_BLOCKS, help="runs of each side"
     )
     ab.add_argument("--label", default="ab", help="the result files are LABEL-a and LABEL-b")
-    ab.add_argument("--output", default=str(REPO / "results"), help="results folder")
+    ab.add_argument("--output", default=str(WORK_ROOT / "results"), help="results folder")
     ab.add_argument("-o", "--report", help="write the comparison report into this folder")
     ab.add_argument("--fail-if-slower", metavar="PCT", help="as for compare")
     ab.add_argument("--all", action="store_true", help="print every figure's row too")
@@ -232,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         help="report folder (default REPORTS/<machine-id>/<run>/, or <run1>+<run2>... for several)",
     )
-    rep.add_argument("--reports", default=str(REPO / "reports"), help="reports root folder")
+    rep.add_argument("--reports", default=str(WORK_ROOT / "reports"), help="reports root folder")
     rep.set_defaults(func=cmd_report)
     mat = sub.add_parser(
         "matrix",
@@ -266,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when a figure is 'slower' by more than PCT percent (a CI regression gate)",
     )
     comp.set_defaults(func=cmd_compare)
+    export.add_parser(sub)
+    cli_measure.add_parser(sub)
     return parser
 
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from pytest_benchmark.stats import Stats
-
 from bench_lib.engine.bench import Figure, describe_figure
+from bench_lib.results import per_op
 from bench_lib.results.files import SCHEMA_KEY
 from bench_lib.stats import descriptive as stats
 from bench_lib.stats import noise
@@ -66,13 +65,10 @@ def _noise(blocks: list[dict[str, Any]], rounds_s: list[float]) -> dict[str, Any
 def _benchmark(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """One benchmark present in several runs: every round, blocks in run order."""
     blocks = [r["extra_info"][SCHEMA_KEY] for r in runs]
-    rounds_s = [float(x) for r in runs for x in r["stats"].get("data") or []]
+    rounds_s = [t for r in runs for t in per_op.round_times_s(r)]
     merged = copy.deepcopy(runs[0])
-    timing: Any = Stats()  # type: ignore[no-untyped-call]  # pytest-benchmark's, so its readers agree
-    for t in rounds_s:
-        timing.update(t)
-    merged["stats"] = {**timing.as_dict(), "data": rounds_s, "iterations": 1}
     m = merged["extra_info"][SCHEMA_KEY]
+    merged["stats"] = per_op.stats_block(rounds_s, per_op.ops_per_round(m))  # as at a run's end
     m["info"]["block_rounds"] = [
         n
         for r, b in zip(runs, blocks)

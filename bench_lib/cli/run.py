@@ -8,6 +8,7 @@ import argparse
 import multiprocessing
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,6 @@ from bench_lib.cli import common as cli_common
 from bench_lib.cli import run_summary, workdir
 from bench_lib.cli.common import (
     EXIT_INTERRUPTED,
-    REPO,
     UsageError,
     available_subjects,
     parse_choices,
@@ -50,6 +50,7 @@ def pytest_command(
         "--benchmark-only",
         "--benchmark-quiet",
         f"--benchmark-json={json_path}",
+        storage_option(json_path.parent),
         f"--mpbench-profile={profile}",
         f"--mpbench-start-methods={','.join(methods)}",
         f"--mpbench-label={label}",
@@ -60,21 +61,26 @@ def pytest_command(
         "no:terminal",
         "-p",
         "no:cacheprovider",
-        f"--rootdir={REPO}",
-        "-c",
-        str(REPO / "pyproject.toml"),
+        *cli_common.SUITE.pytest_config_args(),
     ]
+
+
+def storage_option(folder: Path) -> str:
+    """pytest-benchmark makes its storage folder (``./.benchmarks``) as it starts, even when
+    it saves nothing there: a run puts it in its own work folder, not in the user's."""
+    return f"--benchmark-storage=file://{folder / 'benchmark-storage'}"
 
 
 def checked_subject_options(args: argparse.Namespace) -> list[str]:
     """Each subject option given (distributed: --scheduler), checked before anything runs, as
-    the pytest option it becomes; one that cannot be used is a one-line error."""
+    the pytest option it becomes (``--mpbench-scheduler``); one that cannot be used is a
+    one-line error."""
     out = []
     for option in registry.run_options():
         value = getattr(args, option.dest, None)
         if value:
             try:
-                out.append(f"{option.flag}={option.checked(value)}")
+                out.append(f"{option.pytest_flag}={option.checked(value)}")
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
     return out
@@ -174,7 +180,7 @@ def supervise(plan: RunPlan, args: argparse.Namespace, work: workdir.WorkDir) ->
             args.k,
         )
         + plan.subject_options,
-        REPO,
+        cli_common.WORK_ROOT,
         pass_fds=(work.lock_fd,),
     )
 
@@ -242,9 +248,11 @@ def list_benchmarks(args: argparse.Namespace) -> int:
         *(str(cli_common.BENCHMARKS / f"test_{s}.py") for s in subjects),
     ]
     cmd += ["--collect-only", "-q", "-p", "no:cacheprovider", f"--mpbench-profile={profile.name}"]
-    cmd += ["-c", str(REPO / "pyproject.toml"), f"--rootdir={REPO}"]
+    cmd += cli_common.SUITE.pytest_config_args()
     cmd += ["-k", args.k] if args.k else []
-    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    with tempfile.TemporaryDirectory(prefix="mpbench-list-") as scratch:
+        cmd.append(storage_option(Path(scratch)))
+        out = subprocess.run(cmd, cwd=cli_common.WORK_ROOT, capture_output=True, text=True)
     names = [line for line in out.stdout.splitlines() if "::" in line]
     for name in names:
         print(name.rsplit("/", 1)[-1])

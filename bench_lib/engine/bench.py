@@ -31,6 +31,7 @@ from bench_lib.engine.profiles import Profile
 from bench_lib.engine.twins import Handover, TwinBook
 from bench_lib.engine.twins import Twin as Twin
 from bench_lib.machine.cpu import CpuMeter, CpuUsage
+from bench_lib.results import per_op
 from bench_lib.results.files import SCHEMA_KEY
 from bench_lib.stats import descriptive as stats
 from bench_lib.stats import noise
@@ -72,18 +73,24 @@ class _Turns:
         self.waited += wait.usage
 
 
-def record_rounds(benchmark: Any, round_times_s: list[float]) -> None:
+def record_rounds(
+    benchmark: Any, round_times_s: list[float], figure: Figure, group: str | None = None
+) -> None:
     """Give pytest-benchmark the rounds of every block (timed here or in a lean process).
 
     ``pedantic`` times one run of rounds in this process; blocks are several runs, some in
     other processes. The rounds go through the ``Metadata`` that ``pedantic`` fills (private
     but stable in pytest-benchmark 4-5; the tests read the JSON it makes), so its table, JSON,
-    ``--benchmark-compare`` and ``--benchmark-save-data`` treat them alike.
+    ``--benchmark-compare`` and ``--benchmark-save-data`` treat them alike: per operation of
+    ``figure`` (``iterations`` = its ``per_round``, :mod:`bench_lib.results.per_op`), in
+    ``group``. Under ``--benchmark-disable`` nothing is recorded, as pytest-benchmark does.
     """
+    benchmark._mode = "mpbench blocks"  # used: no "fixture was not used" warning
     if benchmark.disabled:
         return
-    benchmark._mode = "mpbench blocks"
-    metadata = benchmark._make_stats(1)
+    if group is not None:
+        benchmark.group = group  # read when the Metadata is made
+    metadata = benchmark._make_stats(per_op.iterations(figure.per_round))
     for t in round_times_s:
         metadata.update(t)
 
@@ -225,6 +232,8 @@ class Bench:
         """
         timeout = timeout_s if timeout_s is not None else self.profile.timeout_s
         p = self.profile
+        if rounds:  # the benchmark's own count, within the user's bounds (plugin.host)
+            rounds = min(max(rounds, p.least_rounds), p.max_rounds)
         warmup: list[float] = []
 
         def timed(fn: Callable[..., Any], before: Setup | None, after: Any) -> tuple[float, Any]:
@@ -405,7 +414,9 @@ class Bench:
         data = [t for block in b.rounds_s for t in block]
         if not data or b.before is None:  # pragma: no mutate (the first block sets both)
             return
-        record_rounds(self.benchmark, data)
+        main = b.figures[0]
+        group = per_op.group_name(self.subject, self.case, main.name)
+        record_rounds(self.benchmark, data, main, None if self.benchmark.group else group)
         self.info["block_rounds"] = [len(block) for block in b.rounds_s]
         if b.paired is not None:
             self._save({"paired": self._paired_record(data, b.figures[0], b.paired)})

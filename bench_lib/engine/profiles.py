@@ -53,6 +53,7 @@ class Profile:
     target_rel_ci: float  # stop adding rounds once the 95% interval is this tight (fraction)
     timeout_s: float  # a single round that takes longer is a hang: the benchmark fails
     blocks: int = 1  # independent replicates (fresh measuring processes) where a figure has them
+    least_rounds: int = 0  # pytest's --benchmark-min-rounds: also raises a benchmark's fixed rounds
 
     @property
     def expected_s(self) -> float:

@@ -23,6 +23,7 @@ from bench_lib.engine.profiles import (
     resolve_axis,
 )
 from bench_lib.machine import environment
+from bench_lib.plugin import host
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -60,19 +61,21 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         choices=progress.MODES,
         help="show progress: auto (live on a terminal, plain elsewhere), live, plain, quiet",
     )
-    for subject in registry.subjects():  # a subject's own options (distributed: --scheduler)
+    for subject in registry.subjects():  # a subject's own (distributed: --mpbench-scheduler)
         hooks = registry.pytest_hooks(subject)
         if hooks is not None:
             pluginmanager.register(hooks, f"mpbench-{subject.name}")
 
 
 def grid_context(config: pytest.Config) -> GridContext:
+    """The profile as this session's options make it (pytest-benchmark's honoured flags too:
+    :func:`bench_lib.plugin.host.honoured`), the usable cores, the start methods asked for."""
     methods = tuple(m.strip() for m in config.getoption("mpbench_start_methods").split(",") if m)
     profile = get_profile(config.getoption("mpbench_profile"))
     blocks = config.getoption("mpbench_blocks")
     if blocks:
         profile = dataclasses.replace(profile, blocks=max(1, blocks))
-    return GridContext(profile, environment.usable_cores(), methods)
+    return GridContext(host.honoured(config, profile), environment.usable_cores(), methods)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -95,8 +98,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marks = list(metafunc.definition.iter_markers("mpbench_grid"))
+    if not marks:  # not an mpbench benchmark: nothing to read
+        return
     ctx = grid_context(metafunc.config)
-    for mark in metafunc.definition.iter_markers("mpbench_grid"):
+    for mark in marks:
         for name, values in mark.kwargs.items():
             resolved = resolve_axis(values, ctx)
             metafunc.parametrize(name, resolved, ids=[f"{name}={v}" for v in resolved])

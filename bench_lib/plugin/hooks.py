@@ -1,7 +1,9 @@
 """pytest plugin: profiles, the ``mpbench`` fixture, the machine block, the result additions.
 
 Loaded through the ``pytest11`` entry point, so ``pytest --benchmark-only`` and
-``mpbench run`` (which drives pytest) share one engine.
+``mpbench run`` (which drives pytest) share one engine. It loads in every pytest session, so
+it touches only mpbench's own benchmarks (:mod:`bench_lib.plugin.host`): the user's keep their
+stats, entries and files exactly as pytest-benchmark makes them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import pytest
 from bench_lib.engine import progress, turnstile
 from bench_lib.engine.bench import Bench
 from bench_lib.machine import environment
-from bench_lib.plugin import reasons, watchdog_hooks
+from bench_lib.measure.fixture import mpbench_measure as mpbench_measure
+from bench_lib.plugin import host, reasons, watchdog_hooks
 from bench_lib.plugin.grid import grid_context
 
 # pytest looks for hooks in the registered plugin, this module: the grid's hooks are named here
@@ -53,9 +56,6 @@ def _keep_spawn_children_lean() -> str:
 
 def pytest_configure(config: pytest.Config) -> None:
     log = SessionLog()
-    log.main_module_note = _keep_spawn_children_lean()
-    leaks.claim_semaphore_prefix()
-    leaks.claim_segment_prefix()
     config._mpbench_log = log  # type: ignore[attr-defined]
     config.addinivalue_line("markers", "mpbench_from(profile): only in this profile and bigger")
     config.addinivalue_line("markers", "mpbench_interleave(axis): run the grid with axis fastest")
@@ -74,9 +74,21 @@ def _log(config: pytest.Config) -> SessionLog:
     return log
 
 
+def _take_part(log: SessionLog) -> None:
+    """What the process needs before the first mpbench benchmark, done only when one is
+    selected: lean spawn children, names of our semaphores and segments, the load sample."""
+    if log.taking_part:
+        return
+    log.main_module_note = _keep_spawn_children_lean()
+    leaks.claim_semaphore_prefix()
+    leaks.claim_segment_prefix()
+    log.take_part()
+
+
 @pytest.fixture
 def mpbench(benchmark: Any, request: pytest.FixtureRequest) -> Iterator[Bench]:
     """The measurement engine for one benchmark; fails it if it leaves anything behind."""
+    _take_part(_log(request.config))  # (already done when collection selected it)
     _log(request.config).start_measuring()
     ctx = grid_context(request.config)
     shm_before = leaks.shm_names()
@@ -117,10 +129,29 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 def pytest_benchmark_update_machine_info(
     config: pytest.Config, machine_info: dict[str, Any]
 ) -> None:
-    machine_info[SCHEMA_KEY] = {
-        "schema": results.SCHEMA_VERSION,
-        **environment.fingerprint().as_dict(),
-    }
+    """The machine's fingerprint, in a file of a session that ran mpbench benchmarks (only)."""
+    timed = getattr(config, "_benchmarksession", None)
+    ran = timed is not None and host.any_ours(timed.benchmarks)
+    if not (ran or _log(config).taking_part):
+        return
+    machine_info[SCHEMA_KEY] = _fingerprint()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_benchmark_compare_machine_info(
+    config: pytest.Config,
+    benchmarksession: Any,
+    machine_info: dict[str, Any],
+    compared_benchmark: dict[str, Any],
+) -> None:
+    """``--benchmark-compare`` with a saved mpbench run (made when pytest starts, before any
+    benchmark ran): this machine's fingerprint joins the comparison, so one machine matches."""
+    if SCHEMA_KEY in (compared_benchmark.get("machine_info") or {}):
+        machine_info.setdefault(SCHEMA_KEY, _fingerprint())
+
+
+def _fingerprint() -> dict[str, Any]:
+    return {"schema": results.SCHEMA_VERSION, **environment.fingerprint().as_dict()}
 
 
 @pytest.hookimpl(wrapper=True)
@@ -128,6 +159,8 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if not host.is_ours(item):  # the user's own tests: not in mpbench's record
+        return report
     log = _log(item.config)
     log.current = item.nodeid if report.when != "teardown" else ""
     if report.skipped and report.when in ("setup", "call"):
@@ -159,12 +192,20 @@ def pytest_runtest_makereport(
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    """With mpbench benchmarks selected: refuse the pytest-benchmark flags they cannot honour
+    (one line each, usage-error exit 4, before anything runs), then ready the process."""
+    ours = [item for item in session.items if host.is_ours(item)]
+    if ours and not session.config.getoption("benchmark_skip", False):
+        refused = host.refusals(session.config)
+        if refused:
+            pytest.exit("\n".join(refused), returncode=pytest.ExitCode.USAGE_ERROR)
+        _take_part(_log(session.config))
     turnstile.client().plan([item.nodeid for item in session.items])  # only under `mpbench ab`
     mode = session.config.getoption("mpbench_progress")
-    if mode != "none" and session.items:
+    if mode != "none" and ours:
         profile = grid_context(session.config).profile
         prior = profile.expected_s
-        total = progress.Progress(len(session.items), prior)
+        total = progress.Progress(len(ours), prior)
         _log(session.config).display = progress.Display(mode, total)
 
 
@@ -185,12 +226,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
     log.interrupted = log.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED
     if log.display is not None:
         log.display.close()
-    log.gil_check = log.gil_watch.finish()
+    if log.taking_part:  # (on a free-threaded build this may scan the extension modules)
+        log.gil_check = log.gil_watch.finish()
     if log.stopper is not None:
         log.stopper.saving = True  # a stop signal now must not cut the save short
     timed = getattr(session.config, "_benchmarksession", None)
     if timed is not None:  # stopped before its first round: no data, and no figure to save
-        timed.benchmarks[:] = [b for b in timed.benchmarks if b]  # (empty ones crash the save)
+        timed.benchmarks[:] = [  # (empty ones crash the save); the user's are theirs
+            b for b in timed.benchmarks if b or not host.entry_is_ours(b)
+        ]
     log.look_for_other_runs()
     log.warn_about_other_runs()
     return (yield)
@@ -199,8 +243,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """Under plain ``pytest --benchmark-only``: mpbench's figures in their own units too.
 
-    pytest-benchmark's table shows whole-round times ("OPS" = rounds per second), which says
-    little for a lock measured in acquisitions/s. `mpbench run` prints its own end instead.
+    pytest-benchmark's table shows seconds per operation of each benchmark's first figure
+    ("OPS" = operations per second; docs/pytest-benchmark.md), without floors, intervals from
+    blocks or noise flags. `mpbench run` prints its own end instead.
     """
     session = getattr(config, "_benchmarksession", None)
     if session is None or config.getoption("mpbench_progress") != "none":
@@ -227,13 +272,19 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 def pytest_benchmark_update_json(
     config: pytest.Config, benchmarks: list[Any], output_json: dict[str, Any]
 ) -> None:
+    """mpbench's run block, and what its benchmarks derive from each other. The file of a
+    session without mpbench benchmarks is left as pytest-benchmark wrote it; the user's
+    entries beside ours are never touched."""
     log = _log(config)
+    ours = [b for b in output_json["benchmarks"] if host.entry_is_ours(b)]
+    if not (ours or log.taking_part):
+        return
     output_json[SCHEMA_KEY] = {
         "schema": results.SCHEMA_VERSION,
         "profile": config.getoption("mpbench_profile"),
         "label": config.getoption("mpbench_label"),
         "started_utc": log.started.isoformat(),
-        **log.conditions.as_dict(),
+        **(log.conditions.as_dict() if log.conditions else {}),
         "finished_utc": datetime.now(timezone.utc).isoformat(),
         "passed": log.passed,
         "failures": log.failures,
@@ -245,15 +296,12 @@ def pytest_benchmark_update_json(
         "stopped_by": log.stop_signal or None,
         "stopped_during": log.stopped_during or None,
     }
-    output_json["benchmarks"] = [
-        b for b in output_json["benchmarks"] if SCHEMA_KEY in b.get("extra_info", {})
-    ]
-    resolve_floors(output_json["benchmarks"])
+    resolve_floors(ours)
     from bench_lib.results import scaling  # numpy: loaded once the measuring is over
 
-    scaling.derive(output_json["benchmarks"])
+    scaling.derive(ours)
     cores = int(output_json.get("machine_info", {}).get(SCHEMA_KEY, {}).get("usable_cores") or 0)
-    flag_impossible_speedups(output_json["benchmarks"], cores)
+    flag_impossible_speedups(ours, cores)
 
 
 def _gil_block(log: SessionLog) -> dict[str, Any]:

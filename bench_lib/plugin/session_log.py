@@ -24,7 +24,8 @@ class SessionLog:
 
     def __init__(self) -> None:
         self.started = datetime.now(timezone.utc)
-        self.conditions = environment.run_conditions()
+        self.conditions: environment.RunConditions | None = None  # sampled by take_part()
+        self.taking_part = False  # mpbench benchmarks are selected: see take_part()
         self.gil_watch = gil_runtime.GilWatch()
         self.gil_check: gil_runtime.GilCheck | None = None
         self.failures: list[dict[str, str]] = []
@@ -51,6 +52,13 @@ class SessionLog:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.gil_watch.start()  # every benchmark module (and what it imports) is loaded now
         self.twins.pending = {item.nodeid for item in session.items}
+
+    def take_part(self) -> None:
+        """Once mpbench benchmarks are selected, before the first one: sample the machine's
+        load. A session of the user's own benchmarks never waits for the sample."""
+        if not self.taking_part:
+            self.taking_part = True
+            self.conditions = environment.run_conditions()
 
     def start_measuring(self) -> None:
         """At the first benchmark (a test session that measures nothing is no run): take over

@@ -13,7 +13,7 @@ from collections.abc import Generator
 
 import pytest
 
-from bench_lib.engine.profiles import get_profile
+from bench_lib.plugin.grid import grid_context
 from bench_lib.supervision import watchdog
 
 
@@ -27,7 +27,7 @@ def _watched(item: pytest.Item, phase: str) -> Generator[None, None, None]:
         name = "the teardown limit"
     else:
         if phase == "setup":
-            p = get_profile(item.config.getoption("mpbench_profile"))
+            p = grid_context(item.config).profile  # as pytest-benchmark's flags leave it
             total = (
                 given
                 if given is not None

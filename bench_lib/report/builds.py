@@ -4,6 +4,8 @@ build)::
     index.html              the cross-build page: sentences, the two-build GIL chart, what differs
     summary.md              the same for a terminal or README
     charts/gil_builds.png   threads and processes on every build, and each build's serial cost
+    charts/gil_fourway.png  threads, processes, subinterpreters and free-threaded threads, each
+                            from its own build (where three ways or more were measured)
     runs/<stem>/            each run's own report, exactly as ``mpbench report`` writes it
 
 The folder appears whole or not at all (:mod:`bench_lib.pages.folder`); every string from a
@@ -23,10 +25,12 @@ from bench_lib.pages.folder import replacing
 from bench_lib.pages.html import esc, figure_html, list_html, section, warn_html
 from bench_lib.pages.skeleton import page
 from bench_lib.report import builds_charts as charts_builds
+from bench_lib.report import builds_fourway, builds_fourway_chart
 from bench_lib.report import builds_gil as gil_builds
 from bench_lib.report import render as report
 from bench_lib.results.summary import md_escape
 
+FOURWAY_HEADING = "Every way past the GIL"
 RUNS = "runs"  # the per-run reports' folder inside the cross-build folder
 MAX_STEM_CHARS = 150  # a default folder name of all stems stays well under NAME_MAX (255)
 
@@ -63,6 +67,7 @@ def render_markdown(
     chart_png: str | None,
     differences: list[str],
     warnings: list[str],
+    fourway_png: str | None = None,
 ) -> str:
     lines = ["# mpbench: several runs side by side", ""]
     lines += [
@@ -74,6 +79,11 @@ def render_markdown(
     lines += [f"- {md_escape(s)}" for s in said] or ["- no run measured the gil subject"]
     if chart_png:
         lines += ["", f"![threads and processes on each build]({chart_png})"]
+    ways = builds_fourway.sentences(builds)
+    if ways:
+        lines += ["", f"## {FOURWAY_HEADING}", ""] + [f"- {md_escape(s)}" for s in ways]
+        if fourway_png:
+            lines += ["", f"![{FOURWAY_HEADING}]({fourway_png})"]
     lines += ["", "## What differs between the runs", ""]
     lines += [f"- {md_escape(d)}" for d in differences]
     lines += [f"- warning: {md_escape(w)}" for w in warnings]
@@ -86,6 +96,7 @@ def render_html(
     chart: Chart | None,
     differences: list[str],
     warnings: list[str],
+    fourway: Any = None,
 ) -> str:
     parts = [section("", "Runs"), "<ul>"]
     parts += [
@@ -101,6 +112,11 @@ def render_html(
         parts.append("<p>No run measured the gil subject (<code>mpbench run --only gil</code>)</p>")
     if chart is not None:
         parts.append(figure_html(chart))
+    ways = builds_fourway.sentences(builds)
+    if ways:
+        parts += [section("", FOURWAY_HEADING), list_html(ways)]
+        if fourway is not None:
+            parts.append(figure_html(fourway))
     parts += [section("", "What differs between the runs"), list_html(differences)]
     parts.append(warn_html("Warnings", warnings))
     parts.append(
@@ -128,8 +144,15 @@ def write_builds_report(named: list[tuple[Path, dict[str, Any]]], out_dir: Path)
             "the cross-build GIL chart", partial(charts_builds.cross_build, builds, work)
         )
         warnings += [problem] if problem else []
-        text = render_markdown(builds, folders, chart.png if chart else None, differences, warnings)
+        ways, problem = guarded(
+            "the four-way GIL chart", partial(builds_fourway_chart.fourway, builds, work)
+        )
+        warnings += [problem] if problem else []
+        png = chart.png if chart else None
+        text = render_markdown(
+            builds, folders, png, differences, warnings, ways.png if ways else None
+        )
         (work / "summary.md").write_text(text, encoding="utf-8")
-        page = render_html(builds, folders, chart, differences, warnings)
+        page = render_html(builds, folders, chart, differences, warnings, ways)
         (work / "index.html").write_text(page, encoding="utf-8")
     return out_dir / "index.html"

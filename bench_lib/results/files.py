@@ -6,6 +6,13 @@ Schema history (``SCHEMA_VERSION``; docs/RESULTS.md describes every field):
   failures, skipped, partial), ``machine_info.mpbench`` fingerprint, and per
   benchmark ``extra_info.mpbench`` (subject, case, params, figures with median and
   95% interval, floor, metrics, checks, cpu, noise). Raw rounds in ``stats.data``.
+* 2 -- ``stats`` means what pytest-benchmark means: seconds per operation of the primary
+  figure (each round divided by its ``per_round``; ``stats.iterations`` = ``per_round``, so a
+  round is ``data[i] * iterations``), and each benchmark has a ``group`` (subject, case,
+  figure). A schema-1 file is migrated as it is loaded (:func:`migrate`).
+
+Entries without an ``extra_info.mpbench`` block are the user's own benchmarks, run in the same
+pytest session: mpbench's readers set them aside (:func:`load`) and never rewrite them.
 
 Files live at ``results/<machine-id>/<UTC timestamp>_<label>.json`` and are
 written atomically (temporary file in the same folder, then ``os.replace``), so
@@ -26,11 +33,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bench_lib.results import schema
+from bench_lib.results import per_op, schema
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA_KEY = "mpbench"  # the block name: top level, machine_info.mpbench, extra_info.mpbench
-SUPPORTED_SCHEMAS = (1,)
+SUPPORTED_SCHEMAS = (1, 2)  # 1 is migrated to 2 as it is loaded
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # a full run of every subject is a few MB (at most 1000
 # rounds a benchmark); 64 MiB is ten times that, and parsing it stays under ~1 GB of memory
 MAX_VALUES = 2_000_000  # counted by commas before parsing: a standard run holds ~35k values
@@ -222,5 +229,30 @@ def load(path: Path | str) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ResultFileError(p, "is not text (not UTF-8)") from None
     data = parse(text, p)
+    if isinstance(data, dict) and isinstance(data.get("benchmarks"), list):
+        data["benchmarks"] = [b for b in data["benchmarks"] if not _foreign(b)]
     checked: dict[str, Any] = validate(data, p)
-    return checked
+    return migrate(checked)
+
+
+def _foreign(bench: Any) -> bool:
+    """The user's own benchmark beside ours (pytest-benchmark's entry, no mpbench block)."""
+    return (
+        isinstance(bench, dict)
+        and isinstance(bench.get("extra_info"), dict)
+        and (SCHEMA_KEY not in bench["extra_info"])
+    )
+
+
+def migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """A validated result of an older schema in the current one, in place (see the history
+    above); one of the current schema is returned as it is."""
+    if data[SCHEMA_KEY]["schema"] == 1:
+        for bench in data["benchmarks"]:
+            per_op.to_per_operation(bench, bench["extra_info"][SCHEMA_KEY])
+        data[SCHEMA_KEY]["schema"] = 2
+        data[SCHEMA_KEY]["migrated_from"] = 1
+        machine = data["machine_info"][SCHEMA_KEY]
+        if "schema" in machine:
+            machine["schema"] = 2
+    return data

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable, TypeVar
 
+from bench_lib.results import per_op
 from bench_lib.results.files import SCHEMA_KEY
 
 T = TypeVar("T")
@@ -171,7 +172,7 @@ class Benchmark:
     params: Mapping[str, Any]  # in the benchmark's order
     key: BenchmarkKey  # benchmark_key(subject, case, params)
     block: Mapping[str, Any]  # figures, metrics, floor, cpu, noise, info (docs/RESULTS.md)
-    round_times_s: tuple[float, ...] = ()  # ``stats.data``: every measured round, in order
+    round_times_s: tuple[float, ...] = ()  # every measured round's seconds, in order (per_op)
     figures: tuple[FigureRecord, ...] = ()  # the headline first
 
     @property
@@ -212,7 +213,7 @@ class Run:
         for bench in data["benchmarks"]:
             m = bench["extra_info"][SCHEMA_KEY]
             key = benchmark_key(m["subject"], m["case"], m["params"])
-            rounds = tuple(float(t) for t in (bench.get("stats") or {}).get("data") or ())
+            rounds = tuple(per_op.round_times_s(bench))  # whole rounds, from per-op stats
             figures = tuple(map(FigureRecord.of, m.get("figures") or ()))
             benchmarks.append(
                 Benchmark(

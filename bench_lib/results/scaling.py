@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from bench_lib.results import per_op
 from bench_lib.results.files import SCHEMA_KEY
 from bench_lib.results.records import BenchmarkKey, benchmark_key
 from bench_lib.stats import descriptive as stats
@@ -128,12 +129,11 @@ def _block(b: dict[str, Any]) -> dict[str, Any]:
 
 
 def _rounds(b: dict[str, Any]) -> list[float]:
-    """Raw round times (kept in the JSON by ``--benchmark-json``); the median alone if not."""
-    st = b.get("stats", {})
-    data = st.get("data")
-    if data:
-        return [float(x) for x in data]
-    return [float(st["median"])] if "median" in st else []
+    """Raw round times (kept in the JSON by ``--benchmark-json``); the median alone if not.
+
+    Whole rounds, not pytest-benchmark's per-operation ``stats``: a speedup divides the time
+    of the same work (:func:`bench_lib.results.per_op.round_times_s`)."""
+    return per_op.rounds_or_median_s(b)
 
 
 def _key(block: dict[str, Any], drop: str, **override: Any) -> BenchmarkKey:

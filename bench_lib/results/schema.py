@@ -3,14 +3,18 @@
 A spec is a type (or tuple of types), a ``{key: spec}`` mapping of required keys, a
 one-item list ``[spec]`` for lists, :class:`Opt` for what may be missing or null,
 :class:`OneOf` for a fixed set of values, or ``MEASURE`` for a time or a rate. docs/RESULTS.md
-explains each field.
+explains each field. The same shape, for other tools, is the JSON Schema beside this module
+(``result.schema.json``, draft 2020-12; tests/test_result_schema.py keeps the two in step).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+JSON_SCHEMA = Path(__file__).with_name("result.schema.json")  # installed with the package
 
 NUMBER = (int, float)
 
@@ -94,7 +98,11 @@ BENCH_BLOCK = {
     ),
     "noise": Opt({"flags": [FLAG]}),
 }
-BENCHMARK = {"name": str, "stats": {"data": [MEASURE]}, "extra_info": {"mpbench": BENCH_BLOCK}}
+BENCHMARK = {
+    "name": str,
+    "stats": {"data": [MEASURE], "iterations": Opt(WORK)},  # per operation; x iterations: a round
+    "extra_info": {"mpbench": BENCH_BLOCK},
+}
 MACHINE = {
     "machine_id": str,
     "hostname": str,

@@ -1,4 +1,4 @@
-"""The distributed subject's pytest option, ``--scheduler``, checked when pytest starts.
+"""The distributed subject's pytest option, ``--mpbench-scheduler``, checked when pytest starts.
 
 :mod:`bench_lib.plugin.hooks` registers this module through the registry
 (:func:`bench_lib.registry.pytest_hooks`), so the core plugin names no subject. A wrong or
@@ -15,13 +15,13 @@ from bench_lib.subjects.distributed.declaration import SUBJECT
 def pytest_addoption(parser: pytest.Parser) -> None:
     for option in SUBJECT.run_options:  # as `mpbench run` offers them
         parser.getgroup("mpbench").addoption(
-            option.flag, default=None, metavar=option.metavar, help=option.help
+            option.pytest_flag, default=None, metavar=option.metavar, help=option.help
         )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """A wrong or unreachable ``--scheduler`` stops the run at once: one line, exit code 2."""
-    address = config.getoption("scheduler", default=None)
+    """A wrong or unreachable ``--mpbench-scheduler`` stops the run at once: one line, exit 2."""
+    address = config.getoption("mpbench_scheduler", default=None)
     if address:
         from bench_lib.subjects.distributed import address as distributed_address
         from bench_lib.subjects.distributed import cluster as distributed_cluster

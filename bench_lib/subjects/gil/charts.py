@@ -1,4 +1,5 @@
-"""The headline: speedup vs workers for processes and threads, and where the CPU time went.
+"""The headline: speedup vs workers for threads, processes and subinterpreters, and where the
+CPU time went. Threads are named free-threaded when the run had the GIL off.
 
 A speedup flagged ``impossible`` (above the usable cores by more than its interval: the
 plugin's flag, read with :func:`bench_lib.results.scaling.impossible_names`) is not drawn as a
@@ -27,7 +28,13 @@ from bench_lib.charts.style import (
 from bench_lib.results import scaling, tidy
 from bench_lib.results.records import Machine, Run
 
-MODES = {"process": "processes", "thread": "threads"}
+MODES = {"process": "processes", "thread": "threads", "interpreter": "subinterpreters"}
+BAR_WIDTH = 0.8  # of one log2 step, shared by the modes' bars side by side
+
+
+def _label(mode: str, gil_on: bool) -> str:
+    """The series name: threads on a GIL-off run are the free-threaded way past the GIL."""
+    return "free-threaded threads" if mode == "thread" and not gil_on else MODES[mode]
 
 
 def _cpu_split(data: dict[str, Any]) -> pd.DataFrame:
@@ -59,6 +66,7 @@ def headline(
     if rows.empty or rows["p_n"].nunique() < 2:
         return None
     cores = Machine.of(data).usable_cores
+    gil_on = Machine.of(data).gil_enabled
     fig, (speed_ax, cores_ax) = new_chart(ncols=2, width_in=11.5, height_in=4.8)
     ns = np.array(sorted(rows["p_n"].unique()))
     speed_ax.plot(
@@ -68,18 +76,19 @@ def headline(
         linestyle="--",
         label=f"ideal (stops at {cores} usable cores)",
     )
-    for mode, label in MODES.items():
+    present = [m for m in MODES if (rows["p_mode"] == m).any()]
+    width = BAR_WIDTH / max(1, len(present))
+    for k, mode in enumerate(present):
         every = rows[rows["p_mode"] == mode].sort_values("p_n")
         group = every[~every["impossible"]]
-        if every.empty:
-            continue
+        label = _label(mode, gil_on)
         c = colour(label)
         speedup_series(speed_ax, group, "p_n", label, c)
-        offset = -0.2 if mode == "process" else 0.2
+        offset = (k - (len(present) - 1) / 2) * width
         cores_ax.bar(
             np.log2(every["p_n"]) + offset,
             every["effective_cores"],
-            width=0.38,
+            width=width * 0.95,
             color=c,
             label=label,
         )
@@ -93,7 +102,7 @@ def headline(
     count_axis(speed_ax, ns)
     shown = rows[~rows["impossible"]]["speedup"]
     speed_ax.set_ylim(0, max(cores, float(shown.max()) if len(shown) else 0.0) * 1.15)
-    speed_ax.set_xlabel("workers (threads or processes)")
+    speed_ax.set_xlabel("workers (" + ", ".join(MODES[m] for m in present) + ")")
     speed_ax.set_ylabel("speedup over one worker")
     speed_ax.grid(alpha=0.3)
     cores_ax.axhline(
@@ -103,20 +112,28 @@ def headline(
     cores_ax.set_xlabel("workers")
     cores_ax.set_ylabel("effective cores used (CPU s / wall s, psutil)")
     cores_ax.grid(axis="y", alpha=0.3)
-    gil_on = Machine.of(data).gil_enabled
     chart = Chart(
         "gil_headline",
-        "The GIL side-stepped: threads stay on one core, processes use all"
-        if gil_on
-        else "No GIL (free-threaded build): threads and processes both use every core",
-        "The same CPU-bound pure-Python work split over N threads and over N "
-        "processes, pinned to min(N, cores) CPUs. Left: speedup over the one serial run "
+        _headline_title(gil_on, "interpreter" in present),
+        "The same CPU-bound pure-Python work split over N threads, N processes and (where "
+        "the Python has them) N subinterpreters, pinned to min(N, cores) CPUs. Left: "
+        "speedup over the one serial run "
         "of that work (same CPU as N = 1) with 95% intervals, against the ideal; a red "
         "cross is a speedup flagged impossible, not a result. Right: how many cores the "
         "whole process tree really kept busy.",
     )
     n_rounds = tidy.select(frame, "gil", "cpu_split")["n"]
     return finish(fig, out_dir, chart, ctx, samples_text(n_rounds) if len(n_rounds) else "")
+
+
+def _headline_title(gil_on: bool, interpreters: bool) -> str:
+    if gil_on and interpreters:
+        return (
+            "The GIL side-stepped: threads stay on one core, processes and subinterpreters use all"
+        )
+    if gil_on:
+        return "The GIL side-stepped: threads stay on one core, processes use all"
+    return "No GIL (free-threaded build): threads use every core, like processes"
 
 
 def _timeline(data: dict[str, Any], mode: str, n: int) -> dict[str, Any] | None:
@@ -135,10 +152,11 @@ def timelines(
     data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext
 ) -> Chart | None:
     cores = Machine.of(data).usable_cores
-    pair = {mode: _timeline(data, mode, cores) for mode in MODES}
-    if not all(t and t.get("t_s") for t in pair.values()):
+    found = {mode: _timeline(data, mode, cores) for mode in MODES}
+    pair = {mode: t for mode, t in found.items() if t and t.get("t_s")}
+    if not {"thread", "process"} <= set(pair):
         return None
-    fig, axes = new_chart(ncols=2, width_in=11.5, height_in=4.2)
+    fig, axes = new_chart(ncols=len(pair), width_in=5.75 * len(pair), height_in=4.2)
     for ax, (mode, timeline) in zip(axes, pair.items()):
         assert timeline is not None
         t = np.asarray(timeline["t_s"], dtype=float)
@@ -168,12 +186,12 @@ def timelines(
         ax.grid(alpha=0.3)
     chart = Chart(
         "gil_cpu_timeline",
-        "Where the CPU time went: threads vs processes",
+        "Where the CPU time went: " + " vs ".join(MODES[m] for m in pair),
         "Per-core CPU use sampled by a separate monitor process while the same work "
-        "ran in processes (left) and in threads (right). Other programs' load shows "
+        "ran in each kind of worker, one panel each. Other programs' load shows "
         "here too: the monitor sees the whole machine.",
     )
-    interval = pair["thread"]["interval_s"] if pair["thread"] else 0
+    interval = pair["thread"]["interval_s"]
     return finish(fig, out_dir, chart, ctx, f"sampled every {interval:g} s")
 
 

@@ -2,7 +2,8 @@
 
 The work is :func:`bench_lib.workers.workloads.spin` (pure Python, holds the GIL throughout), split
 into N jobs of near-equal iterations, one per worker; run on N threads or N processes
-through the same pool API (``map``, chunksize 1), so only the kind of worker differs.
+through the same pool API (``map``, chunksize 1), or on N subinterpreters through
+``InterpreterPoolExecutor.map`` (one task per job too), so only the kind of worker differs.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ from typing import Any
 
 from bench_lib.workers.pool_work import Job
 
-MODES = ("thread", "process")
+MODES = ("thread", "process", "interpreter")  # interpreter: subinterpreters, CPython 3.14+
+TWIN_OF: dict[str, Any] = {"thread": "process", "process": "thread"}  # one worker, same CPU
+# The pool call per mode: one task per job everywhere (Pool.map with chunksize 1; an executor
+# sends each task alone), so only the kind of worker differs.
+API_OF = {"thread": "map_chunk1", "process": "map_chunk1", "interpreter": "executor_map"}
 
 
 def split_work(total_iterations: int, n: int) -> list[Job]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from bench_lib.results import tidy
-from bench_lib.results.run_figures import RunFigures, median_of
+from bench_lib.results.run_figures import RunFigures, median_of, metric_of
 from bench_lib.units import format_bytes_size, format_value
 
 
@@ -24,8 +24,35 @@ def _shown_placement(rows: pd.DataFrame) -> dict[str, str]:
     return {"placement": "cross_core" if "cross_core" in present else sorted(present)[0]}
 
 
+PAYLOAD_CHANNELS = {
+    "queue": "Queue",
+    "pipe": "Pipe",
+    "manager_queue": "Manager",
+    "shared_memory": "shared memory",
+}
+
+
+def payload_rule(frame: pd.DataFrame, metrics: pd.DataFrame) -> list[str]:
+    """The user's payload (``--mpbench-payload``): rate per channel, and the pickle's share."""
+    rows = tidy.select(frame, "ipc", "stream_payload")
+    if rows.empty or "p_channel" not in rows:
+        return []
+    parts = []
+    for channel, name in PAYLOAD_CHANNELS.items():
+        rate = median_of(frame, "ipc", "stream_payload", channel=channel)
+        if rate is None:
+            continue
+        share = metric_of(metrics, "ipc", "stream_payload", "pickling_share", channel=channel)
+        pickled = f" ({share:.0%} of it pickling)" if share is not None else " (not pickled)"
+        parts.append(f"{name} {format_value(rate, 'msg/s')}{pickled}")
+    if not parts:
+        return []
+    spec = rows["p_payload"].iloc[0] if "p_payload" in rows else "your payload"
+    return [f"Your payload {spec}: " + ", ".join(parts) + "."]
+
+
 def ipc_rules(frame: pd.DataFrame, metrics: pd.DataFrame, cores: int) -> list[str]:
-    out: list[str] = []
+    out: list[str] = payload_rule(frame, metrics)
     stream = tidy.select(frame, "ipc", "stream")
     if stream.empty or "p_size" not in stream:
         return out

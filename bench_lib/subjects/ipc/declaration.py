@@ -1,6 +1,6 @@
 """The ipc subject, as the registry reads it (:mod:`bench_lib.registry`)."""
 
-from bench_lib.registry import Subject
+from bench_lib.registry import RunOption, Subject
 
 SUBJECT = Subject(
     name="ipc",
@@ -16,4 +16,13 @@ SUBJECT = Subject(
         "shared_memory": "#2ca02c",
         "os_pipe": "#7f7f7f",
     },
+    run_options=(
+        RunOption(
+            "--payload",
+            "module:factory",
+            "also send your own object (what factory() returns; or PATH.py:factory) through "
+            "Queue, Pipe, Manager and shared memory",
+            "bench_lib.subjects.ipc.user_payload:checked_spec",
+        ),
+    ),
 )

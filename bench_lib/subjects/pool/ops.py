@@ -20,13 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Union
 
-from bench_lib.workers import mp_context, workloads
+from bench_lib.workers import interp, mp_context, workloads
 from bench_lib.workers.pool_work import Job
 
 if TYPE_CHECKING:
     from bench_lib.engine.profiles import GridContext
 
-Backend = Literal["process", "thread"]
+Backend = Literal["process", "thread", "interpreter"]  # interpreter: InterpreterPoolExecutor
 PoolLike = Union[multiprocessing.pool.Pool, cf.Executor]
 
 POOL_APIS = (  # multiprocessing.Pool / ThreadPool
@@ -182,7 +182,9 @@ def open_pool(
     start: str = "fork",
     cpus: list[int] | None = None,
 ) -> Workers:
-    """A pool of ``workers`` processes (context ``start``) or threads; workers passed explicitly.
+    """A pool of ``workers`` processes (context ``start``), threads or subinterpreters (one
+    interpreter per thread: ``InterpreterPoolExecutor``, an executor only); workers passed
+    explicitly.
 
     With ``cpus``, every worker process pins itself there as it starts (forkserver children do
     not inherit the parent's mask); thread workers inherit the mask of the thread that starts
@@ -200,14 +202,30 @@ def open_pool(
             pool = ctx.Pool(processes=workers, **init)
         else:
             pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, **init)
+    elif backend == "interpreter":
+        pool = _interpreter_executor(api_family, workers, init)
     elif backend == "thread":
         if api_family == "pool":
             pool = multiprocessing.pool.ThreadPool(processes=workers)
         else:
             pool = cf.ThreadPoolExecutor(max_workers=workers)
     else:
-        raise ValueError(f"unknown backend {backend!r}; choose process or thread")
+        raise ValueError(f"unknown backend {backend!r}; choose process, thread or interpreter")
     return Workers(pool, backend, workers, api_family, cpus)
+
+
+def _interpreter_executor(api_family: str, workers: int, init: dict[str, Any]) -> cf.Executor:
+    """An InterpreterPoolExecutor; its workers pin themselves (per thread) like processes do."""
+    reason = interp.missing()
+    if reason is not None:
+        raise ValueError(reason)
+    if api_family != "executor":
+        raise ValueError(
+            "subinterpreters have no multiprocessing.Pool API: use an executor API "
+            f"({', '.join(EXECUTOR_APIS)}) with InterpreterPoolExecutor"
+        )
+    executor: cf.Executor = interp.open_executor(workers, **init)
+    return executor
 
 
 def _pool_api(api: str, pool: multiprocessing.pool.Pool, jobs: Sequence[Job], n: int) -> list[int]:

@@ -19,7 +19,16 @@ from bench_lib.charts.style import (
 )
 from bench_lib.results import tidy
 
-START_CASES = ("process_start", "thread_start", "forkserver_boot", "raw_fork", "interpreter")
+START_CASES = (
+    "process_start",
+    "thread_start",
+    "forkserver_boot",
+    "raw_fork",
+    "interpreter",
+    "subinterpreter_start",
+    "subinterpreter_raw",
+)
+PHASE_CASES = ("start_phases", "subinterpreter_phases")
 
 
 def _label_and_series(row: pd.Series) -> tuple[str, str]:
@@ -32,6 +41,10 @@ def _label_and_series(row: pd.Series) -> tuple[str, str]:
         return "Process, forkserver (first: server boot)", "forkserver"
     if case == "raw_fork":
         return "floor: os.fork + _exit + waitpid", "floor"
+    if case == "subinterpreter_start":
+        return "Subinterpreter: create + run + close", "subinterpreters"
+    if case == "subinterpreter_raw":
+        return "floor: _interpreters.create + destroy", "floor"
     flags = "-S -I " if row["p_python"] == "bare" else ""
     return f"floor: python {flags}-c pass", "floor"
 
@@ -79,10 +92,16 @@ def start_phases(
     data: dict[str, Any], frame: pd.DataFrame, out_dir: Path, ctx: RunContext
 ) -> Chart | None:
     metrics = tidy.metrics(data)
-    phases = tidy.select(metrics, "spawn", "start_phases", headline_only=False)
+    spawn = tidy.select(metrics, "spawn", headline_only=False)
+    phases = spawn[spawn["case"].isin(PHASE_CASES)].copy() if not spawn.empty else spawn
     if phases.empty:
         return None
-    table = phases.pivot_table(index="p_start", columns="metric", values="value")
+    names = phases["p_start"] if "p_start" in phases else pd.Series(None, index=phases.index)
+    phases["who"] = [
+        "Subinterpreter" if case == "subinterpreter_phases" else f"Process, {start}"
+        for case, start in zip(phases["case"], names)
+    ]
+    table = phases.pivot_table(index="who", columns="metric", values="value")
     needed = {"start_returned_s", "first_run_s", "join_after_first_run_s"}
     if not needed <= set(table.columns):
         return None
@@ -93,17 +112,21 @@ def start_phases(
     start = table["start_returned_s"] * to_ms
     wait = (table["first_run_s"] - table["start_returned_s"]).clip(lower=0) * to_ms
     join = table["join_after_first_run_s"] * to_ms
-    ax.barh(y, start, color="#4c72b0", label="start() returns")
-    ax.barh(y, wait, left=start, color="#dd8452", label="until the child's first instruction")
-    ax.barh(y, join, left=start + wait, color="#55a868", label="child runs, exits; join() returns")
-    ax.set_yticks(y, [f"Process, {m}" for m in table.index])
+    ax.barh(y, start, color="#4c72b0", label="start() (an interpreter's create()) returns")
+    ax.barh(y, wait, left=start, color="#dd8452", label="until the worker's first instruction")
+    ax.barh(
+        y, join, left=start + wait, color="#55a868",
+        label="it runs, exits; join() (close()) returns",
+    )  # fmt: skip
+    ax.set_yticks(y, list(table.index))
     ax.set_xlabel("milliseconds since Process() was created (medians)")
     ax.grid(axis="x", alpha=0.3)
     chart = Chart(
         "spawn_start_phases",
         "Where a process start spends its time",
         "Split of start+join on one shared monotonic clock: the parent's start() call, "
-        "the wait until the child's target runs, and the exit and join.",
+        "the wait until the child's target runs, and the exit and join; for a "
+        "subinterpreter, create(), the first instruction of call(), and close().",
     )
     return finish(fig, out_dir, chart, ctx, "medians over each benchmark's rounds")
 

@@ -1,4 +1,5 @@
-"""Process start cost, the operations mpbench times: start+join, its phases, and its floors.
+"""Process start cost, the operations mpbench times: start+join, its phases, and its floors;
+beside them a subinterpreter's create + run + close and an InterpreterPoolExecutor's start.
 
 Every case here runs in a lean measuring process (:mod:`bench_lib.engine.lean_worker`), which calls
 :func:`prepare`; this module imports only the standard library, so that process stays small.
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench_lib.engine.lean_worker import Round
-from bench_lib.workers import workloads
+from bench_lib.workers import interp, workloads
 from bench_lib.workers.mp_context import (
     StartMethodUnavailable as StartMethodUnavailable,  # re-exported:
 )
@@ -121,6 +122,45 @@ def _ensure_forkserver() -> None:
     forkserver.ensure_running()
 
 
+SUBINTERPRETER_CASES = (
+    "subinterpreter_start",
+    "subinterpreter_phases",
+    "subinterpreter_raw",
+    "subinterpreter_pool",
+)
+
+
+class _Executors:
+    """The executor the last pool-start round built: shut down in the next round's setup (off
+    the clock, as the process pool's close is), the last one when the process exits."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.open: Any = None
+
+    def close(self) -> None:
+        if self.open is not None:
+            self.open.shutdown(wait=True)
+            self.open = None
+
+    def start(self) -> int:
+        """A new executor until every worker answered; how many distinct workers did."""
+        self.open = interp.open_executor(self.workers)
+        return len(set(interp.executor_ready(self.open, self.workers)))
+
+
+def _subinterpreter_round(case: str, params: dict[str, Any]) -> Round:
+    """Subinterpreters (3.14+): one start, its phases, the raw floor, an executor's start."""
+    if case == "subinterpreter_start":
+        return Round(interp.start_run_close)
+    if case == "subinterpreter_phases":
+        return Round(lambda: list(interp.start_phases()))
+    if case == "subinterpreter_raw":
+        return Round(interp.raw_create_destroy)
+    executors = _Executors(int(params["workers"]))
+    return Round(executors.start, setup=executors.close)
+
+
 def prepare(case: str, **params: Any) -> Round:
     """The round of ``case`` (a benchmark of ``benchmarks/test_spawn.py``) with its parameters."""
     start = params.get("start", "fork")
@@ -142,6 +182,8 @@ def prepare(case: str, **params: Any) -> Round:
     if case == "interpreter":
         flags = INTERPRETER_FLAGS[params["python"]]
         return Round(lambda: interpreter_start(flags))
+    if case in SUBINTERPRETER_CASES:
+        return _subinterpreter_round(case, params)
     if case == "fork_memory":
         memory = touched_memory(int(params["mib"]))  # held by the closures below
         ctx = context("fork")
