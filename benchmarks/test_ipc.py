@@ -39,7 +39,6 @@ is recorded.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 from typing import Any
 
 import pytest
@@ -59,10 +58,10 @@ from bench_lib.subjects.ipc.channels import FLOOR_OF, MEMCPY, RAW_TRANSPORTS
 from bench_lib.subjects.ipc.peers import parent_rss_window, round_target_s
 from bench_lib.subjects.spawn import ops as spawn
 from bench_lib.units import format_bytes_size
-from bench_lib.workers import interp
+from bench_lib.workers import interp, mp_context
 from bench_lib.workers.placement import Cpus, cpus_for
 
-DEFAULT_START = multiprocessing.get_all_start_methods()[0]  # the platform's preferred method
+DEFAULT_START = mp_context.stable_method()  # fork on Linux: ids never follow the platform default
 # The joint (size, placement) axis of each benchmark, read by pytest_generate_tests below.
 JOINT_AXES: dict[str, axes.Points] = {
     "test_stream": axes.STREAM_POINTS,
@@ -88,7 +87,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def start_method(ctx: GridContext) -> list[str]:
-    """Axis: the platform default (or the first asked for); every asked method in ``full``."""
+    """Axis: fork on Linux (:func:`mp_context.stable_method`; or the first asked for); every
+    asked method in ``full``."""
     if ctx.profile.name == "full":
         return list(ctx.start_methods)
     return [DEFAULT_START if DEFAULT_START in ctx.start_methods else ctx.start_methods[0]]

@@ -81,15 +81,36 @@ def test_cpu_model_from_arm_hardware_line_or_platform(
     assert environment.cpu_model() == "unknown"
 
 
-def test_virtualisation_container_vm_or_none(root: Path) -> None:
+def test_virtualisation_names_every_layer_that_holds(root: Path) -> None:
+    """A container in a KVM guest is both: the old detector stopped at the container."""
     assert environment.virtualisation() == "none"
     write(root, "/proc/cpuinfo", "flags\t: fpu hypervisor\n")
     assert environment.virtualisation() == "vm"
     write(root, "/proc/1/cgroup", "0::/kubepods/besteffort/pod1\n")
-    assert environment.virtualisation() == "container"
+    assert environment.virtualisation() == "container+vm"
     (root / "proc" / "1" / "cgroup").unlink()
     write(root, "/run/.containerenv", "")
+    assert environment.virtualisation() == "container+vm"
+    (root / "proc" / "cpuinfo").unlink()
     assert environment.virtualisation() == "container"
+
+
+def test_a_chroot_shows_as_no_mount_at_slash_when_pid_1_cannot_be_read(root: Path) -> None:
+    """Inside a Debian root (a launcher's chroot), pid 1's root is unreadable in a container;
+    the kernel then lists no mount at "/" for the process."""
+    write(root, "/proc/self/mountinfo", "27 1 254:0 / / rw - ext4 /dev/vda rw\n")
+    assert environment.virtualisation() == "none"
+    write(root, "/proc/self/mountinfo", "149 118 0:21 / /proc rw - proc proc rw\n")
+    write(root, "/proc/cpuinfo", "flags\t: hypervisor\n")
+    assert environment.virtualisation() == "chroot+vm"
+
+
+def test_a_chroot_is_told_by_pid_1s_root_where_it_can_be_read(root: Path) -> None:
+    (root / "proc" / "1" / "root").mkdir(parents=True)  # another folder than the fake /
+    assert environment.in_chroot()
+    (root / "proc" / "1" / "root").rmdir()
+    (root / "proc" / "1" / "root").symlink_to(root)
+    assert not environment.in_chroot()
 
 
 def test_os_release_pretty_name_or_platform(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,7 +30,14 @@ def test_a_venv_is_reused_when_it_has_mpbench_and_made_when_not(
 ) -> None:
     monkeypatch.setenv("MPBENCH_FT_CACHE", str(tmp_path))
     ran: list[list[Any]] = []
-    monkeypatch.setattr(matrix_run.subprocess, "run", lambda cmd, **kw: ran.append(cmd))
+    pip_fails = False
+
+    def fake_run(cmd: list[Any], **kw: Any) -> subprocess.CompletedProcess[str]:
+        ran.append(cmd)
+        failed = pip_fails and "pip" in cmd
+        return subprocess.CompletedProcess(cmd, 1 if failed else 0)
+
+    monkeypatch.setattr(matrix_run.subprocess, "run", fake_run)
     ft = Interp("3.13t", tmp_path / "ft" / "bin" / "python", "made by the tool")
     assert matrix_run.venv_python(ft) == ft.python  # the tool's venv, used as it is
     base = Interp("3.12", Path("/usr/bin/python3.12"), "PATH")
@@ -46,6 +53,11 @@ def test_a_venv_is_reused_when_it_has_mpbench_and_made_when_not(
         [base.python, "-m", "venv", tmp_path / "venv-3.12"],
         [venv_python, "-m", "pip", "install", "-q", "-e", matrix_run.REPO],
     ]
+    ran.clear()
+    pip_fails = True  # gevent has no wheel for this Python: the tool leaves it out instead
+    assert matrix_run.venv_python(base) == venv_python
+    tool = str(matrix_run.REPO / "tools" / "make-venv.sh")
+    assert ran[-1] == [tool, str(base.python), str(tmp_path / "venv-3.12")]
 
 
 def test_has_mpbench_probes_the_interpreter(tmp_path: Path) -> None:
@@ -61,7 +73,7 @@ def _fake_pythons(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         Interp("3.12", Path("/py/3.12"), "pyenv"),
         Interp("3.13t", None, "no free-threaded venv"),
     ]
-    monkeypatch.setattr(matrix_run, "discover", lambda: found)
+    monkeypatch.setattr(matrix_run, "discover", lambda root_first=False: found)
     monkeypatch.setattr(matrix_run, "venv_python", lambda i, dry_run=False: tmp_path / i.name)
 
 

@@ -217,10 +217,14 @@ def test_the_driver_lists_present_interpreters_and_skips_absent_ones_with_the_re
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.setenv("MPBENCH_FT_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("MPBENCH_FT_VENV", raising=False)
+    monkeypatch.setenv("MPBENCH_DEBIAN_CACHE", str(tmp_path / "no-root"))
     out_dir = tmp_path / "out"
     assert matrix_run.main(["--list", "--only", "gil", "--output", str(out_dir)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert "bench-matrix: 3.9: skipped: no python3.9 in pyenv or on PATH" in out
+    assert (
+        "bench-matrix: 3.13: skipped: no python3.13 in pyenv, on PATH or in the Debian root "
+        "(tools/debian-pythons.sh makes 3.13, 3.14 and 3.15)"
+    ) in out
     assert any(line.startswith("bench-matrix: 3.11: ") and "3.11.9" in line for line in out)
     skipped_ft = "bench-matrix: 3.13t: skipped: no free-threaded venv"
     assert any(line.startswith(skipped_ft) for line in out)

@@ -13,7 +13,13 @@
 #      import) and prints the interpreter's path on its LAST line of standard output.
 # It is idempotent: an interpreter already in the cache that passes the check is reused.
 #
+# With --source, the script builds the CPython source the user gives instead (a source tree or
+# a release tarball, e.g. Python-3.14.x.tar.xz from python.org, whose signature the user checks):
+# no download; the interpreter goes to python-<major.minor>t in the cache (python3.14t). No 3.14
+# source reaches this machine, so 3.14t is made where one does (docs/pythons.md).
+#
 # Usage: tools/build-freethreaded-python.sh            # build or reuse, print the path
+#        tools/build-freethreaded-python.sh --source Python-3.14.2.tar.xz   # or a source tree
 #        MPBENCH_FT_CACHE=/some/dir tools/build-...sh  # another cache folder
 # Never part of .ci/run or the tests' required path: tests that need the interpreter skip
 # without it (see docs/freethreaded.md).
@@ -34,6 +40,43 @@ BUILD_DEPS=(build-essential pkg-config dpkg-dev xz-utils libssl-dev libffi-dev l
 REQUIRED_MODULES="ssl ctypes sqlite3 lzma bz2 zlib"
 
 log() { echo "build-freethreaded-python: $*" >&2; }
+
+USER_SOURCE=""
+if [ "${1:-}" = "--source" ]; then
+    USER_SOURCE="$(readlink -f "${2:?--source needs a CPython source tree or tarball}")"
+elif [ -n "${1:-}" ]; then
+    log "unknown argument '$1'; use no argument or --source PATH"; exit 2
+fi
+
+source_version() {
+    # "3.14" from Include/patchlevel.h of a tree, or from a tarball's copy of it.
+    local text
+    if [ -d "$USER_SOURCE" ]; then
+        text="$(cat "$USER_SOURCE/Include/patchlevel.h" 2>/dev/null)" || true
+    else
+        text="$(tar -xOf "$USER_SOURCE" --wildcards '*/Include/patchlevel.h' 2>/dev/null)" || true
+    fi
+    sed -n 's/^#define PY_VERSION[[:space:]]*"\([0-9]*\.[0-9]*\).*/\1/p' <<<"$text" | head -n 1
+}
+
+if [ -n "$USER_SOURCE" ]; then
+    VERSION="$(source_version)"
+    [ -n "$VERSION" ] || { log "$USER_SOURCE is not a CPython source tree or tarball (no Include/patchlevel.h)"; exit 1; }
+    PREFIX="$CACHE_ROOT/python-${VERSION}t"
+    WORK="$CACHE_ROOT/build-${VERSION}t"
+    PYTHON="$PREFIX/bin/python${VERSION}t"
+fi
+
+unpack_user_source() {
+    rm -rf "$WORK/tree"
+    mkdir -p "$WORK/tree"
+    if [ -d "$USER_SOURCE" ]; then
+        cp -a "$USER_SOURCE/." "$WORK/tree/"
+    else
+        tar -xf "$USER_SOURCE" -C "$WORK/tree" --strip-components=1
+    fi
+    log "unpacked $USER_SOURCE (CPython $VERSION)"
+}
 
 check_interpreter() {
     # True when $PYTHON exists, runs with the GIL off and has the required C modules.
@@ -122,8 +165,12 @@ main() {
     else
         local started=$SECONDS
         install_build_deps
-        download_source
-        verify_and_unpack
+        if [ -n "$USER_SOURCE" ]; then
+            unpack_user_source
+        else
+            download_source
+            verify_and_unpack
+        fi
         build
         check_interpreter || { log "built $PYTHON but it fails the check above"; exit 1; }
         log "built in $((SECONDS - started)) s; build tree kept in $WORK (delete it to save space)"

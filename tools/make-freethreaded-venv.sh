@@ -3,49 +3,34 @@
 #
 # `pip install -e .` cannot work there as it is: gevent, a dependency, has no free-threaded
 # (cp313t) wheel, and its source build stops at its build dependency cffi, which refuses
-# free-threaded 3.13. So this script installs pyproject.toml's dependencies and the `test`
-# extra (read from pyproject.toml, so the list lives in one place) except those in
-# OPTIONAL_ON_FREE_THREADED, tries each of those from a wheel only, and installs mpbench
-# itself editable with --no-deps. mpbench skips what needs a missing optional dependency
-# (the gevent models of the io subject) with the reason. Idempotent; prints the venv's
-# python on its last line of standard output.
+# free-threaded 3.13. So the venv is made by tools/make-venv.sh, wheels only for its optional
+# packages: it installs pyproject.toml's dependencies and `test` extra but gevent (preferring
+# wheels: the newest release often has no free-threaded wheel while an older one has), leaves
+# gevent out with the reason when it has no wheel, and installs mpbench editable with
+# --no-deps; mpbench skips what needs gevent (the io subject's gevent models) with the reason.
+# Idempotent; prints the venv's python on its last line of standard output.
 #
 # Usage: tools/make-freethreaded-venv.sh     (MPBENCH_FT_CACHE as for the build script)
+#        MPBENCH_FT_PYTHON=/path/to/python3.14t tools/make-freethreaded-venv.sh
+#            a free-threaded interpreter made elsewhere (docs/pythons.md); the venv is then
+#            venv-<its version>t unless MPBENCH_FT_VENV names one
 set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 CACHE_ROOT="${MPBENCH_FT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mpbench}"
-VENV="${MPBENCH_FT_VENV:-$CACHE_ROOT/venv-3.13t}"
-OPTIONAL_ON_FREE_THREADED=(gevent)  # no cp313t wheel; sdist build fails (cffi refuses 3.13t)
-
+if [ -n "${MPBENCH_FT_PYTHON:-}" ]; then
+    FT_PYTHON="$MPBENCH_FT_PYTHON"
+else
+    FT_PYTHON="$("$REPO/tools/build-freethreaded-python.sh" | tail -n 1)"
+fi
+FT_VERSION="$("$FT_PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+VENV="${MPBENCH_FT_VENV:-$CACHE_ROOT/venv-${FT_VERSION}t}"
 log() { echo "make-freethreaded-venv: $*" >&2; }
 
-FT_PYTHON="$("$REPO/tools/build-freethreaded-python.sh" | tail -n 1)"
-[ -x "$VENV/bin/python" ] || "$FT_PYTHON" -m venv "$VENV"
+"$FT_PYTHON" -c "import sysconfig; assert sysconfig.get_config_var('Py_GIL_DISABLED'), \
+    '$FT_PYTHON is not a free-threaded build'" >&2
+# gevent: no cp313t wheel, and its source build stops at cffi, which refuses 3.13t: wheels only.
+MPBENCH_VENV_WHEELS_ONLY=1 "$REPO/tools/make-venv.sh" "$FT_PYTHON" "$VENV" >/dev/null
 PY="$VENV/bin/python"
-"$PY" -m pip install -q --upgrade pip >&2
-
-# pyproject's requirements (dependencies + the test extra), split into required and optional.
-mapfile -t REQUIRED < <("$PY" - "$REPO/pyproject.toml" "${OPTIONAL_ON_FREE_THREADED[@]}" <<'EOF'
-import re, sys, tomllib
-project = tomllib.load(open(sys.argv[1], "rb"))["project"]
-optional = set(sys.argv[2:])
-for req in project["dependencies"] + project["optional-dependencies"]["test"]:
-    if re.split(r"[\s<>=!~;\[]", req, maxsplit=1)[0].lower() not in optional:
-        print(req)
-EOF
-)
-log "installing ${REQUIRED[*]}"
-"$PY" -m pip install -q "${REQUIRED[@]}" >&2
-
-for pkg in "${OPTIONAL_ON_FREE_THREADED[@]}"; do
-    if "$PY" -m pip install -q --only-binary=:all: "$pkg" >/dev/null 2>&1; then
-        log "$pkg: installed from a wheel"
-    else
-        log "$pkg: no free-threaded wheel; mpbench skips what needs it, with the reason"
-    fi
-done
-
-"$PY" -m pip install -q --no-deps -e "$REPO" >&2
 "$PY" -c "import sys, bench_lib; assert not sys._is_gil_enabled(), 'GIL on after import'" >&2
 echo "$PY"

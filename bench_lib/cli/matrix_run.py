@@ -1,12 +1,15 @@
 """``tox -e bench-matrix [-- PROFILE] [--only SUBJECTS]``: the suite on every Python here, then
 one report that lines them up (``mpbench matrix``).
 
-1. Find the interpreters: CPython 3.9 to 3.13 (pyenv's newest patch of each, else
-   ``python3.X`` on PATH) and the free-threaded 3.13t venv that
-   ``tools/make-freethreaded-venv.sh`` makes. An absent one is skipped, with the reason.
-2. Give each a venv with mpbench (``~/.cache/mpbench/venv-3.X``, made once with
-   ``pip install -e .``; reused when it already imports mpbench). Every run imports this
-   checkout's code (``PYTHONPATH``), whichever checkout the venv was installed from.
+1. Find the interpreters: CPython 3.11 to 3.15 (pyenv's newest patch of each, else
+   ``python3.X`` on PATH, else the launcher of the Debian root that ``tools/debian-pythons.sh``
+   makes, docs/pythons.md) and the free-threaded 3.13t and 3.14t (the venv that
+   ``tools/make-freethreaded-venv.sh`` makes, else ``python3.X t`` on PATH). An absent one is
+   skipped, with the reason.
+2. Give each a venv with mpbench (``~/.cache/mpbench/venv-3.X``; a launcher's under the root's
+   bound ``venvs/`` folder; made once with ``pip install -e .``, or by the free-threaded tool;
+   reused when it already imports mpbench). Every run imports this checkout's code
+   (``PYTHONPATH``), whichever checkout the venv was installed from.
 3. Run ``mpbench run`` under each, one after the other, into ``OUTPUT/results/<name>/``.
 4. Line the results up into ``OUTPUT/report/`` (:mod:`bench_lib.matrix_report`).
 
@@ -28,8 +31,8 @@ from pathlib import Path
 
 from bench_lib.cli.common import REPO
 
-MINORS = ("3.9", "3.10", "3.11", "3.12", "3.13")  # what pyproject's requires-python and tox cover
-FREE_THREADED = "3.13t"
+MINORS = ("3.11", "3.12", "3.13", "3.14", "3.15")  # pyproject's requires-python and tox's envs
+FREE_THREADED = ("3.13t", "3.14t")
 DEFAULT_PROFILE = "quick"  # the whole suite in about a minute per interpreter on 2 cores
 
 
@@ -41,11 +44,20 @@ def cache_root() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mpbench"
 
 
+def debian_root_cache() -> Path:
+    """Where tools/debian-pythons.sh keeps the root, its launchers (bin/) and venvs (venvs/)."""
+    override = os.environ.get("MPBENCH_DEBIAN_CACHE")
+    if override:
+        return Path(override)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mpbench/debian-forky"
+
+
 @dataclass(frozen=True)
 class Interpreter:
     name: str  # "3.11" or "3.13t": also the venv's and the result folder's name
-    python: Path | None  # the base interpreter (3.13t: the ready venv's python); None: absent
+    python: Path | None  # the base interpreter (a ready free-threaded venv's python); None: absent
     reason: str  # where it was found, or why it is skipped
+    venv: Path | None = None  # where its venv goes; None: cache_root() / venv-NAME (3.Xt: ready)
 
 
 def _pyenv_python(minor: str) -> Path | None:
@@ -59,28 +71,57 @@ def _pyenv_python(minor: str) -> Path | None:
     return None
 
 
-def discover() -> list[Interpreter]:
-    out = []
-    for minor in MINORS:
-        python = _pyenv_python(minor)
-        where = "pyenv"
-        if python is None:
-            on_path = shutil.which(f"python{minor}")
-            python, where = (Path(on_path), "PATH") if on_path else (None, "")
-        reason = f"{python} ({where})" if python else f"no python{minor} in pyenv or on PATH"
-        out.append(Interpreter(minor, python, reason))
-    venv = Path(os.environ.get("MPBENCH_FT_VENV") or cache_root() / "venv-3.13t") / "bin/python"
-    out.append(
-        Interpreter(FREE_THREADED, venv, f"{venv} (tools/make-freethreaded-venv.sh)")
-        if venv.exists()
-        else Interpreter(
-            FREE_THREADED,
-            None,
-            f"no free-threaded venv at {venv}: tools/make-freethreaded-venv.sh builds "
-            "CPython 3.13t and makes it (about 25 minutes on 2 cores, 1.5 GB)",
-        )
-    )
-    return out
+def _in_root(minor: str) -> Interpreter | None:
+    launcher = debian_root_cache() / "bin" / f"python{minor}"
+    if not launcher.exists():
+        return None
+    venv = debian_root_cache() / "venvs" / f"venv-{minor}"  # a path bound into the root
+    return Interpreter(minor, launcher, f"{launcher} (Debian root)", venv)
+
+
+def _plain(minor: str, root_first: bool = False) -> Interpreter:
+    """pyenv's, else PATH's, else the Debian root's; the root's first with ``root_first``
+    (--in-root: 3.13, 3.14 and 3.15 on one OS and C library, so the OS is not a difference)."""
+    rooted = _in_root(minor)
+    if root_first and rooted is not None:
+        return rooted
+    python = _pyenv_python(minor)
+    if python is not None:
+        return Interpreter(minor, python, f"{python} (pyenv)")
+    on_path = shutil.which(f"python{minor}")
+    if on_path:
+        return Interpreter(minor, Path(on_path), f"{on_path} (PATH)")
+    if rooted is not None:
+        return rooted
+    return Interpreter(
+        minor, None, f"no python{minor} in pyenv, on PATH or in the Debian root "
+        "(tools/debian-pythons.sh makes 3.13, 3.14 and 3.15)"
+    )  # fmt: skip
+
+
+FREE_THREADED_HOW = {
+    "3.13t": "tools/make-freethreaded-venv.sh builds CPython 3.13t and makes it (about 25 "
+    "minutes on 2 cores, 1.5 GB)",
+    "3.14t": "put a python3.14t on PATH (tools/build-freethreaded-python.sh --source "
+    "CPYTHON-3.14-SOURCE, docs/pythons.md)",
+}
+
+
+def _free_threaded(name: str) -> Interpreter:
+    default = cache_root() / f"venv-{name}"
+    venv = Path(os.environ.get("MPBENCH_FT_VENV") or default) if name == "3.13t" else default
+    python = venv / "bin" / "python"
+    if python.exists():
+        return Interpreter(name, python, f"{python} (tools/make-freethreaded-venv.sh)")
+    on_path = shutil.which(f"python{name}")
+    if on_path:
+        return Interpreter(name, Path(on_path), f"{on_path} (PATH)", venv)
+    return Interpreter(name, None, f"no free-threaded venv at {python}: {FREE_THREADED_HOW[name]}")
+
+
+def discover(root_first: bool = False) -> list[Interpreter]:
+    plain = [_plain(minor, root_first) for minor in MINORS]
+    return [*plain, *map(_free_threaded, FREE_THREADED)]
 
 
 def _has_mpbench(python: Path) -> bool:
@@ -93,15 +134,26 @@ def _has_mpbench(python: Path) -> bool:
 def venv_python(interp: Interpreter, dry_run: bool = False) -> Path:
     """The python of a venv of ``interp`` with mpbench's dependencies (made when absent)."""
     assert interp.python is not None
-    if interp.name == FREE_THREADED:
+    if interp.name in FREE_THREADED and interp.venv is None:
         return interp.python  # made by tools/make-freethreaded-venv.sh (gevent left out)
-    venv = cache_root() / f"venv-{interp.name}"
+    venv = interp.venv or cache_root() / f"venv-{interp.name}"
     python = venv / "bin" / "python"
     if dry_run or (python.exists() and _has_mpbench(python)):
         return python
+    if interp.name in FREE_THREADED:  # the tool leaves out what has no free-threaded wheel
+        print(f"bench-matrix: making {venv} (tools/make-freethreaded-venv.sh)", flush=True)
+        tool = [str(REPO / "tools" / "make-freethreaded-venv.sh")]
+        ft_env = {"MPBENCH_FT_PYTHON": str(interp.python), "MPBENCH_FT_VENV": str(venv)}
+        subprocess.run(tool, env={**os.environ, **ft_env}, check=True)
+        return python
     print(f"bench-matrix: making {venv} (pip install -e {REPO})", flush=True)
     subprocess.run([interp.python, "-m", "venv", venv], check=True)
-    subprocess.run([python, "-m", "pip", "install", "-q", "-e", REPO], check=True)
+    installed = subprocess.run([python, "-m", "pip", "install", "-q", "-e", REPO], check=False)
+    if installed.returncode != 0:  # a dependency without a wheel or a build for this Python
+        why = "which leaves out what cannot be installed here (gevent), with the reason"
+        print(f"bench-matrix: {interp.name}: retrying with tools/make-venv.sh, {why}", flush=True)
+        tool = [str(REPO / "tools" / "make-venv.sh"), str(interp.python), str(venv)]
+        subprocess.run(tool, check=True)
     return python
 
 
@@ -147,7 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--pythons",
-        help=f"comma-separated subset of {', '.join((*MINORS, FREE_THREADED))} (default: all)",
+        help=f"comma-separated subset of {', '.join((*MINORS, *FREE_THREADED))} (default: all)",
+    )
+    parser.add_argument(
+        "--in-root",
+        action="store_true",
+        help="take 3.11-3.15 from the Debian root where it has them (tools/debian-pythons.sh)",
     )
     parser.add_argument("--list", action="store_true", help="say what would run, run nothing")
     return parser
@@ -158,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     check_choices(args.profile, args.only)  # a typo fails now, not after the venvs are made
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     out = args.output or REPO / "results" / "_matrix" / stamp
-    found = discover()
+    found = discover(args.in_root)
     if args.pythons:
         from bench_lib.cli.common import UsageError, parse_choices
 

@@ -18,18 +18,54 @@ from bench_lib.cli import common as cli_common
 from bench_lib.cli import run_summary, workdir
 from bench_lib.cli.common import (
     EXIT_INTERRUPTED,
+    WORK_ROOT,
     UsageError,
     available_subjects,
     parse_choices,
+    positive_int,
     writable_folder,
     write_report_for,
 )
-from bench_lib.engine.profiles import get_profile
+from bench_lib.engine.profiles import DEFAULT_PROFILE, PROFILE_NAMES, START_METHODS, get_profile
 from bench_lib.engine.progress import clock
 from bench_lib.machine import environment
 from bench_lib.results import files as results
 from bench_lib.results import records, summary
 from bench_lib.supervision import runner
+
+
+def add_parser(sub: Any) -> None:
+    run = sub.add_parser("run", help="run the benchmarks, save a result file, print a summary")
+    run.add_argument(
+        "--profile",
+        default=DEFAULT_PROFILE,
+        help=f"one of {', '.join(PROFILE_NAMES)} (default {DEFAULT_PROFILE})",
+    )
+    run.add_argument("--only", help="comma-separated subjects (default: all)")
+    run.add_argument("--start-methods", help=f"comma-separated, from {', '.join(START_METHODS)}")
+    run.add_argument("--label", default="run", help="name stored in the file name and result")
+    run.add_argument("--output", default=str(WORK_ROOT / "results"), help="results folder")
+    run.add_argument(
+        "--reports",
+        help="reports folder (default: 'reports' beside the results folder); the run's "
+        "report goes to REPORTS/<machine-id>/<run>/",
+    )
+    run.add_argument("--no-report", action="store_true", help="save the result only")
+    run.add_argument("-k", metavar="EXPR", help="only benchmarks matching EXPR (pytest's -k)")
+    run.add_argument(
+        "--list", action="store_true", help="list what would run and the time estimate"
+    )
+    talk = run.add_mutually_exclusive_group()
+    talk.add_argument("-q", "--quiet", action="store_true", help="no progress, failures only")
+    talk.add_argument(
+        "-v", "--verbose", action="store_true", help="a line per benchmark and the full table"
+    )
+    run.add_argument(
+        "--blocks", type=positive_int, help="independent blocks per benchmark (default: profile's)"
+    )
+    for option in registry.run_options():  # a subject's own (distributed: --scheduler)
+        run.add_argument(option.flag, metavar=option.metavar, help=option.help)
+    run.set_defaults(func=cmd_run)
 
 
 def pytest_command(

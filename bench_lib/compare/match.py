@@ -17,6 +17,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from bench_lib.compare.fields import MachineField as MachineField  # re-exported for pairs
+from bench_lib.compare.fields import build_fields
 from bench_lib.results.records import (
     Benchmark,
     BenchmarkKey,
@@ -218,13 +220,6 @@ class RunInfo:
         )
 
 
-@dataclass(frozen=True)
-class MachineField:
-    name: str  # in words: "usable cores"
-    values: tuple[str, ...]  # one per run, formatted
-    differs: bool
-
-
 _FIELDS = (  # (words, fingerprint key); shown in this order
     ("CPU", "cpu_model"),
     ("usable cores", "usable_cores"),
@@ -235,15 +230,8 @@ _FIELDS = (  # (words, fingerprint key); shown in this order
     ("OS", "os_release"),
     ("kernel", "kernel"),
     ("virtualisation", "virtualisation"),
-    ("Python", "python_version"),
-    ("implementation", "python_implementation"),
-    ("GIL enabled", "gil_enabled"),
-    ("free-threaded build", "free_threaded_build"),
-    ("start methods", "start_methods"),
-    ("default start method", "default_start_method"),
-    ("switch interval", "switch_interval_s"),
     ("host", "hostname"),
-)
+)  # the Python build's rows: compare/fields.py
 
 
 def _text(key: str, value: Any) -> str:
@@ -269,7 +257,7 @@ def machine_fields(
     for words, key in _FIELDS:
         values = tuple(_text(key, Machine.of(d).fields.get(key)) for d in datas)
         out.append(MachineField(words, values, len(set(values)) > 1))
-    return tuple(out)
+    return (*out, *build_fields([Machine.of(d).fields for d in datas], _text))
 
 
 def mixing_warnings(runs: tuple[RunInfo, ...], datas: list[dict[str, Any]]) -> list[str]:
@@ -293,7 +281,9 @@ def mixing_warnings(runs: tuple[RunInfo, ...], datas: list[dict[str, Any]]) -> l
             out.append(f"the GIL is enabled in one run only ({base.label} vs {run.label})")
         if (run.machine_id, run.started_utc) == (base.machine_id, base.started_utc):
             out.append(f"{run.path} looks like the same run as {base.path}")
-    methods = [Machine.of(d).start_methods for d in datas]
+    methods = [
+        frozenset(Machine.of(d).start_methods) for d in datas
+    ]  # 3.14 lists its default first
     if len(set(methods)) > 1:
         out.append("start methods available differ between runs: some figures exist in one only")
     for run in runs:

@@ -117,8 +117,15 @@ def biggest_changes(pair: PairComparison, top: int = BIGGEST) -> list[str]:
     return out[:top]
 
 
-def machine_rows(comparison: Comparison, only_differences: bool) -> list[tuple[str, ...]]:
-    return [(m.name, *m.values) for m in comparison.machine if m.differs or not only_differences]
+def machine_rows(
+    comparison: Comparison, only_differences: bool, group: str | None = None
+) -> list[tuple[str, ...]]:
+    """The fingerprint rows of ``group`` ("machine", "build"; None: both)."""
+    return [
+        (m.name, *m.values)
+        for m in comparison.machine
+        if (m.differs or not only_differences) and group in (None, m.group)
+    ]
 
 
 def machine_headers(comparison: Comparison) -> tuple[str, ...]:
@@ -139,11 +146,14 @@ def terminal_report(comparison: Comparison, all_figures: bool = False) -> str:
     safe = printable
     out = ["runs:"]
     out += [safe(f"  {i}. {r.title}: {r.path}") for i, r in enumerate(comparison.runs)]
-    diffs = machine_rows(comparison, only_differences=True)
+    diffs = machine_rows(comparison, only_differences=True, group="machine")
+    builds = machine_rows(comparison, only_differences=True, group="build")
     out.append("")
     if diffs:
         out += ["what differs:", text_table(diffs, machine_headers(comparison))]
-    else:
+    if builds:
+        out += ["build differences:", text_table(builds, machine_headers(comparison))]
+    if not diffs and not builds:
         out.append("machines and Pythons: no difference in the fingerprint")
     out += [safe(f"! {w}") for w in comparison.warnings]
     for pair in comparison.pairs:

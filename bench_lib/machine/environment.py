@@ -25,6 +25,7 @@ from typing import Any
 
 import psutil
 
+from bench_lib.machine.build import python_build
 from bench_lib.machine.gil_runtime import free_threaded_build, gil_enabled
 
 CGROUP_V2_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
@@ -47,7 +48,7 @@ class Fingerprint:
     os: str  # e.g. "Linux"
     os_release: str  # distribution name where known
     kernel: str
-    virtualisation: str  # "none", "container", "vm", or a detector's word
+    virtualisation: str  # "none", or what holds: "chroot", "container", "vm", joined by "+"
     python_implementation: str
     python_version: str
     python_build: str
@@ -57,7 +58,14 @@ class Fingerprint:
     free_threaded_build: bool
     switch_interval_s: float
     start_methods: list[str]
-    default_start_method: str
+    default_start_method: str  # the platform's, which an unnamed context would use
+    # The build (machine/build.py): additive fields, absent from older files (readers use .get).
+    python_configure_args: str  # sysconfig CONFIG_ARGS
+    python_pgo: bool | None  # None: the build does not say
+    python_lto: bool | None
+    python_debug: bool  # Py_DEBUG
+    python_jit: str  # "none", "available, off", "on"
+    libc: str  # of the OS the interpreter runs on (a Debian root's, through a launcher)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -110,21 +118,54 @@ def usable_cores() -> int:
     return max(1, cores)
 
 
+def in_chroot() -> bool:
+    """True where / is not the root of pid 1 (a chroot, e.g. the Debian root of a launcher).
+
+    pid 1's root is compared where it may be read; where it may not (a container without
+    CAP_SYS_PTRACE), a chroot shows as no mount at "/" in /proc/self/mountinfo: the kernel
+    lists only the mounts reachable from the process's root.
+    """
+    try:
+        mine, init = Path("/").stat(), Path("/proc/1/root/").stat()
+        return (mine.st_dev, mine.st_ino) != (init.st_dev, init.st_ino)
+    except OSError:
+        pass
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:  # no /proc: not known to be a chroot
+        return False
+    return bool(lines) and not any(line.split()[4:5] == ["/"] for line in lines)
+
+
+def in_container() -> bool:
+    # pid 1's root too: from inside a chroot, the container's marker files are there
+    markers = ("/.dockerenv", "/run/.containerenv", "/proc/1/root/.dockerenv")
+    if any(Path(marker).exists() for marker in markers):
+        return True
+    try:
+        return (
+            re.search(r"docker|kubepods|containerd|lxc", Path("/proc/1/cgroup").read_text())
+            is not None
+        )
+    except OSError:
+        return False
+
+
+def in_vm() -> bool:
+    try:
+        return " hypervisor" in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+
+
 def virtualisation() -> str:
-    if Path("/.dockerenv").exists() or Path("/run/.containerenv").exists():
-        return "container"
-    try:
-        cgroup = Path("/proc/1/cgroup").read_text()
-        if re.search(r"docker|kubepods|containerd|lxc", cgroup):
-            return "container"
-    except OSError:
-        pass
-    try:
-        if " hypervisor" in Path("/proc/cpuinfo").read_text():
-            return "vm"
-    except OSError:
-        pass
-    return "none"
+    """Every layer that holds, innermost first ("container+vm": a container in a KVM guest)."""
+    layers = [
+        word
+        for word, holds in (("chroot", in_chroot()), ("container", in_container()), ("vm", in_vm()))
+        if holds
+    ]
+    return "+".join(layers) or "none"
 
 
 def os_release() -> str:
@@ -152,7 +193,8 @@ def fingerprint() -> Fingerprint:
     host = socket.gethostname()
     model = cpu_model()
     usable = usable_cores()
-    methods = multiprocessing.get_all_start_methods()  # the first one is the default
+    methods = multiprocessing.get_all_start_methods()
+    build = python_build()
     return Fingerprint(
         machine_id=make_machine_id(host, model, usable),
         hostname=host,
@@ -176,7 +218,13 @@ def fingerprint() -> Fingerprint:
         free_threaded_build=free_threaded_build(),
         switch_interval_s=sys.getswitchinterval(),
         start_methods=list(methods),
-        default_start_method=methods[0],
+        default_start_method=build.default_start_method,
+        python_configure_args=build.configure_args,
+        python_pgo=build.pgo,
+        python_lto=build.lto,
+        python_debug=build.debug,
+        python_jit=build.jit,
+        libc=build.libc,
     )
 
 

@@ -9,6 +9,7 @@ float range) is named on the page instead. The folder appears whole or not at al
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,14 @@ from bench_lib.results import summary, tidy
 from bench_lib.results.records import Machine, RunLog
 
 
+def _libc(m: Mapping[str, Any]) -> str:
+    return f", {m['libc']}" if m.get("libc") else ""  # absent in files before the build fields
+
+
+def _jit(m: Mapping[str, Any]) -> str:
+    return f", JIT {m['python_jit']}" if m.get("python_jit") not in (None, "none") else ""
+
+
 def machine_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
     machine, log = Machine.of(data), RunLog.of(data)
     m = machine.fields
@@ -36,12 +45,13 @@ def machine_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
             f"{m['cpu_model']}: {machine.usable_cores} usable of {m['logical_cores']} logical "
             f"cores, {m['memory_bytes'] / 2**30:.1f} GiB",
         ),
-        ("OS", f"{m['os_release']}, kernel {m['kernel']}, {m['virtualisation']}"),
+        ("OS", f"{m['os_release']}, kernel {m['kernel']}, {m['virtualisation']}{_libc(m)}"),
         (
             "Python",
             f"{machine.python_implementation} {machine.python_version}, GIL "
             f"{'on' if machine.gil_enabled else 'off'}, start methods "
-            f"{', '.join(machine.start_methods)} (default {m['default_start_method']})",
+            f"{', '.join(machine.start_methods)} (default {m['default_start_method']})"
+            f"{_jit(m)}",
         ),
         (
             "run",

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import dask.config as _dask_config
 import distributed as _distributed
 import psutil
 
@@ -28,6 +29,9 @@ dask: Any = _distributed  # dask.distributed is only partly annotated: its calls
 CONNECT_TIMEOUT_S = 5.0  # a client that cannot greet a scheduler in 5 s will not do better
 WORKERS_TIMEOUT_S = 60.0  # embedded workers on a loaded 2-core machine take seconds to start
 CONNECT_SLACK_S = 1.0  # beyond dask's own timeout before the connecting thread is abandoned
+# dask starts its nannies' worker processes with its own setting, never Python's default:
+# named here, so a run on 3.14 (forkserver default) starts the same workers as on 3.11.
+WORKER_START_METHOD = "spawn"
 KILL_GRACE_S = 0.5  # SIGTERM to SIGKILL: a nanny that does not stop at once is killed
 WORKER_MODULES = (
     "bench_lib.workers.workloads",
@@ -49,6 +53,7 @@ class ClusterInfo:
     worker_python: list[str]  # "CPython 3.11.7" per worker
     dask_version: str
     nanny: bool | None  # embedded workers run under a nanny (restarts a killed worker)
+    worker_start_method: str | None  # how the nannies start workers; None: not ours to say
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,6 +94,7 @@ class Cluster:
             worker_python=[str(facts[a][1]) for a in addresses if a in facts],
             dask_version=str(dask.__version__),
             nanny=True if self.local is not None else None,
+            worker_start_method=WORKER_START_METHOD if self.local is not None else None,
         )
 
     def close(self) -> None:
@@ -120,14 +126,15 @@ def _new_children(before: set[int]) -> list[psutil.Process]:
 def start_embedded(workers: int) -> Cluster:
     """A LocalCluster of ``workers`` single-threaded worker processes, all connected."""
     before = {p.pid for p in cpu.live_children()}
-    local = dask.LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=logging.CRITICAL,
-    )
+    with _dask_config.set({"distributed.worker.multiprocessing-method": WORKER_START_METHOD}):
+        local = dask.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        )
     try:
         client = dask.Client(local, timeout=CONNECT_TIMEOUT_S)
         client.wait_for_workers(workers, timeout=WORKERS_TIMEOUT_S)
