@@ -61,8 +61,9 @@ def machine_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def _table_html(rows: list[summary.Row]) -> str:
-    """The run's figures: median and interval sort by value, not by their text."""
+def _figures_table(rows: list[summary.Row]) -> str:
+    """The run's figures in the one table (:func:`bench_lib.pages.html.table_html`): median
+    and interval sort by value, not by their text."""
     cells: list[tuple[CellLike, ...]] = []
     for row in rows:
         text = summary.cells(row)
@@ -142,7 +143,7 @@ def render_html(
             )
             continue
         parts += [figure_html(c) for c in drawn.get(declared.name, [])]
-        parts.append(_table_html(subject_rows))
+        parts.append(_figures_table(subject_rows))
     problems = summary.problems(data) + (not_drawn or [])
     if problems:
         parts += [section("", "Failures, skips and noise"), list_html(problems)]
