@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,12 @@ class RenderedPage:
     errors: list[str]  # console errors, page errors, dialogs (a script that ran)
 
 
+def runs_only_its_own_script(page: str) -> bool:
+    """The page's one script is the table sorter shipped with mpbench (allowed by its hash)."""
+    script = resources.files("bench_lib.pages").joinpath("sort.js").read_text()
+    return page.count("<script") == 1 and f"<script>{script}</script>" in page
+
+
 def render_in_chromium(index: Path, screenshot: str) -> RenderedPage:
     from playwright.sync_api import sync_playwright
 
@@ -54,3 +61,27 @@ def render_in_chromium(index: Path, screenshot: str) -> RenderedPage:
         page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
         browser.close()
     return RenderedPage(heading, [(str(s), int(w)) for s, w in images], errors)
+
+
+def sorted_by_clicks(index: Path, header: str, clicks: int) -> list[list[float]]:
+    """Click the first table's column ``header`` ``clicks`` times; after each click, that
+    column's sort keys (data-sort) top to bottom, as the page shows them."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM, "CI must have chromium: .ci/run installs Debian's package"
+    seen: list[list[float]] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page()
+        page.goto(index.as_uri())
+        table = page.locator("table.sortable").first
+        heads = [h.strip() for h in table.locator("thead th").all_inner_texts()]
+        column = heads.index(header)
+        for _ in range(clicks):
+            table.locator("thead th").nth(column).click()
+            keys = table.locator(f"tbody tr td:nth-child({column + 1})").evaluate_all(
+                "cells => cells.map(c => c.getAttribute('data-sort'))"
+            )
+            seen.append([float(k) for k in keys])
+        browser.close()
+    return seen

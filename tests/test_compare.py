@@ -131,6 +131,22 @@ def two_runs() -> tuple[dict[str, Any], dict[str, Any]]:
     return base, cand
 
 
+def test_each_figure_and_point_carries_both_runs_flag_codes_for_the_charts() -> None:
+    base, cand = two_runs()
+    base["benchmarks"][0]["extra_info"]["mpbench"]["noise"]["flags"] = [
+        {"code": "wide-interval", "message": "m"}
+    ]
+    cand["benchmarks"][0]["extra_info"]["mpbench"]["noise"]["flags"] = [
+        {"code": "erratic", "message": "m"},
+        {"code": "steal", "message": "m"},
+    ]
+    c = compare.build([("base.json", base), ("cand.json", cand)])
+    flagged = {f.name: f.flags for f in c.pairs[0].figures}
+    assert flagged["steady"] == "wide-interval,erratic,steal" and flagged["regressed"] == ""
+    steady = {p.run: p.flags for p in c.points if p.case == "steady"}
+    assert steady == {0: "wide-interval", 1: "erratic,steal"}
+
+
 def verdicts(comparison: compare.Comparison) -> dict[str, str]:
     return {f.name: f.verdict for f in comparison.pairs[0].figures}
 
@@ -289,8 +305,8 @@ def test_compare_writes_summary_and_charts(
     assert "<script>" not in summary and "&lt;script&gt;" in summary
     charts = sorted(p.name for p in (tmp_path / "rep" / "charts").iterdir())
     assert any(n.startswith("ratio_1_") and n.endswith(".png") for n in charts)
-    assert any(n.startswith("scaling_demo_improved") and n.endswith(".svg") for n in charts)
-    assert all(c in summary for c in charts if c.endswith(".png"))
+    assert any(n.startswith("scaling_demo_improved") and n.endswith(".png") for n in charts)
+    assert all(c.endswith(".png") and c in summary for c in charts)  # one file a chart, all used
 
 
 @pytest.mark.parametrize(("pct", "expected"), [("10", 1), ("80", 0)])

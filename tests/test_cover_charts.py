@@ -12,6 +12,7 @@ from synthetic_results import bench, run
 from test_charts_synthetic import _lines, drawn
 
 from bench_lib.charts import style as chart_style
+from bench_lib.charts.labels import label
 from bench_lib.results import scaling, tidy
 from bench_lib.subjects.distributed import charts as charts_distributed
 from bench_lib.subjects.pool import charts as charts_pool
@@ -41,7 +42,7 @@ def test_transfer_draws_each_path_over_every_size(drawn: dict[str, Any], tmp_pat
     assert chart is not None and chart.stem == "distributed_transfer"
     assert (tmp_path / "charts" / "distributed_transfer.png").exists()
     lines = _lines(drawn["distributed_transfer"])
-    assert set(lines) == set(charts_distributed.PATH_LABELS.values())
+    assert set(lines) == {label("path", p) for p in charts_distributed.PATH_ORDER}
     pipe = lines["Pipe (one machine)"]
     assert pipe == [(s * 1024.0, 1e8 * s) for s in KIB_SIZES]
     ax = drawn["distributed_transfer"].axes[0]
@@ -71,7 +72,7 @@ def test_overhead_lists_one_machine_first_then_dask(drawn: dict[str, Any], tmp_p
     labels = [t.get_text() for t in drawn["distributed_overhead"].axes[0].get_yticklabels()]
     assert labels == [
         "Pool.apply (round trip)",
-        "ProcessPoolExecutor.submit",
+        "Executor.submit",
         "dask client.submit (round trip)",
         "dask client.map",
     ]

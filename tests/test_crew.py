@@ -18,6 +18,7 @@ from bench_lib.engine.bench import RoundTimeout, round_deadline
 from bench_lib.machine.cpu import live_children
 from bench_lib.subjects.locks import crew
 from bench_lib.subjects.locks import ops as locks
+from bench_lib.testing import workers as testing_workers
 from bench_lib.workers import workloads
 
 
@@ -32,7 +33,7 @@ def live_children_after_grace() -> list[psutil.Process]:
 def _faulty_crew(ctx: Any, how: str) -> crew.ProcessCrew:
     lock, counter, limit = ctx.Lock(), ctx.RawValue("q", 0), ctx.RawValue("q", 1000)
     contend = (workloads.contend, (lock, counter, limit, 0, 16))
-    return crew.ProcessCrew(ctx, [(workloads.hold_and_exit, (lock, how)), contend, contend])
+    return crew.ProcessCrew(ctx, [(testing_workers.hold_and_exit, (lock, how)), contend, contend])
 
 
 def test_worker_dying_with_the_lock_fails_the_round_and_leaves_no_process() -> None:
@@ -108,6 +109,7 @@ import os
 import signal
 from pathlib import Path
 
+from bench_lib.testing import workers as testing_workers
 from bench_lib.workers import workloads
 from bench_lib.subjects.locks import crew
 from bench_lib.subjects.locks import ops as locks
@@ -119,7 +121,7 @@ def _run(mpbench, how):
     ctx = locks.context()
     lock, counter, limit = ctx.Lock(), ctx.RawValue("q", 0), ctx.RawValue("q", 1000)
     contend = (workloads.contend, (lock, counter, limit, 0, 16))
-    jobs = [(workloads.hold_and_exit, (lock, how)), contend, contend]
+    jobs = [(testing_workers.hold_and_exit, (lock, how)), contend, contend]
     with crew.ProcessCrew(ctx, jobs) as team:
         with PIDS.open("a") as f:
             f.write(" ".join(map(str, team.pids)) + "\\n")

@@ -288,7 +288,7 @@ def test_address_path_runs_on_a_real_scheduler_and_records_the_cluster(
 
 KILLED_WORKER_BENCHMARK = """
 from bench_lib.subjects.distributed import cluster as dcl
-from bench_lib.subjects.distributed import workloads as dw
+from bench_lib.testing import workers as tw
 from bench_lib.subjects.distributed.guard import measure_guarded
 
 
@@ -297,7 +297,7 @@ def test_worker_dies(mpbench):
         seen = []
 
         def round_():
-            seen.append(cluster.client.submit(dw.die_once, {flag!r}, 7, pure=False).result())
+            seen.append(cluster.client.submit(tw.die_once, {flag!r}, 7, pure=False).result())
 
         measure_guarded(mpbench, cluster, round_, lambda: seen[-1] == 7, rounds=2)
 

@@ -279,7 +279,6 @@ def test_under_ab_each_round_waits_for_its_turn_off_the_clock_and_off_the_cpu_re
     side's wall time, which sizes the rounds and divides the CPU record (a 4x margin)."""
     import time
 
-    from bench_lib.engine import bench as engine
     from bench_lib.engine.bench import Bench
 
     waits: list[float] = []

@@ -201,7 +201,7 @@ def test_an_impossible_speedup_is_left_out_of_sentences_and_charts(
     def keep(fig: Any, out_dir: Path, chart: Any, ctx: Any, samples: str) -> Any:
         ax = fig.axes[0]
         drawn["labels"] = ax.get_legend_handles_labels()[1]
-        drawn["texts"] = [t.get_text() for t in ax.texts]
+        drawn["texts"] = [t.get_text() for t in ax.texts] + [ax.get_title()]
         drawn["lines"] = {ln.get_label(): list(ln.get_ydata()) for ln in ax.lines}
         return chart
 

@@ -116,7 +116,7 @@ def test_report_of_two_files_writes_the_cross_build_page_and_each_run(
     assert "&lt;b&gt;std&lt;/b&gt;" in page and "<b>std</b>" not in page
     summary = (out / "summary.md").read_text()
     assert gil_builds.sentences(builds())[0] in summary
-    assert "GIL enabled: True | False" in summary.replace("\\|", "|")
+    assert "GIL enabled: yes | no" in summary.replace("\\|", "|")
     again = [str(tmp_path / "py3.11-gil.json"), str(tmp_path / "py3.13t-nogil.json")]
     assert cli.main(["report", *again, "-o", str(out)]) == 0  # replaces its own earlier report
 

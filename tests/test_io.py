@@ -416,7 +416,7 @@ def test_the_rate_chart_draws_lower_bounds_and_a_server_cpu_chart_ranks(
     charts_io.echo_rate(data, tidy.figures(data), tmp_path, ctx)
     charts_io.server_cpu(data, tidy.figures(data), tmp_path, ctx)
     assert charts_io.LOWER_BOUND_LABEL in drawn["io_echo_rate"]
-    assert set(drawn["io_server_cpu"]) == {"poll", "epoll", "threads"}
+    assert set(drawn["io_server_cpu"]) == {"poll() loop", "epoll loop", "a thread per connection"}
 
 
 def test_client_cores_count_the_client_inside_its_rounds_not_the_harness_between() -> None:

@@ -11,7 +11,7 @@ package on a lower layer, never one on its own layer or above, so the packages h
    only, never another subject (what two subjects share belongs in the base);
 6.-8. the readers, ``pages``, ``compare`` and ``report``: they reach the subjects only through
    the registry, never by importing one;
-9. the command line, ``cli``.
+9. the command line, ``cli``; 10. ``testing``, the workers only the tests run.
 
 Every import counts, also those inside functions (a lazy import is still a dependency).
 """
@@ -35,6 +35,7 @@ LAYERS = (
     {"compare"},
     {"report"},
     {"cli"},
+    {"testing"},
 )
 READERS = ("pages", "compare", "report")
 MAX_TOP_MODULES = 6  # the facade and a few shared leaves; everything else lives in a package

@@ -14,6 +14,7 @@ from bench_lib.engine.bench import round_deadline
 from bench_lib.stats import descriptive as stats
 from bench_lib.subjects.locks import crew, races
 from bench_lib.subjects.locks import ops as locks
+from bench_lib.testing import workers as testing_workers
 from bench_lib.workers import workloads
 
 # --- fairness, quantiles, sizing ---------------------------------------------------------------
@@ -73,7 +74,7 @@ SECTIONS_TIMED = 2000  # many sections: the average is a property of the spin, n
 def test_a_section_lasts_at_least_its_label_in_a_worker(cs_us: int) -> None:
     """Time many sections in a crew worker, spun as the contention workers spin them."""
     sections = SECTIONS_TIMED // cs_us
-    job = (workloads.time_sections, (locks.section_ns(cs_us), sections))
+    job = (testing_workers.time_sections, (locks.section_ns(cs_us), sections))
     with crew.ProcessCrew(locks.context(), [job]) as team, round_deadline(30):
         (elapsed_ns,) = team.run_round()
     assert elapsed_ns / sections >= 0.95 * cs_us * 1000  # the label; a deadline never runs short

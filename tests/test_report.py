@@ -7,7 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import needs_chromium, render_in_chromium
+from browser import (
+    needs_chromium,
+    render_in_chromium,
+    runs_only_its_own_script,
+    sorted_by_clicks,
+)
 from conftest import run_smoke
 
 from bench_lib import registry
@@ -15,6 +20,7 @@ from bench_lib.cli import main as cli
 from bench_lib.report import render as report
 from bench_lib.results import files as results
 
+MAX_REPORT_BYTES = 2**20  # a run's report folder, every subject's charts in it: one image a chart
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> $\\badcmd{$ x\u202ey\x1b[2J'
 
 
@@ -40,11 +46,10 @@ def test_report_folder_has_page_summary_and_charts(
     page = index.read_text()
     assert (tmp_path / "summary.md").read_text().startswith("# mpbench report")
     charts = sorted(p.name for p in (tmp_path / "charts").iterdir())
-    assert "spawn_start_cost.png" in charts and "spawn_start_cost.svg" in charts
-    for name in charts:
-        if name.endswith(".png"):
-            assert f"charts/{name}" in page
-    assert "<script" not in page  # opens offline, runs nothing
+    assert "spawn_start_cost.png" in charts
+    for name in charts:  # one file a chart, each on the page once
+        assert name.endswith(".png") and page.count(f"charts/{name}") == 1
+    assert runs_only_its_own_script(page)
 
 
 def test_missing_subjects_are_said_not_broken(spawn_smoke: dict[str, Any], tmp_path: Path) -> None:
@@ -57,7 +62,7 @@ def test_missing_subjects_are_said_not_broken(spawn_smoke: dict[str, Any], tmp_p
 def test_hostile_strings_render_as_text(spawn_smoke: dict[str, Any], tmp_path: Path) -> None:
     index = report.write_report(hostile(spawn_smoke), tmp_path)
     page = index.read_text()
-    assert "<script" not in page and "<img src=x" not in page
+    assert runs_only_its_own_script(page) and "<img src=x" not in page
     assert "&lt;script&gt;" in page
     assert "Partial run" in page
     md = (tmp_path / "summary.md").read_text()
@@ -76,6 +81,16 @@ def test_report_renders_in_headless_chromium(spawn_smoke: dict[str, Any], tmp_pa
 
 
 @needs_chromium
+def test_a_click_on_a_header_sorts_the_table_by_value(
+    spawn_smoke: dict[str, Any], tmp_path: Path
+) -> None:
+    index = report.write_report(spawn_smoke, tmp_path)
+    up, down = sorted_by_clicks(index, "median", clicks=2)
+    assert len(up) >= 3 and up == sorted(up)  # by the number, not by "1.2 ms" < "285 us"
+    assert down == sorted(up, reverse=True)
+
+
+@needs_chromium
 def test_a_smoke_run_of_every_subject_reports_every_subject(tmp_path: Path) -> None:
     code, data, output = run_smoke(tmp_path, "benchmarks")
     assert code == 0, output
@@ -87,6 +102,8 @@ def test_a_smoke_run_of_every_subject_reports_every_subject(tmp_path: Path) -> N
     assert not_drawn == []
     with_charts = {subject for subject, charts in drawn.items() if charts}
     assert with_charts == set(registry.names()), drawn  # at least one chart per subject
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    assert size <= MAX_REPORT_BYTES, f"{size} bytes"
     rendered = render_in_chromium(index, "report_all_subjects.png")
     assert rendered.images and all(width for _, width in rendered.images)
     assert rendered.errors == []

@@ -20,7 +20,7 @@ from bench_lib.cli import common
 from bench_lib.cli import suite as suite_files
 from bench_lib.supervision import run_registry
 
-DATA_SUFFIXES = (".css", ".json", ".ini")  # pyproject.toml's package-data
+DATA_SUFFIXES = (".css", ".json", ".ini", ".html", ".js")  # pyproject.toml's package-data
 NOT_SOURCE = (".venv", ".git", ".tox", "build", "*.egg-info", "__pycache__", ".*_cache")
 COMMITTED_RUNS = {"results", "reports"}  # top-level folders: not in the package, and big
 OFFLINE = ("No matching distribution", "Could not find a version", "Network is unreachable")

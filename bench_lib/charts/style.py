@@ -1,26 +1,25 @@
-"""One look for every chart: colours per series, a footer naming machine and Python, files.
+"""One look for every chart: colours per series, and the marks charts share.
 
-Colours are fixed per series name (fork is always the same blue in every chart);
-noisy points get a red ring; every chart says machine, Python, profile and
-sample count in its footer.
+Colours are fixed per series name (fork is always the same blue in every chart); a point
+flagged for what its drawing cannot show gets a red ring (:mod:`bench_lib.charts.flags`).
+The frame around each chart (legend, footer, file) is :mod:`bench_lib.charts.frame`.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")  # files only; never a window
 
-import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure as MplFigure
 
 from bench_lib import registry
+from bench_lib.charts import flags
+from bench_lib.printable import printable
 from bench_lib.results.records import Machine, RunLog
 
 PALETTE = {  # series that appear in several charts keep their colour everywhere
@@ -53,14 +52,15 @@ FALLBACK = [
     "#7f7f7f",
 ]
 NOISY_EDGE = "#e00000"
-NOISY_LABEL = "noisy (see flags)"
 IMPOSSIBLE_LABEL = "impossible speedup, not a result (above the usable cores)"
 DPI = 110
 
 
 def plain(text: str) -> str:
-    """Text from a result file, shown literally: no mathtext ($...$) interpretation."""
-    return text.replace("$", r"\$")
+    """Text from a result file, shown literally: no mathtext ($...$) interpretation, and control
+    or bidi characters as escapes (U+202E would reverse the rest of a footer)."""
+    lines = (printable(line) for line in text.split("\n"))  # a caller's line breaks stay
+    return "\n".join(lines).replace("$", r"\$")
 
 
 def colour(series: str) -> str:
@@ -99,40 +99,8 @@ class Chart:
     caption: str  # how to read it, one or two sentences
 
     @property
-    def png(self) -> str:
+    def png(self) -> str:  # the chart's one file (bench_lib.charts.frame writes it)
         return f"charts/{self.stem}.png"
-
-    @property
-    def svg(self) -> str:
-        return f"charts/{self.stem}.svg"
-
-
-def new_chart(
-    ncols: int = 1, width_in: float = 8.0, height_in: float = 4.6
-) -> tuple[MplFigure, list[Axes]]:
-    fig, axes = plt.subplots(1, ncols, figsize=(width_in, height_in), squeeze=False)
-    return fig, list(axes[0])
-
-
-def finish(fig: MplFigure, out_dir: Path, chart: Chart, ctx: RunContext, samples: str) -> Chart:
-    """Title, footer (machine, Python, profile, samples), then PNG and SVG files."""
-    fig.suptitle(chart.title, fontsize=12, fontweight="bold")
-    fig.text(
-        0.01,
-        0.01,
-        plain(f"{ctx.machine} | {ctx.python} | profile {ctx.profile} | {samples}"),
-        fontsize=7,
-        color="#555555",
-        ha="left",
-        va="bottom",
-    )
-    fig.tight_layout(rect=(0, 0.04, 1, 0.95))
-    charts = out_dir / "charts"
-    charts.mkdir(parents=True, exist_ok=True)
-    fig.savefig(charts / f"{chart.stem}.png", dpi=DPI)
-    fig.savefig(charts / f"{chart.stem}.svg")
-    plt.close(fig)
-    return chart
 
 
 def error_bars(median: Any, low: Any, high: Any) -> Any:
@@ -148,7 +116,9 @@ def error_bars(median: Any, low: Any, high: Any) -> Any:
 def samples_text(n: Any) -> str:
     """'n = 5 rounds' or 'n = 5..30 rounds' from a column of round counts."""
     low, high = int(min(n)), int(max(n))
-    return f"n = {low} rounds per point" if low == high else f"n = {low}..{high} rounds per point"
+    if low == high:
+        return f"n = {low} round{'' if low == 1 else 's'} per point"
+    return f"n = {low}..{high} rounds per point"
 
 
 def value_labels(ax: Axes, ys: Any, medians: Any, highs: Any, texts: list[str]) -> None:
@@ -184,19 +154,9 @@ def interval_bars(
         capsize=3,
         xerr=error_bars(rows["median"], rows["ci_low"], rows["ci_high"]),
     )
-    for bar, noisy in zip(bars, rows["noisy"]):
-        if noisy:
-            bar.set_edgecolor(NOISY_EDGE)
-            bar.set_linewidth(2)
+    outline_flagged(bars, rows["flags"] if "flags" in rows else rows["noisy"])
     value_labels(
-        ax,
-        ys,
-        rows["median"],
-        rows["ci_high"],
-        [
-            format_value(v, unit) + (" (noisy)" if n else "")
-            for v, n in zip(rows["median"], rows["noisy"])
-        ],
+        ax, ys, rows["median"], rows["ci_high"], [format_value(v, unit) for v in rows["median"]]
     )
     ax.set_yticks(ys, labels, fontsize=9)
     ax.set_xscale("log")
@@ -231,17 +191,21 @@ def speedup_series(ax: Axes, rows: Any, axis: str, label: str, color: str) -> No
         capsize=3,
         yerr=error_bars(rows["speedup"], rows["speedup_ci_low"], rows["speedup_ci_high"]),
     )
-    mark_noisy(ax, rows[axis], rows["speedup"], rows["noisy"])
+    mark_noisy(ax, rows[axis], rows["speedup"], rows["flags"] if "flags" in rows else rows["noisy"])
 
 
-def mark_noisy(ax: Axes, xs: Any, ys: Any, noisy: Any) -> None:
-    """A red ring around each noisy point (one legend entry per axes)."""
+def mark_noisy(ax: Axes, xs: Any, ys: Any, point_flags: Any) -> None:
+    """A red ring around each point flagged for what the drawing cannot show (erratic rounds,
+    a busy machine...: :mod:`bench_lib.charts.flags`); the frame's legend says what they mean.
+
+    ``point_flags``: per point, its flag codes joined by commas (the tidy ``flags`` column), or
+    a bool where only "noisy" is known."""
     import numpy as np
 
-    mask = np.asarray(noisy, dtype=bool)
+    per_point = list(point_flags)
+    mask = np.asarray(flags.ringed(per_point), dtype=bool)
     if mask.any():
-        labelled = any(t == NOISY_LABEL for t in ax.get_legend_handles_labels()[1])
-        ax.scatter(
+        rings = ax.scatter(
             np.asarray(xs)[mask],
             np.asarray(ys)[mask],
             s=160,
@@ -249,8 +213,22 @@ def mark_noisy(ax: Axes, xs: Any, ys: Any, noisy: Any) -> None:
             edgecolors=NOISY_EDGE,
             linewidths=1.5,
             zorder=5,
-            label="_nolegend_" if labelled else NOISY_LABEL,
+            label="_nolegend_",
         )
+        rings.set_gid(flags.gid(",".join(_codes(f) for f, m in zip(per_point, mask) if m)))
+
+
+def outline_flagged(bars: Any, point_flags: Any) -> None:
+    """A red outline on each bar flagged for what its drawing cannot show (:func:`mark_noisy`)."""
+    for bar, point in zip(bars, point_flags):
+        if flags.codes(point):
+            bar.set_edgecolor(NOISY_EDGE)
+            bar.set_linewidth(2)
+            bar.set_gid(flags.gid(point))
+
+
+def _codes(point: flags.FlagsOf) -> str:
+    return ",".join(flags.codes(point))
 
 
 def count_axis(ax: Axes, values: Any, axis: str = "x") -> None:

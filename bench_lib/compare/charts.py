@@ -1,9 +1,10 @@
-"""Charts of a comparison, as PNG and SVG: ratios with intervals, and overlaid scaling curves.
+"""Charts of a comparison, one PNG each: ratios with intervals, and overlaid scaling curves.
 
 * :func:`ratio_chart`: one row per figure, grouped by subject; the ratio candidate / baseline
   on a log axis with its 95% interval, coloured by verdict, a line at 1 and the +-min-effect band.
 * :func:`scaling_charts`: a figure against a numeric parameter (workers, size, MiB...), one line
-  per run, intervals as error bars, noisy points ringed in red.
+  per run, intervals as error bars, points flagged for what a whisker cannot show ringed in
+  red (:mod:`bench_lib.charts.flags`).
 
 Each chart names the runs (machine and Python) and the rounds behind it. Charts only read a
 :class:`bench_lib.compare.Comparison`; they never measure.
@@ -22,7 +23,9 @@ matplotlib.use("Agg")  # files only; never a window
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure as MplFigure
 
-from bench_lib.charts.style import DPI, NOISY_EDGE, Chart, plain
+from bench_lib.charts import flags
+from bench_lib.charts.frame import FOOTER_IN, legend_below, write_png
+from bench_lib.charts.style import NOISY_EDGE, Chart, plain
 from bench_lib.compare.pairs import Comparison, FigureComparison, PairComparison, Point
 from bench_lib.units import format_value
 
@@ -41,13 +44,15 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:80] or "chart"
 
 
-def save(fig: MplFigure, out_dir: Path, chart: Chart) -> Chart:
-    """Write the chart's PNG and SVG under ``out_dir`` (``charts/<stem>.png``, as
-    :class:`bench_lib.charts.style.Chart` names them)."""
-    for relative in (chart.png, chart.svg):
-        path = out_dir / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=DPI, bbox_inches="tight")
+def save(fig: MplFigure, out_dir: Path, chart: Chart, legend_under: bool = True) -> Chart:
+    """Write the chart's one PNG under ``out_dir`` (``charts/<stem>.png``, as
+    :class:`bench_lib.charts.style.Chart` names it). ``legend_under``: the legend moves under
+    the axes (a chart whose legend already sits outside them keeps it there)."""
+    legend_in = legend_below(fig) if legend_under else 0.0
+    height_in = fig.get_size_inches()[1]
+    bottom = (FOOTER_IN + legend_in) / height_in if legend_under else 0.0
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    write_png(fig, out_dir / chart.png, tight=True)
     plt.close(fig)
     return chart
 
@@ -106,8 +111,8 @@ def ratio_chart(comparison: Comparison, pair: PairComparison, out_dir: Path) -> 
             y,
             "o",
             color=colour,
-            markeredgecolor=NOISY_EDGE if row.noisy else colour,
-            markeredgewidth=2 if row.noisy else 1,
+            markeredgecolor=NOISY_EDGE if flags.codes(row.flags) else colour,
+            markeredgewidth=2 if flags.codes(row.flags) else 1,
         )
     band = 1 + comparison.min_effect
     ax.axvspan(1 / band, band, color="#dddddd", zorder=0)
@@ -122,7 +127,11 @@ def ratio_chart(comparison: Comparison, pair: PairComparison, out_dir: Path) -> 
     )
     for verdict, colour in VERDICT_COLOURS.items():
         ax.plot([], [], "o", color=colour, label=verdict)
-    ax.plot([], [], "o", color="white", markeredgecolor=NOISY_EDGE, label="noisy")
+    marked = [c for row in rows if not isinstance(row, str) for c in flags.codes(row.flags)]
+    if marked:  # what the rings stand for, in words
+        ax.plot(
+            [], [], "o", color="white", markeredgecolor=NOISY_EDGE, label=flags.ring_label(marked)
+        )
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ratio_ticks = matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:g}x")
     ax.xaxis.set_major_formatter(ratio_ticks)
@@ -143,10 +152,11 @@ def ratio_chart(comparison: Comparison, pair: PairComparison, out_dir: Path) -> 
             "Each row is one figure: the ratio candidate / baseline of the medians with its 95% "
             "interval, on a log axis. Green is faster, red slower, grey the same within "
             f"+-{comparison.min_effect:.0%} (the grey band), orange inconclusive; a red ring "
-            "marks a figure that was noisy in either run."
+            "marks a figure flagged in either run for more than a wide interval (the legend "
+            "says which flags)."
         ),
     )
-    return save(fig, out_dir, chart)
+    return save(fig, out_dir, chart, legend_under=False)  # its legend is right of the rows
 
 
 def _profiles(*names: str) -> str:
@@ -214,7 +224,7 @@ def scaling_chart(
                     ecolor=colour,
                     capsize=3,
                 )
-            if p.noisy:
+            if flags.codes(p.flags):
                 ax.plot(
                     x,
                     p.median,
@@ -223,6 +233,7 @@ def scaling_chart(
                     markeredgecolor=NOISY_EDGE,
                     markersize=11,
                     markeredgewidth=1.5,
+                    gid=flags.gid(p.flags),  # the frame's legend names what it marks
                 )
     positive = [_number(dict(p.params)[axis]) or 0.0 for p in points]
     if min(positive) > 0 and max(positive) / min(positive) >= 8:
@@ -240,7 +251,7 @@ def scaling_chart(
         plain(f"{subject} {case}{' ' + where if where else ''}: {figure} vs {axis}")
         + "\n"
         + _profiles(*(comparison.runs[r].profile for r in sorted({p.run for p in points})))
-        + "; median of rounds, 95% interval from the blocks; red ring = noisy",
+        + "; each figure from its blocks, 95% interval from the blocks",
         fontsize=9,
     )
     title = f"{subject} {case}{' ' + where if where else ''}: {figure} vs {axis}"
@@ -249,7 +260,8 @@ def scaling_chart(
         title=title,
         caption=(
             f"{figure} against {axis}, one line per run (median of the rounds, 95% interval); "
-            "lines that part show where the runs differ, a red ring marks a noisy point."
+            "lines that part show where the runs differ, a red ring marks a point flagged for "
+            "more than a wide interval (the legend says which flags)."
         ),
     )
     return save(fig, out_dir, chart)

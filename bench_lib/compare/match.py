@@ -66,6 +66,7 @@ class Entry:
     block_medians: tuple[float, ...] = ()  # the median of each block (independent replicate)
     block_values: tuple[tuple[float, ...], ...] = ()  # each block's values, in round order
     block_runs: tuple[int, ...] = ()  # the run of `mpbench ab` each block came from; () unknown
+    flags: str = ""  # the noise flag codes, joined by commas (what a chart's ring marks)
 
     @property
     def key(self) -> Key:
@@ -140,6 +141,7 @@ def _bench_entries(bench: Benchmark) -> list[Entry]:
         "case": bench.case,
         "params": params_text(bench.params),
         "noisy": bool(bench.flags),
+        "flags": ",".join(bench.noise_flags),
         "work": tuple(f.work for f in bench.figures),
         "block_runs": _block_runs(m.get("info") or {}, sizes),
     }

@@ -2,8 +2,8 @@
 
 index.html                  the page: everything below, with the charts (opens offline)
 summary.md                  machine differences, warnings, one table per pair, chart links
-charts/ratio_<i>_<label>.png/.svg      one per baseline/candidate pair
-charts/scaling_<...>.png/.svg          a figure against a numeric parameter, run by run
+charts/ratio_<i>_<label>.png     one per baseline/candidate pair
+charts/scaling_<...>.png         a figure against a numeric parameter, run by run
 """
 
 from __future__ import annotations
@@ -24,10 +24,8 @@ from bench_lib.pages.folder import replacing
 @dataclass(frozen=True)
 class CompareOutputs:
     folder: Path
-    summary_md: Path
-    ratio_charts: tuple[Chart, ...]  # Chart.png / Chart.svg are relative to folder
+    ratio_charts: tuple[Chart, ...]  # Chart.png is relative to folder
     scaling_charts: tuple[Chart, ...]
-    scaling_left_out: int  # scaling charts past compare_charts.MAX_SCALING_CHARTS
 
     @property
     def charts(self) -> tuple[Chart, ...]:
@@ -62,4 +60,4 @@ def write_compare_outputs(comparison: Comparison, out_dir: Path) -> CompareOutpu
         (work / "summary.md").write_text(text, encoding="utf-8")
         page = render_compare_html(comparison, ratio_charts, tuple(scaling))
         (work / "index.html").write_text(page, encoding="utf-8")
-    return CompareOutputs(out_dir, out_dir / "summary.md", ratio_charts, tuple(scaling), left_out)
+    return CompareOutputs(out_dir, ratio_charts, tuple(scaling))

@@ -103,6 +103,7 @@ class FigureComparison:
     margin: float = MIN_EFFECT  # the equivalence margin it was judged against
     baseline_blocks: tuple[float, ...] = ()  # block medians, for the geometric means
     candidate_blocks: tuple[float, ...] = ()
+    flags: str = ""  # both sides' noise flag codes, joined by commas (what a chart's ring marks)
 
     @property
     def name(self) -> str:
@@ -216,6 +217,7 @@ def _draft(base: Entry, cand: Entry, pairs_of: int = 0, rules: Rules = Rules()) 
         "log_se": log_se,
         "p_value": p_value,
         "noisy": base.noisy or cand.noisy,
+        "flags": ",".join(c for c in (base.flags, cand.flags) if c),
         "gap": gap,
         "paired": paired and p_value is not None,
         "margin": rules.margin(base.source),

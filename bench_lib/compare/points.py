@@ -34,6 +34,7 @@ class Point:
     ci: tuple[float, float] | None
     n: int
     noisy: bool
+    flags: str = ""  # the noise flag codes, joined by commas (what a chart's ring marks)
 
 
 def points_of(run: int, table: dict[Key, Entry], keep: set[Key]) -> list[Point]:
@@ -46,7 +47,17 @@ def points_of(run: int, table: dict[Key, Entry], keep: set[Key]) -> list[Point]:
             continue  # a median past the float range has no place on a chart
         out.append(
             Point(
-                run, e.subject, e.case, e.params, e.figure, e.unit, med, ci, len(e.samples), e.noisy
+                run,
+                e.subject,
+                e.case,
+                e.params,
+                e.figure,
+                e.unit,
+                med,
+                ci,
+                len(e.samples),
+                e.noisy,
+                e.flags,
             )
         )
     return out

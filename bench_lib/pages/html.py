@@ -1,26 +1,20 @@
-"""The pieces every mpbench page shares: its style sheet, escaping, figures and tables.
+"""The pieces every mpbench page is made of: escaped text, figures, lists and the one table.
 
-Every string that comes from a result file goes through :func:`esc`.
+Every string that comes from a result file goes through :func:`esc`; the functions here take
+text and escape it, so a page builder passes them text, never markup it made from a file.
+Tables are sortable by a click on a header (``sort.js``, see :mod:`bench_lib.pages.skeleton`)
+and read the same without the script.
 """
 
 from __future__ import annotations
 
 import html
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
 
 from bench_lib.charts.style import Chart
 from bench_lib.printable import printable
-
-CSS = """
-body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-h1{margin-bottom:.2em} .meta{color:#555;font-size:.9em}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0 1.5em}
-th,td{border-bottom:1px solid #ddd;padding:.25em .6em;text-align:left}
-td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.flag{color:#c00;font-weight:bold} .warn{background:#fff3cd;padding:.6em 1em;border-radius:4px}
-figure{margin:1em 0} figure img{max-width:100%;border:1px solid #eee}
-figcaption{color:#444;font-size:.9em} nav a{margin-right:1em}
-"""
 
 
 def esc(value: Any) -> str:
@@ -29,19 +23,67 @@ def esc(value: Any) -> str:
     return html.escape(printable(str(value)), quote=True)
 
 
-def figure_html(chart: Chart) -> str:
-    return (
-        f'<figure><a href="{esc(chart.svg)}"><img src="{esc(chart.png)}" '
-        f'alt="{esc(chart.title)}"></a><figcaption>{esc(chart.caption)}</figcaption></figure>'
-    )
+@dataclass(frozen=True)
+class Cell:
+    """A table cell: its text, the number it sorts by when the text carries a unit, its class."""
+
+    text: str
+    sort_key: float | None = None  # "1.2 ms" sorts as 0.0012; None: by its text
+    css: str = ""  # "num": right-aligned figures; "flag": noise flags
+
+
+CellLike = Union[str, Cell]
+
+
+def _td(cell: CellLike) -> str:
+    c = cell if isinstance(cell, Cell) else Cell(cell)
+    css = f' class="{esc(c.css)}"' if c.css else ""
+    key = f' data-sort="{esc(repr(c.sort_key))}"' if c.sort_key is not None else ""
+    return f"<td{css}{key}>{esc(c.text)}</td>"
 
 
 def table_html(
-    headers: tuple[str, ...], rows: list[tuple[str, ...]], row_classes: list[str] | None = None
+    headers: Sequence[str],
+    rows: Iterable[Sequence[CellLike]],
+    row_classes: Sequence[str] | None = None,
 ) -> str:
+    """The one table of every page: a header row, one row per item, sortable by column."""
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = []
     for i, row in enumerate(rows):
-        css = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
-        body.append(f"<tr{css}>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+        css = row_classes[i] if row_classes and i < len(row_classes) else ""
+        attr = f' class="{esc(css)}"' if css else ""
+        body.append(f"<tr{attr}>" + "".join(_td(c) for c in row) + "</tr>")
+    return (
+        f'<table class="sortable"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def figure_html(chart: Chart) -> str:
+    """A chart: its one PNG, the title as the image's text, and how to read it."""
+    return (
+        f'<figure><img src="{esc(chart.png)}" alt="{esc(chart.title)}">'
+        f"<figcaption>{esc(chart.caption)}</figcaption></figure>"
+    )
+
+
+def list_html(items: Iterable[str], ordered: bool = False) -> str:
+    """A list of text items (escaped); ``ordered`` numbers them from 0, as runs are."""
+    tag = "ol start=0" if ordered else "ul"
+    body = "".join(f"<li>{esc(item)}</li>" for item in items)
+    return f"<{tag}>{body}</{tag[:2]}>"
+
+
+def warn_html(heading: str, items: Iterable[str]) -> str:
+    """A highlighted box of warnings or notes; nothing when there are none."""
+    lines = list(items)
+    if not lines:
+        return ""
+    return f'<div class="warn"><b>{esc(heading)}</b>{list_html(lines)}</div>'
+
+
+def section(anchor: str, title: str) -> str:
+    """A section heading; ``anchor`` (a code name) is what the page's links point at."""
+    attr = f' id="{esc(anchor)}"' if anchor else ""
+    return f"<h2{attr}>{esc(title)}</h2>"

@@ -8,7 +8,7 @@ build)::
                             from its own build (where three ways or more were measured)
     runs/<stem>/            each run's own report, exactly as ``mpbench report`` writes it
 
-The folder appears whole or not at all (:mod:`bench_lib.report_folder`); every string from a
+The folder appears whole or not at all (:mod:`bench_lib.pages.folder`); every string from a
 result file is escaped. Pairwise verdicts are ``mpbench compare``'s and ``mpbench ab``'s job.
 """
 
@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from bench_lib.charts.guard import guarded
+from bench_lib.charts.style import Chart
 from bench_lib.compare.match import RunInfo, machine_fields, mixing_warnings
 from bench_lib.pages.folder import replacing
-from bench_lib.pages.html import CSS, esc, figure_html
+from bench_lib.pages.html import esc, figure_html, list_html, section, warn_html
+from bench_lib.pages.skeleton import page
 from bench_lib.report import builds_charts as charts_builds
 from bench_lib.report import builds_fourway, builds_fourway_chart
 from bench_lib.report import builds_gil as gil_builds
@@ -91,53 +93,42 @@ def render_markdown(
 def render_html(
     builds: list[gil_builds.BuildGil],
     folders: list[str],
-    chart: Any,
+    chart: Chart | None,
     differences: list[str],
     warnings: list[str],
     fourway: Any = None,
 ) -> str:
-    parts = [
-        "<!doctype html><html lang=en><head><meta charset=utf-8>",
-        f"<title>mpbench: several runs</title><style>{CSS}</style></head><body>",
-        "<h1>mpbench: several runs side by side</h1><h2>Runs</h2><ul>",
-    ]
+    parts = [section("", "Runs"), "<ul>"]
     parts += [
         f'<li><a href="{RUNS}/{esc(f)}/index.html">{esc(b.title)}</a>: <code>{esc(b.path)}</code>'
         f" ({esc(b.machine_id)}, profile {esc(b.profile)})</li>"
         for b, f in zip(builds, folders)
     ]
-    parts.append("</ul><h2>Threads and processes on each build</h2>")
+    parts += ["</ul>", section("", "Threads and processes on each build")]
     said = gil_builds.sentences(builds)
     if said:
-        parts.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in said) + "</ul>")
+        parts.append(list_html(said))
     else:
         parts.append("<p>No run measured the gil subject (<code>mpbench run --only gil</code>)</p>")
     if chart is not None:
         parts.append(figure_html(chart))
     ways = builds_fourway.sentences(builds)
     if ways:
-        parts.append(f"<h2>{esc(FOURWAY_HEADING)}</h2><ul>")
-        parts += [f"<li>{esc(s)}</li>" for s in ways]
-        parts.append("</ul>")
+        parts += [section("", FOURWAY_HEADING), list_html(ways)]
         if fourway is not None:
             parts.append(figure_html(fourway))
-    parts.append("<h2>What differs between the runs</h2><ul>")
-    parts += [f"<li>{esc(d)}</li>" for d in differences]
-    parts.append("</ul>")
-    if warnings:
-        parts.append('<div class="warn"><b>Warnings</b><ul>')
-        parts += [f"<li>{esc(w)}</li>" for w in warnings]
-        parts.append("</ul></div>")
+    parts += [section("", "What differs between the runs"), list_html(differences)]
+    parts.append(warn_html("Warnings", warnings))
     parts.append(
-        "<h2>How to read this</h2><p>Each speedup is measured within its own run (the same work "
-        "on one serial thread, then on N workers), so it compares across builds; the serial "
-        "times compare only between runs on one machine in the same minutes. For verdicts "
-        "figure by figure use <code>mpbench compare A.json B.json -o DIR</code>; for two "
-        "interpreters on one machine, <code>mpbench ab PYTHON_A PYTHON_B</code> runs them at "
-        "once, taking turns round by round, so that drift and the machine's speed states hit "
-        "both.</p></body></html>"
+        section("", "How to read this") + "<p>Each speedup is measured within its own run (the "
+        "same work on one serial thread, then on N workers), so it compares across builds; the "
+        "serial times compare only between runs on one machine in the same minutes. For "
+        "verdicts figure by figure use <code>mpbench compare A.json B.json -o DIR</code>; for "
+        "two interpreters on one machine, <code>mpbench ab PYTHON_A PYTHON_B</code> runs them "
+        "at once, taking turns round by round, so that drift and the machine's speed states hit "
+        "both.</p>"
     )
-    return "\n".join(parts)
+    return page("mpbench: several runs", "mpbench: several runs side by side", parts)
 
 
 def write_builds_report(named: list[tuple[Path, dict[str, Any]]], out_dir: Path) -> Path:

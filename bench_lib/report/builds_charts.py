@@ -15,15 +15,14 @@ from pathlib import Path
 import numpy as np
 from matplotlib.axes import Axes
 
+from bench_lib.charts.frame import finish, new_chart
 from bench_lib.charts.style import (
     Chart,
     RunContext,
     colour,
     count_axis,
     error_bars,
-    finish,
     mark_noisy,
-    new_chart,
 )
 from bench_lib.report.builds_gil import BuildGil, Estimate, drawable, ordered
 
@@ -103,26 +102,19 @@ def cross_build(
                 capsize=3,
                 label=f"{words}, {build.title}",
             )
-            mark_noisy(speed_ax, xs, ys, [p.noisy for p in points])
+            mark_noisy(speed_ax, xs, ys, [p.flags for p in points])
             top = max(top, float(np.nanmax(np.asarray(high + ys, dtype=float))))
     factors = [f"{b.label}: {b.side_step.value:.2f}x" for b in shown if b.side_step is not None]
-    if factors:
-        speed_ax.text(
-            0.98,
-            0.03,
-            f"side-step factor at {cores} workers\n(process / thread speedup)\n"
-            + "\n".join(factors),
-            transform=speed_ax.transAxes,
+    if factors:  # above the axes, not over the data
+        speed_ax.set_title(
+            f"side-step factor at {cores} workers (process / thread speedup): "
+            + ", ".join(factors),
             fontsize=8,
-            ha="right",
-            va="bottom",
-            bbox={"boxstyle": "round", "fc": "#fff8e0", "ec": "#d0a000"},
         )
     count_axis(speed_ax, ns)
-    speed_ax.set_ylim(0, top * 1.5)
+    speed_ax.set_ylim(0, top * 1.1)
     speed_ax.set_xlabel("workers (threads or processes)")
     speed_ax.set_ylabel("speedup over one serial run (same work)")
-    speed_ax.legend(fontsize=7, loc="upper left")
     speed_ax.grid(alpha=0.3)
     _serial_panel(serial_ax, shown)
     chart = Chart(

@@ -14,14 +14,13 @@ from pathlib import Path
 import numpy as np
 from matplotlib.axes import Axes
 
+from bench_lib.charts.frame import finish, new_chart
 from bench_lib.charts.style import (
     Chart,
     colour,
     count_axis,
     error_bars,
-    finish,
     mark_noisy,
-    new_chart,
 )
 from bench_lib.report.builds_charts import context
 from bench_lib.report.builds_fourway import MIN_WAYS, Way, four_ways
@@ -55,17 +54,15 @@ def fourway(builds: Sequence[BuildGil], out_dir: Path, stem: str = "gil_fourway"
                 label=way.label,
             )  # fmt: skip
     count_axis(speed_ax, ns)
-    speed_ax.set_ylim(0, top * 1.45)
+    speed_ax.set_ylim(0, top * 1.1)
     speed_ax.set_xlabel("workers")
     speed_ax.set_ylabel("speedup over one serial run (same work, same build)")
-    speed_ax.legend(fontsize=7, loc="upper left")
     speed_ax.grid(alpha=0.3)
     cores_ax.axhline(cores, color=colour("ideal"), linestyle="--", linewidth=1)
-    cores_ax.set_ylim(0, cores * 1.6)  # room for the legend above the usable cores
+    cores_ax.set_ylim(0, cores * 1.1)
     cores_ax.set_xticks(np.log2(ns), [str(int(n)) for n in ns])
     cores_ax.set_xlabel("workers")
     cores_ax.set_ylabel("effective cores used (CPU s / wall s, psutil)")
-    cores_ax.legend(fontsize=7, loc="upper left")
     cores_ax.grid(axis="y", alpha=0.3)
     chart = Chart(
         stem,
@@ -89,7 +86,7 @@ def _line(ax: Axes, way: Way) -> float:
         xs, ys, yerr=error_bars(ys, low, high), color=colour(way.name), marker="o", capsize=3,
         linestyle=":" if way.build.gil_off else "-", label=way.label,
     )  # fmt: skip
-    mark_noisy(ax, xs, ys, [p.noisy for p in way.points])
+    mark_noisy(ax, xs, ys, [p.flags for p in way.points])
     return float(np.nanmax(np.asarray(high + ys, dtype=float)))
 
 

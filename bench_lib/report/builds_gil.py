@@ -46,6 +46,7 @@ class Speedup:
     effective_cores: float | None  # CPU s / wall s of the whole process tree
     impossible: bool  # flagged above the usable cores: drawn as a cross, never quoted
     noisy: bool  # a noise flag on the benchmark
+    flags: str = ""  # the benchmark's noise flag codes, joined by commas (what a ring marks)
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ def of(path: str, data: dict[str, Any]) -> BuildGil:
             effective_cores=float(cpu) if isinstance(cpu, (int, float)) else None,
             impossible=bench.flagged(IMPOSSIBLE_FLAG),
             noisy=bool(bench.flags),
+            flags=",".join(bench.noise_flags),
         )
         points.append(point)
         if point.mode == "process" and point.n == cores:

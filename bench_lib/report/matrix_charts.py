@@ -13,14 +13,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
+from bench_lib.charts.frame import finish, new_chart
 from bench_lib.charts.style import (
     FALLBACK,
     Chart,
     RunContext,
     colour,
     error_bars,
-    finish,
-    new_chart,
     plain,
 )
 from bench_lib.report.matrix import Matrix
@@ -104,7 +103,6 @@ def subjects_chart(matrix: Matrix, out_dir: Path) -> Chart | None:
     ax.invert_yaxis()
     base = matrix.runs[matrix.baseline].label
     ax.set_xlabel(f"geometric mean speed against {plain(base)} (> 1: faster; 95% CI)")
-    ax.legend(fontsize=8, loc="best")
     ax.grid(axis="x", alpha=0.3)
     chart = Chart(
         "matrix_subjects",

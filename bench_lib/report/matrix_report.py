@@ -2,9 +2,9 @@
 
     index.html                      runs, both tables, the GIL sentences, the charts (offline)
     summary.md                      the same in Markdown
-    charts/matrix_subjects.png/svg  each subject against the baseline, per run
-    charts/matrix_headlines.png/svg the headline figures, per run
-    charts/gil_builds.png/svg       threads and processes on every build (bench_lib.charts_builds)
+    charts/matrix_subjects.png      each subject against the baseline, per run
+    charts/matrix_headlines.png     the headline figures, per run
+    charts/gil_builds.png           threads and processes on every build (report.builds_charts)
 
 The folder appears whole or not at all; every string from a result file is escaped.
 """
@@ -19,7 +19,8 @@ from pathlib import Path
 from bench_lib.charts.guard import guarded
 from bench_lib.charts.style import Chart
 from bench_lib.pages.folder import replacing
-from bench_lib.pages.html import CSS, esc, figure_html, table_html
+from bench_lib.pages.html import esc, figure_html, list_html, section, table_html, warn_html
+from bench_lib.pages.skeleton import page
 from bench_lib.report import builds_charts as charts_builds
 from bench_lib.report import builds_gil as gil_builds
 from bench_lib.report import matrix_charts as charts_matrix
@@ -30,18 +31,13 @@ from bench_lib.report.matrix import Matrix
 def render_html(matrix: Matrix, sentences: list[str], charts: list[Chart]) -> str:
     by_stem = {c.stem: c for c in charts}
     head = matrix_text.headers(matrix)
-    parts = [
-        "<!doctype html><html lang=en><head><meta charset=utf-8>",
-        f"<title>mpbench matrix</title><style>{CSS}</style></head><body>",
-        "<h1>mpbench matrix: several Pythons lined up</h1>",
-        f'<p class="meta">Baseline: {esc(matrix_text.baseline_words(matrix))}</p><ul>',
-    ]
+    parts = [f'<p class="meta">Baseline: {esc(matrix_text.baseline_words(matrix))}</p><ul>']
     parts += [
         f"<li>{esc(r.label)}: <code>{esc(r.path)}</code> (profile {esc(r.profile)}, "
         f"{'GIL off' if r.gil_off else 'GIL on'})</li>"
         for r in matrix.runs
     ]
-    parts.append("</ul><h2>Per subject, against the baseline</h2>")
+    parts.append("</ul>" + section("", "Per subject, against the baseline"))
     parts.append(
         "<p>Geometric mean speed over the subject's benchmarks, with a 95% interval from each "
         "benchmark's blocks (as <code>mpbench compare</code> computes it); above 1 is faster."
@@ -50,22 +46,17 @@ def render_html(matrix: Matrix, sentences: list[str], charts: list[Chart]) -> st
     parts.append(table_html(head, matrix_text.subject_rows(matrix)))
     if "matrix_subjects" in by_stem:
         parts.append(figure_html(by_stem["matrix_subjects"]))
-    parts.append("<h2>Headline figures</h2>")
+    parts.append(section("", "Headline figures"))
     parts.append(table_html(head, matrix_text.headline_rows(matrix)))
     if "matrix_headlines" in by_stem:
         parts.append(figure_html(by_stem["matrix_headlines"]))
     if sentences or "gil_builds" in by_stem:
-        parts.append("<h2>The GIL on each build</h2><ul>")
-        parts += [f"<li>{esc(s)}</li>" for s in sentences]
-        parts.append("</ul>")
+        parts += [section("", "The GIL on each build"), list_html(sentences)]
         if "gil_builds" in by_stem:
             parts.append(figure_html(by_stem["gil_builds"]))
-    if matrix.notes:
-        parts.append('<div class="warn"><b>Notes</b><ul>')
-        parts += [f"<li>{esc(n)}</li>" for n in matrix.notes]
-        parts.append("</ul></div>")
-    parts.append(f"<h2>Pairwise verdicts</h2><p>{esc(matrix_text.AB_HINT)}</p></body></html>")
-    return "\n".join(parts)
+    parts.append(warn_html("Notes", matrix.notes))
+    parts.append(section("", "Pairwise verdicts") + f"<p>{esc(matrix_text.AB_HINT)}</p>")
+    return page("mpbench matrix", "mpbench matrix: several Pythons lined up", parts)
 
 
 def write_matrix_report(matrix: Matrix, out_dir: Path) -> Path:

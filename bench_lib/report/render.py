@@ -1,9 +1,10 @@
 """``mpbench report``: one self-contained folder per run: index.html, summary.md, charts/.
 
-The page opens offline (no scripts, no network), and every string that comes from
-a result file is escaped. Subjects the run did not measure are said, not broken. A chart
-that the file's values cannot draw (an axis past the float range) is named on the page
-instead. The folder appears whole or not at all (:mod:`bench_lib.report_folder`).
+The page (:mod:`bench_lib.pages.skeleton`) opens offline, runs only its own table-sorting
+script, and every string that comes from a result file is escaped. Subjects the run did not
+measure are said, not broken. A chart that the file's values cannot draw (an axis past the
+float range) is named on the page instead. The folder appears whole or not at all
+(:mod:`bench_lib.pages.folder`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from bench_lib import registry
 from bench_lib.charts.guard import guarded
 from bench_lib.charts.style import Chart, RunContext
 from bench_lib.pages.folder import replacing
-from bench_lib.pages.html import CSS, esc, figure_html
+from bench_lib.pages.html import Cell, CellLike, esc, figure_html, list_html, section, table_html
+from bench_lib.pages.skeleton import page
 from bench_lib.report import recommend
 from bench_lib.results import summary, tidy
 from bench_lib.results.records import Machine, RunLog
@@ -59,16 +61,23 @@ def machine_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def _table_html(rows: list[summary.Row]) -> str:
-    head = "".join(f"<th>{esc(h)}</th>" for h in summary.HEADERS)
-    body = []
+def _figures_table(rows: list[summary.Row]) -> str:
+    """The run's figures in the one table (:func:`bench_lib.pages.html.table_html`): median
+    and interval sort by value, not by their text."""
+    cells: list[tuple[CellLike, ...]] = []
     for row in rows:
-        cells = summary.cells(row)
-        tds = [f"<td>{esc(c)}</td>" for c in cells[:3]]
-        tds += [f'<td class="num">{esc(c)}</td>' for c in cells[3:6]]
-        tds += [f"<td>{esc(cells[6])}</td>", f'<td class="flag">{esc(cells[7])}</td>']
-        body.append("<tr>" + "".join(tds) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+        text = summary.cells(row)
+        cells.append(
+            (
+                *text[:3],
+                Cell(text[3], row.median, "num"),
+                Cell(text[4], row.ci_low, "num"),
+                Cell(text[5], row.rounds, "num"),
+                text[6],
+                Cell(text[7], None, "flag"),
+            )
+        )
+    return table_html(summary.HEADERS, cells)
 
 
 def draw_charts(
@@ -106,12 +115,7 @@ def render_html(
 ) -> str:
     rows = summary.rows(data)
     ctx = RunContext.of(data)
-    parts = [
-        f"<!doctype html><html lang=en><head><meta charset=utf-8>"
-        f"<title>mpbench report: {esc(ctx.machine)}</title><style>{CSS}</style></head><body>",
-        "<h1>mpbench report</h1>",
-        '<div class="meta">',
-    ]
+    parts = ['<div class="meta">']
     parts += [f"<div><b>{esc(k)}</b>: {esc(v)}</div>" for k, v in machine_lines(data)]
     parts.append("</div>")
     if RunLog.of(data).partial:
@@ -122,41 +126,38 @@ def render_html(
     parts.append(
         "<nav>"
         + "".join(
-            f'<a href="#{s.name}">{esc(s.title.split(":")[0])}</a>' for s in registry.subjects()
+            f'<a href="#{esc(s.name)}">{esc(s.title.split(":")[0])}</a>'
+            for s in registry.subjects()
         )
         + "</nav>"
     )
     if advice:
-        parts.append("<h2>What this run says</h2><ul>")
-        parts += [f"<li>{esc(line)}</li>" for line in advice]
-        parts.append("</ul>")
+        parts += [section("", "What this run says"), list_html(advice)]
     for declared in registry.subjects():
-        subject, title = declared.name, declared.title
-        parts.append(f'<h2 id="{subject}">{esc(title)}</h2>')
-        subject_rows = [r for r in rows if r.subject == subject]
+        parts.append(section(declared.name, declared.title))
+        subject_rows = [r for r in rows if r.subject == declared.name]
         if not subject_rows:
             parts.append(
-                f"<p>Not measured in this run (run <code>mpbench run --only {subject}"
-                "</code> to add it).</p>"
+                f"<p>Not measured in this run (run <code>mpbench run --only "
+                f"{esc(declared.name)}</code> to add it).</p>"
             )
             continue
-        parts += [figure_html(c) for c in drawn.get(subject, [])]
-        parts.append(_table_html(subject_rows))
+        parts += [figure_html(c) for c in drawn.get(declared.name, [])]
+        parts.append(_figures_table(subject_rows))
     problems = summary.problems(data) + (not_drawn or [])
     if problems:
-        parts.append("<h2>Failures, skips and noise</h2><ul>")
-        parts += [f"<li>{esc(p)}</li>" for p in problems]
-        parts.append("</ul>")
+        parts += [section("", "Failures, skips and noise"), list_html(problems)]
     parts.append(
-        "<h2>How to read this</h2><p>Each figure is the median of its measured rounds "
-        "with a 95% interval from its blocks (Student's t over the blocks' log medians; "
-        "the blocks are passes over the suite, spread over the run; one block: no "
-        "interval). <i>vs floor</i> compares a figure with the "
-        "cheapest thing it must do, measured in the same run. A red ring or a flag "
-        "marks a noisy figure; the list above says why and what to do.</p>"
+        section("", "How to read this") + "<p>Each figure is the geometric mean of its blocks' "
+        "medians, with a 95% interval from the blocks (Student's t over their log medians; the "
+        "blocks are passes over the suite, spread over the run; with fewer than 3 blocks a "
+        "figure has no interval and is flagged <i>few-blocks</i>). <i>vs floor</i> compares "
+        "a figure with the cheapest thing it must do, measured in the same run. A ringed point "
+        "in a chart is flagged for more than a wide interval (erratic rounds, a busy machine, "
+        "stolen time, a changing clock); the flags column and the list above say which, and "
+        "what to do. Click a column's header to sort its table.</p>"
     )
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    return page(f"mpbench report: {ctx.machine}", "mpbench report", parts)
 
 
 def render_markdown(

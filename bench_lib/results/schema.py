@@ -17,7 +17,6 @@ from typing import Any
 JSON_SCHEMA = Path(__file__).with_name("result.schema.json")  # installed with the package
 
 NUMBER = (int, float)
-SCALAR = (str, int, float, bool)
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,7 @@ def _derived(data: dict[str, Any]) -> pd.DataFrame:
         row.update({k: v for k, v in extra.items() if isinstance(v, (int, float, bool))})
         row.update(param_columns(bench.params))
         row["noisy"] = bool(bench.flags)
+        row["flags"] = ",".join(bench.noise_flags)
         rows.append(row)
     table: pd.DataFrame = pd.DataFrame(rows)
     for column in DERIVED_COLUMNS:  # a smoke run has no intervals: the columns still exist

@@ -54,15 +54,6 @@ def spin_until(deadline_ns: int) -> None:
         pass
 
 
-def time_sections(section_ns: int, sections: int) -> int:
-    """Nanoseconds that ``sections`` back-to-back sections of ``section_ns`` take here."""
-    clock = time.perf_counter_ns
-    t0 = clock()
-    for _ in range(sections):
-        spin_until(clock() + section_ns)
-    return clock() - t0
-
-
 def crew_member(go: Any, stop: Any, conn: Any, job: Any, args: tuple[Any, ...]) -> None:
     """A persistent worker: wait for its own ``go`` token, run ``job(*args)``, send the result.
 
@@ -191,18 +182,6 @@ def write_lines(path: str, lock: Any, writer: int, lines: int, line_bytes: int, 
     finally:
         os.close(fd)
     return lines
-
-
-def hold_and_exit(lock: Any, how: str) -> int:
-    """A faulty worker for the failure tests: take the lock and never give it back.
-
-    ``how="die"`` exits the process while holding it; ``how="hang"`` sleeps holding it.
-    """
-    lock.acquire()
-    if how == "die":
-        os._exit(3)
-    time.sleep(3600)
-    return 0
 
 
 # --- pool ------------------------------------------------------------------------------------

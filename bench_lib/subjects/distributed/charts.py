@@ -9,16 +9,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bench_lib.charts.frame import finish, new_chart
+from bench_lib.charts.labels import label as series_label
 from bench_lib.charts.style import (
     Chart,
     RunContext,
     colour,
     count_axis,
     error_bars,
-    finish,
     interval_bars,
     mark_noisy,
-    new_chart,
     samples_text,
     speedup_series,
 )
@@ -27,19 +27,9 @@ from bench_lib.results.records import Machine
 from bench_lib.units import format_bytes_size
 
 SUBJECT = "distributed"
-API_LABELS = {  # drawing order: one machine first, then dask
-    "pool_apply": "Pool.apply (round trip)",
-    "pool_apply_async": "Pool.apply_async",
-    "executor_submit": "ProcessPoolExecutor.submit",
-    "dask_submit": "dask client.submit (round trip)",
-    "dask_map": "dask client.map",
-}
-PATH_LABELS = {
-    "scatter_gather": "dask scatter + gather",
-    "worker_to_worker": "dask worker to worker",
-    "pipe": "Pipe (one machine)",
-    "shm": "shared memory (one machine)",
-}
+API_ORDER = ("pool_apply", "pool_apply_async", "executor_submit", "dask_submit", "dask_map")
+# drawing order: one machine first, then dask
+PATH_ORDER = ("scatter_gather", "worker_to_worker", "pipe", "shm")
 
 
 def overhead(
@@ -48,11 +38,11 @@ def overhead(
     rows = tidy.select(frame, SUBJECT, "task_overhead")
     if rows.empty:
         return None
-    order = [api for api in API_LABELS if api in set(rows["p_api"])]
+    order = [api for api in API_ORDER if api in set(rows["p_api"])]
     rows = rows.set_index("p_api").loc[order].reset_index()
     fig, (ax,) = new_chart(height_in=0.5 * len(rows) + 1.8)
     colours = [colour("dask" if str(a).startswith("dask") else "processes") for a in rows["p_api"]]
-    interval_bars(ax, rows, colours, [API_LABELS[a] for a in rows["p_api"]], "s")
+    interval_bars(ax, rows, colours, [series_label("api", a) for a in rows["p_api"]], "s")
     ax.invert_yaxis()
     ax.set_xlabel("time per no-op task (log scale): the engine's own cost")
     chart = Chart(
@@ -92,7 +82,6 @@ def scaling(
         ax.set_xlabel(f"workers ({task_ms:g} ms tasks)")
         ax.set_ylabel("speedup over one worker")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left")
     chart = Chart(
         "distributed_scaling",
         "Scaling: dask next to Pool on the same batch",
@@ -112,12 +101,13 @@ def transfer(
     if len(sizes) < 2:  # one size: bars, not lines
         rows = rows.sort_values("median")
         fig, (ax,) = new_chart(height_in=0.5 * len(rows) + 1.8)
-        labels = [PATH_LABELS.get(p, p) for p in rows["p_path"]]
+        labels = [series_label("path", p) for p in rows["p_path"]]
         interval_bars(ax, rows, [colour(str(p)) for p in rows["p_path"]], labels, "B/s")
         ax.set_xlabel(f"bytes/s at {format_bytes_size(sizes[0] * 1024)} (log scale)")
     else:
         fig, (ax,) = new_chart()
-        for path, label in PATH_LABELS.items():
+        for path in PATH_ORDER:
+            label = series_label("path", path)
             line = rows[rows["p_path"] == path].sort_values("p_size_kib")
             if line.empty:
                 continue
@@ -132,7 +122,7 @@ def transfer(
                 color=colour(path),
                 linestyle="--" if dashed else "-",
             )
-            mark_noisy(ax, line["p_size_kib"] * 1024, line["median"], line["noisy"])
+            mark_noisy(ax, line["p_size_kib"] * 1024, line["median"], line["flags"])
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ticks = [s * 1024 for s in sizes]
@@ -140,7 +130,6 @@ def transfer(
         ax.set_xlabel("payload size")
         ax.set_ylabel("bytes/s (higher is better)")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="lower right")  # dask's small payloads sit at the left
     chart = Chart(
         "distributed_transfer",
         "Moving data: dask next to Pipe and shared memory",

@@ -8,11 +8,8 @@ pool subject.
 
 from __future__ import annotations
 
-import os
-import signal
 import zlib
 from multiprocessing import shared_memory
-from pathlib import Path
 from typing import Any
 
 PAYLOAD_BLOCK = 4096  # the payload repeats one seeded block: cheap to build, seed-dependent
@@ -28,20 +25,6 @@ def payload(size: int, seed: int) -> bytes:
 def digest(data: bytes) -> tuple[int, int]:
     """(length, CRC-32) of a payload: what a consumer returns instead of the bytes."""
     return len(data), zlib.crc32(data)
-
-
-def die_once(flag: str, seed: int) -> int:
-    """Fault injection for the reliability test: the first call kills its own worker process.
-
-    ``flag`` is a file path; the call that creates it dies (SIGKILL, no clean-up), later calls
-    (dask's retry on another worker) return ``seed``.
-    """
-    try:
-        Path(flag).touch(exist_ok=False)
-    except FileExistsError:
-        return seed
-    os.kill(os.getpid(), signal.SIGKILL)
-    return seed  # not reached
 
 
 def buffer(shm: shared_memory.SharedMemory) -> memoryview:

@@ -15,14 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bench_lib.charts.frame import finish, new_chart
 from bench_lib.charts.style import (
     Chart,
     RunContext,
     colour,
     count_axis,
-    finish,
     mark_impossible,
-    new_chart,
     samples_text,
     speedup_series,
 )
@@ -94,23 +93,17 @@ def headline(
             label=label,
         )
     factor = side_step(rows, cores)
-    if factor is not None:
-        speed_ax.text(
-            0.03,
-            0.96,
+    if factor is not None:  # above the axes, not over the data
+        speed_ax.set_title(
             f"side-step factor at {cores} cores: {factor:.2f}x (process / thread speedup)",
-            transform=speed_ax.transAxes,
             fontsize=9,
-            va="top",
-            bbox={"boxstyle": "round", "fc": "#fff8e0", "ec": "#d0a000"},
         )
     mark_impossible(speed_ax, rows, "p_n", lambda n: np.minimum(n, cores))
     count_axis(speed_ax, ns)
     shown = rows[~rows["impossible"]]["speedup"]
-    speed_ax.set_ylim(0, max(cores, float(shown.max()) if len(shown) else 0.0) * 1.4)
+    speed_ax.set_ylim(0, max(cores, float(shown.max()) if len(shown) else 0.0) * 1.15)
     speed_ax.set_xlabel("workers (" + ", ".join(MODES[m] for m in present) + ")")
     speed_ax.set_ylabel("speedup over one worker")
-    speed_ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0.0, 0.88), ncol=2)
     speed_ax.grid(alpha=0.3)
     cores_ax.axhline(
         cores, color=colour("ideal"), linestyle="--", linewidth=1, label=f"{cores} usable cores"
@@ -118,7 +111,6 @@ def headline(
     cores_ax.set_xticks(np.log2(ns), [str(int(n)) for n in ns])
     cores_ax.set_xlabel("workers")
     cores_ax.set_ylabel("effective cores used (CPU s / wall s, psutil)")
-    cores_ax.legend(fontsize=8, loc="upper left")
     cores_ax.grid(axis="y", alpha=0.3)
     chart = Chart(
         "gil_headline",
@@ -192,8 +184,6 @@ def timelines(
         ax.set_xlabel("seconds")
         ax.set_ylabel("CPU busy, % (per core)")
         ax.grid(alpha=0.3)
-        if per_cpu.shape[1] <= 16:
-            ax.legend(fontsize=7, loc="lower right")
     chart = Chart(
         "gil_cpu_timeline",
         "Where the CPU time went: " + " vs ".join(MODES[m] for m in pair),

@@ -13,14 +13,14 @@ from typing import Any
 
 import pandas as pd
 
+from bench_lib.charts.frame import finish, new_chart
+from bench_lib.charts.labels import label as series_label
 from bench_lib.charts.style import (
     Chart,
     RunContext,
     colour,
     error_bars,
-    finish,
     mark_noisy,
-    new_chart,
     samples_text,
 )
 from bench_lib.results import tidy
@@ -41,14 +41,7 @@ def _colour(series: str) -> str:
     return IO_COLOURS.get(series, colour(series))
 
 
-def _legend(ax: Any) -> None:
-    """One legend entry per label (mark_noisy labels every call)."""
-    handles, labels = ax.get_legend_handles_labels()
-    unique = dict(zip(labels, handles))
-    ax.legend(unique.values(), unique.keys(), fontsize=8)
-
-
-LOWER_BOUND_LABEL = "client-bound: at least this (the one-thread client was the limit)"
+LOWER_BOUND_LABEL = "client-bound: at least this fast (the client was the limit)"
 
 
 def _models(rows: pd.DataFrame) -> list[str]:
@@ -71,7 +64,7 @@ def echo_rate(
             yerr=error_bars(group["median"], group["ci_low"], group["ci_high"]),
             marker="o",
             capsize=3,
-            label=model,
+            label=series_label("model", model),
             color=_colour(model),
         )
         low = group[bound[group.index]]
@@ -87,12 +80,11 @@ def echo_rate(
                 label=LOWER_BOUND_LABEL,
             )
         plain = group[~bound[group.index]]  # a client-bound point's flag is not noise
-        mark_noisy(ax, plain["p_connections"], plain["median"], plain["noisy"])
+        mark_noisy(ax, plain["p_connections"], plain["median"], plain["flags"])
     ax.set_xscale("log")
     ax.set_xlabel("concurrent connections (log scale)")
     ax.set_ylabel("echo requests per second")
     ax.set_ylim(bottom=0)
-    _legend(ax)
     ax.grid(alpha=0.3)
     chart = Chart(
         "io_echo_rate",
@@ -121,14 +113,13 @@ def server_cpu(
             group["p_connections"],
             group["value"] * 1e6,
             marker="o",
-            label=model,
+            label=series_label("model", model),
             color=_colour(model),
         )
     ax.set_xscale("log")
     ax.set_xlabel("concurrent connections (log scale)")
     ax.set_ylabel("server CPU per request, µs (lower is better)")
     ax.set_ylim(bottom=0)
-    _legend(ax)
     ax.grid(alpha=0.3)
     chart = Chart(
         "io_server_cpu",
@@ -161,14 +152,13 @@ def selector_cost(
             label=label,
             color=_colour(str(name)),
         )
-        mark_noisy(ax, group["p_fds"], group["median"] * 1e6, group["noisy"])
+        mark_noisy(ax, group["p_fds"], group["median"] * 1e6, group["flags"])
     ax.axvline(1024, color="#999999", linestyle=":", linewidth=1)
     ax.text(1024, ax.get_ylim()[1], " FD_SETSIZE: select stops", fontsize=7, va="top")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("registered descriptors, one ready (log scale)")
     ax.set_ylabel("one readiness check, µs (log scale)")
-    _legend(ax)
     ax.grid(alpha=0.3, which="both")
     chart = Chart(
         "io_selector_cost",

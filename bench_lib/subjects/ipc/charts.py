@@ -12,14 +12,14 @@ from typing import Any
 
 import pandas as pd
 
+from bench_lib.charts.frame import finish, new_chart
+from bench_lib.charts.labels import label as series_label
 from bench_lib.charts.style import (
     Chart,
     RunContext,
     colour,
     error_bars,
-    finish,
     mark_noisy,
-    new_chart,
     samples_text,
     value_labels,
 )
@@ -66,12 +66,12 @@ def throughput(
             group["p_size"],
             group["median"],
             marker="o",
-            label=str(channel),
+            label=series_label("channel", channel),
             color=colour(str(channel)),
             capsize=2,
             yerr=error_bars(group["median"], group["ci_low"], group["ci_high"]),
         )
-        mark_noisy(ax, group["p_size"], group["median"], group["noisy"])
+        mark_noisy(ax, group["p_size"], group["median"], group["flags"])
     for case, (label, style) in FLOORS.items():
         floor = rows[rows["case"] == case].sort_values("p_size")
         if len(floor):
@@ -90,12 +90,11 @@ def throughput(
     ax.set_xlabel("message size (log)")
     ax.set_ylabel("bytes per second, one producer to one consumer (log)")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8, loc="upper left", ncol=2)
     chart = Chart(
         "ipc_throughput",
         "How fast processes can talk, by channel and message size",
         "Bytes per second from one child process to the parent through each channel, "
-        f"every message checked{f', placement {shown}' if shown else ''}. The floors: a raw "
+        f"every message checked{_placement_words(shown)}. The floors: a raw "
         "os.pipe (dashed, under Pipe(duplex=False) and the queues) and a raw socketpair "
         "(dash-dot, under Pipe() and the Manager) between the same two CPUs, and a copy "
         "inside one process (dotted, under shared memory).",
@@ -136,11 +135,10 @@ def latency(
         p99_s,
         [f"{format_value(m, 's')} (p99 {format_value(p, 's')})" for m, p in zip(median_s, p99_s)],
     )
-    ax.set_yticks(ys, [("floor: raw " if _channel(c) in RAW else "") + c for c in table.index])
+    ax.set_yticks(ys, [_bar_label(c) for c in table.index])
     ax.set_xscale("log")
     ax.set_xlim(right=float(p99_s.max()) * 8)
     ax.set_xlabel("round trip of one small message, parent -> child -> parent (log)")
-    ax.legend(fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     chart = Chart(
         "ipc_latency",
@@ -153,8 +151,19 @@ def latency(
     return finish(fig, out_dir, chart, ctx, "every trip of the measured rounds")
 
 
+def _placement_words(shown: str | None) -> str:
+    return f", placement {shown} ({series_label('placement', shown)})" if shown else ""
+
+
 def _channel(bar: str) -> str:
     return bar.split(" ")[0]
+
+
+def _bar_label(bar: str) -> str:
+    """ "Pipe, both ways, two cores" for the bar "pipe cross_core"; a raw channel is a floor."""
+    channel, *placement = bar.split(" ")
+    words = [series_label("channel", channel), *(series_label("placement", p) for p in placement)]
+    return ("floor: " if channel in RAW else "") + ", ".join(words)
 
 
 CHARTS = (throughput, latency)  # in report order

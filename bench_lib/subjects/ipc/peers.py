@@ -199,10 +199,6 @@ class Peers:
         self.keep.clear()
         self.helpers.clear()
 
-    @property
-    def exitcodes(self) -> list[int | None]:
-        return [p.exitcode for p in self.procs]
-
 
 @contextlib.contextmanager
 def watched(peers: Peers, what: str, timeout_s: float) -> Iterator[None]:

@@ -7,29 +7,19 @@ from typing import Any
 
 import pandas as pd
 
+from bench_lib.charts.frame import finish, new_chart
+from bench_lib.charts.labels import label as series_label
 from bench_lib.charts.style import (
     Chart,
     RunContext,
     colour,
     count_axis,
     error_bars,
-    finish,
     mark_noisy,
-    new_chart,
     samples_text,
 )
 from bench_lib.results import tidy
 from bench_lib.results.records import Machine
-
-PRIMITIVE_LABELS = {
-    "lock": "Lock",
-    "rlock": "RLock",
-    "semaphore": "Semaphore(1)",
-    "bounded_semaphore": "BoundedSemaphore(1)",
-    "manager_lock": "Manager().Lock()",
-    "value_lock": "Value.get_lock()",
-    "thread_lock": "threading.Lock (threads)",
-}
 
 
 def contention(
@@ -44,7 +34,7 @@ def contention(
     for primitive, group in rows.groupby("p_primitive"):
         group = group.sort_values("p_workers")
         c = colour(str(primitive))
-        label = PRIMITIVE_LABELS.get(str(primitive), str(primitive))
+        label = series_label("primitive", primitive)
         rate_ax.errorbar(
             group["p_workers"],
             group["median"],
@@ -54,7 +44,7 @@ def contention(
             yerr=error_bars(group["median"], group["ci_low"], group["ci_high"]),
             capsize=3,
         )
-        mark_noisy(rate_ax, group["p_workers"], group["median"], group["noisy"])
+        mark_noisy(rate_ax, group["p_workers"], group["median"], group["flags"])
         floor = floors[floors["p_primitive"] == primitive]
         if len(floor):
             rate_ax.axhline(float(floor["median"].iloc[0]), color=c, linestyle=":", alpha=0.7)
@@ -70,7 +60,6 @@ def contention(
     rate_ax.set_ylabel("acquisitions per second, all workers (log)")
     rate_ax.set_title("throughput (dotted: the floor, the same crew with one worker)", fontsize=9)
     rate_ax.grid(alpha=0.3, which="both")
-    rate_ax.legend(fontsize=7)
     count_axis(fair_ax, rows["p_workers"])
     fair_ax.set_ylim(0, 1.05)
     fair_ax.set_xlabel("contending workers")

@@ -8,17 +8,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bench_lib.charts.frame import finish, new_chart
+from bench_lib.charts.labels import label as series_label
 from bench_lib.charts.style import (
-    NOISY_EDGE,
     Chart,
     RunContext,
     colour,
     count_axis,
     error_bars,
-    finish,
     interval_bars,
     mark_impossible,
-    new_chart,
+    outline_flagged,
     samples_text,
     speedup_series,
     value_labels,
@@ -57,9 +57,7 @@ def overhead(
             xerr=error_bars(group["median"], group["ci_low"], group["ci_high"]),
             capsize=2,
         )
-        for bar, noisy in zip(bars, group["noisy"]):
-            if noisy:
-                bar.set_edgecolor(NOISY_EDGE)
+        outline_flagged(bars, group["flags"])
         value_labels(
             ax,
             ys,
@@ -67,12 +65,11 @@ def overhead(
             group["ci_high"],
             [format_value(v, "s") for v in group["median"]],
         )
-    ax.set_yticks(range(len(order)), order)
+    ax.set_yticks(range(len(order)), [series_label("api", api) for api in order])
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.set_xlim(right=rows["median"].max() * 8)
     ax.set_xlabel("time per no-op task (log scale): the API's own cost")
-    ax.legend(fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     chart = Chart(
         "pool_overhead",
@@ -123,7 +120,6 @@ def scaling(
         ax.set_xlabel(xlabel)
         ax.set_ylabel("speedup over one worker (Pool.map)")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left")
     chart = Chart(
         "pool_scaling",
         "How a process pool scales with workers and with cores",

@@ -7,15 +7,14 @@ from typing import Any
 
 import pandas as pd
 
+from bench_lib.charts.frame import finish, new_chart
 from bench_lib.charts.style import (
     Chart,
     RunContext,
     colour,
     error_bars,
-    finish,
     interval_bars,
     mark_noisy,
-    new_chart,
     samples_text,
 )
 from bench_lib.results import tidy
@@ -121,7 +120,6 @@ def start_phases(
     )  # fmt: skip
     ax.set_yticks(y, list(table.index))
     ax.set_xlabel("milliseconds since Process() was created (medians)")
-    ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     chart = Chart(
         "spawn_start_phases",
@@ -152,10 +150,9 @@ def fork_memory(
             yerr=error_bars(group["median"], group["ci_low"], group["ci_high"]) * 1e3,
             capsize=3,
         )
-        mark_noisy(ax, group["p_mib"], group["median"] * 1e3, group["noisy"])
+        mark_noisy(ax, group["p_mib"], group["median"] * 1e3, group["flags"])
     ax.set_xlabel("touched memory in the parent, MiB")
     ax.set_ylabel("start + join, ms")
-    ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     chart = Chart(
         "spawn_fork_memory",
