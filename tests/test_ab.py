@@ -64,8 +64,10 @@ def test_ab_runs_both_sides_saves_both_files_and_compares(tmp_path: Path) -> Non
         )
     assert "block 2/2, A and B taking turns round by round" in out.stdout and "spawn" in out.stdout
     assert [s["side"] for s in seen] == ["a", "b"] and seen[0]["id"] == seen[1]["id"]
-    # both sides ran every benchmark in turns, in both blocks
-    benchmarks = len(results.load(files[0])["benchmarks"])
+    # both sides ran every benchmark in turns, in both blocks (those skipped here too: both
+    # sides have them, and each takes its turn to skip them)
+    first = results.load(files[0])
+    benchmarks = len(first["benchmarks"]) + len(first["mpbench"]["skipped"])
     assert seen[0]["turns"] == "round" and seen[0]["shared_benchmarks"] == [benchmarks] * 2
     for f in files:  # the other side took turns with it: not another run competing for the CPUs
         assert results.load(f)["mpbench"]["concurrent_runs"] == []
