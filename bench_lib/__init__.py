@@ -2,7 +2,7 @@
 
 Public names are imported lazily: spawn and forkserver children import
 ``bench_lib.workers.workloads``, which must not drag the rest (pandas, matplotlib,
-psutil) into every child (DESIGN.md, principle 1).
+psutil) into every child (docs/design.md, principle 1).
 """
 
 from __future__ import annotations

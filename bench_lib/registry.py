@@ -14,11 +14,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import pkgutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType, ModuleType
-from typing import Any, Callable
+from typing import Any
 
 SUBJECTS_PACKAGE = "bench_lib.subjects"
 

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Iterator, Sequence
-from typing import Any, Callable
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import pytest
 
@@ -142,7 +142,7 @@ def _tasks_per_round(mpbench: Bench, run: Callable[[list[pool_work.Job]], list[i
 
     A dask round trip costs 1 ms on a quiet machine and 50 ms on a busy one: a fixed count
     would make a round last minutes there. Every block reuses the first block's count, so
-    all rounds do the same work (DESIGN.md, principle 14).
+    all rounds do the same work (docs/design.md, principle 14).
     """
     if "tasks_per_round" not in mpbench.info:
         probe = pool_work.jobs_for(CALIBRATION_TASKS, 0)

@@ -4,7 +4,7 @@ Unit: seconds per start (lower is better), one start+join per measured round.
 
 Every round runs in a lean measuring process (stdlib only, about 10 MB), never in the pytest
 process: a fork copies the forking process's page tables, so a 50 MB parent would make every
-fork-family figure 2-3x slower (DESIGN.md, principle 11). Each block of rounds is a fresh
+fork-family figure 2-3x slower (docs/design.md, principle 11). Each block of rounds is a fresh
 measuring process (principle 15); ``info.blocks`` records each one's size and mappings.
 
 - ``process_start``: ``Process(target=noop)`` start + join, per start method;

@@ -3,7 +3,7 @@ from __future__ import annotations
 import copy
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from bench_lib.results import records
 
 
 def test_round_trip_keeps_everything(spawn_smoke: dict[str, Any], tmp_path: Path) -> None:
-    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     path = results.result_path(tmp_path, "host-2c-abcd1234", "my label/x", when)
     assert path == tmp_path / "host-2c-abcd1234" / "20260102T030405Z_my-label-x.json"
     results.write_atomic(path, spawn_smoke)

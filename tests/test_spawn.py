@@ -67,7 +67,7 @@ def test_touched_memory_is_really_held() -> None:
 
 
 def test_start_figures_come_from_a_lean_measuring_process(spawn_smoke: dict[str, Any]) -> None:
-    # DESIGN.md principle 11: the forking process is not pytest (numpy, pytest, psutil)
+    # docs/design.md principle 11: the forking process is not pytest (numpy, pytest, psutil)
     for name, m in by_name(spawn_smoke).items():
         for block in m["info"]["blocks"]:
             assert block["heavy_modules"] == [], name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from pathlib import Path
@@ -45,7 +46,7 @@ def _run(tmp_path: Path, plans: dict[str, list[str]], rounds: int = 3, first: st
     assert not any(t.is_alive() for t in threads), "a side is stuck"
     baton.close()
     spans = sorted((start, end) for *_, start, end in log)
-    assert all(e <= s for (_, e), (s, _) in zip(spans, spans[1:])), "two sides ran at once"
+    assert all(e <= s for (_, e), (s, _) in itertools.pairwise(spans)), "two sides ran at once"
     return log
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check mpbench's headline figures against plain independent code, in the same minutes.
 
-DESIGN.md principle 16. This script imports nothing from mpbench and nothing outside the
+docs/design.md principle 16. This script imports nothing from mpbench and nothing outside the
 standard library: it is the "bare python3 parent" a reader would write to check a figure.
 Subject by subject it measures each figure here, runs `mpbench run` on that subject (or reads
 a result file given with --result), measures again, and prints figure / mpbench / independent
@@ -30,8 +30,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

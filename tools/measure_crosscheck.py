@@ -23,9 +23,10 @@ import multiprocessing
 import os
 import statistics
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 CPU_STEPS = 120_000  # about 10 ms of pure Python a call
 NAP_S = 0.04

@@ -12,7 +12,7 @@ number). The machine and Python come from the result file, never from the machin
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from bench_lib.printable import printable
@@ -47,7 +47,7 @@ def _date(started_utc: str) -> str | None:
     except ValueError:
         return None
     if when.tzinfo is not None:
-        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+        when = when.astimezone(UTC).replace(tzinfo=None)
     return when.isoformat(" ", "seconds")
 
 

@@ -14,8 +14,9 @@ import math
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any, Callable
+from typing import Any
 
 from bench_lib.engine import lean_runner
 from bench_lib.engine.blocks import Blocks, Turns, on_clock_share, pair_share

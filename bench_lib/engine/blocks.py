@@ -77,7 +77,7 @@ def record_rounds(
 
 @dataclass
 class Blocks:
-    """What the blocks of one benchmark have measured so far (DESIGN.md, principle 15)."""
+    """What the blocks of one benchmark have measured so far (docs/design.md, principle 15)."""
 
     per_block: int = 0  # pragma: no mutate (the first block sets it before any use)
     # measured rounds in each block after the first (the first sizes it)

@@ -3,8 +3,9 @@ that bounds one, and a measurement paired beside it; and a figure's summary of i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from bench_lib.engine.lean_runner import LeanJob
 from bench_lib.stats import intervals

@@ -1,6 +1,6 @@
 """The lean measuring process: runs one block of rounds of a job and reports each round.
 
-DESIGN.md principle 11: the process that forks, spawns or times must not be the pytest process
+docs/design.md principle 11: the process that forks, spawns or times must not be the pytest process
 (numpy, pytest, pytest-benchmark and psutil make it ~50 MB with ~350 mappings, and ``os.fork``
 copies its page tables). The plugin starts this module as a fresh ``python -c`` process per block
 (principle 15: a block is the unit that varies); it imports the standard library and the job's
@@ -23,8 +23,9 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 HEAVY_MODULES = ("numpy", "pandas", "matplotlib", "psutil", "pytest", "pytest_benchmark", "gevent")
 ROUND_TIMEOUT_EXIT = 3

@@ -8,9 +8,9 @@ function of the :class:`Profile` and the usable core count (worker counts).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Union
+from typing import Any, Union
 
 import pytest
 

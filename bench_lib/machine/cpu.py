@@ -1,4 +1,4 @@
-"""CPU usage of our process tree, measured with psutil (DESIGN.md, principle 7).
+"""CPU usage of our process tree, measured with psutil (docs/design.md, principle 7).
 
 Effective cores used = process-tree CPU seconds / wall seconds. The tree is this
 process, its live descendants (their own time plus what they reaped, e.g. a

@@ -5,7 +5,7 @@ Stored in every result file under ``machine_info["mpbench"]`` and printed by
 run, not the machine, and goes in the run's block: pytest-benchmark's
 ``--benchmark-compare`` warns whenever ``machine_info`` differs between two runs.
 Usable cores come from the affinity mask and the cgroup CPU quota, never from
-``os.cpu_count()`` alone (DESIGN.md, principle 6).
+``os.cpu_count()`` alone (docs/design.md, principle 6).
 """
 
 from __future__ import annotations

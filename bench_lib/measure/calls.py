@@ -1,6 +1,6 @@
 """What pool workers run: the user's function on one argument tuple. Stdlib only.
 
-Spawn and forkserver children import the module that defines what they run (DESIGN.md,
+Spawn and forkserver children import the module that defines what they run (docs/design.md,
 principle 1), so these helpers live in a module of their own that imports nothing.
 """
 
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def star(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:

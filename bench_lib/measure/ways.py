@@ -3,7 +3,7 @@
 A :class:`Way` is what the report names ("processes (fork, Pool.starmap, chunksize 16)"); a
 :class:`Runner` opens its pool (the start-up, off the per-call clock), runs one round (every
 argument tuple once, results in order) and closes the pool, leaving no process behind. Every
-process pool gets an explicit start method (DESIGN.md, principle 2).
+process pool gets an explicit start method (docs/design.md, principle 2).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import copy
 import sys
 import time
 from collections.abc import Generator, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ def _keep_spawn_children_lean() -> str:
     """Stop spawn/forkserver children from re-running the ``pytest`` console script.
 
     They re-import the parent's ``__main__`` by path; for the ``pytest`` script that imports
-    pytest into every child (DESIGN.md, principle 1). ``python -m pytest`` is already exempt.
+    pytest into every child (docs/design.md, principle 1). ``python -m pytest`` is already exempt.
     """
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
@@ -116,7 +116,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     blocks' rounds (:mod:`bench_lib.plugin.passes`).
 
     Each run of the body starts its own processes, placement, pool or crew, so the blocks are
-    the independent replicates that intervals and comparisons need (DESIGN.md, principle 15).
+    the independent replicates that intervals and comparisons need (docs/design.md, principle 15).
     A failed check or a dead worker: the rounds measured so far are still kept.
     """
     bench = pyfuncitem.funcargs.get("mpbench")
@@ -286,7 +286,7 @@ def pytest_benchmark_update_json(
         "label": config.getoption("mpbench_label"),
         "started_utc": log.started.isoformat(),
         **(log.conditions.as_dict() if log.conditions else {}),
-        "finished_utc": datetime.now(timezone.utc).isoformat(),
+        "finished_utc": datetime.now(UTC).isoformat(),
         "passed": log.passed,
         "failures": log.failures,
         "skipped": log.skipped,

@@ -2,7 +2,7 @@
 
 Which tests and result entries are mpbench's (the others are the user's, left exactly as
 pytest-benchmark makes them), and what each of pytest-benchmark's flags does to mpbench's
-benchmarks (DESIGN.md, principle 18): a flag mpbench can honour with pytest-benchmark's
+benchmarks (docs/design.md, principle 18): a flag mpbench can honour with pytest-benchmark's
 documented meaning changes the round policy (:func:`honoured`); one it cannot stops the run
 at once with one line naming the mpbench option that does the job (:func:`refusals`). A flag
 counts only where the user gave it (on the command line, or a value other than its default),

@@ -1,6 +1,6 @@
 """Blocks as passes over the suite: block 1 of every benchmark, then block 2 of every one, ...
 
-A benchmark's blocks are its independent replicates (DESIGN.md, principle 15), but only if
+A benchmark's blocks are its independent replicates (docs/design.md, principle 15), but only if
 they see the machine's states as a later run would: this VM's speed drifts over seconds to
 minutes, and blocks made back to back share one state, so their spread misses the drift and
 intervals built on them are too narrow. So the session runs its items once per pass

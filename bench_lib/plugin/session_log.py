@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -23,7 +23,7 @@ class SessionLog:
     """What happened in the session, for the result file's top-level ``mpbench`` block."""
 
     def __init__(self) -> None:
-        self.started = datetime.now(timezone.utc)
+        self.started = datetime.now(UTC)
         self.conditions: environment.RunConditions | None = None  # sampled by take_part()
         self.taking_part = False  # mpbench benchmarks are selected: see take_part()
         self.gil_watch = gil_runtime.GilWatch()

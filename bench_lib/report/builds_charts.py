@@ -56,7 +56,7 @@ def context(builds: Sequence[BuildGil]) -> RunContext:
 
 def _serial(builds: Sequence[BuildGil]) -> tuple[list[Estimate | None], str, float]:
     """The serial figure to draw: the whole batch when every build did the same work, else
-    the time per spin step (rounds of different sizes never compare, DESIGN.md 14)."""
+    the time per spin step (rounds of different sizes never compare, docs/design.md 14)."""
     work = {b.serial_iterations for b in builds}
     if len(work) == 1:
         return [b.serial_batch_s for b in builds], "serial batch, ms (one thread, no pool)", 1e3

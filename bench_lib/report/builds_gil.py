@@ -249,7 +249,7 @@ def _single_thread(shown: Sequence[BuildGil]) -> list[str]:
     if len({b.serial_iterations for b in timed}) == 1:
         times = [f"{_ms(b.serial_batch_s.value)} on {b.label}" for b in timed if b.serial_batch_s]
         line = "One thread, no pool (the serial batch): " + ", ".join(times)
-    else:  # batches of different sizes never compare whole (DESIGN.md 14): per spin step
+    else:  # batches of different sizes never compare whole (docs/design.md 14): per spin step
         steps = [(b.serial_step_s, b.label) for b in timed if b.serial_step_s]
         times = [f"{step.value * 1e9:.0f} ns on {label}" for step, label in steps]
         line = "One thread, no pool (the serial batch, per spin step): " + ", ".join(times)

@@ -32,7 +32,7 @@ import json
 import os
 import re
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,7 @@ class ResultFileError(ValueError):
 
 
 def result_path(root: Path, machine_id: str, label: str, when: datetime | None = None) -> Path:
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     safe_label = re.sub(r"[^A-Za-z0-9._-]+", "-", label)[:MAX_LABEL_CHARS].strip("-.") or "run"
     return root / machine_id / f"{when.strftime('%Y%m%dT%H%M%SZ')}_{safe_label}.json"
 

@@ -10,10 +10,10 @@ went), and :func:`benchmark_key`, the one identity of a benchmark.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from bench_lib.results import per_op
 from bench_lib.results.files import SCHEMA_KEY

@@ -5,7 +5,7 @@ A figure divides a round's time by the work the round did (``per_round``): a ``t
 is that quotient, a ``rate`` its inverse. Seconds per operation is the one direction-free
 value both kinds share and that tools built for timings (pyperf) read as they are: lower is
 faster. The blocks are kept apart (``info.block_rounds``): each is a fresh set of processes,
-the level at which mpbench's rounds are independent (DESIGN.md, principle 15).
+the level at which mpbench's rounds are independent (docs/design.md, principle 15).
 """
 
 from __future__ import annotations

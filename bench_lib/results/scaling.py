@@ -19,8 +19,8 @@ cores is flagged ``impossible`` by the plugin, and readers leave it out (:func:`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -151,7 +151,7 @@ def time_ratio(
     num: dict[str, Any], den: dict[str, Any]
 ) -> tuple[float, tuple[float, float] | None]:
     """T(num) / T(den) and its 95% interval, from the blocks where both have two or more
-    (DESIGN.md, principle 15: a block that ran on a faster moment of the VM moves a pooled
+    (docs/design.md, principle 15: a block that ran on a faster moment of the VM moves a pooled
     median, not a ratio of blocks); else from medians of rounds with a bootstrap interval.
     A paired baseline's blocks pair with the point's own (:func:`replicates.paired_block_ratio`)."""
     together = num.get("paired") or den.get("paired")  # measured block by block together

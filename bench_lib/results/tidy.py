@@ -6,8 +6,8 @@ Charts and reports read these tables; nothing here measures.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from typing import Any, Callable
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import pandas as pd
 

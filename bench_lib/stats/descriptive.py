@@ -5,7 +5,7 @@ least-squares slopes; subjects and charts import them from here, never from each
 
 Every threshold is a named constant with its reason. Nothing here measures. What a measuring
 process calls (:func:`summarize`, :func:`rounds_for_precision`) is plain Python, so the process
-that forks and times never loads numpy (DESIGN.md, principle 11). A figure's interval comes
+that forks and times never loads numpy (docs/design.md, principle 11). A figure's interval comes
 from its blocks (:mod:`bench_lib.stats.intervals`); :func:`median_ci` is the interval of one
 sample of independent values (a single block's, a metric's). Comparing runs is
 :mod:`bench_lib.stats.replicates` (intervals and tests) and :mod:`bench_lib.stats.two_samples`

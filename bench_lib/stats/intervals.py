@@ -4,7 +4,7 @@ Rounds of one block share its processes, placement and moment; on a VM whose spe
 between states that last seconds to minutes they are autocorrelated, so an interval that pools
 every round as if independent is far too narrow (it held another run's median 54-58% of the
 time). The blocks, made as passes over the suite and so spread over the run, are the
-independent replicates (DESIGN.md, principle 15): a figure is the median of each block's
+independent replicates (docs/design.md, principle 15): a figure is the median of each block's
 rounds, averaged over the blocks on a log scale (their geometric mean), and its interval is
 Student's t over those log block medians. The centre is the blocks' mean, not the median of
 every round pooled: on a machine with two speed states the pooled median jumps from one state
@@ -20,6 +20,7 @@ interval. Plain Python: the measuring process calls this.
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections.abc import Sequence
@@ -110,7 +111,7 @@ def lag1_autocorrelation(blocks: Sequence[Sequence[float]]) -> float | None:
         mean = statistics.fmean(block)
         centred = [x - mean for x in block]
         squares += sum(c * c for c in centred)
-        pairs.extend(zip(centred, centred[1:]))
+        pairs.extend(itertools.pairwise(centred))
     if len(pairs) < MIN_PAIRS_FOR_AUTOCORRELATION or squares <= 0:
         return None
     return sum(a * b for a, b in pairs) / squares

@@ -1,4 +1,4 @@
-"""Noise: recorded, flagged, explained (DESIGN.md, principle 8).
+"""Noise: recorded, flagged, explained (docs/design.md, principle 8).
 
 A figure is flagged when its median is uncertain (a wide interval), when its rounds are
 erratic, when other processes used the CPUs while it ran, when the hypervisor stole time,

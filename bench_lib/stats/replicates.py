@@ -1,7 +1,7 @@
 """Comparing two runs by their blocks, the independent replicates of a figure.
 
 Rounds of one block share its processes, placement and moment, so they are not independent
-samples of a run (DESIGN.md, principle 15); blocks are. Two runs are compared by the medians of
+samples of a run (docs/design.md, principle 15); blocks are. Two runs are compared by the medians of
 their blocks, on a log scale (a ratio), with Welch's t: with 2-6 blocks a side a rank test cannot
 reach significance at all (5 vs 5: p >= 0.008, before any correction for many figures), and a
 log block median is close to normal (it is already a median of many rounds). Plain Python.

@@ -1,4 +1,4 @@
-"""No leaks (DESIGN.md, principle 10): after a benchmark no child process, shared-memory
+"""No leaks (docs/design.md, principle 10): after a benchmark no child process, shared-memory
 segment or named semaphore of ours is left. What leaked is cleaned up and named.
 
 /dev/shm is machine-wide, so only names this run can prove it made are ever touched:

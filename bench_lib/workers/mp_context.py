@@ -1,4 +1,4 @@
-"""The start method, always explicit (DESIGN.md, principle 2): the default differs by OS and
+"""The start method, always explicit (docs/design.md, principle 2): the default differs by OS and
 changed on Linux in Python 3.14. Every subject that starts processes gets its context here.
 
 Stdlib only: the lean measuring process imports it.
@@ -44,7 +44,7 @@ def platform_default() -> str:
 
 
 def context(method: str) -> multiprocessing.context.BaseContext:
-    """The explicit context for ``method`` (DESIGN.md, principle 2)."""
+    """The explicit context for ``method`` (docs/design.md, principle 2)."""
     if method not in multiprocessing.get_all_start_methods():
         raise StartMethodUnavailable(method)
     return multiprocessing.get_context(method)

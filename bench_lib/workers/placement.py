@@ -1,6 +1,6 @@
 """Placement: pin processes to CPUs, and read back where they really ran (Linux; stdlib only).
 
-Two processes that talk run up to 8x faster on one core than on two (DESIGN.md, principle
+Two processes that talk run up to 8x faster on one core than on two (docs/design.md, principle
 12), so placement is a benchmark axis, never scheduler luck:
 
 - ``same_core``: the parent and its peers share one CPU (the first usable one);

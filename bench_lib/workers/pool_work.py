@@ -1,15 +1,15 @@
 """The work a pool round does: fixed jobs, their serial answer, and the check of every round.
 
-Work is declared, never calibrated (DESIGN.md, principle 14): a task is a fixed number of
+Work is declared, never calibrated (docs/design.md, principle 14): a task is a fixed number of
 :func:`bench_lib.workers.workloads.spin` steps, so two runs, or two machines, do the same work and
 their figures compare per unit of work.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from bench_lib.workers import workloads
 

@@ -1,7 +1,7 @@
 """Worker targets: tiny, picklable, and lean on imports.
 
 spawn and forkserver children import the module that defines their target, so
-this module imports only the standard library (DESIGN.md, principle 1); a test
+this module imports only the standard library (docs/design.md, principle 1); a test
 checks that importing it loads no pytest, psutil, pandas or matplotlib.
 """
 

@@ -2,7 +2,7 @@
 
 ``embedded``: a ``LocalCluster`` of ``workers`` worker processes (one thread each, each
 under a nanny, dask's default) on 127.0.0.1, started and closed inside one benchmark body, so
-every block gets fresh processes (DESIGN.md, principle 15). ``address``: an existing
+every block gets fresh processes (docs/design.md, principle 15). ``address``: an existing
 scheduler (``mpbench run --scheduler tcp://HOST:PORT``, pytest's ``--mpbench-scheduler``);
 only the client is ours, and it is closed.
 Either way :meth:`Cluster.describe` records what the figures came from.

@@ -9,8 +9,9 @@ raised (``KilledWorker``, a closed connection) is reported with the same record.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from bench_lib.engine.bench import Bench
 from bench_lib.subjects.distributed.cluster import Cluster

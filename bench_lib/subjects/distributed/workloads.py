@@ -1,8 +1,8 @@
 """Child-side tasks of the distributed subject: what dask workers and echo children run.
 
 Stdlib only: dask workers (and the Pipe / shared-memory echo children) import this module,
-so it must stay as lean as :mod:`bench_lib.workers.workloads` (DESIGN.md, principle 1). The no-op
-task and the CPU-bound task are :func:`bench_lib.workers.workloads.spin`, shared with the
+so it must stay as lean as :mod:`bench_lib.workers.workloads` (docs/design.md, principle 1).
+The no-op task and the CPU-bound task are :func:`bench_lib.workers.workloads.spin`, shared with the
 pool subject.
 """
 

@@ -1,4 +1,4 @@
-"""Per-core CPU timeline, sampled by a separate monitor process (DESIGN.md, principle 7).
+"""Per-core CPU timeline, sampled by a separate monitor process (docs/design.md, principle 7).
 
 A sampler thread inside the measured process would compete for its GIL and, on Python
 3.12+, make every later ``fork`` warn; so the monitor is its own interpreter, started

@@ -14,7 +14,8 @@ A client-bound echo benchmark records ``info.client_bound``; when the result fil
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 CLIENT_BOUND_CORES = 0.9  # the one-thread client was busy this much of the wall time: the
 # rate is the client's limit, a floor for the server (the rounds' gaps take the rest)

@@ -32,7 +32,8 @@ import math
 import os
 import signal
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 SERVER_MODELS = ("threads", "processes", "asyncio", "gevent", "select", "poll", "epoll")
 CHILD_MODES = (*SERVER_MODELS, "greenlets")

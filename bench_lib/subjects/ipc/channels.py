@@ -12,10 +12,10 @@ from __future__ import annotations
 import contextlib
 import multiprocessing.context
 import pickle
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from multiprocessing import shared_memory
-from typing import Any, Callable
+from typing import Any
 
 from bench_lib.subjects.ipc import workloads as ipc_workloads
 

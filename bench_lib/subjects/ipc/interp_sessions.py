@@ -23,7 +23,8 @@ import os
 import pickle
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from bench_lib.subjects.ipc import channels as ipc_channels
 from bench_lib.subjects.ipc import interp_workloads as peer

@@ -20,9 +20,9 @@ import multiprocessing.context
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from bench_lib.subjects.ipc import workloads as ipc_workloads
 from bench_lib.workers import placement

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import multiprocessing.context
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from bench_lib.stats import descriptive as stats
 from bench_lib.subjects.ipc import channels as ipc_channels

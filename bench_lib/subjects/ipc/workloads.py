@@ -1,7 +1,8 @@
 """Child side of the IPC benchmarks: producers, echo peers, proxy workers, and the payloads.
 
-Like :mod:`bench_lib.workers.workloads`, this module imports only the standard library (DESIGN.md,
-principle 1): spawn and forkserver children import the module that defines their target.
+Like :mod:`bench_lib.workers.workloads`, this module imports only the standard library
+(docs/design.md, principle 1): spawn and forkserver children import the module that defines
+their target.
 Its own module keeps ``workloads`` under the size ceiling; imports stay local to the functions
 that need them, so a child loads only what it uses.
 """

@@ -17,9 +17,9 @@ from __future__ import annotations
 import multiprocessing.connection
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Any, Callable
+from typing import Any
 
 from bench_lib.workers import placement, workloads
 

@@ -18,10 +18,10 @@ import ctypes
 import multiprocessing
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from bench_lib.stats.descriptive import jain_index
 from bench_lib.subjects.locks import crew

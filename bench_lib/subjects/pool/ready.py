@@ -140,7 +140,7 @@ def _gather(
                 raise _not_ready(w, len(places), timeout_s, "no worker died: they hung")
             try:
                 conn, _ = listener.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             conns.append(conn)
             conn.settimeout(max(POLL_S, deadline - time.monotonic()))
