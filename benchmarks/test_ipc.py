@@ -122,10 +122,15 @@ def pinned(mpbench: Bench, where: str) -> Cpus:
     return cpus
 
 
-def floor_of(channel: str, start: str, size: int, where: str) -> FloorRef:
+def floor_of(channel: str, start: str, size: int, where: str) -> FloorRef | None:
     """The raw transport ``channel`` is built on, at the same size and placement (one copy in
-    this process for a subinterpreter channel: both ends live here)."""
+    this process for a subinterpreter channel: both ends live here). A stream of the
+    interpreters' queue has none: its spinning reader bounds a round trip (it leaves out the
+    10 ms sleeps), not a stream's rate, since a reader spinning on an empty queue takes the CPU
+    the producer needs, and a stream outran it (ping-pong keeps it as its floor)."""
     raw = FLOOR_OF[channel] if channel in FLOOR_OF else ipc_interp.FLOOR_OF[channel]
+    if raw == ipc_interp.SPIN_FLOOR:
+        return None
     if raw == MEMCPY:  # in one process: no placement
         return FloorRef(MEMCPY, {"size": size})
     return FloorRef(raw, {"start": start, "size": size, "placement": where})
@@ -216,6 +221,7 @@ def _stream(
     payload = getattr(session, "payload", "bytes")
     raw = _floor_session(floor, start, size, session.cpus, payload) if floor else None
     with session, raw or contextlib.nullcontext():
+        session.settle()
         session.messages = mpbench.sized(
             "messages_per_round", lambda: session.calibrate(target_s, size)
         )
@@ -339,6 +345,7 @@ def test_ping_pong(mpbench: Bench, start: str, channel: str, size: int, placemen
         raw = ipc_pingpong.PingPongSession(ctx, floor_channel, size, cpus)
     parent_peak = parent_rss_window()
     with session, raw or contextlib.nullcontext():
+        session.settle()
         target_s = round_target_s(mpbench.profile.name)
         trips = mpbench.sized("trips_per_round", lambda: session.calibrate(target_s, size))
         session.messages = trips

@@ -174,6 +174,17 @@ def test_choose_prefers_the_cheaper_within_the_interval() -> None:
     assert choose([far, wide, sure]) == (sure, sure)  # the surest reference, not the widest
 
 
+def test_between_tied_process_ways_the_cheaper_start_method_wins() -> None:
+    def way(start: str, api: str = "imap_unordered", workers: int = 2) -> Way:
+        return Way("processes", workers, start, api, 1)
+
+    assert way("fork").cost < way("forkserver").cost < way("spawn").cost
+    assert way("spawn", workers=2).cost < way("fork", workers=4).cost  # fewer workers first
+    assert Way("threads", 4).cost < way("fork", workers=1).cost  # threads before any process
+    tied = [Option(w.id, w.cost, 1.5, 1.3, 1.8) for w in (way("spawn"), way("fork"))]
+    assert choose(tied)[0] == tied[1]
+
+
 def test_a_way_must_clear_serial_beyond_its_family_interval() -> None:
     # at 95% it clears 1, but widened for the dozen ways tested beside it, it does not
     lucky = Option("threads", (1, 2), 1.08, 1.01, 1.15, family_ci_low=0.97)

@@ -63,10 +63,13 @@ class Way:
         return f"{self.kind} ({self.start_method}, {APIS[self.api]}, {chunk})"
 
     @property
-    def cost(self) -> tuple[int, int, int]:
-        """Cheaper first: the kind, then fewer workers, then the simpler API."""
+    def cost(self) -> tuple[int, int, int, int]:
+        """Cheaper first: the kind, then fewer workers, then the start method that is cheaper
+        to start (a pool of fork workers is ready in milliseconds, a spawn pool pays an
+        interpreter start per worker), then the simpler API."""
         api_rank = list(APIS).index(self.api) if self.api else 0
-        return KINDS.index(self.kind), self.workers, api_rank
+        start_rank = START_METHODS.index(self.start_method) if self.start_method else 0
+        return KINDS.index(self.kind), self.workers, start_rank, api_rank
 
 
 def default_chunksize(calls_n: int, workers: int) -> int:

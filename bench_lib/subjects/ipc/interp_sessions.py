@@ -10,10 +10,11 @@ killed, so a stuck one fails the benchmark and is left to end with the process.
 ``Queue.get()`` on an empty interpreters queue sleeps 10 ms between looks (3.14's
 ``_queues.Queue.get``, ``_delay``), and so does ``put()`` on a full one: the figures are what a
 user of the public API gets, and a ping-pong pays that sleep whenever the echo is not back yet.
-The floor of ``interp_queue`` is the same queue read without the sleeps (:data:`SPIN_FLOOR`:
-``get_nowait`` until an item is there, yielding between looks), at the same size and placement:
-the mechanism underneath (the copy into and out of the queue), so the ratio says how much of
-the figure is the polling; ``interp_memoryview``'s floor is ``memcpy``.
+The ping-pong floor of ``interp_queue`` is the same queues read without the sleeps
+(:data:`SPIN_FLOOR`: ``get_nowait`` until an item is there, yielding between looks), at the
+same size and placement, so the ratio says how much of a round trip is the polling. A stream
+gets no such floor: a reader spinning on an empty queue takes the CPU its producer needs, so
+it bounds no rate. ``interp_memoryview``'s floor is ``memcpy``.
 """
 
 from __future__ import annotations
@@ -160,9 +161,8 @@ class InterpStreamSession(Session):
             q["control"].put(memoryview(self.block))
         self._recv = self._queue_recv if self.channel == peer.QUEUE else self._block_recv
 
-    def calibrate(self, target_s: float, size: int) -> int:
+    def settle(self) -> None:
         self.peer.repin(self.cpus)  # every session is open now: see _InterpPeer.repin
-        return super().calibrate(target_s, size)
 
     def _queue_recv(self) -> Any:
         if self.spin:
@@ -261,9 +261,8 @@ class InterpPingPongSession(PingPongSession):
         self.send = there.put
         self.recv = (lambda: peer.spin_get(back)) if self.spin else back.get
 
-    def calibrate(self, target_s: float, size: int) -> int:
+    def settle(self) -> None:
         self.peer.repin(self.cpus)  # every session is open now: see _InterpPeer.repin
-        return super().calibrate(target_s, size)
 
     def close(self) -> None:
         if self.queues:

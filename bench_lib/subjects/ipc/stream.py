@@ -87,6 +87,11 @@ class Session:
     def close(self) -> None:
         self.peers.stop()
 
+    def settle(self) -> None:
+        """Called in every block once all of a benchmark's sessions are open, before its
+        rounds. Process peers keep their own pins; a session whose peer is a thread of this
+        process re-pins it here, since opening another session pins the whole process."""
+
     def begin(self, n: int) -> None:
         """Start a round of ``n`` messages and take the first (off the clock when primed)."""
         raise NotImplementedError
