@@ -52,16 +52,15 @@ from bench_lib.subjects.pool import ready as pool_ready
 from bench_lib.workers import interp, pool_work, workloads
 from bench_lib.workers.pool_work import Verifier
 
-BATCH_ITERATIONS = {  # spin steps per round: ~0.04 / 0.06 / 0.12 / 1.0 s on the reference VM
+BATCH_ITERATIONS = {  # spin steps per round: tens of ms to a second (docs/gil.md has the times)
     "smoke": 200_000,
-    "quick": 300_000,  # 600,000 made the subject 11 of the quick profile's 63 s
+    "quick": 300_000,  # the quick profile's minute leaves the gil subject a few seconds
     "standard": 600_000,
     "full": 5_000_000,
 }
-# Rounds of every point, all blocks together: more than the profile's floor. This VM's vCPUs
-# flip between two speeds (the same 0.12 s batch took 70 or 118 ms, a few seconds apart), so a
-# median of 6 rounds lands on whichever state had the majority: one thread and one process of
-# the same work came out 112 and 90 ms. 12 rounds cost 10 s of a standard run.
+# Rounds of every point, all blocks together: more than the profile's floor. On a VM whose vCPUs
+# flip between two speeds a few seconds apart, a median of a few rounds lands on whichever state
+# had the majority of them (docs/gil.md); 12 rounds are what a standard run can afford.
 ROUNDS = {"standard": 12}
 TIMELINE_INTERVAL_S = 0.1  # 10 samples/s: keeps the monitor well under 1% of a core
 START = pools.STEADY_START_PREFERENCE  # the pool is built off the clock: cheapest method first

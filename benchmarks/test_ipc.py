@@ -302,7 +302,7 @@ def _raw(mpbench: Bench, transport: str, start: str, size: int, where: str) -> N
     _describe(mpbench, start, size, channel=f"{what}: os.write / os.readv, no framing")
     session = ipc_floors.RawStream(spawn.context(start), size, transport, cpus)
     # no floor of its own: across two cores the writer's and the reader's copies overlap, so a
-    # raw transport can outrun one in-process memcpy (2.4x at 64 KiB on the reference VM)
+    # raw transport can outrun one in-process memcpy (docs/ipc.md)
     _stream(mpbench, session, size, None)
 
 

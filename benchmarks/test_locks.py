@@ -154,7 +154,7 @@ def _record_rounds(mpbench: Bench, rounds: list[locks.ContentionRound]) -> None:
 # A Manager lock has no floor among its own points: each take is two round trips to the
 # server (acquire, release), and with rivals the next holder's acquire is already waiting
 # there, so a hand-off costs about one round trip: N workers can take it up to ~2x as often
-# as one alone, and a crew of one bounds nothing (1.41x was measured on the reference VM).
+# as one alone, and a crew of one bounds nothing (docs/locks.md has the measured ratio).
 NO_SOLO_FLOOR = {"manager_lock": "a hand-off is one server round trip, a lone take two"}
 
 

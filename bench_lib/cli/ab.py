@@ -1,7 +1,7 @@
 """`mpbench ab`: two interpreters (or two settings) measured round by round, in the same seconds.
 
 Two runs made minutes apart differ by the machine's drift, and even two blocks side by side
-differ by the machine's speed states (22-30% on the reference VM, ``tools/noise_floor.py``).
+differ by the machine's speed states (``tools/noise_floor.py`` measures by how much).
 So each block is one `mpbench run` of **both sides at once**, taking turns (:mod:`bench_lib.
 turnstile`): they run the same benchmarks in the same order, and in each one their rounds
 alternate, A B A B, each side's setup inside its own turns, so that nothing of one side runs
@@ -34,8 +34,8 @@ from bench_lib.supervision import runner
 
 START_TIMEOUT_S = 120.0  # a side's pytest collects within this, or the other starts anyway
 DEFAULT_BLOCKS = 30  # per side, at most: the budget or the benchmarks' settling ends it first
-DEFAULT_BUDGET_S = 360.0  # spawn, locks, pool and gil settle (the A/A's "same") in about 6
-# minutes on the reference VM (docs/statistics.md); every subject takes longer
+DEFAULT_BUDGET_S = 360.0  # six minutes: the issue's bound for an A/A of spawn, locks, pool
+# and gil (docs/statistics.md says how far that gets); every subject takes longer
 
 
 class AbError(Exception):

@@ -1,10 +1,10 @@
 """Two measuring sessions that take turns, round by round: `mpbench ab`'s interleaving.
 
-Two runs, even two blocks side by side, differ by the machine's state: on the reference VM
-two blocks of identical work next to each other differ by 22-30% (``tools/noise_floor.py``),
-so an A/A needed about 100 blocks a side for an interval inside +-5%. Rounds taken in turns
-see the same seconds: one thread and one process of the same work, timed round by round,
-came out 120 and 124 ms where two benchmarks seconds apart gave 75 and 118 ms.
+Two runs, even two blocks side by side, differ by the machine's state: on a VM with speed
+states two blocks of identical work next to each other differ by tens of percent
+(``tools/noise_floor.py`` measures it), so an A/A would need about a hundred blocks a side for
+an interval inside +-5%. Rounds taken in turns see the same seconds, so the machine's state
+hits both sides alike (docs/validation.md has the measurements).
 
 So `mpbench ab` runs both sides at once, and they share one **baton**: a session measures,
 sets up or tears down only while it holds it. Each side runs the same benchmarks in the same

@@ -2,9 +2,9 @@
 
 Some points are compared with each other directly: one thread and one process running the
 same serial batch on the same CPU must take the same time. Measured as two benchmarks, one
-after the other, they see different seconds of the machine, and this VM's vCPUs flip between
-two speeds (1.8x apart, for one to four seconds at a time): the one-thread and one-process
-medians of the same work came out 75 and 118 ms. So the first of the two to run measures both,
+after the other, they see different seconds of the machine, and on a VM whose vCPUs flip
+between two speeds for seconds at a time each lands in whichever state it met (docs/gil.md
+has the numbers). So the first of the two to run measures both,
 round by round (A B B A), and hands the other's rounds over; the other benchmark adopts them as
 its own (``info.measured_beside`` names where they were taken).
 """

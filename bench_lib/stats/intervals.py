@@ -41,8 +41,8 @@ AUTOCORRELATED = 0.5  # lag-1 autocorrelation of rounds above this: n rounds car
 # so more rounds buy little and more blocks are what narrows the interval
 MIN_PAIRS_FOR_AUTOCORRELATION = 8  # fewer neighbouring pairs: the estimate's own error
 # (about 1 / sqrt(pairs)) is as large as the threshold
-SLOW_FACTOR = 1.25  # a round this much slower than the figure's median is "slow": the
-# geometric middle of the reference VM's two speed states (about 1.6x apart)
+SLOW_FACTOR = 1.25  # a round this much slower than the figure's median is "slow": about the
+# geometric middle of two speed states 1.6x apart, the model's ratio (tools/coverage_model.py)
 SLOW_SPELL_ROUNDS = 5  # this many slow rounds in a row: a spell of the machine, not chance
 # (if a quarter of rounds were slow at random, five in a row would happen about 1 in 1000)
 

@@ -12,7 +12,7 @@ A figure is compared as ``speed``: how many times faster the candidate is than t
 
 The interval and the test come from the runs' blocks (:mod:`bench_lib.stats.replicates`), never from
 rounds: rounds of one block share its processes, placement and moment, so a test on rounds
-finds "differences" between two runs of the same code (16% of figures, before this rule).
+finds "differences" between two runs of the same code (docs/validation.md).
 
 A figure with no known direction (a count, a fairness index) is judged on its ratio instead of
 a speed: it can be ``same``, never ``faster`` or ``slower``. Where no ratio exists (a median of

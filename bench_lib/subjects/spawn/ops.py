@@ -113,8 +113,8 @@ def _ensure_forkserver() -> None:
     """The server as a user's script has it: the target's module loaded in it once.
 
     multiprocessing preloads ``__main__``, which is where a script's target lives; here the
-    target lives in bench_lib.workers.workloads, so that is preloaded (else every child imported it:
-    24 ms a start on the reference VM, 5x the start itself).
+    target lives in bench_lib.workers.workloads, so that is preloaded (else every child imported
+    it, a cost several times the start itself: docs/spawn.md).
     """
     from multiprocessing import forkserver
 
