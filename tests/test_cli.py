@@ -145,7 +145,7 @@ from bench_lib.results import files as results
 cli_common.BENCHMARKS = Path(sys.argv[1])
 fixed = results.result_path
 results.result_path = lambda root, machine, label: fixed(
-    root, machine, label, results.datetime(2026, 1, 2, 3, 4, 5, tzinfo=results.timezone.utc)
+    root, machine, label, results.datetime(2026, 1, 2, 3, 4, 5, tzinfo=results.UTC)
 )
 signum = getattr(signal, sys.argv[3], None)
 if sys.argv[3] == "ENOSPC":
