@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import synthetic_results as syn
 from conftest import REPO
+from figure_checks import expected_figure
 
 from bench_lib.cli import main as cli
 from bench_lib.results import files as results
@@ -94,11 +95,14 @@ def test_every_committed_result_exports_to_pyperf_figure_for_figure(
     for bench in suite:
         fr = expected[bench.get_name()]
         assert bench.get_nrun() == len(fr.blocks_s) and bench.get_nvalue() == fr.rounds
-        if fr.figure.kind == "time":  # the figure's median is the median of these values
-            assert bench.median() == pytest.approx(fr.figure.median, rel=1e-9)
-        else:  # a rate's median inverts the median of the times per operation
-            rates = [fr.work / t for block in fr.blocks_s for t in block]
-            assert statistics.median(rates) == pytest.approx(fr.figure.median, rel=1e-9)
+        per_op = [t / fr.work for block in fr.blocks_s for t in block]  # what pyperf holds
+        sizes = [len(block) for block in fr.blocks_s]
+        assert bench.median() == pytest.approx(statistics.median(per_op), rel=1e-9)
+        # the figure recomputes from the exported blocks (their medians' geometric mean from 3
+        # blocks on); a rate inverts the times per operation first
+        own = per_op if fr.figure.kind == "time" else [1 / t for t in per_op]
+        method = str(fr.figure.fields.get("interval", "pooled"))  # none: a 0.1.0 file
+        assert expected_figure(own, sizes, method) == pytest.approx(fr.figure.median, rel=1e-9)
 
 
 def pyperf_command(*args: str) -> subprocess.CompletedProcess[str]:
