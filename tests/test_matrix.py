@@ -157,13 +157,18 @@ def test_matrix_page_renders_in_headless_chromium(
 
 
 def _committed(gil_enabled: bool) -> Path | None:
-    """The newest committed reference run on a GIL (or free-threaded) build, if any."""
+    """The committed reference run of the oldest Python on a GIL (or free-threaded) build, the
+    newest such run if several, if any."""
     found = []
     for path in sorted(COMMITTED.glob("*.json")):
         machine = json.loads(path.read_text())["machine_info"]["mpbench"]
         if machine["gil_enabled"] is gil_enabled:
-            found.append(path)
-    return found[-1] if found else None
+            version = tuple(int(p) for p in machine["python_version"].split(".")[:2])
+            found.append((version, path))
+    if not found:
+        return None
+    oldest = min(version for version, _ in found)
+    return max(path for version, path in found if version == oldest)
 
 
 def test_matrix_of_the_committed_gil_and_free_threaded_runs(
