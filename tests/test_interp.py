@@ -152,12 +152,17 @@ def test_pool_executors_side_by_side(on_314: dict[str, dict[str, Any]]) -> None:
 def test_ipc_interpreter_channels_check_every_message(on_314: dict[str, dict[str, Any]]) -> None:
     streams = [m for m in on_314.values() if m["case"] in ("stream", "stream_objects")]
     assert {m["params"]["channel"] for m in streams} == _channels()
-    floors = {"interp_queue": "interp_queue_spin", "interp_memoryview": "memcpy"}
+    # a stream of the queue has no floor: its spinning reader bounds round trips, not rates
+    floors = {"interp_queue": None, "interp_memoryview": "memcpy"}
     for m in streams:
         assert m["checks"]["every message arrived intact"]
         assert m["checks"]["every process ran on its pinned CPU"]  # the peer thread too
-        assert m["floor"]["case"] == floors[m["params"]["channel"]] and m["floor"]["median"] > 0
-        assert m["floor"]["paired"] and m["info"]["ran_on"]["peers_ran_on"]
+        assert m["info"]["ran_on"]["peers_ran_on"]
+        floor = floors[m["params"]["channel"]]
+        if floor is None:
+            assert m["floor"] is None
+        else:
+            assert m["floor"]["case"] == floor and m["floor"]["median"] > 0 and m["floor"]["paired"]
     pings = [m for m in on_314.values() if m["case"] == "ping_pong"]
     assert pings and all(m["checks"]["every echo equals its message"] for m in pings)
     for m in pings:  # the floor: the same queues, both ends waiting without get()'s sleeps
