@@ -171,7 +171,14 @@ def where_ran(
     at pinning); with pins, ``ok`` says every one that ran kept to its CPU."""
     since = since or {}
     parent = ran_on(os.getpid())
-    peers = [ran_on(pid, since.get(pid)) for pid in peer_pids]
+    return placement_record(cpus, parent, [ran_on(pid, since.get(pid)) for pid in peer_pids])
+
+
+def placement_record(
+    cpus: Cpus | None, parent: int | None, peers: list[int | None]
+) -> dict[str, Any]:
+    """Where the parent and its peers last ran, beside the pins; with pins, ``ok`` says every
+    one that ran kept to its CPU (a peer that never ran, None, breaks no pin)."""
     record: dict[str, Any] = {"parent_ran_on": parent, "peers_ran_on": peers}
     if cpus is not None:
         record.update(

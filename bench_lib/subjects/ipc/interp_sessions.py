@@ -98,17 +98,9 @@ class _InterpPeer:
 
 def _where(cpus: placement.Cpus | None, tid: int | None) -> dict[str, Any]:
     """Where the parent thread and the peer thread ran, beside the pins (as for processes)."""
-    parent = _thread_cpu(threading.get_native_id())
-    peers = [_thread_cpu(tid)]
-    record: dict[str, Any] = {"parent_ran_on": parent, "peers_ran_on": peers}
-    if cpus is not None:
-        record.update(
-            parent_cpu=cpus.parent_cpu,
-            peer_cpu=cpus.peer_cpu,
-            smt_sibling=cpus.smt_sibling,
-            ok=parent == cpus.parent_cpu and all(c in (cpus.peer_cpu, None) for c in peers),
-        )
-    return record
+    return placement.placement_record(
+        cpus, _thread_cpu(threading.get_native_id()), [_thread_cpu(tid)]
+    )
 
 
 class InterpStreamSession(Session):
